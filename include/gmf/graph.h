@@ -1,0 +1,136 @@
+/*
+ * graph: the revision graph of one script directory and the checks on it.
+ *
+ * Owns: the set of migrations of one Alembic script location (possibly
+ * spread over several version directories), the parent/child edges given by
+ * `down_revision`, the `depends_on` edges, heads, roots, independent chains,
+ * branch labels, and the findings of `check`.
+ * Must never: touch the disk (the scanner feeds it), print, or exit.
+ */
+#ifndef GMF_GRAPH_H
+#define GMF_GRAPH_H
+
+#include <stddef.h>
+
+#include "gmf/reader.h"
+
+typedef enum {
+	GMF_SEV_WARNING = 1, /* reported, exit status stays 0 */
+	GMF_SEV_ERROR = 2,   /* exit status 1 */
+	GMF_SEV_FATAL = 3,   /* input could not be read: exit status 2 */
+} gmf_severity;
+
+/* Stable finding codes: the JSON schema and the docs name them. */
+typedef enum {
+	GMF_F_UNREADABLE = 0,      /* fatal: I/O error, binary, bad UTF-8 */
+	GMF_F_PARSE,               /* fatal: no revision, not a literal... */
+	GMF_F_DUPLICATE_REVISION,  /* error */
+	GMF_F_MISSING_PARENT,      /* error */
+	GMF_F_MISSING_DEPENDENCY,  /* error */
+	GMF_F_MULTIPLE_HEADS,      /* error */
+	GMF_F_MULTIPLE_ROOTS,      /* error */
+	GMF_F_CYCLE,               /* error */
+	GMF_F_FILENAME_MISMATCH,   /* error */
+	GMF_F_UNSAFE_ID,           /* error */
+	GMF_F_OPAQUE_VALUE,        /* warning */
+	GMF_F_DOCSTRING_MISMATCH,  /* warning */
+	GMF_F_DUPLICATE_SEQUENCE,  /* warning */
+	GMF_F_REASSIGNED,          /* warning */
+	GMF_F_LOCKFILE,            /* error: stale or conflicted head lockfile */
+	GMF_F__COUNT
+} gmf_finding_code;
+
+typedef struct {
+	char *path;
+	unsigned line; /* 0: the whole file */
+} gmf_location;
+
+typedef struct {
+	gmf_finding_code code;
+	gmf_severity severity;
+	char *message;        /* one line, no trailing full stop */
+	char *hint;           /* one line: what to do about it */
+	gmf_location *locs;   /* first one is the primary location */
+	size_t nlocs;
+	char **revisions;
+	size_t nrevisions;
+} gmf_finding;
+
+typedef struct {
+	gmf_finding *items;
+	size_t n, alloc;
+} gmf_findings;
+
+/* How file names are tied to revision ids. */
+typedef enum {
+	GMF_NAMING_AUTO = 0, /* detect from file_template or the files */
+	GMF_NAMING_NONE,     /* no tie: never report a mismatch */
+	GMF_NAMING_STEM,     /* stem == revision (037_add_widgets) */
+	GMF_NAMING_PREFIX,   /* stem starts with "<rev>_" or is "<rev>" */
+	GMF_NAMING_CONTAINS, /* "<rev>" is one `_`-separated part of the stem */
+} gmf_naming;
+
+typedef struct gmf_graph gmf_graph;
+
+/* A node of the graph: one successfully read migration. */
+typedef struct {
+	gmf_migration mig;
+	const char *id;        /* == mig.revision.items[0].text */
+	size_t *parents;       /* indices of known down_revisions */
+	size_t nparents;
+	size_t *children;
+	size_t nchildren, achildren;
+	char **labels;         /* literal branch labels of this file */
+	size_t nlabels;
+	size_t component;      /* independent chain number */
+	int duplicate;         /* a second file with an id already seen */
+	long seq;              /* leading sequence number of the file, or -1 */
+	int seq_width;         /* digits of that number */
+} gmf_node;
+
+gmf_graph *gmf_graph_new(void);
+void gmf_graph_free(gmf_graph *g);
+
+/* Takes ownership of *m (the struct is zeroed). */
+void gmf_graph_add(gmf_graph *g, gmf_migration *m);
+/* Records a file that could not be read (fatal finding). */
+void gmf_graph_add_unreadable(gmf_graph *g, const char *path,
+			      gmf_finding_code code, const gmf_diag *diag);
+/* Builds edges, components; call once after the last add. */
+void gmf_graph_build(gmf_graph *g);
+
+size_t gmf_graph_count(const gmf_graph *g);
+gmf_node *gmf_graph_node(const gmf_graph *g, size_t i);
+/* Index of a revision id, or (size_t)-1. */
+size_t gmf_graph_find(const gmf_graph *g, const char *id);
+/* Heads (no child by down_revision), in file order. Caller frees *out. */
+size_t gmf_graph_heads(const gmf_graph *g, size_t **out);
+size_t gmf_graph_roots(const gmf_graph *g, size_t **out);
+/* Branch labels that apply to node i's stretch of chain, comma-joined
+ * and sorted ("" when none); caller frees. */
+char *gmf_graph_branch_labels(const gmf_graph *g, size_t i);
+/* Naming convention in force after detection (never AUTO). */
+gmf_naming gmf_graph_naming(const gmf_graph *g);
+/* Do the files carry a sequence number prefix (037_...)? */
+int gmf_graph_is_sequenced(const gmf_graph *g);
+
+/*
+ * Runs every check and appends findings.  naming: the configured
+ * convention (AUTO to detect); file_template: from alembic.ini or NULL.
+ */
+void gmf_graph_check(gmf_graph *g, gmf_naming naming,
+		     const char *file_template, gmf_findings *out);
+
+const char *gmf_finding_code_name(gmf_finding_code c);
+const char *gmf_severity_name(gmf_severity s);
+void gmf_findings_init(gmf_findings *f);
+void gmf_findings_release(gmf_findings *f);
+/* Adds a finding; message and hint are copied. Returns it for locs/revs. */
+gmf_finding *gmf_findings_add(gmf_findings *f, gmf_finding_code code,
+			      const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void gmf_finding_add_loc(gmf_finding *f, const char *path, unsigned line);
+void gmf_finding_add_rev(gmf_finding *f, const char *rev);
+gmf_severity gmf_findings_worst(const gmf_findings *f);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * project: where a project's migrations live, and reading them.
+ *
+ * Owns: the discovery order (--dir, alembic.ini with its sections,
+ * `migrate-fix.versions` in git config, `migrations/versions`), the
+ * settings of each Alembic script location that matter to us
+ * (version_locations and separators, recursive_version_locations,
+ * file_template, truncate_slug_length), and walking the version
+ * directories into a graph.
+ * Must never: write anything, or follow a version location it cannot name
+ * in its error message.
+ */
+#ifndef GMF_PROJECT_H
+#define GMF_PROJECT_H
+
+#include <stddef.h>
+
+#include "gmf/graph.h"
+#include "gmf/repo.h"
+
+typedef struct {
+	char *name;          /* ini section, or "versions" */
+	char *config_path;   /* absolute alembic.ini path, or NULL */
+	char *source;        /* "alembic.ini", "git config", "--dir", "default" */
+	char **dirs;         /* absolute version directories */
+	size_t ndirs;
+	int recursive;
+	char *script_dir;    /* absolute script_location, or NULL */
+	char *file_template; /* NULL when not set */
+	int truncate_slug_length;
+} gmf_script;
+
+typedef struct {
+	char *cwd;           /* absolute */
+	char *top;           /* work tree top-level, or cwd outside git */
+	gmf_script *scripts;
+	size_t nscripts;
+} gmf_project;
+
+typedef struct {
+	const char *const *dirs; /* --dir values */
+	size_t ndirs;
+	const char *config;      /* -c/--config, or NULL to search */
+	const char *name;        /* -n/--name, or NULL for every section */
+	gmf_repo *repo;          /* NULL outside git */
+	const char *cwd;         /* NULL: the process's cwd */
+} gmf_discover_opts;
+
+/* GMF_ENOTFOUND when an explicit config or section does not exist,
+ * GMF_EPARSE when alembic.ini cannot be read (message names file:line). */
+int gmf_project_discover(gmf_project *out, const gmf_discover_opts *opts);
+void gmf_project_release(gmf_project *p);
+
+/*
+ * Reads every migration of s into a new graph (built, not yet checked).
+ * Files that cannot be read become fatal findings inside the graph.
+ * GMF_ENOTFOUND when a version directory does not exist.
+ */
+int gmf_script_load(gmf_graph **out, const gmf_script *s);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * reader: turns the bytes of one Alembic migration file into a gmf_migration.
+ *
+ * Owns: recognising the module-level `revision`, `down_revision`,
+ * `branch_labels` and `depends_on` assignments in every form listed in the
+ * shared alembic-syntax notes, and the docstring header (`Revision ID:`,
+ * `Revises:`, `Create Date:`), recording the exact byte span of every value
+ * so a writer can later change those bytes and nothing else.
+ * Must never: execute or import Python, guess at a value it cannot read
+ * (an expression is kept opaque and said so), or crash on hostile bytes.
+ */
+#ifndef GMF_READER_H
+#define GMF_READER_H
+
+#include <stddef.h>
+
+/* A byte range of the file, plus the 1-based line where it starts. */
+typedef struct {
+	size_t off;
+	size_t len;
+	unsigned line;
+} gmf_span;
+
+typedef enum {
+	GMF_VAL_MISSING = 0, /* no assignment at all (Alembic: None) */
+	GMF_VAL_NONE,        /* `= None` */
+	GMF_VAL_STRING,      /* `= "abc"`, `= u'abc'`, `= ("abc")` */
+	GMF_VAL_SEQ,         /* `= ("a", "b")`, `= ["a"]`, `= ()` */
+	GMF_VAL_OPAQUE,      /* an expression: kept, reported, never guessed */
+} gmf_value_kind;
+
+typedef struct {
+	char *text;    /* the id, without quotes */
+	gmf_span span; /* the bytes between the quotes */
+} gmf_str;
+
+typedef struct {
+	gmf_value_kind kind;
+	gmf_str *items;  /* STRING: one item; SEQ: zero or more */
+	size_t nitems;
+	gmf_span whole;  /* the whole value expression (after `=`) */
+	unsigned line;   /* line of the assignment statement */
+	int assignments; /* how many top-level assignments were seen */
+} gmf_value;
+
+/* One `Key: value` line of the docstring header. */
+typedef struct {
+	int present;
+	gmf_span value;  /* the value text, trimmed, on that line */
+	char *text;      /* copy of the value text */
+} gmf_header_field;
+
+typedef struct {
+	char *path;      /* as given to the reader */
+	char *stem;      /* file name without directory and `.py` */
+
+	gmf_value revision;
+	gmf_value down_revision;
+	gmf_value branch_labels;
+	gmf_value depends_on;
+
+	int has_docstring;
+	gmf_span docstring;   /* the header docstring, quotes included */
+	char *message;        /* first line of that docstring, trimmed */
+	gmf_header_field hdr_revision; /* Revision ID: */
+	gmf_header_field hdr_revises;  /* Revises: */
+	gmf_header_field hdr_date;     /* Create Date: */
+	char **hdr_revises_ids;        /* Revises: split into ids */
+	size_t hdr_nrevises;
+
+	int bom;              /* file starts with a UTF-8 byte order mark */
+	int crlf;             /* file uses CRLF line endings */
+	char *data;           /* the file's bytes (owned), NUL-terminated */
+	size_t size;
+} gmf_migration;
+
+/* Where and why a file could not be read. */
+typedef struct {
+	unsigned line;        /* 0 when the problem is not tied to a line */
+	int unreadable;       /* binary, bad encoding or I/O rather than syntax */
+	char message[256];
+} gmf_diag;
+
+/*
+ * Parses buf (len bytes; need not be NUL-terminated).  The migration takes
+ * a copy of the bytes.  Returns 0, or GMF_EPARSE with diag filled in (binary
+ * data, invalid UTF-8, no `revision`, an expression where a literal id is
+ * needed, an unterminated string).  Opaque branch_labels/depends_on are not
+ * errors: their kind says so.
+ */
+int gmf_migration_parse(gmf_migration *out, const char *path,
+			const char *buf, size_t len, gmf_diag *diag);
+/* Reads the file at path and parses it; GMF_EIO when it cannot be read. */
+int gmf_migration_read(gmf_migration *out, const char *path, gmf_diag *diag);
+void gmf_migration_release(gmf_migration *m);
+
+/* 1-based line number of byte offset off in buf. */
+unsigned gmf_line_of(const char *buf, size_t len, size_t off);
+
+/*
+ * True when id is safe to use as a revision id and inside a file name:
+ * non-empty, no '/', '\\', NUL, control characters, quotes, whitespace, no
+ * "..", and none of the characters Alembic forbids (@ - + :).
+ */
+int gmf_revision_id_is_safe(const char *id);
+
+#endif

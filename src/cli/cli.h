@@ -1,0 +1,82 @@
+/*
+ * cli: the command-line layer.  The only code that prints, reads argv, and
+ * turns library error codes into messages and exit statuses.
+ */
+#ifndef GMF_CLI_H
+#define GMF_CLI_H
+
+#include <stdio.h>
+
+#include "gmf/graph.h"
+#include "gmf/project.h"
+#include "gmf/repo.h"
+
+/* Exit statuses (documented in the man page, EXIT STATUS). */
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_FINDINGS = 1, /* check: errors found; fix: refused */
+	EXIT_FATAL = 2,    /* could not run: usage, missing input, I/O */
+};
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *const *usage; /* NULL-terminated lines */
+} cli_command;
+
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+/* Messages: "git-migrate-fix: ..." on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cli_print_usage(FILE *out, const cli_command *cmd);
+
+/* Colour on a terminal unless NO_COLOR is set or TERM is dumb. */
+int cli_use_color(FILE *f);
+
+/* The options every command that reads migrations accepts. */
+typedef struct {
+	const char **dirs;
+	size_t ndirs;
+	const char *config;
+	const char *name;
+	const char *naming;
+	const char *format;
+	int verbose;
+} cli_discovery;
+
+/*
+ * Tries argv[*i] (and maybe argv[*i + 1]) as a discovery/format option.
+ * Returns 1 when consumed (advancing *i as needed), 0 when not one of
+ * ours, -1 on a usage error (already reported).
+ */
+int cli_parse_common(const cli_command *cmd, cli_discovery *d, int argc,
+		     char **argv, int *i);
+/* Matches --opt VALUE / --opt=VALUE; sets *val. -1 when VALUE is missing. */
+int cli_opt_value(const char *opt, int argc, char **argv, int *i,
+		  const char **val);
+
+typedef struct {
+	gmf_repo *repo;        /* NULL outside git */
+	gmf_project project;
+	gmf_graph **graphs;    /* one per script */
+	gmf_naming naming;
+} cli_context;
+
+/* Opens repo, discovers, loads every script. Prints errors itself;
+ * returns 0 or an exit status. */
+int cli_context_load(cli_context *ctx, const cli_discovery *d);
+void cli_context_release(cli_context *ctx);
+/* Path for display: relative to the current directory. Caller frees. */
+char *cli_display_path(const cli_context *ctx, const char *abs);
+
+int cmd_check(int argc, char **argv);
+int cmd_heads(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,333 @@
+/* cli/cmd_check: `git migrate-fix check`, the CI gate. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/strbuf.h"
+
+typedef enum { FMT_TEXT, FMT_JSON, FMT_GITHUB } out_format;
+
+static const char *naming_name(gmf_naming n)
+{
+	switch (n) {
+	case GMF_NAMING_STEM: return "stem";
+	case GMF_NAMING_PREFIX: return "prefix";
+	case GMF_NAMING_CONTAINS: return "contains";
+	default: return "none";
+	}
+}
+
+/* GitHub workflow commands need %, CR and LF escaped in data. */
+static void github_escape(gmf_strbuf *sb, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			gmf_strbuf_adds(sb, "%25");
+		else if (*s == '\r')
+			gmf_strbuf_adds(sb, "%0D");
+		else if (*s == '\n')
+			gmf_strbuf_adds(sb, "%0A");
+		else if (property && *s == ':')
+			gmf_strbuf_adds(sb, "%3A");
+		else if (property && *s == ',')
+			gmf_strbuf_adds(sb, "%2C");
+		else
+			gmf_strbuf_addch(sb, *s);
+	}
+}
+
+static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
+		       int verbose)
+{
+	int color = cli_use_color(stdout);
+	const char *red = color ? "\033[1;31m" : "", *yel = color ? "\033[1;33m" : "",
+		   *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "",
+		   *off = color ? "\033[m" : "";
+	size_t nerr = 0, nwarn = 0, nfatal = 0, nmig = 0;
+
+	for (size_t s = 0; s < ctx->project.nscripts; s++) {
+		const gmf_script *sc = &ctx->project.scripts[s];
+		nmig += gmf_graph_count(ctx->graphs[s]);
+		if (verbose) {
+			size_t *heads, nh = gmf_graph_heads(ctx->graphs[s], &heads);
+			printf("%s[%s]%s from %s", bold, sc->name, off, sc->source);
+			if (sc->config_path) {
+				char *rel = cli_display_path(ctx, sc->config_path);
+				printf(" (%s)", rel);
+				free(rel);
+			}
+			printf(": %zu migration%s in", gmf_graph_count(ctx->graphs[s]),
+			       gmf_graph_count(ctx->graphs[s]) == 1 ? "" : "s");
+			for (size_t d = 0; d < sc->ndirs; d++) {
+				char *rel = cli_display_path(ctx, sc->dirs[d]);
+				printf(" %s", rel);
+				free(rel);
+			}
+			printf("; naming %s%s\n", naming_name(gmf_graph_naming(ctx->graphs[s])),
+			       gmf_graph_is_sequenced(ctx->graphs[s]) ? ", sequence-numbered" : "");
+			for (size_t h = 0; h < nh; h++)
+				printf("  head %s\n", gmf_graph_node(ctx->graphs[s], heads[h])->id);
+			free(heads);
+		}
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		gmf_finding *f = &all->items[i];
+		const char *col = f->severity == GMF_SEV_WARNING ? yel : red;
+		char *rel = f->nlocs ? cli_display_path(ctx, f->locs[0].path) : gmf_xstrdup("-");
+		if (f->nlocs && f->locs[0].line)
+			printf("%s%s:%u:%s ", bold, rel, f->locs[0].line, off);
+		else
+			printf("%s%s:%s ", bold, rel, off);
+		printf("%s%s[%s]%s: %s", col, gmf_severity_name(f->severity),
+		       gmf_finding_code_name(f->code), off, f->message);
+		if (ctx->project.nscripts > 1)
+			printf(" %s[%s]%s", dim, ctx->project.scripts[script_of[i]].name, off);
+		putchar('\n');
+		free(rel);
+		for (size_t k = 1; k < f->nlocs; k++) {
+			rel = cli_display_path(ctx, f->locs[k].path);
+			if (f->locs[k].line)
+				printf("  also: %s:%u\n", rel, f->locs[k].line);
+			else
+				printf("  also: %s\n", rel);
+			free(rel);
+		}
+		if (f->hint[0])
+			printf("  %shint:%s %s\n", dim, off, f->hint);
+		if (f->severity == GMF_SEV_WARNING)
+			nwarn++;
+		else if (f->severity == GMF_SEV_ERROR)
+			nerr++;
+		else
+			nfatal++;
+	}
+	if (!nerr && !nfatal) {
+		gmf_strbuf heads = GMF_STRBUF_INIT;
+		size_t total = 0;
+		for (size_t s = 0; s < ctx->project.nscripts; s++) {
+			size_t *h, nh = gmf_graph_heads(ctx->graphs[s], &h);
+			for (size_t k = 0; k < nh; k++) {
+				if (heads.len)
+					gmf_strbuf_adds(&heads, ", ");
+				gmf_strbuf_adds(&heads, gmf_graph_node(ctx->graphs[s], h[k])->id);
+			}
+			total += nh;
+			free(h);
+		}
+		printf("ok: %zu migration%s, %zu head%s%s%s%s", nmig, nmig == 1 ? "" : "s",
+		       total, total == 1 ? "" : "s", total ? " (" : "", heads.buf,
+		       total ? ")" : "");
+		if (nwarn)
+			printf(", %zu warning%s", nwarn, nwarn == 1 ? "" : "s");
+		putchar('\n');
+		gmf_strbuf_release(&heads);
+	} else {
+		gmf_strbuf sum = GMF_STRBUF_INIT;
+		if (nfatal)
+			gmf_strbuf_addf(&sum, "%zu unreadable file%s", nfatal, nfatal == 1 ? "" : "s");
+		if (nerr)
+			gmf_strbuf_addf(&sum, "%s%zu error%s", sum.len ? ", " : "", nerr,
+					nerr == 1 ? "" : "s");
+		if (nwarn)
+			gmf_strbuf_addf(&sum, "%s%zu warning%s", sum.len ? ", " : "", nwarn,
+					nwarn == 1 ? "" : "s");
+		printf("%s%s%s in %zu migration%s\n", red, sum.buf, off, nmig,
+		       nmig == 1 ? "" : "s");
+		gmf_strbuf_release(&sum);
+	}
+}
+
+static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_severity worst = gmf_findings_worst(all);
+	size_t counts[4] = { 0, 0, 0, 0 };
+
+	gmf_strbuf_addf(&sb, "{\"version\":1,\"status\":\"%s\",\"scripts\":[",
+			worst == GMF_SEV_FATAL ? "fatal" : worst == GMF_SEV_ERROR ? "errors" : "ok");
+	for (size_t s = 0; s < ctx->project.nscripts; s++) {
+		const gmf_script *sc = &ctx->project.scripts[s];
+		gmf_graph *g = ctx->graphs[s];
+		size_t *ix, n;
+		char *rel;
+		if (s)
+			gmf_strbuf_addch(&sb, ',');
+		gmf_strbuf_adds(&sb, "{\"name\":");
+		gmf_strbuf_add_json(&sb, sc->name);
+		gmf_strbuf_adds(&sb, ",\"source\":");
+		gmf_strbuf_add_json(&sb, sc->source);
+		gmf_strbuf_adds(&sb, ",\"config\":");
+		if (sc->config_path) {
+			rel = cli_display_path(ctx, sc->config_path);
+			gmf_strbuf_add_json(&sb, rel);
+			free(rel);
+		} else {
+			gmf_strbuf_adds(&sb, "null");
+		}
+		gmf_strbuf_adds(&sb, ",\"version_locations\":[");
+		for (size_t d = 0; d < sc->ndirs; d++) {
+			if (d)
+				gmf_strbuf_addch(&sb, ',');
+			rel = cli_display_path(ctx, sc->dirs[d]);
+			gmf_strbuf_add_json(&sb, rel);
+			free(rel);
+		}
+		gmf_strbuf_addf(&sb, "],\"naming\":\"%s\",\"sequenced\":%s,\"migrations\":%zu,\"heads\":[",
+				naming_name(gmf_graph_naming(g)),
+				gmf_graph_is_sequenced(g) ? "true" : "false", gmf_graph_count(g));
+		n = gmf_graph_heads(g, &ix);
+		for (size_t k = 0; k < n; k++) {
+			if (k)
+				gmf_strbuf_addch(&sb, ',');
+			gmf_strbuf_add_json(&sb, gmf_graph_node(g, ix[k])->id);
+		}
+		free(ix);
+		gmf_strbuf_adds(&sb, "],\"roots\":[");
+		n = gmf_graph_roots(g, &ix);
+		for (size_t k = 0; k < n; k++) {
+			if (k)
+				gmf_strbuf_addch(&sb, ',');
+			gmf_strbuf_add_json(&sb, gmf_graph_node(g, ix[k])->id);
+		}
+		free(ix);
+		gmf_strbuf_adds(&sb, "]}");
+	}
+	gmf_strbuf_adds(&sb, "],\"findings\":[");
+	for (size_t i = 0; i < all->n; i++) {
+		gmf_finding *f = &all->items[i];
+		counts[f->severity]++;
+		if (i)
+			gmf_strbuf_addch(&sb, ',');
+		gmf_strbuf_addf(&sb, "{\"code\":\"%s\",\"severity\":\"%s\",\"script\":",
+				gmf_finding_code_name(f->code), gmf_severity_name(f->severity));
+		gmf_strbuf_add_json(&sb, ctx->project.scripts[script_of[i]].name);
+		gmf_strbuf_adds(&sb, ",\"message\":");
+		gmf_strbuf_add_json(&sb, f->message);
+		gmf_strbuf_adds(&sb, ",\"hint\":");
+		gmf_strbuf_add_json(&sb, f->hint);
+		gmf_strbuf_adds(&sb, ",\"locations\":[");
+		for (size_t k = 0; k < f->nlocs; k++) {
+			char *rel = cli_display_path(ctx, f->locs[k].path);
+			if (k)
+				gmf_strbuf_addch(&sb, ',');
+			gmf_strbuf_adds(&sb, "{\"path\":");
+			gmf_strbuf_add_json(&sb, rel);
+			gmf_strbuf_addf(&sb, ",\"line\":%u}", f->locs[k].line);
+			free(rel);
+		}
+		gmf_strbuf_adds(&sb, "],\"revisions\":[");
+		for (size_t k = 0; k < f->nrevisions; k++) {
+			if (k)
+				gmf_strbuf_addch(&sb, ',');
+			gmf_strbuf_add_json(&sb, f->revisions[k]);
+		}
+		gmf_strbuf_adds(&sb, "]}");
+	}
+	gmf_strbuf_addf(&sb, "],\"summary\":{\"fatal\":%zu,\"errors\":%zu,\"warnings\":%zu}}\n",
+			counts[GMF_SEV_FATAL], counts[GMF_SEV_ERROR], counts[GMF_SEV_WARNING]);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	gmf_strbuf_release(&sb);
+}
+
+static void print_github(cli_context *ctx, gmf_findings *all)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t nerr = 0, nwarn = 0;
+	for (size_t i = 0; i < all->n; i++) {
+		gmf_finding *f = &all->items[i];
+		gmf_strbuf_reset(&sb);
+		gmf_strbuf_adds(&sb, f->severity == GMF_SEV_WARNING ? "::warning " : "::error ");
+		if (f->nlocs) {
+			char *rel = cli_display_path(ctx, f->locs[0].path);
+			gmf_strbuf_adds(&sb, "file=");
+			github_escape(&sb, rel, 1);
+			free(rel);
+			if (f->locs[0].line)
+				gmf_strbuf_addf(&sb, ",line=%u", f->locs[0].line);
+			gmf_strbuf_addch(&sb, ',');
+		}
+		gmf_strbuf_adds(&sb, "title=");
+		github_escape(&sb, gmf_finding_code_name(f->code), 1);
+		gmf_strbuf_adds(&sb, "::");
+		github_escape(&sb, f->message, 0);
+		if (f->hint[0]) {
+			gmf_strbuf_adds(&sb, " (hint: ");
+			github_escape(&sb, f->hint, 0);
+			gmf_strbuf_addch(&sb, ')');
+		}
+		puts(sb.buf);
+		if (f->severity == GMF_SEV_WARNING)
+			nwarn++;
+		else
+			nerr++;
+	}
+	printf("git-migrate-fix: %zu error%s, %zu warning%s\n", nerr, nerr == 1 ? "" : "s",
+	       nwarn, nwarn == 1 ? "" : "s");
+	gmf_strbuf_release(&sb);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	const cli_command *cmd = cli_find_command("check");
+	cli_discovery d;
+	cli_context ctx;
+	gmf_findings all;
+	size_t *script_of = NULL;
+	out_format fmt = FMT_TEXT;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	for (int i = 1; i < argc; i++) {
+		int r = cli_parse_common(cmd, &d, argc, argv, &i);
+		if (r < 0) {
+			free(d.dirs);
+			return EXIT_FATAL;
+		}
+		if (r == 0) {
+			free(d.dirs);
+			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (d.format) {
+		if (!strcmp(d.format, "json"))
+			fmt = FMT_JSON;
+		else if (!strcmp(d.format, "github"))
+			fmt = FMT_GITHUB;
+		else if (strcmp(d.format, "text")) {
+			free(d.dirs);
+			return cli_usage_error(cmd, "unknown format '%s' (text, json, github)",
+					       d.format);
+		}
+	}
+	rc = cli_context_load(&ctx, &d);
+	free(d.dirs);
+	if (rc)
+		return rc;
+
+	gmf_findings_init(&all);
+	for (size_t s = 0; s < ctx.project.nscripts; s++) {
+		size_t before = all.n;
+		gmf_graph_check(ctx.graphs[s], ctx.naming, ctx.project.scripts[s].file_template,
+				&all);
+		script_of = gmf_xrealloc(script_of, (all.n + 1) * sizeof(size_t));
+		for (size_t k = before; k < all.n; k++)
+			script_of[k] = s;
+	}
+	if (fmt == FMT_JSON)
+		print_json(&ctx, &all, script_of);
+	else if (fmt == FMT_GITHUB)
+		print_github(&ctx, &all);
+	else
+		print_text(&ctx, &all, script_of, d.verbose);
+
+	switch (gmf_findings_worst(&all)) {
+	case GMF_SEV_FATAL: rc = EXIT_FATAL; break;
+	case GMF_SEV_ERROR: rc = EXIT_FINDINGS; break;
+	default: rc = EXIT_CLEAN; break;
+	}
+	free(script_of);
+	gmf_findings_release(&all);
+	cli_context_release(&ctx);
+	return rc;
+}

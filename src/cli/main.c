@@ -1,0 +1,139 @@
+/* cli/main: the table of subcommands and the entry point. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/repo.h"
+
+#ifndef GMF_VERSION
+#define GMF_VERSION "0.1.0"
+#endif
+
+static const char *const check_usage[] = {
+	"usage: git migrate-fix check [--format=text|json|github] [-v] [--naming=MODE]",
+	"                             [--dir PATH]... [-c FILE] [-n SECTION]",
+	"",
+	"Reads every migration (without running Python) and judges the revision",
+	"graph: duplicate ids, missing parents or dependencies, more than one head",
+	"or root per branch, cycles, file names that disagree with the revision,",
+	"stale docstring headers, shared sequence numbers.",
+	"",
+	"    --format=FMT     text (default), json (schema in docs/json-schema.md),",
+	"                     github (workflow annotations)",
+	"    -v, --verbose    also say where the migrations were found and list heads",
+	"    --naming=MODE    how file names follow revisions: auto (default),",
+	"                     stem, prefix, contains, none",
+	"    -d, --dir PATH   read this versions directory (repeatable); skips",
+	"                     alembic.ini discovery",
+	"    -c, --config F   use this alembic.ini",
+	"    -n, --name S     only this alembic.ini section",
+	"",
+	"Exit status: 0 no errors (warnings allowed), 1 errors found,",
+	"2 could not run (usage, missing directory, unreadable input).",
+	NULL,
+};
+
+static const char *const heads_usage[] = {
+	"usage: git migrate-fix heads [--format=text|json] [-v] [--dir PATH]... [-c FILE] [-n SECTION]",
+	"",
+	"Prints the head revisions, one per line, like `alembic heads`.",
+	"    -v, --verbose    add the file of each head",
+	NULL,
+};
+
+static const char *const graph_usage[] = {
+	"usage: git migrate-fix graph [--dir PATH]... [-c FILE] [-n SECTION]",
+	"",
+	"Draws the revision history as a text graph, newest first, marking",
+	"heads, branch points, merge points and branch labels.",
+	NULL,
+};
+
+static const char *const help_usage[] = {
+	"usage: git migrate-fix help [COMMAND]",
+	NULL,
+};
+
+const cli_command cli_commands[] = {
+	{ "check", cmd_check, "judge the migration graph (the CI gate)", check_usage },
+	{ "heads", cmd_heads, "print the head revisions", heads_usage },
+	{ "graph", cmd_graph, "draw the revision history", graph_usage },
+	{ "help", cmd_help, "show help for a command", help_usage },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const cli_command *cli_find_command(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void main_usage(FILE *out)
+{
+	fprintf(out, "usage: git migrate-fix [--version] [--help] <command> [<args>]\n\n");
+	fprintf(out, "Keeps Alembic migration chains linear across merges and rebases.\n\n");
+	fprintf(out, "Commands:\n");
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(out, "    %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\n`git migrate-fix help <command>` shows a command's options;"
+		" `man git-migrate-fix` the manual.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const cli_command *c;
+	if (argc < 2) {
+		main_usage(stdout);
+		return EXIT_CLEAN;
+	}
+	c = cli_find_command(argv[1]);
+	if (!c)
+		return cli_usage_error(NULL, "no such command '%s'; see `git migrate-fix help`",
+				       argv[1]);
+	cli_print_usage(stdout, c);
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+	const cli_command *c;
+	int rc;
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_FATAL;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		main_usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("git-migrate-fix %s\n", GMF_VERSION);
+		return EXIT_CLEAN;
+	}
+	c = cli_find_command(argv[1]);
+	if (!c) {
+		cli_error("'%s' is not a git-migrate-fix command; see `git migrate-fix --help`",
+			  argv[1]);
+		return EXIT_FATAL;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			cli_print_usage(stdout, c);
+			return EXIT_CLEAN;
+		}
+	}
+	gmf_repo_global_init();
+	rc = c->fn(argc - 1, argv + 1);
+	gmf_repo_global_shutdown();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		return EXIT_FATAL;
+	}
+	return rc;
+}

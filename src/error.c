@@ -1,0 +1,50 @@
+/* error: see include/gmf/error.h. */
+#include "gmf/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <git2.h>
+
+static char last_msg[1024];
+static int last_code;
+
+int gmf_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	last_code = code;
+	return code;
+}
+
+int gmf_error_set_errno(int code, const char *what)
+{
+	return gmf_error_set(code, "%s: %s", what, strerror(errno));
+}
+
+int gmf_error_set_git(const char *what)
+{
+	const git_error *e = git_error_last(); /* may be NULL on 1.5 */
+	return gmf_error_set(GMF_EGIT, "%s: %s", what,
+			     e && e->message ? e->message : "unknown libgit2 error");
+}
+
+const char *gmf_error_last(void)
+{
+	return last_msg[0] ? last_msg : "unknown error";
+}
+
+int gmf_error_code(void)
+{
+	return last_code;
+}
+
+void gmf_error_clear(void)
+{
+	last_msg[0] = '\0';
+	last_code = 0;
+}

@@ -1,0 +1,885 @@
+/* graph: see include/gmf/graph.h. */
+#include "gmf/graph.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/strbuf.h"
+
+#define NONE ((size_t)-1)
+
+typedef struct {
+	char *path;
+	gmf_finding_code code;
+	gmf_diag diag;
+} bad_file;
+
+struct gmf_graph {
+	gmf_node *nodes;
+	size_t n, alloc;
+	size_t *slots; /* open addressing: node index + 1, 0 = empty */
+	size_t nslots;
+	bad_file *bad;
+	size_t nbad, abad;
+	gmf_naming naming;
+	int sequenced;
+	int built;
+};
+
+/* ------------------------------------------------------------ findings */
+
+static const char *const code_names[GMF_F__COUNT] = {
+	[GMF_F_UNREADABLE] = "unreadable",
+	[GMF_F_PARSE] = "parse-error",
+	[GMF_F_DUPLICATE_REVISION] = "duplicate-revision",
+	[GMF_F_MISSING_PARENT] = "missing-parent",
+	[GMF_F_MISSING_DEPENDENCY] = "missing-dependency",
+	[GMF_F_MULTIPLE_HEADS] = "multiple-heads",
+	[GMF_F_MULTIPLE_ROOTS] = "multiple-roots",
+	[GMF_F_CYCLE] = "cycle",
+	[GMF_F_FILENAME_MISMATCH] = "filename-mismatch",
+	[GMF_F_UNSAFE_ID] = "unsafe-revision-id",
+	[GMF_F_OPAQUE_VALUE] = "opaque-value",
+	[GMF_F_DOCSTRING_MISMATCH] = "docstring-mismatch",
+	[GMF_F_DUPLICATE_SEQUENCE] = "duplicate-sequence",
+	[GMF_F_REASSIGNED] = "reassigned",
+	[GMF_F_LOCKFILE] = "stale-lockfile",
+};
+
+static const gmf_severity code_sev[GMF_F__COUNT] = {
+	[GMF_F_UNREADABLE] = GMF_SEV_FATAL,
+	[GMF_F_PARSE] = GMF_SEV_FATAL,
+	[GMF_F_DUPLICATE_REVISION] = GMF_SEV_ERROR,
+	[GMF_F_MISSING_PARENT] = GMF_SEV_ERROR,
+	[GMF_F_MISSING_DEPENDENCY] = GMF_SEV_ERROR,
+	[GMF_F_MULTIPLE_HEADS] = GMF_SEV_ERROR,
+	[GMF_F_MULTIPLE_ROOTS] = GMF_SEV_ERROR,
+	[GMF_F_CYCLE] = GMF_SEV_ERROR,
+	[GMF_F_FILENAME_MISMATCH] = GMF_SEV_ERROR,
+	[GMF_F_UNSAFE_ID] = GMF_SEV_ERROR,
+	[GMF_F_OPAQUE_VALUE] = GMF_SEV_WARNING,
+	[GMF_F_DOCSTRING_MISMATCH] = GMF_SEV_WARNING,
+	[GMF_F_DUPLICATE_SEQUENCE] = GMF_SEV_WARNING,
+	[GMF_F_REASSIGNED] = GMF_SEV_WARNING,
+	[GMF_F_LOCKFILE] = GMF_SEV_ERROR,
+};
+
+const char *gmf_finding_code_name(gmf_finding_code c)
+{
+	return c < GMF_F__COUNT ? code_names[c] : "unknown";
+}
+
+const char *gmf_severity_name(gmf_severity s)
+{
+	switch (s) {
+	case GMF_SEV_WARNING: return "warning";
+	case GMF_SEV_ERROR: return "error";
+	case GMF_SEV_FATAL: return "fatal";
+	}
+	return "unknown";
+}
+
+void gmf_findings_init(gmf_findings *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void gmf_findings_release(gmf_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		gmf_finding *x = &f->items[i];
+		free(x->message);
+		free(x->hint);
+		for (size_t k = 0; k < x->nlocs; k++)
+			free(x->locs[k].path);
+		free(x->locs);
+		for (size_t k = 0; k < x->nrevisions; k++)
+			free(x->revisions[k]);
+		free(x->revisions);
+	}
+	free(f->items);
+	gmf_findings_init(f);
+}
+
+gmf_finding *gmf_findings_add(gmf_findings *f, gmf_finding_code code,
+			      const char *hint, const char *fmt, ...)
+{
+	gmf_finding *x;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	va_list ap;
+
+	GMF_ALLOC_GROW(f->items, f->n + 1, f->alloc);
+	x = &f->items[f->n++];
+	memset(x, 0, sizeof(*x));
+	x->code = code;
+	x->severity = code_sev[code];
+	va_start(ap, fmt);
+	gmf_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	x->message = gmf_strbuf_detach(&sb, NULL);
+	x->hint = gmf_xstrdup(hint ? hint : "");
+	return x;
+}
+
+void gmf_finding_add_loc(gmf_finding *f, const char *path, unsigned line)
+{
+	f->locs = gmf_xrealloc(f->locs, (f->nlocs + 1) * sizeof(*f->locs));
+	f->locs[f->nlocs].path = gmf_xstrdup(path);
+	f->locs[f->nlocs++].line = line;
+}
+
+void gmf_finding_add_rev(gmf_finding *f, const char *rev)
+{
+	for (size_t i = 0; i < f->nrevisions; i++)
+		if (!strcmp(f->revisions[i], rev))
+			return;
+	f->revisions = gmf_xrealloc(f->revisions,
+				    (f->nrevisions + 1) * sizeof(char *));
+	f->revisions[f->nrevisions++] = gmf_xstrdup(rev);
+}
+
+gmf_severity gmf_findings_worst(const gmf_findings *f)
+{
+	gmf_severity w = 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->items[i].severity > w)
+			w = f->items[i].severity;
+	return w;
+}
+
+/* --------------------------------------------------------------- graph */
+
+gmf_graph *gmf_graph_new(void)
+{
+	return gmf_xcalloc(1, sizeof(gmf_graph));
+}
+
+void gmf_graph_free(gmf_graph *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		gmf_migration_release(&nd->mig);
+		free(nd->parents);
+		free(nd->children);
+		free(nd->labels);
+	}
+	free(g->nodes);
+	free(g->slots);
+	for (size_t i = 0; i < g->nbad; i++)
+		free(g->bad[i].path);
+	free(g->bad);
+	free(g);
+}
+
+void gmf_graph_add(gmf_graph *g, gmf_migration *m)
+{
+	gmf_node *nd;
+	GMF_ALLOC_GROW(g->nodes, g->n + 1, g->alloc);
+	nd = &g->nodes[g->n++];
+	memset(nd, 0, sizeof(*nd));
+	nd->mig = *m;
+	memset(m, 0, sizeof(*m));
+	g->built = 0;
+}
+
+void gmf_graph_add_unreadable(gmf_graph *g, const char *path,
+			      gmf_finding_code code, const gmf_diag *diag)
+{
+	GMF_ALLOC_GROW(g->bad, g->nbad + 1, g->abad);
+	g->bad[g->nbad].path = gmf_xstrdup(path);
+	g->bad[g->nbad].code = code;
+	g->bad[g->nbad].diag = *diag;
+	g->nbad++;
+}
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+size_t gmf_graph_find(const gmf_graph *g, const char *id)
+{
+	size_t i;
+	if (!g->nslots)
+		return NONE;
+	for (i = hash_str(id) & (g->nslots - 1); g->slots[i];
+	     i = (i + 1) & (g->nslots - 1)) {
+		size_t k = g->slots[i] - 1;
+		if (!strcmp(g->nodes[k].id, id))
+			return k;
+	}
+	return NONE;
+}
+
+static long leading_number(const char *stem, int *width)
+{
+	size_t n = 0;
+	long v = 0;
+	while (stem[n] >= '0' && stem[n] <= '9' && n < 18)
+		v = v * 10 + (stem[n++] - '0');
+	if (!n || (stem[n] != '_' && stem[n] != '\0'))
+		return -1;
+	*width = (int)n;
+	return v;
+}
+
+/* Date-like prefixes (20240301_, 2024_03_01_) are not sequence numbers. */
+static int date_like(const char *stem, int width)
+{
+	if (width >= 8)
+		return 1;
+	if (width == 4 && (stem[0] == '1' || stem[0] == '2') &&
+	    stem[4] == '_' && stem[5] >= '0' && stem[5] <= '9' &&
+	    stem[6] >= '0' && stem[6] <= '9' && stem[7] == '_')
+		return 1;
+	return 0;
+}
+
+void gmf_graph_build(gmf_graph *g)
+{
+	size_t i, k;
+	size_t numbered = 0, distinct = 0;
+
+	free(g->slots);
+	g->nslots = 16;
+	while (g->nslots < g->n * 2 + 2)
+		g->nslots *= 2;
+	g->slots = gmf_xcalloc(g->nslots, sizeof(size_t));
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		size_t h;
+		free(nd->parents);
+		free(nd->children);
+		free(nd->labels);
+		nd->parents = nd->children = NULL;
+		nd->labels = NULL;
+		nd->nparents = nd->nchildren = nd->achildren = nd->nlabels = 0;
+		nd->id = nd->mig.revision.items[0].text;
+		nd->duplicate = 0;
+		for (h = hash_str(nd->id) & (g->nslots - 1); g->slots[h];
+		     h = (h + 1) & (g->nslots - 1))
+			if (!strcmp(g->nodes[g->slots[h] - 1].id, nd->id)) {
+				nd->duplicate = 1;
+				break;
+			}
+		if (!nd->duplicate)
+			g->slots[h] = i + 1;
+		nd->seq = leading_number(nd->mig.stem, &nd->seq_width);
+		if (nd->seq >= 0 && date_like(nd->mig.stem, nd->seq_width))
+			nd->seq = -1;
+		if (nd->mig.branch_labels.kind == GMF_VAL_STRING ||
+		    nd->mig.branch_labels.kind == GMF_VAL_SEQ) {
+			nd->nlabels = nd->mig.branch_labels.nitems;
+			nd->labels = gmf_xcalloc(nd->nlabels + 1, sizeof(char *));
+			for (k = 0; k < nd->nlabels; k++)
+				nd->labels[k] = nd->mig.branch_labels.items[k].text;
+		}
+	}
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		const gmf_value *dv = &nd->mig.down_revision;
+		if (nd->duplicate)
+			continue;
+		nd->parents = gmf_xcalloc(dv->nitems + 1, sizeof(size_t));
+		for (k = 0; k < dv->nitems; k++) {
+			size_t p = gmf_graph_find(g, dv->items[k].text);
+			int dup = 0;
+			if (p == NONE || p == i)
+				continue;
+			for (size_t j = 0; j < nd->nparents; j++)
+				dup |= nd->parents[j] == p;
+			if (dup)
+				continue;
+			nd->parents[nd->nparents++] = p;
+			GMF_ALLOC_GROW(g->nodes[p].children, g->nodes[p].nchildren + 1,
+				       g->nodes[p].achildren);
+			g->nodes[p].children[g->nodes[p].nchildren++] = i;
+		}
+	}
+	/* independent chains: union-find over down_revision edges */
+	{
+		size_t *up = gmf_xcalloc(g->n + 1, sizeof(size_t));
+		for (i = 0; i < g->n; i++)
+			up[i] = i;
+		for (i = 0; i < g->n; i++)
+			for (k = 0; k < g->nodes[i].nparents; k++) {
+				size_t a = i, b = g->nodes[i].parents[k];
+				while (up[a] != a)
+					a = up[a] = up[up[a]];
+				while (up[b] != b)
+					b = up[b] = up[up[b]];
+				if (a != b)
+					up[a < b ? b : a] = a < b ? a : b;
+			}
+		for (i = 0; i < g->n; i++) {
+			size_t a = i;
+			while (up[a] != a)
+				a = up[a];
+			g->nodes[i].component = a;
+		}
+		free(up);
+	}
+	/* a project numbers its files when most do, with distinct numbers */
+	for (i = 0; i < g->n; i++) {
+		if (g->nodes[i].seq < 0)
+			continue;
+		numbered++;
+		for (k = 0; k < i; k++)
+			if (g->nodes[k].seq == g->nodes[i].seq)
+				break;
+		distinct += k == i;
+		if (numbered > 64 && distinct * 10 < numbered * 8)
+			break;
+	}
+	g->sequenced = g->n >= 2 && numbered * 10 >= g->n * 8 &&
+		       distinct * 10 >= numbered * 8;
+	g->built = 1;
+}
+
+size_t gmf_graph_count(const gmf_graph *g)
+{
+	return g->n;
+}
+
+gmf_node *gmf_graph_node(const gmf_graph *g, size_t i)
+{
+	return i < g->n ? &g->nodes[i] : NULL;
+}
+
+size_t gmf_graph_heads(const gmf_graph *g, size_t **out)
+{
+	size_t n = 0;
+	*out = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->nodes[i].duplicate && !g->nodes[i].nchildren)
+			(*out)[n++] = i;
+	return n;
+}
+
+static int is_root(const gmf_node *nd)
+{
+	const gmf_value *dv = &nd->mig.down_revision;
+	return dv->kind == GMF_VAL_NONE || dv->kind == GMF_VAL_MISSING ||
+	       (dv->kind == GMF_VAL_SEQ && dv->nitems == 0);
+}
+
+size_t gmf_graph_roots(const gmf_graph *g, size_t **out)
+{
+	size_t n = 0;
+	*out = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->nodes[i].duplicate && is_root(&g->nodes[i]))
+			(*out)[n++] = i;
+	return n;
+}
+
+gmf_naming gmf_graph_naming(const gmf_graph *g)
+{
+	return g->naming;
+}
+
+int gmf_graph_is_sequenced(const gmf_graph *g)
+{
+	return g->sequenced;
+}
+
+/* -------------------------------------------------------------- checks */
+
+static int naming_ok(gmf_naming nm, const char *stem, const char *id)
+{
+	size_t sl = strlen(stem), il = strlen(id);
+	const char *p;
+	switch (nm) {
+	case GMF_NAMING_AUTO:
+	case GMF_NAMING_NONE:
+		return 1;
+	case GMF_NAMING_STEM:
+		return !strcmp(stem, id);
+	case GMF_NAMING_PREFIX:
+		return !strncmp(stem, id, il) && (sl == il || stem[il] == '_');
+	case GMF_NAMING_CONTAINS:
+		for (p = stem; (p = strstr(p, id)) != NULL; p++)
+			if ((p == stem || p[-1] == '_') &&
+			    (p[il] == '\0' || p[il] == '_'))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static gmf_naming template_naming(const char *tpl)
+{
+	const char *r;
+	if (!tpl || !(r = strstr(tpl, "%(rev)s")))
+		return GMF_NAMING_NONE;
+	return r == tpl ? GMF_NAMING_PREFIX : GMF_NAMING_CONTAINS;
+}
+
+static gmf_naming detect_naming(gmf_graph *g)
+{
+	static const gmf_naming order[] = { GMF_NAMING_STEM, GMF_NAMING_PREFIX,
+					    GMF_NAMING_CONTAINS };
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++)
+		n += !g->nodes[i].duplicate;
+	if (n < 2)
+		return GMF_NAMING_NONE;
+	for (size_t o = 0; o < 3; o++) {
+		size_t ok = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (!g->nodes[i].duplicate)
+				ok += naming_ok(order[o], g->nodes[i].mig.stem,
+						g->nodes[i].id);
+		if (ok * 10 >= n * 9)
+			return order[o];
+	}
+	return GMF_NAMING_NONE;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Labels on the stretch of a chain that belongs to one head (or root). */
+static char *branch_key(const gmf_graph *g, size_t start, int downward)
+{
+	const char **labels = NULL;
+	size_t nl = 0, steps = 0;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t cur = start;
+
+	for (;;) {
+		const gmf_node *nd = &g->nodes[cur];
+		labels = gmf_xrealloc(labels, (nl + nd->nlabels + 1) * sizeof(char *));
+		for (size_t k = 0; k < nd->nlabels; k++)
+			labels[nl++] = nd->labels[k];
+		if (++steps > g->n)
+			break;
+		if (downward) {
+			size_t p;
+			if (nd->nparents != 1)
+				break;
+			p = nd->parents[0];
+			if (g->nodes[p].nchildren != 1)
+				break;
+			cur = p;
+		} else {
+			size_t c;
+			if (nd->nchildren != 1)
+				break;
+			c = nd->children[0];
+			if (g->nodes[c].nparents != 1)
+				break;
+			cur = c;
+		}
+	}
+	if (nl)
+		qsort(labels, nl, sizeof(char *), cmp_str);
+	for (size_t k = 0; k < nl; k++) {
+		if (k && !strcmp(labels[k], labels[k - 1]))
+			continue;
+		if (sb.len)
+			gmf_strbuf_addch(&sb, ',');
+		gmf_strbuf_adds(&sb, labels[k]);
+	}
+	free(labels);
+	return gmf_strbuf_detach(&sb, NULL);
+}
+
+static void check_ends(gmf_graph *g, gmf_findings *out, int heads)
+{
+	size_t *ends, n = heads ? gmf_graph_heads(g, &ends) : gmf_graph_roots(g, &ends);
+	char **keys = gmf_xcalloc(n + 1, sizeof(char *));
+	char *done = gmf_xcalloc(n + 1, 1);
+
+	for (size_t i = 0; i < n; i++)
+		keys[i] = branch_key(g, ends[i], heads);
+	for (size_t i = 0; i < n; i++) {
+		size_t same = 0;
+		gmf_finding *f;
+		gmf_strbuf list = GMF_STRBUF_INIT;
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && g->nodes[ends[j]].component ==
+						g->nodes[ends[i]].component &&
+			    !strcmp(keys[i], keys[j]))
+				same++;
+		if (same < 2)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && g->nodes[ends[j]].component ==
+						g->nodes[ends[i]].component &&
+			    !strcmp(keys[i], keys[j])) {
+				if (list.len)
+					gmf_strbuf_adds(&list, ", ");
+				gmf_strbuf_adds(&list, g->nodes[ends[j]].id);
+			}
+		if (heads)
+			f = gmf_findings_add(out, GMF_F_MULTIPLE_HEADS,
+					     "run `git migrate-fix fix` to put the local "
+					     "migrations after the mainline head, or "
+					     "`git migrate-fix merge` to write a merge migration",
+					     "%zu heads in one chain%s%s%s: %s", same,
+					     *keys[i] ? " (branch " : "", keys[i],
+					     *keys[i] ? ")" : "", list.buf);
+		else
+			f = gmf_findings_add(out, GMF_F_MULTIPLE_ROOTS,
+					     "point every root but one at an existing revision, "
+					     "or give each independent chain its own branch_labels",
+					     "%zu roots in one chain%s%s%s: %s", same,
+					     *keys[i] ? " (branch " : "", keys[i],
+					     *keys[i] ? ")" : "", list.buf);
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && g->nodes[ends[j]].component ==
+						g->nodes[ends[i]].component &&
+			    !strcmp(keys[i], keys[j])) {
+				const gmf_node *nd = &g->nodes[ends[j]];
+				gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
+				gmf_finding_add_rev(f, nd->id);
+				done[j] = 1;
+			}
+		gmf_strbuf_release(&list);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(done);
+	free(ends);
+}
+
+/* The first parent of node i that the topological pass could not remove. */
+static size_t left_parent(const gmf_graph *g, const char *state, size_t i)
+{
+	for (size_t k = 0; k < g->nodes[i].nparents; k++)
+		if (!state[g->nodes[i].parents[k]])
+			return g->nodes[i].parents[k];
+	return i; /* cannot happen for a node left over */
+}
+
+static void check_cycles(gmf_graph *g, gmf_findings *out)
+{
+	size_t *pending = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	size_t *queue = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	char *state = gmf_xcalloc(g->n + 1, 1); /* 1: removed by the topological pass */
+	size_t qh = 0, qt = 0, i;
+
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		if (nd->duplicate) {
+			state[i] = 1;
+			continue;
+		}
+		pending[i] = nd->nparents;
+		if (!pending[i])
+			queue[qt++] = i;
+		for (size_t k = 0; k < nd->mig.down_revision.nitems; k++)
+			if (!strcmp(nd->mig.down_revision.items[k].text, nd->id)) {
+				gmf_finding *f = gmf_findings_add(
+					out, GMF_F_CYCLE,
+					"a migration cannot be its own parent: point "
+					"down_revision at the revision before it",
+					"revision %s names itself in down_revision", nd->id);
+				gmf_finding_add_loc(f, nd->mig.path,
+						    nd->mig.down_revision.items[k].span.line);
+				gmf_finding_add_rev(f, nd->id);
+			}
+	}
+	while (qh < qt) {
+		size_t cur = queue[qh++];
+		state[cur] = 1;
+		for (size_t k = 0; k < g->nodes[cur].nchildren; k++) {
+			size_t c = g->nodes[cur].children[k];
+			if (--pending[c] == 0)
+				queue[qt++] = c;
+		}
+	}
+	/*
+	 * What is left lies on a cycle or above one, and every such node has a
+	 * parent that is left too.  Following the first such parent from each
+	 * unvisited node either meets this walk again (a cycle) or an earlier
+	 * walk (nothing new).
+	 */
+	{
+		size_t *stamp = gmf_xcalloc(g->n + 1, sizeof(size_t));
+		for (i = 0; i < g->n; i++) {
+			size_t cur = i, c;
+			if (state[i] || stamp[i])
+				continue;
+			while (!state[cur] && !stamp[cur]) {
+				stamp[cur] = i + 1;
+				cur = left_parent(g, state, cur);
+			}
+			if (state[cur] || stamp[cur] != i + 1)
+				continue;
+			gmf_strbuf list = GMF_STRBUF_INIT;
+			gmf_finding *f;
+			c = cur;
+			do {
+				gmf_strbuf_adds(&list, g->nodes[c].id);
+				gmf_strbuf_adds(&list, " -> ");
+				c = left_parent(g, state, c);
+			} while (c != cur);
+			gmf_strbuf_adds(&list, g->nodes[cur].id);
+			f = gmf_findings_add(out, GMF_F_CYCLE,
+					     "break the cycle: one of these down_revision "
+					     "values must point further back",
+					     "down_revision cycle: %s", list.buf);
+			c = cur;
+			do {
+				gmf_finding_add_loc(f, g->nodes[c].mig.path,
+						    g->nodes[c].mig.down_revision.line);
+				gmf_finding_add_rev(f, g->nodes[c].id);
+				c = left_parent(g, state, c);
+			} while (c != cur);
+			gmf_strbuf_release(&list);
+		}
+		free(stamp);
+	}
+	free(pending);
+	free(queue);
+	free(state);
+}
+
+static int label_exists(const gmf_graph *g, const char *name)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].nlabels; k++)
+			if (!strcmp(g->nodes[i].labels[k], name))
+				return 1;
+	return 0;
+}
+
+static int same_set(char **a, size_t na, const gmf_value *v)
+{
+	if (na != v->nitems)
+		return 0;
+	for (size_t i = 0; i < na; i++) {
+		size_t k;
+		for (k = 0; k < v->nitems; k++)
+			if (!strcmp(a[i], v->items[k].text))
+				break;
+		if (k == v->nitems)
+			return 0;
+	}
+	return 1;
+}
+
+static int unsafe_id(const char *id)
+{
+	return !gmf_revision_id_is_safe(id);
+}
+
+void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
+		     gmf_findings *out)
+{
+	size_t i, k;
+	gmf_naming tpl;
+
+	if (!g->built)
+		gmf_graph_build(g);
+
+	for (i = 0; i < g->nbad; i++) {
+		bad_file *b = &g->bad[i];
+		gmf_finding *f = gmf_findings_add(
+			out, b->code,
+			b->code == GMF_F_UNREADABLE
+				? "make the file readable UTF-8 text, or move it out of the versions directory"
+				: "write the value as a literal: revision = \"<id>\", down_revision = \"<id>\", a tuple of ids, or None",
+			"%s", b->diag.message);
+		gmf_finding_add_loc(f, b->path, b->diag.line);
+	}
+
+	/* duplicate ids: one finding per id, naming every file */
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		gmf_finding *f;
+		size_t first;
+		if (!nd->duplicate)
+			continue;
+		first = gmf_graph_find(g, nd->id);
+		/* report once, at the first duplicate after the original */
+		for (k = first + 1; k < i; k++)
+			if (g->nodes[k].duplicate && !strcmp(g->nodes[k].id, nd->id))
+				break;
+		if (k < i)
+			continue;
+		f = gmf_findings_add(out, GMF_F_DUPLICATE_REVISION,
+				     "give one of the files a new revision id "
+				     "(and update whatever points at it)",
+				     "revision %s is declared by more than one file", nd->id);
+		gmf_finding_add_loc(f, g->nodes[first].mig.path,
+				    g->nodes[first].mig.revision.line);
+		for (k = first + 1; k < g->n; k++)
+			if (g->nodes[k].duplicate && !strcmp(g->nodes[k].id, nd->id))
+				gmf_finding_add_loc(f, g->nodes[k].mig.path,
+						    g->nodes[k].mig.revision.line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		gmf_migration *m = &nd->mig;
+		gmf_finding *f;
+
+		if (unsafe_id(nd->id)) {
+			f = gmf_findings_add(out, GMF_F_UNSAFE_ID,
+					     "use letters, digits and underscores only",
+					     "revision id '%s' contains characters that Alembic "
+					     "forbids or that are unsafe in a file name",
+					     nd->id);
+			gmf_finding_add_loc(f, m->path, m->revision.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+		if (nd->duplicate)
+			continue;
+		for (k = 0; k < m->down_revision.nitems; k++) {
+			const gmf_str *s = &m->down_revision.items[k];
+			if (gmf_graph_find(g, s->text) != NONE)
+				continue;
+			f = gmf_findings_add(out, GMF_F_MISSING_PARENT,
+					     "restore the missing migration, or point "
+					     "down_revision at an existing revision",
+					     "down_revision of %s names %s, which no migration declares",
+					     nd->id, s->text);
+			gmf_finding_add_loc(f, m->path, s->span.line);
+			gmf_finding_add_rev(f, nd->id);
+			gmf_finding_add_rev(f, s->text);
+		}
+		for (k = 0; k < m->depends_on.nitems; k++) {
+			const gmf_str *s = &m->depends_on.items[k];
+			if (gmf_graph_find(g, s->text) != NONE || label_exists(g, s->text))
+				continue;
+			f = gmf_findings_add(out, GMF_F_MISSING_DEPENDENCY,
+					     "point depends_on at an existing revision or branch label",
+					     "depends_on of %s names %s, which is neither a revision "
+					     "nor a branch label", nd->id, s->text);
+			gmf_finding_add_loc(f, m->path, s->span.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+		if (m->branch_labels.kind == GMF_VAL_OPAQUE ||
+		    m->depends_on.kind == GMF_VAL_OPAQUE) {
+			const gmf_value *v = m->branch_labels.kind == GMF_VAL_OPAQUE
+						     ? &m->branch_labels : &m->depends_on;
+			f = gmf_findings_add(out, GMF_F_OPAQUE_VALUE,
+					     "nothing to do if this is intended; the value "
+					     "cannot be checked without running Python",
+					     "%s of %s is an expression, not a literal; it is not checked",
+					     v == &m->branch_labels ? "branch_labels" : "depends_on",
+					     nd->id);
+			gmf_finding_add_loc(f, m->path, v->line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+		{
+			const gmf_value *vs[4] = { &m->revision, &m->down_revision,
+						   &m->branch_labels, &m->depends_on };
+			static const char *const vn[4] = { "revision", "down_revision",
+							   "branch_labels", "depends_on" };
+			for (k = 0; k < 4; k++)
+				if (vs[k]->assignments > 1) {
+					f = gmf_findings_add(out, GMF_F_REASSIGNED,
+							     "keep a single assignment; the last one wins",
+							     "%s is assigned %d times at module level",
+							     vn[k], vs[k]->assignments);
+					gmf_finding_add_loc(f, m->path, vs[k]->line);
+					gmf_finding_add_rev(f, nd->id);
+				}
+		}
+		if (m->hdr_revision.present && strcmp(m->hdr_revision.text, nd->id)) {
+			f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
+					     "make the docstring say what the code says "
+					     "(Alembic reads the code)",
+					     "docstring says 'Revision ID: %s' but revision is %s",
+					     m->hdr_revision.text, nd->id);
+			gmf_finding_add_loc(f, m->path, m->hdr_revision.value.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+		if (m->hdr_revises.present &&
+		    !same_set(m->hdr_revises_ids, m->hdr_nrevises, &m->down_revision)) {
+			gmf_strbuf code = GMF_STRBUF_INIT;
+			for (k = 0; k < m->down_revision.nitems; k++) {
+				if (k)
+					gmf_strbuf_adds(&code, ", ");
+				gmf_strbuf_adds(&code, m->down_revision.items[k].text);
+			}
+			f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
+					     "make the docstring say what the code says "
+					     "(Alembic reads the code)",
+					     "docstring says 'Revises: %s' but down_revision is %s",
+					     m->hdr_revises.text, code.len ? code.buf : "None");
+			gmf_finding_add_loc(f, m->path, m->hdr_revises.value.line);
+			gmf_finding_add_rev(f, nd->id);
+			gmf_strbuf_release(&code);
+		}
+	}
+
+	check_cycles(g, out);
+	check_ends(g, out, 1);
+	check_ends(g, out, 0);
+
+	/* file names */
+	g->naming = naming == GMF_NAMING_AUTO ? detect_naming(g) : naming;
+	tpl = naming == GMF_NAMING_AUTO ? template_naming(file_template) : GMF_NAMING_NONE;
+	if (g->naming != GMF_NAMING_NONE)
+		for (i = 0; i < g->n; i++) {
+			gmf_node *nd = &g->nodes[i];
+			gmf_finding *f;
+			if (nd->duplicate || naming_ok(g->naming, nd->mig.stem, nd->id) ||
+			    (tpl != GMF_NAMING_NONE && naming_ok(tpl, nd->mig.stem, nd->id)))
+				continue;
+			f = gmf_findings_add(
+				out, GMF_F_FILENAME_MISMATCH,
+				g->naming == GMF_NAMING_STEM
+					? "rename the file to <revision>.py, or set revision to the file name"
+					: "rename the file so its name carries the revision id",
+				"file name '%s.py' does not match revision %s (the project %s)",
+				nd->mig.stem, nd->id,
+				g->naming == GMF_NAMING_STEM ? "names files exactly after their revision"
+				: g->naming == GMF_NAMING_PREFIX ? "starts file names with the revision"
+				: "puts the revision in every file name");
+			gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+
+	/* sequence numbers shared by two files */
+	if (g->sequenced) {
+		char *seen = gmf_xcalloc(g->n + 1, 1);
+		for (i = 0; i < g->n; i++) {
+			gmf_finding *f = NULL;
+			if (g->nodes[i].seq < 0 || seen[i])
+				continue;
+			for (k = i + 1; k < g->n; k++) {
+				if (g->nodes[k].seq != g->nodes[i].seq)
+					continue;
+				if (!f) {
+					f = gmf_findings_add(
+						out, GMF_F_DUPLICATE_SEQUENCE,
+						"renumber one of them (`git migrate-fix fix` does it)",
+						"sequence number %0*ld is used by more than one file",
+						g->nodes[i].seq_width, g->nodes[i].seq);
+					gmf_finding_add_loc(f, g->nodes[i].mig.path, 0);
+					gmf_finding_add_rev(f, g->nodes[i].id);
+				}
+				gmf_finding_add_loc(f, g->nodes[k].mig.path, 0);
+				gmf_finding_add_rev(f, g->nodes[k].id);
+				seen[k] = 1;
+			}
+		}
+		free(seen);
+	}
+}
+
+char *gmf_graph_branch_labels(const gmf_graph *g, size_t i)
+{
+	return branch_key(g, i, 1);
+}

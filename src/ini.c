@@ -1,0 +1,332 @@
+/* ini: see include/gmf/ini.h. */
+#include "gmf/ini.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gmf/error.h"
+#include "gmf/strbuf.h"
+
+typedef struct {
+	char *section;
+	char *key;    /* lower-cased */
+	char *raw;
+	char *value;  /* interpolated lazily */
+	unsigned line;
+} entry;
+
+struct gmf_ini {
+	entry *e;
+	size_t n, alloc;
+	char **sections;
+	size_t nsections, asections;
+	char *here;
+};
+
+static char *trim(char *s)
+{
+	char *e;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Drops " # comment" / " ; comment" after a value. */
+static void strip_inline_comment(char *s)
+{
+	for (char *p = s; *p; p++) {
+		if ((*p == '#' || *p == ';') && p > s &&
+		    (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+}
+
+static entry *find(const gmf_ini *ini, const char *section, const char *key)
+{
+	/* the last definition wins, as in ConfigParser (non-strict) */
+	for (size_t i = ini->n; i-- > 0;)
+		if (!strcmp(ini->e[i].section, section) &&
+		    !strcasecmp(ini->e[i].key, key))
+			return &ini->e[i];
+	return NULL;
+}
+
+static void add_section(gmf_ini *ini, const char *name)
+{
+	for (size_t i = 0; i < ini->nsections; i++)
+		if (!strcmp(ini->sections[i], name))
+			return;
+	GMF_ALLOC_GROW(ini->sections, ini->nsections + 1, ini->asections);
+	ini->sections[ini->nsections++] = gmf_xstrdup(name);
+}
+
+int gmf_ini_parse(gmf_ini **out, const char *text, size_t len,
+		  const char *here, unsigned *bad_line)
+{
+	gmf_ini *ini = gmf_xcalloc(1, sizeof(*ini));
+	char *copy = gmf_xstrndup(text, len), *line, *next;
+	char *section = NULL;
+	entry *last = NULL;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	*out = NULL;
+	ini->here = gmf_xstrdup(here ? here : ".");
+	if (memchr(text, '\0', len)) {
+		if (bad_line)
+			*bad_line = 0;
+		rc = gmf_error_set(GMF_EPARSE, "binary data in ini file");
+		goto done;
+	}
+	line = copy;
+	if (len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+		line += 3;
+	for (; line; line = next) {
+		char *t;
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		t = trim(line);
+		if (!*t || *t == '#' || *t == ';') {
+			/* ConfigParser: an empty line ends a continuation too */
+			if (!*t)
+				last = NULL;
+			continue;
+		}
+		if ((line[0] == ' ' || line[0] == '\t') && last) {
+			gmf_strbuf sb = GMF_STRBUF_INIT;
+			strip_inline_comment(t);
+			gmf_strbuf_adds(&sb, last->raw);
+			gmf_strbuf_addch(&sb, '\n');
+			gmf_strbuf_adds(&sb, trim(t));
+			free(last->raw);
+			last->raw = gmf_strbuf_detach(&sb, NULL);
+			continue;
+		}
+		if (*t == '[') {
+			char *close = strchr(t, ']');
+			if (!close || close == t + 1) {
+				if (bad_line)
+					*bad_line = lineno;
+				rc = gmf_error_set(GMF_EPARSE,
+						   "line %u: malformed section header", lineno);
+				goto done;
+			}
+			*close = '\0';
+			free(section);
+			section = gmf_xstrdup(trim(t + 1));
+			add_section(ini, section);
+			last = NULL;
+			continue;
+		}
+		{
+			char *sep = strpbrk(t, "=:");
+			char *key, *val;
+			if (!sep || sep == t) {
+				if (bad_line)
+					*bad_line = lineno;
+				rc = gmf_error_set(GMF_EPARSE,
+						   "line %u: expected `key = value`", lineno);
+				goto done;
+			}
+			if (!section) {
+				if (bad_line)
+					*bad_line = lineno;
+				rc = gmf_error_set(GMF_EPARSE,
+						   "line %u: `key = value` before any [section]",
+						   lineno);
+				goto done;
+			}
+			*sep = '\0';
+			key = trim(t);
+			val = sep + 1;
+			strip_inline_comment(val);
+			val = trim(val);
+			GMF_ALLOC_GROW(ini->e, ini->n + 1, ini->alloc);
+			last = &ini->e[ini->n++];
+			memset(last, 0, sizeof(*last));
+			last->section = gmf_xstrdup(section);
+			last->key = gmf_xstrdup(key);
+			for (char *k = last->key; *k; k++)
+				*k = (char)tolower((unsigned char)*k);
+			last->raw = gmf_xstrdup(val);
+			last->line = lineno;
+		}
+	}
+done:
+	free(section);
+	free(copy);
+	if (rc < 0) {
+		gmf_ini_free(ini);
+		return rc;
+	}
+	*out = ini;
+	return 0;
+}
+
+int gmf_ini_read(gmf_ini **out, const char *path, unsigned *bad_line)
+{
+	FILE *f = fopen(path, "rb");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	char buf[8192], *dir, *slash;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (bad_line)
+		*bad_line = 0;
+	if (!f)
+		return gmf_error_set(errno == ENOENT ? GMF_ENOTFOUND : GMF_EIO,
+				     "cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		gmf_strbuf_add(&sb, buf, n);
+		if (sb.len > 16u * 1024 * 1024) {
+			fclose(f);
+			gmf_strbuf_release(&sb);
+			return gmf_error_set(GMF_EPARSE, "'%s': file too large", path);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		gmf_strbuf_release(&sb);
+		return gmf_error_set(GMF_EIO, "cannot read '%s'", path);
+	}
+	fclose(f);
+	dir = gmf_xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else {
+		free(dir);
+		dir = gmf_xstrdup(".");
+	}
+	rc = gmf_ini_parse(out, sb.buf, sb.len, dir, bad_line);
+	if (rc < 0)
+		gmf_error_set(rc, "'%s': %s", path, gmf_error_last());
+	free(dir);
+	gmf_strbuf_release(&sb);
+	return rc;
+}
+
+void gmf_ini_free(gmf_ini *ini)
+{
+	if (!ini)
+		return;
+	for (size_t i = 0; i < ini->n; i++) {
+		free(ini->e[i].section);
+		free(ini->e[i].key);
+		free(ini->e[i].raw);
+		free(ini->e[i].value);
+	}
+	for (size_t i = 0; i < ini->nsections; i++)
+		free(ini->sections[i]);
+	free(ini->sections);
+	free(ini->e);
+	free(ini->here);
+	free(ini);
+}
+
+size_t gmf_ini_section_count(const gmf_ini *ini)
+{
+	return ini->nsections;
+}
+
+const char *gmf_ini_section_name(const gmf_ini *ini, size_t i)
+{
+	return i < ini->nsections ? ini->sections[i] : NULL;
+}
+
+int gmf_ini_has_section(const gmf_ini *ini, const char *section)
+{
+	for (size_t i = 0; i < ini->nsections; i++)
+		if (!strcmp(ini->sections[i], section))
+			return 1;
+	return 0;
+}
+
+static entry *lookup(const gmf_ini *ini, const char *section, const char *key)
+{
+	entry *e = find(ini, section, key);
+	if (!e)
+		e = find(ini, "DEFAULT", key);
+	return e;
+}
+
+static int interpolate(gmf_ini *ini, const char *section, const char *raw,
+		       gmf_strbuf *out, int depth)
+{
+	if (depth > 10)
+		return gmf_error_set(GMF_EPARSE, "interpolation too deep (a loop?)");
+	for (const char *p = raw; *p; p++) {
+		if (*p != '%') {
+			gmf_strbuf_addch(out, *p);
+			continue;
+		}
+		if (p[1] == '%') {
+			gmf_strbuf_addch(out, '%');
+			p++;
+			continue;
+		}
+		if (p[1] == '(') {
+			const char *close = strstr(p + 2, ")s");
+			char *name;
+			entry *e;
+			if (!close)
+				return gmf_error_set(GMF_EPARSE,
+						     "bad interpolation syntax in '%s'", raw);
+			name = gmf_xstrndup(p + 2, (size_t)(close - (p + 2)));
+			if (!strcasecmp(name, "here") && !lookup(ini, section, "here")) {
+				gmf_strbuf_adds(out, ini->here);
+			} else if ((e = lookup(ini, section, name)) != NULL) {
+				int rc = interpolate(ini, section, e->raw, out, depth + 1);
+				if (rc < 0) {
+					free(name);
+					return rc;
+				}
+			} else {
+				gmf_error_set(GMF_ENOTFOUND,
+					      "'%%(%s)s' names no option", name);
+				free(name);
+				return GMF_ENOTFOUND;
+			}
+			free(name);
+			p = close + 1;
+			continue;
+		}
+		/* a lone % is kept, as Alembic users write it in comments */
+		gmf_strbuf_addch(out, '%');
+	}
+	return 0;
+}
+
+const char *gmf_ini_get(gmf_ini *ini, const char *section, const char *key)
+{
+	entry *e = lookup(ini, section, key);
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	if (!e)
+		return NULL;
+	if (e->value)
+		return e->value;
+	if (interpolate(ini, section, e->raw, &sb, 0) < 0) {
+		gmf_strbuf_release(&sb);
+		return NULL;
+	}
+	e->value = gmf_strbuf_detach(&sb, NULL);
+	return e->value;
+}
+
+unsigned gmf_ini_line(const gmf_ini *ini, const char *section, const char *key)
+{
+	entry *e = lookup(ini, section, key);
+	return e ? e->line : 0;
+}

@@ -1,0 +1,769 @@
+/*
+ * reader: see include/gmf/reader.h.
+ *
+ * The file is walked once by a small Python-aware scanner that knows where
+ * strings, comments and brackets are, so that only statements starting in
+ * column 0 at bracket depth 0 are looked at (an assignment inside a function,
+ * an `if` block or a docstring is not a module-level variable).  At each such
+ * statement PCRE2 recognises the assignment head (`name`, optional
+ * annotation, `=`), and a hand-written literal parser reads the value so that
+ * every id keeps its exact byte span.  PCRE2 also picks the header fields out
+ * of the docstring.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "gmf/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gmf/error.h"
+#include "gmf/strbuf.h"
+
+#define MAX_FILE_SIZE (64u * 1024u * 1024u)
+
+/* ---------------------------------------------------------------- regex */
+
+enum { RX_ASSIGN, RX_CHAIN, RX_REVID, RX_REVISES, RX_DATE, RX__COUNT };
+
+static const char *const rx_src[RX__COUNT] = {
+	/* name, optional annotation (anything up to `=` on the line), `=` */
+	"(revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_])"
+	"[ \\t]*(?::[^=\\n#]*)?=(?!=)[ \\t]*",
+	/* a further target of a chained assignment: `depends_on = ` */
+	"(revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_])"
+	"[ \\t]*=(?!=)[ \\t]*",
+	"^[ \\t]*Revision[ \\t]+ID[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
+	"^[ \\t]*Revises[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
+	"^[ \\t]*Create[ \\t]+Date[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
+};
+
+static pcre2_code *rx[RX__COUNT];
+static pcre2_match_data *rx_md[RX__COUNT];
+static int rx_jit[RX__COUNT];
+static int rx_ready;
+
+static int rx_init(void)
+{
+	int i, err;
+	PCRE2_SIZE eoff;
+
+	if (rx_ready)
+		return 0;
+	for (i = 0; i < RX__COUNT; i++) {
+		/* JIT ignores PCRE2_ANCHORED at match time: anchor at compile time */
+		uint32_t opts = i >= RX_REVID ? PCRE2_MULTILINE : PCRE2_ANCHORED;
+		rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i], PCRE2_ZERO_TERMINATED,
+				      opts, &err, &eoff, NULL);
+		if (!rx[i]) {
+			PCRE2_UCHAR msg[128];
+			pcre2_get_error_message(err, msg, sizeof(msg));
+			return gmf_error_set(GMF_ERROR,
+					     "internal regex %d does not compile at offset %zu: %s",
+					     i, (size_t)eoff, (char *)msg);
+		}
+		rx_jit[i] = pcre2_jit_compile(rx[i], PCRE2_JIT_COMPLETE) == 0;
+		rx_md[i] = pcre2_match_data_create_from_pattern(rx[i], NULL);
+	}
+	rx_ready = 1;
+	return 0;
+}
+
+/*
+ * Matches pattern i at subject[start..len); returns 1 and fills ov on a
+ * match, 0 on no match.  JIT is used when it compiled; a JIT stack shortage
+ * falls back to the interpreter.
+ */
+static int rx_match(int i, const char *subject, size_t len, size_t start,
+		    uint32_t opts, PCRE2_SIZE **ov)
+{
+	int rc = -1;
+	if (rx_jit[i]) {
+		rc = pcre2_jit_match(rx[i], (PCRE2_SPTR)subject, len, start, opts,
+				     rx_md[i], NULL);
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_NOMEMORY)
+			rc = -1000;
+	}
+	if (!rx_jit[i] || rc == -1000)
+		rc = pcre2_match(rx[i], (PCRE2_SPTR)subject, len, start, opts,
+				 rx_md[i], NULL);
+	if (rc < 0)
+		return 0; /* PCRE2_ERROR_NOMATCH is a result, other errors too */
+	*ov = pcre2_get_ovector_pointer(rx_md[i]);
+	return 1;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+unsigned gmf_line_of(const char *buf, size_t len, size_t off)
+{
+	unsigned line = 1;
+	const char *p = buf, *end = buf + (off < len ? off : len);
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+static void diag_set(gmf_diag *d, unsigned line, int unreadable,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void diag_set(gmf_diag *d, unsigned line, int unreadable,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	if (!d)
+		return;
+	d->line = line;
+	d->unreadable = unreadable;
+	va_start(ap, fmt);
+	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Returns the offset of the first invalid UTF-8 byte, or len. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+static int is_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+
+/* Parser state over one file. */
+typedef struct {
+	const char *s;
+	size_t len;
+	gmf_diag *diag;
+	int failed;
+} scan;
+
+/*
+ * If a string literal (with an optional prefix) starts at *pos, returns 1 and
+ * sets the content span and the position after the closing quote.  prefix
+ * letters are reported so the caller can reject bytes/f-strings as ids.
+ * Returns -1 (and sets diag) for an unterminated string, 0 when no string
+ * starts here.
+ */
+static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
+		       size_t *after, int *triple, int *plain)
+{
+	size_t p = pos, n;
+	int pfx_ok = 1;
+	char q;
+
+	for (n = 0; n < 2 && p < sc->len && sc->s[p] &&
+	     strchr("rRuUbBfF", sc->s[p]); n++, p++)
+		if (!strchr("uUrR", sc->s[p]))
+			pfx_ok = 0;
+	if (p >= sc->len || (sc->s[p] != '"' && sc->s[p] != '\''))
+		return 0;
+	q = sc->s[p];
+	if (p + 2 < sc->len && sc->s[p + 1] == q && sc->s[p + 2] == q) {
+		size_t i = p + 3;
+		*triple = 1;
+		while (i < sc->len) {
+			if (sc->s[i] == '\\') {
+				i += 2;
+				continue;
+			}
+			if (sc->s[i] == q && i + 2 < sc->len + 0 &&
+			    sc->s[i + 1] == q && sc->s[i + 2] == q) {
+				*content = p + 3;
+				*clen = i - (p + 3);
+				*after = i + 3;
+				*plain = pfx_ok;
+				return 1;
+			}
+			i++;
+		}
+		diag_set(sc->diag, gmf_line_of(sc->s, sc->len, pos), 0,
+			 "unterminated triple-quoted string");
+		sc->failed = 1;
+		return -1;
+	}
+	*triple = 0;
+	for (size_t i = p + 1; i < sc->len; i++) {
+		char c = sc->s[i];
+		if (c == '\\') {
+			if (i + 1 < sc->len && sc->s[i + 1] == '\r' && i + 2 < sc->len &&
+			    sc->s[i + 2] == '\n')
+				i++;
+			i++;
+			continue;
+		}
+		if (c == q) {
+			*content = p + 1;
+			*clen = i - (p + 1);
+			*after = i + 1;
+			*plain = pfx_ok;
+			return 1;
+		}
+		if (c == '\n')
+			break;
+	}
+	diag_set(sc->diag, gmf_line_of(sc->s, sc->len, pos), 0,
+		 "unterminated string");
+	sc->failed = 1;
+	return -1;
+}
+
+/*
+ * Skips from pos to the end of the logical line (brackets, strings, comments
+ * and backslash continuations understood).  Returns the offset of the
+ * terminating newline (or len).  *code_end is set just past the last
+ * non-blank code byte.
+ */
+static size_t skip_statement(scan *sc, size_t pos, size_t *code_end)
+{
+	int depth = 0;
+	size_t p = pos, last = pos;
+	while (p < sc->len) {
+		char c = sc->s[p];
+		if (c == '#') {
+			while (p < sc->len && sc->s[p] != '\n')
+				p++;
+			continue;
+		}
+		if (c == '"' || c == '\'') {
+			size_t co, cl, after;
+			int tri, plain;
+			/* step back over a prefix already consumed as ident */
+			if (read_string(sc, p, &co, &cl, &after, &tri, &plain) < 0)
+				return sc->len;
+			p = after;
+			last = p;
+			continue;
+		}
+		if (c == '\\' && p + 1 < sc->len &&
+		    (sc->s[p + 1] == '\n' || sc->s[p + 1] == '\r')) {
+			p += sc->s[p + 1] == '\r' ? 3 : 2;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{')
+			depth++;
+		else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+			depth--;
+		else if (c == '\n' && depth == 0)
+			break;
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			last = p + 1;
+		p++;
+	}
+	if (code_end)
+		*code_end = last;
+	return p;
+}
+
+/* Skips blanks; inside brackets also newlines, comments, continuations. */
+static size_t skip_ws(scan *sc, size_t p, int in_brackets)
+{
+	for (;;) {
+		while (p < sc->len && (sc->s[p] == ' ' || sc->s[p] == '\t' ||
+				       sc->s[p] == '\f' ||
+				       (in_brackets && (sc->s[p] == '\n' || sc->s[p] == '\r'))))
+			p++;
+		if (p + 1 < sc->len && sc->s[p] == '\\' &&
+		    (sc->s[p + 1] == '\n' || sc->s[p + 1] == '\r')) {
+			p += 2;
+			continue;
+		}
+		if (in_brackets && p < sc->len && sc->s[p] == '#') {
+			while (p < sc->len && sc->s[p] != '\n')
+				p++;
+			continue;
+		}
+		return p;
+	}
+}
+
+static int word_at(scan *sc, size_t p, const char *w)
+{
+	size_t n = strlen(w);
+	return p + n <= sc->len && !memcmp(sc->s + p, w, n) &&
+	       (p + n == sc->len || !is_ident((unsigned char)sc->s[p + n]));
+}
+
+static void value_release(gmf_value *v)
+{
+	for (size_t i = 0; i < v->nitems; i++)
+		free(v->items[i].text);
+	free(v->items);
+	memset(v, 0, sizeof(*v));
+}
+
+static void value_push(scan *sc, gmf_value *v, size_t off, size_t len)
+{
+	gmf_str *s;
+	v->items = gmf_xrealloc(v->items, (v->nitems + 1) * sizeof(*v->items));
+	s = &v->items[v->nitems++];
+	s->text = gmf_xstrndup(sc->s + off, len);
+	s->span.off = off;
+	s->span.len = len;
+	s->span.line = gmf_line_of(sc->s, sc->len, off);
+}
+
+/* True when a statement ends at p (blank, comment, newline, `;`, EOF). */
+static int at_statement_end(scan *sc, size_t p)
+{
+	p = skip_ws(sc, p, 0);
+	return p >= sc->len || sc->s[p] == '#' || sc->s[p] == '\n' ||
+	       sc->s[p] == '\r' || sc->s[p] == ';';
+}
+
+/*
+ * Reads one value starting at pos into v.  Returns the offset just past the
+ * value (for a literal) or past the statement (opaque).
+ */
+static size_t parse_value(scan *sc, size_t pos, gmf_value *v)
+{
+	size_t p = skip_ws(sc, pos, 0), co, cl, after, end, code_end;
+	int tri, plain, r;
+
+	v->whole.off = p;
+	v->whole.line = gmf_line_of(sc->s, sc->len, p);
+
+	if (word_at(sc, p, "None")) {
+		after = p + 4;
+		if (at_statement_end(sc, after)) {
+			v->kind = GMF_VAL_NONE;
+			v->whole.len = 4;
+			return after;
+		}
+		goto opaque;
+	}
+	r = read_string(sc, p, &co, &cl, &after, &tri, &plain);
+	if (r < 0)
+		return sc->len;
+	if (r > 0) {
+		if (!tri && plain && at_statement_end(sc, after)) {
+			v->kind = GMF_VAL_STRING;
+			value_push(sc, v, co, cl);
+			v->whole.len = after - p;
+			return after;
+		}
+		goto opaque;
+	}
+	if (p < sc->len && (sc->s[p] == '(' || sc->s[p] == '[')) {
+		char close = sc->s[p] == '(' ? ')' : ']';
+		int commas = 0, items = 0;
+		size_t q = p + 1;
+		for (;;) {
+			q = skip_ws(sc, q, 1);
+			if (q >= sc->len)
+				goto opaque;
+			if (sc->s[q] == close) {
+				q++;
+				break;
+			}
+			r = read_string(sc, q, &co, &cl, &after, &tri, &plain);
+			if (r < 0)
+				return sc->len;
+			if (r == 0 || tri || !plain)
+				goto opaque;
+			value_push(sc, v, co, cl);
+			items++;
+			q = skip_ws(sc, after, 1);
+			if (q < sc->len && sc->s[q] == ',') {
+				commas++;
+				q++;
+				continue;
+			}
+			if (q < sc->len && sc->s[q] == close) {
+				q++;
+				break;
+			}
+			goto opaque;
+		}
+		if (!at_statement_end(sc, q))
+			goto opaque;
+		/* ("abc") is a string in parentheses, not a tuple */
+		v->kind = (close == ')' && items == 1 && !commas) ? GMF_VAL_STRING
+								 : GMF_VAL_SEQ;
+		v->whole.len = q - p;
+		return q;
+	}
+opaque:
+	value_release(v);
+	v->whole.off = p;
+	v->whole.line = gmf_line_of(sc->s, sc->len, p);
+	v->kind = GMF_VAL_OPAQUE;
+	end = skip_statement(sc, p, &code_end);
+	v->whole.len = code_end > p ? code_end - p : 0;
+	return end;
+}
+
+static void header_field(scan *sc, int which, size_t doc_off, size_t doc_len,
+			 gmf_header_field *f)
+{
+	PCRE2_SIZE *ov;
+	if (!rx_match(which, sc->s, doc_off + doc_len, doc_off, 0, &ov))
+		return;
+	f->present = 1;
+	f->value.off = ov[2];
+	f->value.len = ov[3] - ov[2];
+	f->value.line = gmf_line_of(sc->s, sc->len, ov[2]);
+	f->text = gmf_xstrndup(sc->s + ov[2], ov[3] - ov[2]);
+}
+
+/* Splits a Revises: value ("", "None", "a, b", "('a', 'b')") into ids. */
+static void split_revises(gmf_migration *m)
+{
+	const char *t = m->hdr_revises.text;
+	size_t i = 0, n = strlen(t);
+	while (i < n) {
+		size_t j;
+		while (i < n && strchr(" \t()[]'\",", t[i]))
+			i++;
+		j = i;
+		while (j < n && !strchr(" \t()[]'\",", t[j]))
+			j++;
+		if (j > i) {
+			if (!(j - i == 4 && !memcmp(t + i, "None", 4))) {
+				m->hdr_revises_ids = gmf_xrealloc(
+					m->hdr_revises_ids,
+					(m->hdr_nrevises + 1) * sizeof(char *));
+				m->hdr_revises_ids[m->hdr_nrevises++] =
+					gmf_xstrndup(t + i, j - i);
+			}
+		}
+		i = j;
+	}
+}
+
+static void take_docstring(scan *sc, gmf_migration *m, size_t start,
+			   size_t co, size_t cl, size_t after)
+{
+	size_t a = co, b;
+	m->has_docstring = 1;
+	m->docstring.off = start;
+	m->docstring.len = after - start;
+	m->docstring.line = gmf_line_of(sc->s, sc->len, start);
+	/* the message is the first non-blank line */
+	while (a < co + cl && (sc->s[a] == ' ' || sc->s[a] == '\t' ||
+			       sc->s[a] == '\n' || sc->s[a] == '\r'))
+		a++;
+	b = a;
+	while (b < co + cl && sc->s[b] != '\n' && sc->s[b] != '\r')
+		b++;
+	while (b > a && (sc->s[b - 1] == ' ' || sc->s[b - 1] == '\t'))
+		b--;
+	m->message = gmf_xstrndup(sc->s + a, b - a);
+	header_field(sc, RX_REVID, co, cl, &m->hdr_revision);
+	header_field(sc, RX_REVISES, co, cl, &m->hdr_revises);
+	header_field(sc, RX_DATE, co, cl, &m->hdr_date);
+	if (m->hdr_revises.present)
+		split_revises(m);
+}
+
+static gmf_value *target_of(gmf_migration *m, const char *name, size_t n)
+{
+	if (n == 8 && !memcmp(name, "revision", 8))
+		return &m->revision;
+	if (n == 13 && !memcmp(name, "down_revision", 13))
+		return &m->down_revision;
+	if (n == 13 && !memcmp(name, "branch_labels", 13))
+		return &m->branch_labels;
+	return &m->depends_on;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* ------------------------------------------------------------ the parse */
+
+int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
+			size_t len, gmf_diag *diag)
+{
+	scan sc;
+	size_t p, bad, nul;
+	const char *nulp;
+	int doc_found = 0, first_doc_taken = 0;
+	size_t first_doc[4] = { 0, 0, 0, 0 };
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (diag)
+		memset(diag, 0, sizeof(*diag));
+	if ((rc = rx_init()) < 0) {
+		diag_set(diag, 0, 1, "%s", gmf_error_last());
+		return rc;
+	}
+	m->path = gmf_xstrdup(path);
+	{
+		const char *b = base_name(path);
+		size_t bl = strlen(b);
+		if (bl > 3 && !strcmp(b + bl - 3, ".py"))
+			bl -= 3;
+		m->stem = gmf_xstrndup(b, bl);
+	}
+	m->data = gmf_xmalloc(len + 1);
+	memcpy(m->data, buf, len);
+	m->data[len] = '\0';
+	m->size = len;
+
+	sc.s = m->data;
+	sc.len = len;
+	sc.diag = diag;
+	sc.failed = 0;
+
+	if ((nulp = memchr(m->data, '\0', len)) != NULL) {
+		nul = (size_t)(nulp - m->data);
+		diag_set(diag, gmf_line_of(m->data, len, nul), 1,
+			 "binary file: NUL byte at offset %zu", nul);
+		return GMF_EPARSE;
+	}
+	bad = utf8_invalid_at((const unsigned char *)m->data, len);
+	if (bad < len) {
+		diag_set(diag, gmf_line_of(m->data, len, bad), 1,
+			 "invalid UTF-8 (byte 0x%02x at offset %zu)",
+			 (unsigned char)m->data[bad], bad);
+		return GMF_EPARSE;
+	}
+	p = 0;
+	if (len >= 3 && !memcmp(m->data, "\xef\xbb\xbf", 3)) {
+		m->bom = 1;
+		p = 3;
+	}
+	{
+		const char *nl = memchr(m->data, '\n', len);
+		m->crlf = nl && nl > m->data && nl[-1] == '\r';
+	}
+
+	/* p is always at the start of a physical line here */
+	while (p < len && !sc.failed) {
+		unsigned char c = (unsigned char)m->data[p];
+		size_t next, code_end;
+		PCRE2_SIZE *ov;
+
+		if ((c == 'r' || c == 'd' || c == 'b') &&
+		    rx_match(RX_ASSIGN, m->data, len, p, 0, &ov)) {
+			const char *names[4];
+			size_t nlen[4];
+			int nt = 0;
+			size_t vpos;
+
+			names[nt] = m->data + ov[2];
+			nlen[nt++] = ov[3] - ov[2];
+			vpos = ov[1];
+			/* chained: branch_labels = depends_on = None */
+			while (nt < 4 && rx_match(RX_CHAIN, m->data, len, vpos, 0, &ov)) {
+				names[nt] = m->data + ov[2];
+				nlen[nt++] = ov[3] - ov[2];
+				vpos = ov[1];
+			}
+			gmf_value first;
+			memset(&first, 0, sizeof(first));
+			first.line = gmf_line_of(m->data, len, p);
+			next = parse_value(&sc, vpos, &first);
+			if (sc.failed) {
+				value_release(&first);
+				break;
+			}
+			for (int t = 0; t < nt; t++) {
+				gmf_value *v = target_of(m, names[t], nlen[t]);
+				int seen = v->assignments;
+				value_release(v);
+				*v = first;
+				v->assignments = seen + 1;
+				if (t + 1 < nt) {
+					/* deep copy for the other targets */
+					v->items = NULL;
+					v->nitems = 0;
+					for (size_t k = 0; k < first.nitems; k++)
+						value_push(&sc, v, first.items[k].span.off,
+							   first.items[k].span.len);
+				}
+			}
+			/* the last target took ownership of first.items */
+			p = next;
+			if (p < len && m->data[p] == ';')
+				p++;
+			p = skip_statement(&sc, p, &code_end);
+			if (p < len)
+				p++;
+			continue;
+		}
+		if (c == '"' || c == '\'' || strchr("rRuU", c)) {
+			size_t co, cl, after;
+			int tri, plain;
+			int r = read_string(&sc, p, &co, &cl, &after, &tri, &plain);
+			if (r < 0)
+				break;
+			if (r > 0 && tri && !doc_found &&
+			    at_statement_end(&sc, after)) {
+				/* a bare triple-quoted string at module level */
+				if (!first_doc_taken) {
+					first_doc_taken = 1;
+					first_doc[0] = p;
+					first_doc[1] = co;
+					first_doc[2] = cl;
+					first_doc[3] = after;
+				}
+				if (rx_match(RX_REVID, m->data, co + cl, co, 0, &ov)) {
+					take_docstring(&sc, m, p, co, cl, after);
+					doc_found = 1;
+				}
+			}
+		}
+		p = skip_statement(&sc, p, &code_end);
+		if (p < len)
+			p++;
+	}
+	if (sc.failed)
+		return GMF_EPARSE;
+	if (!doc_found && first_doc_taken)
+		take_docstring(&sc, m, first_doc[0], first_doc[1], first_doc[2],
+			       first_doc[3]);
+
+	if (m->revision.kind == GMF_VAL_MISSING) {
+		diag_set(diag, 0, 0, "no module-level `revision = \"...\"` assignment");
+		return GMF_EPARSE;
+	}
+	if (m->revision.kind != GMF_VAL_STRING) {
+		diag_set(diag, m->revision.line, 0,
+			 "`revision` is not a string literal");
+		return GMF_EPARSE;
+	}
+	if (m->down_revision.kind == GMF_VAL_OPAQUE) {
+		diag_set(diag, m->down_revision.line, 0,
+			 "`down_revision` is an expression, not a literal "
+			 "(a string, a tuple of strings, or None)");
+		return GMF_EPARSE;
+	}
+	return 0;
+}
+
+int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
+{
+	int fd, rc;
+	struct stat st;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+
+	memset(m, 0, sizeof(*m));
+	if (diag)
+		memset(diag, 0, sizeof(*diag));
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		diag_set(diag, 0, 1, "cannot open: %s", strerror(errno));
+		return gmf_error_set_errno(GMF_EIO, path);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_set(diag, 0, 1, "not a regular file");
+		close(fd);
+		return gmf_error_set(GMF_EIO, "%s: not a regular file", path);
+	}
+	if ((size_t)st.st_size > MAX_FILE_SIZE) {
+		diag_set(diag, 0, 1, "file too large (%lld bytes; the limit is %u)",
+			 (long long)st.st_size, MAX_FILE_SIZE);
+		close(fd);
+		return gmf_error_set(GMF_EIO, "%s: file too large", path);
+	}
+	gmf_strbuf_grow(&sb, (size_t)st.st_size);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			diag_set(diag, 0, 1, "read error: %s", strerror(errno));
+			close(fd);
+			gmf_strbuf_release(&sb);
+			return gmf_error_set_errno(GMF_EIO, path);
+		}
+		if (n == 0)
+			break;
+		gmf_strbuf_add(&sb, chunk, (size_t)n);
+		if (sb.len > MAX_FILE_SIZE) {
+			diag_set(diag, 0, 1, "file too large");
+			close(fd);
+			gmf_strbuf_release(&sb);
+			return gmf_error_set(GMF_EIO, "%s: file too large", path);
+		}
+	}
+	close(fd);
+	rc = gmf_migration_parse(m, path, sb.buf, sb.len, diag);
+	gmf_strbuf_release(&sb);
+	if (rc < 0 && diag)
+		gmf_error_set(rc, "%s:%u: %s", path, diag->line, diag->message);
+	return rc;
+}
+
+void gmf_migration_release(gmf_migration *m)
+{
+	free(m->path);
+	free(m->stem);
+	value_release(&m->revision);
+	value_release(&m->down_revision);
+	value_release(&m->branch_labels);
+	value_release(&m->depends_on);
+	free(m->message);
+	free(m->hdr_revision.text);
+	free(m->hdr_revises.text);
+	free(m->hdr_date.text);
+	for (size_t i = 0; i < m->hdr_nrevises; i++)
+		free(m->hdr_revises_ids[i]);
+	free(m->hdr_revises_ids);
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+int gmf_revision_id_is_safe(const char *id)
+{
+	const unsigned char *p = (const unsigned char *)id;
+	if (!*p)
+		return 0;
+	if (strstr(id, ".."))
+		return 0;
+	for (; *p; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return 0;
+		if (strchr("/\\'\"@-+:`$;|&<>*?!(){}[],#", *p))
+			return 0;
+	}
+	return 1;
+}
