@@ -439,7 +439,9 @@ static gmf_naming detect_naming(gmf_graph *g)
 			if (!g->nodes[i].duplicate)
 				ok += naming_ok(order[o], g->nodes[i].mig.stem,
 						g->nodes[i].id);
-		if (ok * 10 >= n * 9)
+		/* most files follow it; a lone stray file in a small project
+		 * is the mismatch to report, not a reason to give up */
+		if (ok * 10 >= n * 9 || (n >= 4 && n - ok <= 1))
 			return order[o];
 	}
 	return GMF_NAMING_NONE;

@@ -424,7 +424,13 @@ static size_t parse_value(scan *sc, size_t pos, gmf_value *v)
 		return q;
 	}
 opaque:
-	value_release(v);
+	{
+		unsigned line = v->line;
+		int seen = v->assignments;
+		value_release(v);
+		v->line = line;
+		v->assignments = seen;
+	}
 	v->whole.off = p;
 	v->whole.line = gmf_line_of(sc->s, sc->len, p);
 	v->kind = GMF_VAL_OPAQUE;
