@@ -7,6 +7,9 @@
 #include <git2.h>
 
 #include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/project.h"
+#include "gmf/reader.h"
 #include "gmf/path.h"
 #include "gmf/strbuf.h"
 
@@ -138,4 +141,322 @@ cleanup:
 	git_config_iterator_free(it);
 	git_config_free(cfg);
 	return rc;
+}
+
+/* ------------------------------------------------- fix, merge and undo */
+
+
+static char *rel_to_workdir(gmf_repo *r, const char *abs)
+{
+	if (!r->workdir || !gmf_path_is_within(r->workdir, abs) || !strcmp(r->workdir, abs))
+		return NULL;
+	return gmf_xstrdup(abs + strlen(r->workdir) + (strcmp(r->workdir, "/") ? 1 : 0));
+}
+
+static int resolve_commit(gmf_repo *r, const char *spec, git_oid *out)
+{
+	git_object *obj = NULL;
+	git_commit *c = NULL;
+	if (git_revparse_single(&obj, r->git, spec) < 0)
+		return GMF_ENOTFOUND;
+	if (git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		return GMF_ENOTFOUND;
+	}
+	git_oid_cpy(out, git_commit_id(c));
+	git_commit_free(c);
+	git_object_free(obj);
+	return 0;
+}
+
+int gmf_repo_mainline(gmf_repo *r, const char *override, char **hex, char **name)
+{
+	static const char *const candidates[] = { "origin/main", "origin/master",
+						  "main", "master", NULL };
+	char *cfg = NULL, *used = NULL;
+	git_oid oid, head;
+	git_reference *ref = NULL;
+	int found = 0;
+
+	*hex = *name = NULL;
+	if (override) {
+		if (resolve_commit(r, override, &oid) < 0)
+			return gmf_error_set(GMF_ENOTFOUND, "mainline '%s' does not name a commit",
+					     override);
+		used = gmf_xstrdup(override);
+		found = 1;
+	}
+	if (!found && gmf_repo_config_get(r, "migrate-fix.mainline", &cfg) == 0) {
+		if (resolve_commit(r, cfg, &oid) < 0) {
+			gmf_error_set(GMF_ENOTFOUND,
+				      "migrate-fix.mainline is '%s', which names no commit", cfg);
+			free(cfg);
+			return GMF_ENOTFOUND;
+		}
+		used = cfg;
+		found = 1;
+	}
+	if (!found && git_reference_lookup(&ref, r->git, "refs/remotes/origin/HEAD") == 0) {
+		const char *target = git_reference_symbolic_target(ref);
+		if (target && resolve_commit(r, target, &oid) == 0) {
+			used = gmf_xstrdup(strncmp(target, "refs/remotes/", 13) ? target
+										: target + 13);
+			found = 1;
+		}
+		git_reference_free(ref);
+	}
+	for (int i = 0; !found && candidates[i]; i++)
+		if (resolve_commit(r, candidates[i], &oid) == 0) {
+			used = gmf_xstrdup(candidates[i]);
+			found = 1;
+		}
+	if (!found)
+		return gmf_error_set(GMF_ENOTFOUND, "no mainline: set `git config "
+				     "migrate-fix.mainline <branch>`, or name the side with "
+				     "--onto or --move");
+	if (git_reference_name_to_id(&head, r->git, "HEAD") == 0 && git_oid_equal(&head, &oid)) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, r->git, &oid) == 0 && git_commit_parentcount(c) > 1) {
+			gmf_strbuf sb = GMF_STRBUF_INIT;
+			git_oid_cpy(&oid, git_commit_parent_id(c, 0));
+			gmf_strbuf_addf(&sb, "%s^1 (HEAD is a merge into %s)", used, used);
+			free(used);
+			used = gmf_strbuf_detach(&sb, NULL);
+		}
+		git_commit_free(c);
+	}
+	*hex = gmf_xcalloc(GIT_OID_HEXSZ + 1, 1);
+	git_oid_tostr(*hex, GIT_OID_HEXSZ + 1, &oid);
+	*name = used;
+	return 0;
+}
+
+typedef struct {
+	char *path;
+	size_t node;
+} path_ix;
+
+static int cmp_path_ix(const void *a, const void *b)
+{
+	return strcmp(((const path_ix *)a)->path, ((const path_ix *)b)->path);
+}
+
+typedef struct {
+	gmf_repo *r;
+	git_index *index;
+	const char *dir_rel;   /* version dir relative to the work tree */
+	path_ix *paths;
+	size_t npaths;
+	gmf_graph *g;
+	unsigned char *on;
+	int recursive;
+	char **ids;            /* ids read from blobs that matched no node */
+	size_t nids, aids;
+} mark_ctx;
+
+static int mark_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	mark_ctx *m = payload;
+	const char *name = git_tree_entry_name(e);
+	size_t nl = strlen(name);
+	gmf_strbuf rel = GMF_STRBUF_INIT;
+	path_ix key, *hit;
+	const git_index_entry *ie;
+	git_blob *blob = NULL;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return m->recursive || !*root ? (m->recursive ? 0 : 1) : 1;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || nl < 4 ||
+	    strcmp(name + nl - 3, ".py") || !strcmp(name, "__init__.py") ||
+	    !strncmp(name, ".#", 2))
+		return 0;
+	if (*root && !m->recursive)
+		return 0;
+	gmf_strbuf_addf(&rel, "%s%s%s%s", m->dir_rel, *m->dir_rel ? "/" : "", root, name);
+	key.path = rel.buf;
+	hit = m->npaths ? bsearch(&key, m->paths, m->npaths, sizeof(path_ix), cmp_path_ix)
+			: NULL;
+	if (hit && (ie = git_index_get_bypath(m->index, rel.buf, 0)) != NULL &&
+	    git_oid_equal(&ie->id, git_tree_entry_id(e))) {
+		m->on[hit->node] = 1;
+		gmf_strbuf_release(&rel);
+		return 0;
+	}
+	if (git_blob_lookup(&blob, m->r->git, git_tree_entry_id(e)) == 0) {
+		gmf_migration mig;
+		gmf_diag diag;
+		if (gmf_migration_parse(&mig, rel.buf, git_blob_rawcontent(blob),
+					(size_t)git_blob_rawsize(blob), &diag) == 0) {
+			GMF_ALLOC_GROW(m->ids, m->nids + 1, m->aids);
+			m->ids[m->nids++] = gmf_xstrdup(mig.revision.items[0].text);
+		}
+		gmf_migration_release(&mig);
+		git_blob_free(blob);
+	}
+	gmf_strbuf_release(&rel);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
+				const gmf_script *s, gmf_graph *g, unsigned char *on)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	mark_ctx m;
+	size_t n = gmf_graph_count(g);
+	int rc = 0;
+
+	memset(&m, 0, sizeof(m));
+	memset(on, 0, n);
+	if (git_oid_fromstr(&oid, commit_hex) < 0 || git_commit_lookup(&c, r->git, &oid) < 0 ||
+	    git_commit_tree(&root, c) < 0) {
+		rc = gmf_error_set_git("cannot read the mainline commit");
+		goto cleanup;
+	}
+	if (git_repository_index(&m.index, r->git) < 0) {
+		rc = gmf_error_set_git("cannot read the index");
+		goto cleanup;
+	}
+	m.r = r;
+	m.g = g;
+	m.on = on;
+	m.recursive = s->recursive;
+	m.paths = gmf_xcalloc(n + 1, sizeof(path_ix));
+	for (size_t i = 0; i < n; i++) {
+		char *rel = rel_to_workdir(r, gmf_graph_node(g, i)->mig.path);
+		if (!rel)
+			continue;
+		m.paths[m.npaths].path = rel;
+		m.paths[m.npaths++].node = i;
+	}
+	qsort(m.paths, m.npaths, sizeof(path_ix), cmp_path_ix);
+	for (size_t d = 0; d < s->ndirs; d++) {
+		char *rel = rel_to_workdir(r, s->dirs[d]);
+		git_tree_entry *te = NULL;
+		git_tree *sub = NULL;
+		if (!rel)
+			continue;
+		if (git_tree_entry_bypath(&te, root, rel) == 0 &&
+		    git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, r->git, git_tree_entry_id(te)) == 0) {
+			m.dir_rel = rel;
+			git_tree_walk(sub, GIT_TREEWALK_PRE, mark_cb, &m);
+			git_tree_free(sub);
+		}
+		git_tree_entry_free(te);
+		free(rel);
+	}
+	if (m.nids) {
+		qsort(m.ids, m.nids, sizeof(char *), cmp_str);
+		for (size_t i = 0; i < n; i++) {
+			const char *id = gmf_graph_node(g, i)->id;
+			if (!on[i] && bsearch(&id, m.ids, m.nids, sizeof(char *), cmp_str))
+				on[i] = 1;
+		}
+	}
+cleanup:
+	for (size_t i = 0; i < m.npaths; i++)
+		free(m.paths[i].path);
+	free(m.paths);
+	for (size_t i = 0; i < m.nids; i++)
+		free(m.ids[i]);
+	free(m.ids);
+	git_index_free(m.index);
+	git_tree_free(root);
+	git_commit_free(c);
+	return rc;
+}
+
+int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path)
+{
+	unsigned int flags = 0;
+	char *rel = rel_to_workdir(r, abs_path);
+	int merging = git_repository_state(r->git) == GIT_REPOSITORY_STATE_MERGE;
+	int rc;
+	if (!rel)
+		return 0;
+	rc = git_status_file(&flags, r->git, rel);
+	free(rel);
+	if (rc < 0)
+		return 1;
+	if (flags & (GIT_STATUS_WT_NEW | GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_DELETED |
+		     GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED | GIT_STATUS_CONFLICTED))
+		return 1;
+	/* what an unfinished merge staged is the merge's, not an edit */
+	if (!merging && (flags & (GIT_STATUS_INDEX_NEW | GIT_STATUS_INDEX_MODIFIED |
+				  GIT_STATUS_INDEX_DELETED | GIT_STATUS_INDEX_RENAMED |
+				  GIT_STATUS_INDEX_TYPECHANGE)))
+		return 1;
+	return 0;
+}
+
+int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)
+{
+	git_index *index = NULL;
+	char *rel = rel_to_workdir(r, abs_path);
+	int found = 0;
+	if (rel && git_repository_index(&index, r->git) == 0)
+		found = git_index_get_bypath(index, rel, 0) != NULL;
+	git_index_free(index);
+	free(rel);
+	return found;
+}
+
+int gmf_repo_stage(void *data, const gmf_txn_op *ops, size_t n, int rollback)
+{
+	gmf_repo *r = data;
+	git_index *index = NULL;
+	int rc = 0;
+
+	if (gmf_fs_faultpoint("index") < 0)
+		return gmf_error_set(GMF_EIO, "cannot update the index: injected fault");
+	if (git_repository_index(&index, r->git) < 0 || git_index_read(index, 0) < 0) {
+		rc = gmf_error_set_git("cannot read the index");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *from = rollback ? ops[i].new_path : ops[i].old_path;
+		const char *to = rollback ? ops[i].old_path : ops[i].new_path;
+		char *rf, *rt;
+		if (!ops[i].tracked)
+			continue;
+		rf = from ? rel_to_workdir(r, from) : NULL;
+		rt = to ? rel_to_workdir(r, to) : NULL;
+		if (rf && (!rt || strcmp(rf, rt)) && git_index_get_bypath(index, rf, 0) &&
+		    git_index_remove_bypath(index, rf) < 0)
+			rc = gmf_error_set_git("cannot update the index");
+		if (rc == 0 && rt && git_index_add_bypath(index, rt) < 0)
+			rc = gmf_error_set_git("cannot update the index");
+		free(rf);
+		free(rt);
+		if (rc < 0)
+			goto cleanup;
+	}
+	if (git_index_write(index) < 0)
+		rc = gmf_error_set_git("cannot write the index");
+cleanup:
+	git_index_free(index);
+	return rc;
+}
+
+int gmf_repo_in_sequence(gmf_repo *r)
+{
+	switch (git_repository_state(r->git)) {
+	case GIT_REPOSITORY_STATE_REBASE:
+	case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
+	case GIT_REPOSITORY_STATE_REBASE_MERGE:
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
+	case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
+	case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
+	case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
+		return 1;
+	default:
+		return 0;
+	}
 }

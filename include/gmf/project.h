@@ -18,7 +18,7 @@
 #include "gmf/graph.h"
 #include "gmf/repo.h"
 
-typedef struct {
+typedef struct gmf_script {
 	char *name;          /* ini section, or "versions" */
 	char *config_path;   /* absolute alembic.ini path, or NULL */
 	char *source;        /* "alembic.ini", "git config", "--dir", "default" */

@@ -37,4 +37,37 @@ int gmf_repo_config_get_all(gmf_repo *r, const char *key, char ***out,
 /* The underlying libgit2 handle, for modules that need more. */
 struct git_repository *gmf_repo_git(gmf_repo *r);
 
+
+/* ---- used by fix, merge and undo ---- */
+
+#include "gmf/graph.h"
+#include "gmf/txn.h"
+
+struct gmf_script;
+
+/*
+ * Resolves the mainline commit: `override` if given, else git config
+ * migrate-fix.mainline, else origin/HEAD, origin/main, origin/master,
+ * main, master.  When that is HEAD itself and HEAD is a merge commit, its
+ * first parent is used (the branch that was merged into).  *hex gets the
+ * commit id, *name a description; GMF_ENOTFOUND when nothing resolves.
+ */
+int gmf_repo_mainline(gmf_repo *r, const char *override, char **hex, char **name);
+/*
+ * Marks on[i] = 1 for every node of g whose revision id the commit's tree
+ * holds in the same version directories (by path and blob id when they
+ * match, else by reading the blob).
+ */
+int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
+				const struct gmf_script *s, gmf_graph *g,
+				unsigned char *on);
+/* 1 when abs_path has changes not committed (or is untracked), else 0. */
+int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path);
+/* 1 when abs_path is in the index. */
+int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
+/* gmf_txn_stage_fn: data is the gmf_repo. */
+int gmf_repo_stage(void *repo, const gmf_txn_op *ops, size_t n, int rollback);
+/* True while a rebase, cherry-pick or revert sequence is in progress. */
+int gmf_repo_in_sequence(gmf_repo *r);
+
 #endif

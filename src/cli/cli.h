@@ -10,6 +10,7 @@
 #include "gmf/graph.h"
 #include "gmf/project.h"
 #include "gmf/repo.h"
+#include "gmf/txn.h"
 
 /* Exit statuses (documented in the man page, EXIT STATUS). */
 enum {
@@ -74,7 +75,20 @@ void cli_context_release(cli_context *ctx);
 /* Path for display: relative to the current directory. Caller frees. */
 char *cli_display_path(const cli_context *ctx, const char *abs);
 
+/* The journal directory: <git dir>/migrate-fix, or .git-migrate-fix. */
+char *cli_state_dir(const cli_context *ctx);
+/* Rolls back an interrupted run; 0 nothing to do, -1 something was rolled
+ * back (reload), >0 an exit status. */
+int cli_recover(cli_context *ctx, gmf_txn *t);
+/* Writes merge migrations (`merge`, `fix --strategy=merge`). heads NULL:
+ * every branch with several heads. */
+int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,
+		    const char *const *heads, size_t nheads, int dry_run, int force);
+
 int cmd_check(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_undo(int argc, char **argv);
 int cmd_heads(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -50,6 +50,49 @@ static const char *const graph_usage[] = {
 	NULL,
 };
 
+static const char *const fix_usage[] = {
+	"usage: git migrate-fix fix [--dry-run] [--format=text|json] [--strategy=renumber|merge]",
+	"                           [--onto REV] [--move REV]... [--mainline REF] [-f]",
+	"                           [--dir PATH]... [-c FILE] [-n SECTION]",
+	"",
+	"Makes every branch with several heads linear again: the migrations the",
+	"mainline does not have move after the mainline head, keeping their order.",
+	"In a sequence-numbered project they get the next free numbers; files are",
+	"renamed and revision, down_revision, depends_on and the docstring's",
+	"Revision ID/Revises are rewritten, nothing else.  Changes are staged.",
+	"",
+	"    --dry-run        print the plan and a diff; change nothing",
+	"    --format=json    the plan for tools",
+	"    --strategy=merge write a merge migration instead of renumbering",
+	"    --onto REV       keep this head; everything else on its branch moves",
+	"    --move REV       move REV and what follows it (repeatable)",
+	"    --mainline REF   the published branch (default: git config",
+	"                     migrate-fix.mainline, origin/HEAD, origin/main, ...)",
+	"    -f, --force      move files that have uncommitted changes",
+	"    -m MSG           message of the merge migration (--strategy=merge)",
+	"",
+	"Exit status: 0 done (or nothing to do), 1 refused (nothing changed),",
+	"2 could not run.",
+	NULL,
+};
+
+static const char *const merge_usage[] = {
+	"usage: git migrate-fix merge [-m MSG] [--rev-id ID] [--dry-run] [HEADS...]",
+	"",
+	"Writes a merge migration whose down_revision is the tuple of heads (all",
+	"heads of each branch that has several, or the HEADS given), named the",
+	"project's way and rendered from its script.py.mako.  Staged in git.",
+	NULL,
+};
+
+static const char *const undo_usage[] = {
+	"usage: git migrate-fix undo [--dry-run] [-f]",
+	"",
+	"Puts back exactly what the last fix, merge or undo changed.  Refuses",
+	"when those files changed since (unless -f).",
+	NULL,
+};
+
 static const char *const help_usage[] = {
 	"usage: git migrate-fix help [COMMAND]",
 	NULL,
@@ -59,6 +102,9 @@ const cli_command cli_commands[] = {
 	{ "check", cmd_check, "judge the migration graph (the CI gate)", check_usage },
 	{ "heads", cmd_heads, "print the head revisions", heads_usage },
 	{ "graph", cmd_graph, "draw the revision history", graph_usage },
+	{ "fix", cmd_fix, "renumber and re-parent so each branch has one head", fix_usage },
+	{ "merge", cmd_merge, "write a merge migration for several heads", merge_usage },
+	{ "undo", cmd_undo, "put back what the last fix or merge changed", undo_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,44 @@
+/*
+ * fs: every file-system mutation the tool makes goes through here.
+ *
+ * Owns: atomic replacement of a file (temporary file in the same directory,
+ * O_CREAT|O_EXCL, written, fsync'd, renamed over the target, directory
+ * fsync'd), reading whole files, and the fault-injection points the tests
+ * use.  In a build with -DGMF_FAULT_INJECTION, GMF_FAILPOINT=N makes the
+ * N-th mutation (1-based) fail with EIO and GMF_KILLPOINT=N kills the
+ * process with SIGKILL just before it; GMF_FAULT_COUNT=FILE appends the
+ * number of mutation points reached to FILE at exit, so a test can iterate
+ * over all of them.  Release builds compile the hooks out.
+ * Must never: leave a half-written target behind.
+ */
+#ifndef GMF_FS_H
+#define GMF_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole file (NUL-terminated); GMF_ENOTFOUND when it is missing. */
+int gmf_fs_read(const char *path, char **out, size_t *len);
+/* Writes data to path atomically, with the given mode (or the existing
+ * file's mode when mode is 0 and the file exists, else 0666 & ~umask). */
+int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
+			mode_t mode);
+/* Writes data to a new file (fails if it exists), fsync'd. */
+int gmf_fs_write_new(const char *path, const char *data, size_t len,
+		     mode_t mode);
+int gmf_fs_rename(const char *from, const char *to);
+int gmf_fs_unlink(const char *path);
+int gmf_fs_mkdir(const char *path, mode_t mode);
+/* Removes a directory and the plain files in it (one level). */
+int gmf_fs_rmdir_flat(const char *path);
+/* fsyncs the directory containing path (or path itself if a directory). */
+int gmf_fs_sync_dir(const char *dir);
+int gmf_fs_exists(const char *path);
+/* The mode bits of path, or 0 when it does not exist. */
+mode_t gmf_fs_mode(const char *path);
+
+/* Fault injection: called before each mutation; returns -1 (errno EIO)
+ * when this point is configured to fail.  No-op in release builds. */
+int gmf_fs_faultpoint(const char *what);
+
+#endif

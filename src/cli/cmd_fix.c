@@ -1,0 +1,505 @@
+/*
+ * cli/cmd_fix: `git migrate-fix fix`, repair a branch with several heads by
+ * moving the local migrations after the mainline head (or, with
+ * --strategy=merge, by writing a merge migration).
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/diff.h"
+#include "gmf/error.h"
+#include "gmf/plan.h"
+#include "gmf/reader.h"
+#include "gmf/strbuf.h"
+#include "gmf/txn.h"
+
+typedef struct {
+	int dry_run, force, json, merge_strategy;
+	const char *onto, *mainline, *message;
+	const char **move;
+	size_t nmove;
+} fix_opts;
+
+static void print_plan_text(cli_context *ctx, const gmf_plan *p, const char *mainline,
+			    int dry_run)
+{
+	printf("%s %zu migration%s after %s%s%s%s:\n", dry_run ? "would move" : "moved",
+	       p->nmoving, p->nmoving == 1 ? "" : "s", p->onto,
+	       mainline ? " (mainline " : "", mainline ? mainline : "", mainline ? ")" : "");
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const gmf_file_change *fc = &p->files[i];
+		if (strcmp(fc->old_path, fc->new_path)) {
+			char *a = cli_display_path(ctx, fc->old_path), *b = cli_display_path(ctx, fc->new_path);
+			printf("  rename %s -> %s\n", a, b);
+			free(a);
+			free(b);
+		}
+	}
+	for (size_t i = 0; i < p->nrenames; i++)
+		printf("  revision %s -> %s\n", p->renames[i].old_id, p->renames[i].new_id);
+	for (size_t i = 0; i < p->nrepoints; i++)
+		printf("  %s: down_revision %s -> %s\n", p->repoints[i].revision,
+		       p->repoints[i].old_parent, p->repoints[i].new_parent);
+}
+
+static void print_diffs(cli_context *ctx, gmf_graph *g, const gmf_plan *p)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const gmf_file_change *fc = &p->files[i];
+		const gmf_migration *m = &gmf_graph_node(g, fc->node)->mig;
+		char *a = cli_display_path(ctx, fc->old_path), *b = cli_display_path(ctx, fc->new_path);
+		gmf_strbuf la = GMF_STRBUF_INIT, lb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&la, "a/%s", a);
+		gmf_strbuf_addf(&lb, "b/%s", b);
+		gmf_diff_unified(&sb, la.buf, m->data, m->size, lb.buf, fc->content, fc->len);
+		gmf_strbuf_release(&la);
+		gmf_strbuf_release(&lb);
+		free(a);
+		free(b);
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	gmf_strbuf_release(&sb);
+}
+
+static void json_plan(gmf_strbuf *sb, cli_context *ctx, gmf_graph *g, const gmf_plan *p,
+		      const char *script)
+{
+	gmf_strbuf_adds(sb, "{\"script\":");
+	gmf_strbuf_add_json(sb, script);
+	gmf_strbuf_adds(sb, ",\"onto\":");
+	gmf_strbuf_add_json(sb, p->onto ? p->onto : "");
+	gmf_strbuf_adds(sb, ",\"new_head\":");
+	gmf_strbuf_add_json(sb, p->new_head ? p->new_head : "");
+	gmf_strbuf_adds(sb, ",\"moving\":[");
+	for (size_t i = 0; i < p->nmoving; i++) {
+		if (i)
+			gmf_strbuf_addch(sb, ',');
+		gmf_strbuf_add_json(sb, p->moving[i]);
+	}
+	gmf_strbuf_adds(sb, "],\"revisions\":[");
+	for (size_t i = 0; i < p->nrenames; i++) {
+		gmf_strbuf_adds(sb, i ? ",{\"old\":" : "{\"old\":");
+		gmf_strbuf_add_json(sb, p->renames[i].old_id);
+		gmf_strbuf_adds(sb, ",\"new\":");
+		gmf_strbuf_add_json(sb, p->renames[i].new_id);
+		gmf_strbuf_addch(sb, '}');
+	}
+	gmf_strbuf_adds(sb, "],\"repoints\":[");
+	for (size_t i = 0; i < p->nrepoints; i++) {
+		gmf_strbuf_adds(sb, i ? ",{\"revision\":" : "{\"revision\":");
+		gmf_strbuf_add_json(sb, p->repoints[i].revision);
+		gmf_strbuf_adds(sb, ",\"from\":");
+		gmf_strbuf_add_json(sb, p->repoints[i].old_parent);
+		gmf_strbuf_adds(sb, ",\"to\":");
+		gmf_strbuf_add_json(sb, p->repoints[i].new_parent);
+		gmf_strbuf_addch(sb, '}');
+	}
+	gmf_strbuf_adds(sb, "],\"files\":[");
+	for (size_t i = 0; i < p->nfiles; i++) {
+		const gmf_file_change *fc = &p->files[i];
+		const gmf_migration *m = &gmf_graph_node(g, fc->node)->mig;
+		char *a = cli_display_path(ctx, fc->old_path), *b = cli_display_path(ctx, fc->new_path);
+		gmf_strbuf d = GMF_STRBUF_INIT, la = GMF_STRBUF_INIT, lb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&la, "a/%s", a);
+		gmf_strbuf_addf(&lb, "b/%s", b);
+		gmf_diff_unified(&d, la.buf, m->data, m->size, lb.buf, fc->content, fc->len);
+		gmf_strbuf_adds(sb, i ? ",{\"path\":" : "{\"path\":");
+		gmf_strbuf_add_json(sb, a);
+		gmf_strbuf_adds(sb, ",\"new_path\":");
+		gmf_strbuf_add_json(sb, b);
+		gmf_strbuf_adds(sb, ",\"diff\":");
+		gmf_strbuf_add_json(sb, d.buf);
+		gmf_strbuf_addch(sb, '}');
+		gmf_strbuf_release(&d);
+		gmf_strbuf_release(&la);
+		gmf_strbuf_release(&lb);
+		free(a);
+		free(b);
+	}
+	gmf_strbuf_adds(sb, "]}");
+}
+
+char *cli_state_dir(const cli_context *ctx)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	if (ctx->repo)
+		gmf_strbuf_addf(&sb, "%s/migrate-fix", gmf_repo_gitdir(ctx->repo));
+	else
+		gmf_strbuf_addf(&sb, "%s/.git-migrate-fix", ctx->project.top);
+	return gmf_strbuf_detach(&sb, NULL);
+}
+
+int cli_recover(cli_context *ctx, gmf_txn *t)
+{
+	char *what = NULL;
+	if (gmf_txn_recover(t, &what) < 0) {
+		cli_error("%s", gmf_error_last());
+		return EXIT_FATAL;
+	}
+	if (what) {
+		printf("git-migrate-fix: %s\n", what);
+		free(what);
+		/* the files changed under the loaded graphs: load again */
+		(void)ctx;
+		return -1;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, const cli_command *cmd, cli_discovery *d, fix_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int r = cli_parse_common(cmd, d, argc, argv, &i);
+		if (r < 0)
+			return EXIT_FATAL;
+		if (r > 0)
+			continue;
+		if (!strcmp(argv[i], "--dry-run"))
+			o->dry_run = 1;
+		else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+			o->force = 1;
+		else if ((r = cli_opt_value("--onto", argc, argv, &i, &v))) {
+			if (r < 0)
+				return cli_usage_error(cmd, "--onto needs a revision");
+			o->onto = v;
+		} else if ((r = cli_opt_value("--move", argc, argv, &i, &v))) {
+			if (r < 0)
+				return cli_usage_error(cmd, "--move needs a revision");
+			o->move = realloc(o->move, (o->nmove + 1) * sizeof(char *));
+			if (!o->move)
+				abort();
+			o->move[o->nmove++] = v;
+		} else if ((r = cli_opt_value("--mainline", argc, argv, &i, &v))) {
+			if (r < 0)
+				return cli_usage_error(cmd, "--mainline needs a branch or commit");
+			o->mainline = v;
+		} else if ((r = cli_opt_value("--strategy", argc, argv, &i, &v))) {
+			if (r < 0 || (strcmp(v, "renumber") && strcmp(v, "merge")))
+				return cli_usage_error(cmd, "--strategy is renumber or merge");
+			o->merge_strategy = !strcmp(v, "merge");
+		} else if ((r = cli_opt_value("-m", argc, argv, &i, &v)) ||
+			   (r = cli_opt_value("--message", argc, argv, &i, &v))) {
+			if (r < 0)
+				return cli_usage_error(cmd, "-m needs a message");
+			o->message = v;
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+		} else {
+			return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (d->format && strcmp(d->format, "text") && strcmp(d->format, "json"))
+		return cli_usage_error(cmd, "unknown format '%s' (text, json)", d->format);
+	o->json = d->format && !strcmp(d->format, "json");
+	if (o->move && o->merge_strategy)
+		return cli_usage_error(cmd, "--move does not go with --strategy=merge");
+	return 0;
+}
+
+int cmd_fix(int argc, char **argv)
+{
+	const cli_command *cmd = cli_find_command("fix");
+	cli_discovery d;
+	cli_context ctx;
+	fix_opts o;
+	gmf_txn t;
+	gmf_txn_op *ops = NULL;
+	size_t nops = 0;
+	gmf_plan *plans = NULL;
+	gmf_strbuf json = GMF_STRBUF_INIT, desc = GMF_STRBUF_INIT;
+	char *mainline_hex = NULL, *mainline_name = NULL;
+	int rc, loaded = 0, any = 0;
+
+	memset(&d, 0, sizeof(d));
+	memset(&o, 0, sizeof(o));
+	memset(&t, 0, sizeof(t));
+	if ((rc = parse(argc, argv, cmd, &d, &o)) != 0)
+		goto done;
+	if (o.merge_strategy) {
+		/* a merge migration per branch with several heads */
+		rc = cli_merge_heads(&d, o.message, NULL, NULL, 0, o.dry_run, o.force);
+		goto done;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = cli_context_load(&ctx, &d)) != 0)
+			goto done;
+		loaded = 1;
+		t.state_dir = cli_state_dir(&ctx);
+		t.stage = ctx.repo ? gmf_repo_stage : NULL;
+		t.stage_data = ctx.repo;
+		if (o.dry_run || (rc = cli_recover(&ctx, &t)) == 0)
+			break;
+		free(t.state_dir);
+		t.state_dir = NULL;
+		cli_context_release(&ctx);
+		loaded = 0;
+		if (rc > 0)
+			goto done;
+		rc = 0;
+	}
+	if (ctx.repo && gmf_repo_in_sequence(ctx.repo) && !o.force) {
+		cli_error("a rebase or cherry-pick is in progress; finish it first "
+			  "(or use --force)");
+		rc = EXIT_FINDINGS;
+		goto done;
+	}
+	if (ctx.repo && !o.onto && !o.nmove) {
+		if (gmf_repo_mainline(ctx.repo, o.mainline, &mainline_hex, &mainline_name) < 0 &&
+		    o.mainline) {
+			cli_error("%s", gmf_error_last());
+			rc = EXIT_FATAL;
+			goto done;
+		}
+	} else if (ctx.repo && o.nmove &&
+		   gmf_repo_mainline(ctx.repo, o.mainline, &mainline_hex, &mainline_name) < 0) {
+		mainline_hex = NULL;
+	}
+
+	plans = gmf_xcalloc(ctx.project.nscripts + 1, sizeof(gmf_plan));
+	if (o.json)
+		gmf_strbuf_addf(&json, "{\"version\":1,\"dry_run\":%s,\"mainline\":",
+				o.dry_run ? "true" : "false");
+	if (o.json) {
+		if (mainline_name)
+			gmf_strbuf_add_json(&json, mainline_name);
+		else
+			gmf_strbuf_adds(&json, "null");
+		gmf_strbuf_adds(&json, ",\"plans\":[");
+	}
+	for (size_t s = 0; s < ctx.project.nscripts; s++) {
+		gmf_graph *g = ctx.graphs[s];
+		gmf_findings f;
+		gmf_plan_opts po;
+		unsigned char *on = NULL;
+		gmf_plan *p = &plans[s];
+
+		gmf_findings_init(&f);
+		gmf_graph_check(g, ctx.naming, ctx.project.scripts[s].file_template, &f);
+		memset(&po, 0, sizeof(po));
+		po.onto = o.onto;
+		po.move = o.move;
+		po.nmove = o.nmove;
+		po.renumber = 1;
+		po.mainline_name = mainline_name;
+		if (mainline_hex) {
+			on = gmf_xcalloc(gmf_graph_count(g) + 1, 1);
+			if (gmf_repo_mark_ids_in_commit(ctx.repo, mainline_hex,
+							&ctx.project.scripts[s], g, on) < 0) {
+				cli_error("%s", gmf_error_last());
+				free(on);
+				gmf_findings_release(&f);
+				rc = EXIT_FATAL;
+				goto done;
+			}
+			po.on_mainline = on;
+		}
+		rc = gmf_plan_fix(p, g, &f, &po);
+		free(on);
+		gmf_findings_release(&f);
+		if (rc < 0) {
+			cli_error("%s", gmf_error_last());
+			rc = gmf_error_code() == GMF_EREFUSED ? EXIT_FINDINGS : EXIT_FATAL;
+			if (ctx.repo && !mainline_hex && !o.onto && !o.nmove)
+				fprintf(stderr, "hint: no mainline branch was found (tried "
+					"migrate-fix.mainline, origin/HEAD, origin/main, "
+					"origin/master, main, master)\n");
+			goto done;
+		}
+		if (!p->nfiles)
+			continue;
+		any = 1;
+		gmf_plan_render(p, g);
+		for (size_t i = 0; i < p->nfiles; i++) {
+			gmf_file_change *fc = &p->files[i];
+			const char *base = strrchr(fc->new_path, '/');
+			if (!gmf_revision_id_is_safe(base ? base + 1 : fc->new_path) &&
+			    strchr(base ? base + 1 : fc->new_path, '/')) {
+				cli_error("refusing to write the unsafe file name '%s'", fc->new_path);
+				rc = EXIT_FINDINGS;
+				goto done;
+			}
+			if (ctx.repo && !o.force && !o.dry_run &&
+			    gmf_repo_is_dirty(ctx.repo, fc->old_path)) {
+				char *rel = cli_display_path(&ctx, fc->old_path);
+				cli_error("'%s' has uncommitted changes; commit or stash them "
+					  "first (or use --force)", rel);
+				free(rel);
+				rc = EXIT_FINDINGS;
+				goto done;
+			}
+		}
+		if (o.json) {
+			if (json.buf[json.len - 1] != '[')
+				gmf_strbuf_addch(&json, ',');
+			json_plan(&json, &ctx, g, p, ctx.project.scripts[s].name);
+		} else {
+			if (ctx.project.nscripts > 1)
+				printf("[%s] ", ctx.project.scripts[s].name);
+			print_plan_text(&ctx, p, mainline_name, o.dry_run);
+			if (o.dry_run)
+				print_diffs(&ctx, g, p);
+		}
+		for (size_t i = 0; i < p->nfiles; i++) {
+			gmf_file_change *fc = &p->files[i];
+			gmf_txn_op *op;
+			ops = gmf_xrealloc(ops, (nops + 1) * sizeof(*ops));
+			op = &ops[nops++];
+			memset(op, 0, sizeof(*op));
+			op->old_path = gmf_xstrdup(fc->old_path);
+			op->new_path = gmf_xstrdup(fc->new_path);
+			op->content = gmf_xstrndup(fc->content, fc->len);
+			op->len = fc->len;
+			op->tracked = ctx.repo && gmf_repo_is_tracked(ctx.repo, fc->old_path);
+		}
+		gmf_strbuf_addf(&desc, "%smoved %zu migration%s after %s", desc.len ? "; " : "",
+				p->nmoving, p->nmoving == 1 ? "" : "s", p->onto);
+	}
+	if (o.json) {
+		gmf_strbuf_adds(&json, "]}\n");
+		fwrite(json.buf, 1, json.len, stdout);
+	}
+	if (!any) {
+		if (!o.json)
+			printf("nothing to fix: every branch has one head\n");
+		rc = EXIT_CLEAN;
+		goto done;
+	}
+	if (o.dry_run) {
+		rc = EXIT_CLEAN;
+		goto done;
+	}
+	if (gmf_txn_apply(&t, ops, nops, "fix", desc.buf) < 0) {
+		cli_error("%s", gmf_error_last());
+		rc = EXIT_FATAL;
+		goto done;
+	}
+	if (!o.json) {
+		int renamed = 0;
+		for (size_t s = 0; s < ctx.project.nscripts; s++) {
+			gmf_plan *p = &plans[s];
+			if (p->new_head)
+				printf("one head now: %s\n", p->new_head);
+			for (size_t i = 0; i < p->nrenames; i++) {
+				if (!renamed++)
+					printf("revision ids changed; a database that already "
+					       "recorded an old id needs re-stamping:\n");
+				printf("  alembic stamp --purge %s   # was %s\n",
+				       p->renames[i].new_id, p->renames[i].old_id);
+			}
+		}
+		if (renamed)
+			printf("  (only where that database also has the mainline's newer "
+			       "migrations; otherwise downgrade it first)\n");
+		printf("%s; undo with `git migrate-fix undo`\n",
+		       ctx.repo ? "changes are staged" : "done");
+	}
+	rc = EXIT_CLEAN;
+done:
+	if (plans) {
+		for (size_t s = 0; s < ctx.project.nscripts; s++)
+			gmf_plan_release(&plans[s]);
+		free(plans);
+	}
+	gmf_txn_ops_free(ops, nops);
+	gmf_strbuf_release(&json);
+	gmf_strbuf_release(&desc);
+	free(mainline_hex);
+	free(mainline_name);
+	free(t.state_dir);
+	free(o.move);
+	free(d.dirs);
+	if (loaded)
+		cli_context_release(&ctx);
+	return rc;
+}
+
+int cmd_undo(int argc, char **argv)
+{
+	const cli_command *cmd = cli_find_command("undo");
+	cli_discovery d;
+	cli_context ctx;
+	gmf_txn t;
+	gmf_txn_op *ops = NULL;
+	size_t nops = 0;
+	char *label = NULL, *description = NULL;
+	int force = 0, dry_run = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	memset(&t, 0, sizeof(t));
+	for (int i = 1; i < argc; i++) {
+		int r = cli_parse_common(cmd, &d, argc, argv, &i);
+		if (r < 0) {
+			free(d.dirs);
+			return EXIT_FATAL;
+		}
+		if (r > 0)
+			continue;
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+			force = 1;
+		else if (!strcmp(argv[i], "--dry-run"))
+			dry_run = 1;
+		else {
+			free(d.dirs);
+			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+		}
+	}
+	rc = cli_context_load(&ctx, &d);
+	free(d.dirs);
+	if (rc)
+		return rc;
+	t.state_dir = cli_state_dir(&ctx);
+	t.stage = ctx.repo ? gmf_repo_stage : NULL;
+	t.stage_data = ctx.repo;
+	if (!dry_run && cli_recover(&ctx, &t) > 0) {
+		rc = EXIT_FATAL;
+		goto done;
+	}
+	if (gmf_txn_load_undo(&t, &ops, &nops, &label, &description, force) < 0) {
+		cli_error("%s", gmf_error_last());
+		rc = gmf_error_code() == GMF_ENOTFOUND ? EXIT_FINDINGS : EXIT_FINDINGS;
+		goto done;
+	}
+	for (size_t i = 0; i < nops; i++) {
+		char *a = ops[i].old_path ? cli_display_path(&ctx, ops[i].old_path) : NULL;
+		char *b = ops[i].new_path ? cli_display_path(&ctx, ops[i].new_path) : NULL;
+		if (a && b && strcmp(a, b))
+			printf("  %s %s -> %s\n", dry_run ? "would rename" : "rename", a, b);
+		else if (a && b)
+			printf("  %s %s\n", dry_run ? "would restore" : "restore", b);
+		else if (a)
+			printf("  %s %s\n", dry_run ? "would remove" : "remove", a);
+		else
+			printf("  %s %s\n", dry_run ? "would recreate" : "recreate", b);
+		free(a);
+		free(b);
+	}
+	if (dry_run) {
+		printf("would undo the last %s: %s\n", label, description);
+		rc = EXIT_CLEAN;
+		goto done;
+	}
+	{
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&sb, "undid the %s that %s", label, description);
+		if (gmf_txn_apply(&t, ops, nops, "undo", sb.buf) < 0) {
+			cli_error("%s", gmf_error_last());
+			gmf_strbuf_release(&sb);
+			rc = EXIT_FATAL;
+			goto done;
+		}
+		printf("%s%s\n", sb.buf, ctx.repo ? " (staged)" : "");
+		gmf_strbuf_release(&sb);
+	}
+	rc = EXIT_CLEAN;
+done:
+	gmf_txn_ops_free(ops, nops);
+	free(label);
+	free(description);
+	free(t.state_dir);
+	cli_context_release(&ctx);
+	return rc;
+}

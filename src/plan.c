@@ -1,0 +1,757 @@
+/* plan: see include/gmf/plan.h. */
+#include "gmf/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/error.h"
+#include "gmf/strbuf.h"
+
+#define NONE ((size_t)-1)
+
+typedef struct {
+	size_t node;    /* the migration whose down_revision changes */
+	size_t from;    /* the parent it named */
+	size_t to;      /* the parent it names now */
+} repoint;
+
+typedef struct {
+	gmf_graph *g;
+	size_t n;
+	unsigned char *moving;
+	repoint *rp;
+	size_t nrp, arp;
+	char **new_id;      /* per node: new id, or NULL */
+	char **new_path;    /* per node: new path, or NULL */
+	size_t *order;      /* moving nodes in their new order */
+	size_t norder;
+} planner;
+
+static gmf_node *N(planner *p, size_t i)
+{
+	return gmf_graph_node(p->g, i);
+}
+
+static const char *final_id(planner *p, size_t i)
+{
+	return p->new_id[i] ? p->new_id[i] : N(p, i)->id;
+}
+
+/* Marks i and every ancestor of i in out (by down_revision). */
+static void mark_ancestors(planner *p, size_t i, unsigned char *out)
+{
+	size_t *stack = gmf_xcalloc(p->n + 1, sizeof(size_t)), sp = 0;
+	stack[sp++] = i;
+	out[i] = 1;
+	while (sp) {
+		gmf_node *nd = N(p, stack[--sp]);
+		for (size_t k = 0; k < nd->nparents; k++)
+			if (!out[nd->parents[k]]) {
+				out[nd->parents[k]] = 1;
+				stack[sp++] = nd->parents[k];
+			}
+	}
+	free(stack);
+}
+
+/* The migrations of head h that the kept head's history does not hold. */
+static void exclusive(planner *p, size_t h, const unsigned char *kept, unsigned char *out)
+{
+	size_t *stack = gmf_xcalloc(p->n + 1, sizeof(size_t)), sp = 0;
+	if (kept[h]) {
+		free(stack);
+		return;
+	}
+	stack[sp++] = h;
+	out[h] = 1;
+	while (sp) {
+		gmf_node *nd = N(p, stack[--sp]);
+		for (size_t k = 0; k < nd->nparents; k++) {
+			size_t q = nd->parents[k];
+			if (!kept[q] && !out[q]) {
+				out[q] = 1;
+				stack[sp++] = q;
+			}
+		}
+	}
+	free(stack);
+}
+
+static void add_repoint(planner *p, size_t node, size_t from, size_t to)
+{
+	GMF_ALLOC_GROW(p->rp, p->nrp + 1, p->arp);
+	p->rp[p->nrp].node = node;
+	p->rp[p->nrp].from = from;
+	p->rp[p->nrp].to = to;
+	p->nrp++;
+}
+
+static size_t repoint_of(planner *p, size_t node, size_t from)
+{
+	for (size_t i = 0; i < p->nrp; i++)
+		if (p->rp[i].node == node && p->rp[i].from == from)
+			return p->rp[i].to;
+	return NONE;
+}
+
+static int cmp_nodes_by_seq(planner *p, size_t a, size_t b)
+{
+	gmf_node *x = N(p, a), *y = N(p, b);
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->mig.path, y->mig.path);
+}
+
+/*
+ * Appends the members of set (in[]) to p->order, parents first; ties go by
+ * sequence number then path, so the moving side keeps its own order.
+ */
+static void order_set(planner *p, const unsigned char *in)
+{
+	size_t *pending = gmf_xcalloc(p->n + 1, sizeof(size_t));
+	unsigned char *done = gmf_xcalloc(p->n + 1, 1);
+	size_t left = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!in[i])
+			continue;
+		left++;
+		for (size_t k = 0; k < N(p, i)->nparents; k++)
+			pending[i] += in[N(p, i)->parents[k]];
+	}
+	while (left) {
+		size_t best = NONE;
+		for (size_t i = 0; i < p->n; i++)
+			if (in[i] && !done[i] && !pending[i] &&
+			    (best == NONE || cmp_nodes_by_seq(p, i, best) < 0))
+				best = i;
+		if (best == NONE)
+			break; /* cannot happen on an acyclic graph */
+		done[best] = 1;
+		left--;
+		p->order[p->norder++] = best;
+		for (size_t k = 0; k < N(p, best)->nchildren; k++) {
+			size_t c = N(p, best)->children[k];
+			if (in[c] && pending[c])
+				pending[c]--;
+		}
+	}
+	free(pending);
+	free(done);
+}
+
+/* The heads of one branch: same independent chain, same branch labels. */
+typedef struct {
+	size_t *v;
+	size_t n;
+} group;
+
+static size_t collect_groups(planner *p, group **out)
+{
+	size_t *heads, nh = gmf_graph_heads(p->g, &heads), ng = 0;
+	char **keys = gmf_xcalloc(nh + 1, sizeof(char *));
+	unsigned char *used = gmf_xcalloc(nh + 1, 1);
+	group *gs = gmf_xcalloc(nh + 1, sizeof(group));
+
+	for (size_t i = 0; i < nh; i++)
+		keys[i] = gmf_graph_branch_labels(p->g, heads[i]);
+	for (size_t i = 0; i < nh; i++) {
+		group *gr;
+		if (used[i])
+			continue;
+		gr = &gs[ng++];
+		gr->v = gmf_xcalloc(nh + 1, sizeof(size_t));
+		for (size_t j = i; j < nh; j++)
+			if (!used[j] && N(p, heads[j])->component == N(p, heads[i])->component &&
+			    !strcmp(keys[i], keys[j])) {
+				used[j] = 1;
+				gr->v[gr->n++] = heads[j];
+			}
+	}
+	for (size_t i = 0; i < nh; i++)
+		free(keys[i]);
+	free(keys);
+	free(used);
+	free(heads);
+	*out = gs;
+	return ng;
+}
+
+static void list_ids(gmf_strbuf *sb, planner *p, const size_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gmf_strbuf_addf(sb, "%s%s", i ? ", " : "", N(p, v[i])->id);
+}
+
+/*
+ * Moves the other heads of a branch after `kept`: each other head's own
+ * migrations form a set; sets are chained one after the other.
+ */
+static int plan_group(planner *p, size_t kept, const size_t *others, size_t nothers,
+		      const gmf_plan_opts *o)
+{
+	unsigned char *keep = gmf_xcalloc(p->n + 1, 1);
+	unsigned char **sets = gmf_xcalloc(nothers + 1, sizeof(*sets));
+	size_t *idx = gmf_xcalloc(nothers + 1, sizeof(size_t));
+	size_t *first = gmf_xcalloc(nothers + 1, sizeof(size_t));
+	size_t target = kept;
+	int rc = 0;
+
+	mark_ancestors(p, kept, keep);
+	for (size_t i = 0; i < nothers; i++) {
+		sets[i] = gmf_xcalloc(p->n + 1, 1);
+		exclusive(p, others[i], keep, sets[i]);
+		idx[i] = i;
+		first[i] = NONE;
+		for (size_t k = 0; k < p->n; k++) {
+			if (!sets[i][k])
+				continue;
+			if (o->on_mainline && o->on_mainline[k]) {
+				rc = gmf_error_set(GMF_EREFUSED,
+						   "%s is on the mainline (%s) but is not below "
+						   "its head %s; the mainline itself has two heads: "
+						   "write a merge migration with `git migrate-fix merge`",
+						   N(p, k)->id, o->mainline_name ? o->mainline_name : "?",
+						   N(p, kept)->id);
+				goto out;
+			}
+			for (size_t j = 0; j < i; j++)
+				if (sets[j][k]) {
+					rc = gmf_error_set(GMF_EREFUSED,
+							   "the heads %s and %s share the migration %s "
+							   "that the kept head %s does not have; merge them "
+							   "first with `git migrate-fix merge %s %s`",
+							   N(p, others[j])->id, N(p, others[i])->id,
+							   N(p, k)->id, N(p, kept)->id,
+							   N(p, others[j])->id, N(p, others[i])->id);
+					goto out;
+				}
+			if (first[i] == NONE || cmp_nodes_by_seq(p, k, first[i]) < 0)
+				first[i] = k;
+		}
+	}
+	/* chain the sets in the order of their earliest migration */
+	for (size_t i = 1; i < nothers; i++)
+		for (size_t j = i; j > 0 && cmp_nodes_by_seq(p, first[idx[j]], first[idx[j - 1]]) < 0; j--) {
+			size_t t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	for (size_t s = 0; s < nothers; s++) {
+		unsigned char *in = sets[idx[s]];
+		for (size_t k = 0; k < p->n; k++) {
+			gmf_node *nd;
+			if (!in[k])
+				continue;
+			p->moving[k] = 1;
+			nd = N(p, k);
+			for (size_t j = 0; j < nd->nparents; j++)
+				if (!in[nd->parents[j]] && nd->parents[j] != target)
+					add_repoint(p, k, nd->parents[j], target);
+		}
+		order_set(p, in);
+		target = others[idx[s]];
+	}
+out:
+	for (size_t i = 0; i < nothers; i++)
+		free(sets[i]);
+	free(sets);
+	free(idx);
+	free(first);
+	free(keep);
+	return rc;
+}
+
+static int incurable(const gmf_findings *f, gmf_strbuf *why)
+{
+	int bad = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		const gmf_finding *x = &f->items[i];
+		switch (x->code) {
+		case GMF_F_UNREADABLE:
+		case GMF_F_PARSE:
+		case GMF_F_CYCLE:
+		case GMF_F_MISSING_PARENT:
+		case GMF_F_DUPLICATE_REVISION:
+		case GMF_F_UNSAFE_ID:
+			if (bad++ < 5)
+				gmf_strbuf_addf(why, "\n  %s:%u: %s: %s",
+						x->nlocs ? x->locs[0].path : "-",
+						x->nlocs ? x->locs[0].line : 0,
+						gmf_finding_code_name(x->code), x->message);
+			break;
+		default:
+			break;
+		}
+	}
+	return bad;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? gmf_xstrndup(path, (size_t)(s - path)) : gmf_xstrdup(".");
+}
+
+static int renumber(planner *p)
+{
+	long max = -1;
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->moving[i] && N(p, i)->seq > max)
+			max = N(p, i)->seq;
+	for (size_t k = 0; k < p->norder; k++) {
+		size_t i = p->order[k];
+		gmf_node *nd = N(p, i);
+		gmf_strbuf stem = GMF_STRBUF_INIT;
+		long num;
+		int width, digits = 1;
+		if (nd->seq < 0)
+			continue;
+		num = ++max;
+		for (long t = num; t >= 10; t /= 10)
+			digits++;
+		width = nd->seq_width > digits ? nd->seq_width : digits;
+		gmf_strbuf_addf(&stem, "%0*ld%s", width, num, nd->mig.stem + nd->seq_width);
+		if (strcmp(stem.buf, nd->mig.stem)) {
+			char *dir = dir_of(nd->mig.path);
+			gmf_strbuf path = GMF_STRBUF_INIT;
+			gmf_strbuf_addf(&path, "%s/%s.py", dir, stem.buf);
+			free(dir);
+			p->new_path[i] = gmf_strbuf_detach(&path, NULL);
+			if (!strcmp(nd->id, nd->mig.stem)) {
+				size_t other = gmf_graph_find(p->g, stem.buf);
+				if (other != NONE && !p->moving[other]) {
+					int rc = gmf_error_set(GMF_EREFUSED,
+							       "renaming %s to %s would collide with an "
+							       "existing revision", nd->id, stem.buf);
+					gmf_strbuf_release(&stem);
+					return rc;
+				}
+				p->new_id[i] = gmf_xstrdup(stem.buf);
+			}
+		}
+		gmf_strbuf_release(&stem);
+	}
+	return 0;
+}
+
+static void add_edit(gmf_file_change *fc, size_t off, size_t len, const char *text)
+{
+	fc->edits = gmf_xrealloc(fc->edits, (fc->nedits + 1) * sizeof(gmf_edit));
+	fc->edits[fc->nedits].off = off;
+	fc->edits[fc->nedits].len = len;
+	fc->edits[fc->nedits].text = gmf_xstrdup(text);
+	fc->nedits++;
+}
+
+static int cmp_edit(const void *a, const void *b)
+{
+	const gmf_edit *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Renders ids the way a Revises: line lists them. */
+static void render_revises(gmf_strbuf *sb, const char *old_text, char **ids, size_t n)
+{
+	int tuple = old_text[0] == '(';
+	if (tuple)
+		gmf_strbuf_addch(sb, '(');
+	for (size_t i = 0; i < n; i++)
+		gmf_strbuf_addf(sb, "%s%s%s%s", i ? ", " : "", tuple ? "'" : "", ids[i],
+				tuple ? "'" : "");
+	if (tuple)
+		gmf_strbuf_adds(sb, n == 1 ? ",)" : ")");
+}
+
+static void edit_file(planner *p, size_t i, gmf_plan *out)
+{
+	gmf_node *nd = N(p, i);
+	gmf_migration *m = &nd->mig;
+	gmf_file_change fc;
+	const gmf_value *dv = &m->down_revision;
+	char **newp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+	char **oldp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+	size_t nuniq = 0;
+	int changed = 0, dup = 0;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.node = i;
+	if (p->new_id[i]) {
+		add_edit(&fc, m->revision.items[0].span.off, m->revision.items[0].span.len,
+			 p->new_id[i]);
+		if (m->hdr_revision.present)
+			add_edit(&fc, m->hdr_revision.value.off, m->hdr_revision.value.len,
+				 p->new_id[i]);
+	}
+	for (size_t k = 0; k < dv->nitems; k++) {
+		size_t par = gmf_graph_find(p->g, dv->items[k].text), to;
+		const char *nid = dv->items[k].text;
+		if (par != NONE) {
+			to = repoint_of(p, i, par);
+			nid = final_id(p, to != NONE ? to : par);
+		}
+		oldp[k] = dv->items[k].text;
+		newp[k] = (char *)nid;
+		changed |= strcmp(nid, dv->items[k].text) != 0;
+		for (size_t j = 0; j < k; j++)
+			dup |= !strcmp(newp[j], nid);
+	}
+	if (changed) {
+		char **uniq = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+		for (size_t k = 0; k < dv->nitems; k++) {
+			size_t j;
+			for (j = 0; j < nuniq; j++)
+				if (!strcmp(uniq[j], newp[k]))
+					break;
+			if (j == nuniq)
+				uniq[nuniq++] = newp[k];
+		}
+		if (!dup) {
+			for (size_t k = 0; k < dv->nitems; k++)
+				if (strcmp(newp[k], oldp[k]))
+					add_edit(&fc, dv->items[k].span.off, dv->items[k].span.len,
+						 newp[k]);
+		} else {
+			/* two parents became one: rewrite the whole value */
+			gmf_strbuf v = GMF_STRBUF_INIT;
+			char q = m->data[dv->items[0].span.off - 1];
+			if (nuniq == 1) {
+				gmf_strbuf_addf(&v, "%c%s%c", q, uniq[0], q);
+			} else {
+				gmf_strbuf_addch(&v, '(');
+				for (size_t k = 0; k < nuniq; k++)
+					gmf_strbuf_addf(&v, "%s%c%s%c", k ? ", " : "", q, uniq[k], q);
+				gmf_strbuf_addch(&v, ')');
+			}
+			add_edit(&fc, dv->whole.off, dv->whole.len, v.buf);
+			gmf_strbuf_release(&v);
+		}
+		if (m->hdr_revises.present) {
+			int in_step = m->hdr_nrevises == dv->nitems;
+			for (size_t k = 0; in_step && k < m->hdr_nrevises; k++) {
+				size_t j;
+				for (j = 0; j < dv->nitems; j++)
+					if (!strcmp(m->hdr_revises_ids[k], oldp[j]))
+						break;
+				in_step = j < dv->nitems;
+			}
+			if (in_step && !dup) {
+				/* replace each id token where it stands */
+				const char *t = m->data + m->hdr_revises.value.off;
+				size_t len = m->hdr_revises.value.len, a = 0;
+				while (a < len) {
+					size_t b;
+					while (a < len && strchr(" \t()[]'\",", t[a]))
+						a++;
+					b = a;
+					while (b < len && !strchr(" \t()[]'\",", t[b]))
+						b++;
+					for (size_t k = 0; k < dv->nitems && b > a; k++)
+						if (strlen(oldp[k]) == b - a &&
+						    !memcmp(t + a, oldp[k], b - a)) {
+							if (strcmp(oldp[k], newp[k]))
+								add_edit(&fc, m->hdr_revises.value.off + a,
+									 b - a, newp[k]);
+							break;
+						}
+					a = b;
+				}
+			} else {
+				gmf_strbuf v = GMF_STRBUF_INIT;
+				render_revises(&v, m->hdr_revises.text, uniq, nuniq);
+				add_edit(&fc, m->hdr_revises.value.off, m->hdr_revises.value.len,
+					 v.buf);
+				gmf_strbuf_release(&v);
+			}
+		}
+		free(uniq);
+	}
+	for (size_t k = 0; k < m->depends_on.nitems; k++) {
+		size_t d = gmf_graph_find(p->g, m->depends_on.items[k].text);
+		if (d != NONE && p->new_id[d])
+			add_edit(&fc, m->depends_on.items[k].span.off,
+				 m->depends_on.items[k].span.len, p->new_id[d]);
+	}
+	free(newp);
+	free(oldp);
+	if (!fc.nedits && !p->new_path[i])
+		return;
+	qsort(fc.edits, fc.nedits, sizeof(gmf_edit), cmp_edit);
+	fc.old_path = gmf_xstrdup(m->path);
+	fc.new_path = gmf_xstrdup(p->new_path[i] ? p->new_path[i] : m->path);
+	out->files = gmf_xrealloc(out->files, (out->nfiles + 1) * sizeof(fc));
+	out->files[out->nfiles++] = fc;
+}
+
+int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
+		 const gmf_plan_opts *o)
+{
+	planner p;
+	gmf_strbuf why = GMF_STRBUF_INIT;
+	group *groups = NULL;
+	size_t ngroups = 0, last_target = NONE, kept_head = NONE;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	if (incurable(findings, &why)) {
+		rc = gmf_error_set(GMF_EREFUSED, "the migrations have problems that "
+				   "renumbering cannot cure; fix these first:%s", why.buf);
+		gmf_strbuf_release(&why);
+		return rc;
+	}
+	gmf_strbuf_release(&why);
+	p.g = g;
+	p.n = gmf_graph_count(g);
+	p.moving = gmf_xcalloc(p.n + 1, 1);
+	p.new_id = gmf_xcalloc(p.n + 1, sizeof(char *));
+	p.new_path = gmf_xcalloc(p.n + 1, sizeof(char *));
+	p.order = gmf_xcalloc(p.n + 1, sizeof(size_t));
+
+	if (o->nmove) {
+		/* the user names what moves: those and everything after them */
+		unsigned char *sel = gmf_xcalloc(p.n + 1, 1);
+		size_t *heads, nh, kept = NONE, *others, nothers = 0;
+		for (size_t i = 0; i < o->nmove; i++) {
+			size_t k = gmf_graph_find(g, o->move[i]);
+			size_t *stack, sp = 0;
+			if (k == NONE) {
+				rc = gmf_error_set(GMF_EREFUSED, "--move %s: no such revision",
+						   o->move[i]);
+				free(sel);
+				goto out;
+			}
+			stack = gmf_xcalloc(p.n + 1, sizeof(size_t));
+			stack[sp++] = k;
+			sel[k] = 1;
+			while (sp) {
+				gmf_node *nd = N(&p, stack[--sp]);
+				for (size_t c = 0; c < nd->nchildren; c++)
+					if (!sel[nd->children[c]]) {
+						sel[nd->children[c]] = 1;
+						stack[sp++] = nd->children[c];
+					}
+			}
+			free(stack);
+		}
+		for (size_t k = 0; k < p.n; k++)
+			if (sel[k] && o->on_mainline && o->on_mainline[k]) {
+				rc = gmf_error_set(GMF_EREFUSED,
+						   "%s is on the mainline (%s): migrations that are "
+						   "already published never move", N(&p, k)->id,
+						   o->mainline_name ? o->mainline_name : "?");
+				free(sel);
+				goto out;
+			}
+		nh = gmf_graph_heads(g, &heads);
+		others = gmf_xcalloc(nh + 1, sizeof(size_t));
+		if (o->onto)
+			kept = gmf_graph_find(g, o->onto);
+		for (size_t k = 0; k < nh; k++) {
+			if (sel[heads[k]])
+				others[nothers++] = heads[k];
+			else if (!o->onto && N(&p, heads[k])->component ==
+						     N(&p, gmf_graph_find(g, o->move[0]))->component) {
+				if (kept != NONE) {
+					rc = gmf_error_set(GMF_EREFUSED,
+							   "after moving, %s and %s would both stay "
+							   "heads; say which to follow with --onto",
+							   N(&p, kept)->id, N(&p, heads[k])->id);
+					break;
+				}
+				kept = heads[k];
+			}
+		}
+		if (rc == 0 && kept == NONE)
+			rc = gmf_error_set(GMF_EREFUSED, "nothing is left to move onto; "
+					   "name the head to follow with --onto");
+		else if (rc == 0 && sel[kept])
+			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: that revision is "
+					   "among those being moved", N(&p, kept)->id);
+		if (rc == 0) {
+			kept_head = kept;
+			rc = plan_group(&p, kept, others, nothers, o);
+			if (nothers)
+				last_target = others[nothers - 1];
+		}
+		free(heads);
+		free(others);
+		free(sel);
+		if (rc < 0)
+			goto out;
+	} else {
+		size_t onto = NONE;
+		if (o->onto && (onto = gmf_graph_find(g, o->onto)) == NONE) {
+			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: no such revision", o->onto);
+			goto out;
+		}
+		if (onto != NONE && N(&p, onto)->nchildren) {
+			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: not a head (%s follows it)",
+					   o->onto, N(&p, N(&p, onto)->children[0])->id);
+			goto out;
+		}
+		ngroups = collect_groups(&p, &groups);
+		for (size_t gi = 0; gi < ngroups; gi++) {
+			group *gr = &groups[gi];
+			size_t kept = NONE, nkept = 0;
+			size_t *others;
+			size_t nothers = 0;
+			if (gr->n < 2)
+				continue;
+			if (onto != NONE) {
+				int mine = 0;
+				for (size_t k = 0; k < gr->n; k++)
+					mine |= gr->v[k] == onto;
+				if (!mine)
+					continue;
+				kept = onto;
+			} else if (!o->on_mainline) {
+				gmf_strbuf sb = GMF_STRBUF_INIT;
+				list_ids(&sb, &p, gr->v, gr->n);
+				rc = gmf_error_set(GMF_EREFUSED,
+						   "the branch has heads %s and there is no mainline to "
+						   "tell which side is local; say which head stays with "
+						   "`--onto <head>` (or which migrations move with "
+						   "`--move <rev>`)", sb.buf);
+				gmf_strbuf_release(&sb);
+				goto out;
+			} else {
+				for (size_t k = 0; k < gr->n; k++)
+					if (o->on_mainline[gr->v[k]]) {
+						kept = gr->v[k];
+						nkept++;
+					}
+				if (nkept != 1) {
+					gmf_strbuf sb = GMF_STRBUF_INIT;
+					list_ids(&sb, &p, gr->v, gr->n);
+					if (nkept)
+						rc = gmf_error_set(GMF_EREFUSED,
+								   "the mainline (%s) itself has the heads %s; "
+								   "write a merge migration with `git "
+								   "migrate-fix merge`, or choose with --onto",
+								   o->mainline_name ? o->mainline_name : "?",
+								   sb.buf);
+					else
+						rc = gmf_error_set(GMF_EREFUSED,
+								   "none of the heads %s is on the mainline "
+								   "(%s); both sides are unpublished: say which "
+								   "head stays with `--onto <head>`", sb.buf,
+								   o->mainline_name ? o->mainline_name : "?");
+					gmf_strbuf_release(&sb);
+					goto out;
+				}
+			}
+			others = gmf_xcalloc(gr->n + 1, sizeof(size_t));
+			for (size_t k = 0; k < gr->n; k++)
+				if (gr->v[k] != kept)
+					others[nothers++] = gr->v[k];
+			rc = plan_group(&p, kept, others, nothers, o);
+			kept_head = kept;
+			last_target = others[nothers - 1];
+			free(others);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (!p.norder)
+		goto out; /* nothing to do */
+	if (o->renumber && gmf_graph_is_sequenced(g) && (rc = renumber(&p)) < 0)
+		goto out;
+	for (size_t i = 0; i < p.n; i++)
+		edit_file(&p, i, out);
+	for (size_t i = 0; i < p.n; i++)
+		if (p.new_id[i]) {
+			out->renames = gmf_xrealloc(out->renames,
+						    (out->nrenames + 1) * sizeof(gmf_id_rename));
+			out->renames[out->nrenames].old_id = gmf_xstrdup(N(&p, i)->id);
+			out->renames[out->nrenames++].new_id = gmf_xstrdup(p.new_id[i]);
+		}
+	for (size_t i = 0; i < p.nrp; i++) {
+		out->repoints = gmf_xrealloc(out->repoints,
+					     (out->nrepoints + 1) * sizeof(gmf_repoint));
+		out->repoints[out->nrepoints].revision = gmf_xstrdup(final_id(&p, p.rp[i].node));
+		out->repoints[out->nrepoints].old_parent = gmf_xstrdup(N(&p, p.rp[i].from)->id);
+		out->repoints[out->nrepoints++].new_parent = gmf_xstrdup(final_id(&p, p.rp[i].to));
+	}
+	out->moving = gmf_xcalloc(p.norder + 1, sizeof(char *));
+	for (size_t k = 0; k < p.norder; k++)
+		out->moving[out->nmoving++] = gmf_xstrdup(N(&p, p.order[k])->id);
+	if (kept_head != NONE)
+		out->onto = gmf_xstrdup(final_id(&p, kept_head));
+	if (last_target != NONE)
+		out->new_head = gmf_xstrdup(final_id(&p, last_target));
+out:
+	for (size_t i = 0; i < ngroups; i++)
+		free(groups[i].v);
+	free(groups);
+	for (size_t i = 0; i < p.n; i++) {
+		free(p.new_id[i]);
+		free(p.new_path[i]);
+	}
+	free(p.new_id);
+	free(p.new_path);
+	free(p.moving);
+	free(p.rp);
+	free(p.order);
+	if (rc < 0)
+		gmf_plan_release(out);
+	return rc;
+}
+
+char *gmf_apply_edits(const char *data, size_t len, const gmf_edit *edits, size_t n,
+		      size_t *out_len)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t at = 0;
+	gmf_strbuf_grow(&sb, len + 64);
+	for (size_t i = 0; i < n; i++) {
+		if (edits[i].off < at || edits[i].off + edits[i].len > len)
+			continue; /* overlapping edits are never produced */
+		gmf_strbuf_add(&sb, data + at, edits[i].off - at);
+		gmf_strbuf_adds(&sb, edits[i].text);
+		at = edits[i].off + edits[i].len;
+	}
+	gmf_strbuf_add(&sb, data + at, len - at);
+	return gmf_strbuf_detach(&sb, out_len);
+}
+
+void gmf_plan_render(gmf_plan *p, gmf_graph *g)
+{
+	for (size_t i = 0; i < p->nfiles; i++) {
+		gmf_file_change *fc = &p->files[i];
+		gmf_migration *m = &gmf_graph_node(g, fc->node)->mig;
+		free(fc->content);
+		fc->content = gmf_apply_edits(m->data, m->size, fc->edits, fc->nedits, &fc->len);
+	}
+}
+
+void gmf_plan_release(gmf_plan *p)
+{
+	for (size_t i = 0; i < p->nfiles; i++) {
+		gmf_file_change *fc = &p->files[i];
+		for (size_t k = 0; k < fc->nedits; k++)
+			free(fc->edits[k].text);
+		free(fc->edits);
+		free(fc->old_path);
+		free(fc->new_path);
+		free(fc->content);
+	}
+	free(p->files);
+	for (size_t i = 0; i < p->nrenames; i++) {
+		free(p->renames[i].old_id);
+		free(p->renames[i].new_id);
+	}
+	free(p->renames);
+	for (size_t i = 0; i < p->nrepoints; i++) {
+		free(p->repoints[i].revision);
+		free(p->repoints[i].old_parent);
+		free(p->repoints[i].new_parent);
+	}
+	free(p->repoints);
+	for (size_t i = 0; i < p->nmoving; i++)
+		free(p->moving[i]);
+	free(p->moving);
+	free(p->onto);
+	free(p->new_head);
+	memset(p, 0, sizeof(*p));
+}
