@@ -49,6 +49,11 @@ CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libgmf.a
 BIN     := git-migrate-fix
 
+# The same program with fault-injection points compiled in (see
+# include/gmf/fs.h): used only by the failure tests, never installed.
+FAULT_BIN := $(BUILD)/faults/git-migrate-fix
+FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/faults/%.o)
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -66,6 +71,13 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
 
+$(BUILD)/faults/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -DGMF_FAULT_INJECTION -c -o $@ $<
+
+$(FAULT_BIN): $(FAULT_OBJ)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJ) $(DEP_LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< $(LIB) \
@@ -77,14 +89,14 @@ test:
 	@./install.sh --deps-only --quiet
 	@$(MAKE) --no-print-directory check
 
-check: $(BIN) $(UNIT_BIN)
+check: $(BIN) $(FAULT_BIN) $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@sh tests/run-integration.sh
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: $(BIN)
+integration: $(BIN) $(FAULT_BIN)
 	@sh tests/run-integration.sh
 
 deps:

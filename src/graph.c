@@ -244,6 +244,12 @@ static int date_like(const char *stem, int width)
 	return 0;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
 void gmf_graph_build(gmf_graph *g)
 {
 	size_t i, k;
@@ -329,19 +335,20 @@ void gmf_graph_build(gmf_graph *g)
 		free(up);
 	}
 	/* a project numbers its files when most do, with distinct numbers */
-	for (i = 0; i < g->n; i++) {
-		if (g->nodes[i].seq < 0)
-			continue;
-		numbered++;
-		for (k = 0; k < i; k++)
-			if (g->nodes[k].seq == g->nodes[i].seq)
-				break;
-		distinct += k == i;
-		if (numbered > 64 && distinct * 10 < numbered * 8)
-			break;
+	{
+		long *seqs = gmf_xcalloc(g->n + 1, sizeof(long));
+		for (i = 0; i < g->n; i++)
+			if (g->nodes[i].seq >= 0)
+				seqs[numbered++] = g->nodes[i].seq;
+		qsort(seqs, numbered, sizeof(long), cmp_long);
+		for (i = 0; i < numbered; i++)
+			distinct += !i || seqs[i] != seqs[i - 1];
+		free(seqs);
 	}
+	/* two branches that each added a file share numbers: that is the
+	 * very case to repair, so only demand that most numbers differ */
 	g->sequenced = g->n >= 2 && numbered * 10 >= g->n * 8 &&
-		       distinct * 10 >= numbered * 8;
+		       distinct * 2 > numbered;
 	g->built = 1;
 }
 
@@ -407,9 +414,10 @@ static int naming_ok(gmf_naming nm, const char *stem, const char *id)
 	case GMF_NAMING_PREFIX:
 		return !strncmp(stem, id, il) && (sl == il || stem[il] == '_');
 	case GMF_NAMING_CONTAINS:
+		/* separated from the rest: 2024_03_01_1015-<rev>_<slug> */
 		for (p = stem; (p = strstr(p, id)) != NULL; p++)
-			if ((p == stem || p[-1] == '_') &&
-			    (p[il] == '\0' || p[il] == '_'))
+			if ((p == stem || strchr("_-.", p[-1])) &&
+			    (p[il] == '\0' || strchr("_-.", p[il])))
 				return 1;
 		return 0;
 	}
@@ -677,6 +685,19 @@ static int same_set(char **a, size_t na, const gmf_value *v)
 	return 1;
 }
 
+/* qsort has no context argument in C11: the graph being sorted. */
+static const gmf_graph *sort_graph;
+
+/* By sequence number, then by file order (stable). */
+static int cmp_seq_ix(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	long sx = sort_graph->nodes[x].seq, sy = sort_graph->nodes[y].seq;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static int unsafe_id(const char *id)
 {
 	return !gmf_revision_id_is_safe(id);
@@ -769,10 +790,10 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 			gmf_finding_add_loc(f, m->path, s->span.line);
 			gmf_finding_add_rev(f, nd->id);
 		}
-		if (m->branch_labels.kind == GMF_VAL_OPAQUE ||
-		    m->depends_on.kind == GMF_VAL_OPAQUE) {
-			const gmf_value *v = m->branch_labels.kind == GMF_VAL_OPAQUE
-						     ? &m->branch_labels : &m->depends_on;
+		for (int which = 0; which < 2; which++) {
+			const gmf_value *v = which ? &m->depends_on : &m->branch_labels;
+			if (v->kind != GMF_VAL_OPAQUE)
+				continue;
 			f = gmf_findings_add(out, GMF_F_OPAQUE_VALUE,
 					     "nothing to do if this is intended; the value "
 					     "cannot be checked without running Python",
@@ -832,6 +853,20 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 	/* file names */
 	g->naming = naming == GMF_NAMING_AUTO ? detect_naming(g) : naming;
 	tpl = naming == GMF_NAMING_AUTO ? template_naming(file_template) : GMF_NAMING_NONE;
+	/* too few files to tell: the template says how files are named, as
+	 * long as the files themselves do not contradict it (a project that
+	 * renames files its own way keeps the default template line) */
+	if (g->naming == GMF_NAMING_NONE && naming == GMF_NAMING_AUTO &&
+	    tpl != GMF_NAMING_NONE) {
+		size_t ok = 0, n = 0;
+		for (i = 0; i < g->n; i++)
+			if (!g->nodes[i].duplicate) {
+				n++;
+				ok += naming_ok(tpl, g->nodes[i].mig.stem, g->nodes[i].id);
+			}
+		if (ok * 2 >= n)
+			g->naming = tpl;
+	}
 	if (g->naming != GMF_NAMING_NONE)
 		for (i = 0; i < g->n; i++) {
 			gmf_node *nd = &g->nodes[i];
@@ -853,31 +888,32 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 			gmf_finding_add_rev(f, nd->id);
 		}
 
-	/* sequence numbers shared by two files */
+	/* sequence numbers shared by two files: sort by number, report runs */
 	if (g->sequenced) {
-		char *seen = gmf_xcalloc(g->n + 1, 1);
-		for (i = 0; i < g->n; i++) {
-			gmf_finding *f = NULL;
-			if (g->nodes[i].seq < 0 || seen[i])
-				continue;
-			for (k = i + 1; k < g->n; k++) {
-				if (g->nodes[k].seq != g->nodes[i].seq)
-					continue;
-				if (!f) {
-					f = gmf_findings_add(
-						out, GMF_F_DUPLICATE_SEQUENCE,
-						"renumber one of them (`git migrate-fix fix` does it)",
-						"sequence number %0*ld is used by more than one file",
-						g->nodes[i].seq_width, g->nodes[i].seq);
-					gmf_finding_add_loc(f, g->nodes[i].mig.path, 0);
-					gmf_finding_add_rev(f, g->nodes[i].id);
+		size_t *ix = gmf_xcalloc(g->n + 1, sizeof(size_t)), m = 0;
+		for (i = 0; i < g->n; i++)
+			if (g->nodes[i].seq >= 0)
+				ix[m++] = i;
+		sort_graph = g;
+		qsort(ix, m, sizeof(size_t), cmp_seq_ix);
+		for (i = 0; i < m;) {
+			size_t end = i + 1;
+			gmf_finding *f;
+			while (end < m && g->nodes[ix[end]].seq == g->nodes[ix[i]].seq)
+				end++;
+			if (end - i > 1) {
+				f = gmf_findings_add(out, GMF_F_DUPLICATE_SEQUENCE,
+						     "renumber one of them (`git migrate-fix fix` does it)",
+						     "sequence number %0*ld is used by more than one file",
+						     g->nodes[ix[i]].seq_width, g->nodes[ix[i]].seq);
+				for (k = i; k < end; k++) {
+					gmf_finding_add_loc(f, g->nodes[ix[k]].mig.path, 0);
+					gmf_finding_add_rev(f, g->nodes[ix[k]].id);
 				}
-				gmf_finding_add_loc(f, g->nodes[k].mig.path, 0);
-				gmf_finding_add_rev(f, g->nodes[k].id);
-				seen[k] = 1;
 			}
+			i = end;
 		}
-		free(seen);
+		free(ix);
 	}
 }
 

@@ -38,11 +38,11 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Drops " # comment" / " ; comment" after a value. */
+/* Drops " # comment" after a value (`;` is a value: a path separator). */
 static void strip_inline_comment(char *s)
 {
 	for (char *p = s; *p; p++) {
-		if ((*p == '#' || *p == ';') && p > s &&
+		if (*p == '#' && p > s &&
 		    (p[-1] == ' ' || p[-1] == '\t')) {
 			*p = '\0';
 			break;
@@ -76,7 +76,7 @@ int gmf_ini_parse(gmf_ini **out, const char *text, size_t len,
 	char *copy = gmf_xstrndup(text, len), *line, *next;
 	char *section = NULL;
 	entry *last = NULL;
-	unsigned lineno = 0;
+	unsigned lineno = 0, blank_lines = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -98,21 +98,25 @@ int gmf_ini_parse(gmf_ini **out, const char *text, size_t len,
 			*next++ = '\0';
 		t = trim(line);
 		if (!*t || *t == '#' || *t == ';') {
-			/* ConfigParser: an empty line ends a continuation too */
-			if (!*t)
-				last = NULL;
+			/* ConfigParser keeps blank lines inside a value when an
+			 * indented line follows; a trailing one is trimmed */
+			if (!*t && last)
+				blank_lines++;
 			continue;
 		}
 		if ((line[0] == ' ' || line[0] == '\t') && last) {
 			gmf_strbuf sb = GMF_STRBUF_INIT;
 			strip_inline_comment(t);
 			gmf_strbuf_adds(&sb, last->raw);
+			for (; blank_lines; blank_lines--)
+				gmf_strbuf_addch(&sb, '\n');
 			gmf_strbuf_addch(&sb, '\n');
 			gmf_strbuf_adds(&sb, trim(t));
 			free(last->raw);
 			last->raw = gmf_strbuf_detach(&sb, NULL);
 			continue;
 		}
+		blank_lines = 0;
 		if (*t == '[') {
 			char *close = strchr(t, ']');
 			if (!close || close == t + 1) {
@@ -211,8 +215,11 @@ int gmf_ini_read(gmf_ini **out, const char *path, unsigned *bad_line)
 		dir = gmf_xstrdup(".");
 	}
 	rc = gmf_ini_parse(out, sb.buf, sb.len, dir, bad_line);
-	if (rc < 0)
-		gmf_error_set(rc, "'%s': %s", path, gmf_error_last());
+	if (rc < 0) {
+		char *why = gmf_xstrdup(gmf_error_last());
+		gmf_error_set(rc, "'%s': %s", path, why);
+		free(why);
+	}
 	free(dir);
 	gmf_strbuf_release(&sb);
 	return rc;

@@ -363,7 +363,29 @@ static void render_revises(gmf_strbuf *sb, const char *old_text, char **ids, siz
 		gmf_strbuf_adds(sb, n == 1 ? ",)" : ")");
 }
 
-static void edit_file(planner *p, size_t i, gmf_plan *out)
+/* Does node i change at all (renamed, re-pointed, or naming a renamed id)? */
+static int touches(planner *p, size_t i)
+{
+	const gmf_migration *m = &N(p, i)->mig;
+	if (p->new_id[i] || p->new_path[i])
+		return 1;
+	for (size_t k = 0; k < p->nrp; k++)
+		if (p->rp[k].node == i)
+			return 1;
+	for (size_t k = 0; k < m->down_revision.nitems; k++) {
+		size_t d = gmf_graph_find(p->g, m->down_revision.items[k].text);
+		if (d != NONE && p->new_id[d])
+			return 1;
+	}
+	for (size_t k = 0; k < m->depends_on.nitems; k++) {
+		size_t d = gmf_graph_find(p->g, m->depends_on.items[k].text);
+		if (d != NONE && p->new_id[d])
+			return 1;
+	}
+	return 0;
+}
+
+static void edit_file(planner *p, size_t i, gmf_plan *out, int *failed)
 {
 	gmf_node *nd = N(p, i);
 	gmf_migration *m = &nd->mig;
@@ -376,6 +398,12 @@ static void edit_file(planner *p, size_t i, gmf_plan *out)
 
 	memset(&fc, 0, sizeof(fc));
 	fc.node = i;
+	if (!touches(p, i))
+		goto done;
+	if (gmf_migration_load_data(m) < 0) {
+		*failed = 1;
+		goto done;
+	}
 	if (p->new_id[i]) {
 		add_edit(&fc, m->revision.items[0].span.off, m->revision.items[0].span.len,
 			 p->new_id[i]);
@@ -472,10 +500,15 @@ static void edit_file(planner *p, size_t i, gmf_plan *out)
 			add_edit(&fc, m->depends_on.items[k].span.off,
 				 m->depends_on.items[k].span.len, p->new_id[d]);
 	}
+done:
 	free(newp);
 	free(oldp);
-	if (!fc.nedits && !p->new_path[i])
+	if (*failed || (!fc.nedits && !p->new_path[i])) {
+		for (size_t k = 0; k < fc.nedits; k++)
+			free(fc.edits[k].text);
+		free(fc.edits);
 		return;
+	}
 	qsort(fc.edits, fc.nedits, sizeof(gmf_edit), cmp_edit);
 	fc.old_path = gmf_xstrdup(m->path);
 	fc.new_path = gmf_xstrdup(p->new_path[i] ? p->new_path[i] : m->path);
@@ -657,8 +690,15 @@ int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
 		goto out; /* nothing to do */
 	if (o->renumber && gmf_graph_is_sequenced(g) && (rc = renumber(&p)) < 0)
 		goto out;
-	for (size_t i = 0; i < p.n; i++)
-		edit_file(&p, i, out);
+	{
+		int failed = 0;
+		for (size_t i = 0; i < p.n && !failed; i++)
+			edit_file(&p, i, out, &failed);
+		if (failed) {
+			rc = gmf_error_code();
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < p.n; i++)
 		if (p.new_id[i]) {
 			out->renames = gmf_xrealloc(out->renames,

@@ -312,8 +312,11 @@ static int scan_dir(gmf_graph *g, const char *dir, int recursive, int depth)
 			gmf_migration m;
 			gmf_diag diag;
 			int r = gmf_migration_read(&m, path, &diag);
-			if (r == 0)
+			if (r == 0) {
+				/* a rewrite reads the few files it changes again */
+				gmf_migration_drop_data(&m);
 				gmf_graph_add(g, &m);
+			}
 			else {
 				gmf_graph_add_unreadable(g, path,
 							 diag.unreadable ? GMF_F_UNREADABLE

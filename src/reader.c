@@ -132,9 +132,20 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		unsigned char c = s[i];
+		unsigned char c;
 		size_t n;
 		uint32_t cp;
+		uint64_t w;
+		/* most of a migration is ASCII: test eight bytes at a time */
+		while (i + 8 <= len) {
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -176,7 +187,29 @@ typedef struct {
 	size_t len;
 	gmf_diag *diag;
 	int failed;
+	size_t line_off;   /* line_no is the line of byte line_off */
+	unsigned line_no;
 } scan;
+
+/* Line of off; lookups mostly move forward, so count from the last one. */
+static unsigned sline(scan *sc, size_t off)
+{
+	const char *p, *end;
+	if (off > sc->len)
+		off = sc->len;
+	if (off < sc->line_off) {
+		sc->line_off = 0;
+		sc->line_no = 1;
+	}
+	p = sc->s + sc->line_off;
+	end = sc->s + off;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		sc->line_no++;
+		p++;
+	}
+	sc->line_off = off;
+	return sc->line_no;
+}
 
 /*
  * If a string literal (with an optional prefix) starts at *pos, returns 1 and
@@ -217,7 +250,7 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
 			}
 			i++;
 		}
-		diag_set(sc->diag, gmf_line_of(sc->s, sc->len, pos), 0,
+		diag_set(sc->diag, sline(sc, pos), 0,
 			 "unterminated triple-quoted string");
 		sc->failed = 1;
 		return -1;
@@ -242,7 +275,7 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
 		if (c == '\n')
 			break;
 	}
-	diag_set(sc->diag, gmf_line_of(sc->s, sc->len, pos), 0,
+	diag_set(sc->diag, sline(sc, pos), 0,
 		 "unterminated string");
 	sc->failed = 1;
 	return -1;
@@ -256,19 +289,34 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
  */
 static size_t skip_statement(scan *sc, size_t pos, size_t *code_end)
 {
+	/* bytes that can change the scanner's state; everything else is
+	 * skipped in a tight loop (function bodies are most of a file) */
+	static unsigned char special[256];
 	int depth = 0;
 	size_t p = pos, last = pos;
+
+	if (!special['\n']) {
+		const char *c = "#\"'\\([{)]}\n";
+		for (; *c; c++)
+			special[(unsigned char)*c] = 1;
+	}
 	while (p < sc->len) {
-		char c = sc->s[p];
-		if (c == '#') {
-			while (p < sc->len && sc->s[p] != '\n')
+		char c;
+		if (!code_end) {
+			while (p < sc->len && !special[(unsigned char)sc->s[p]])
 				p++;
+			if (p >= sc->len)
+				break;
+		}
+		c = sc->s[p];
+		if (c == '#') {
+			const char *nl = memchr(sc->s + p, '\n', sc->len - p);
+			p = nl ? (size_t)(nl - sc->s) : sc->len;
 			continue;
 		}
 		if (c == '"' || c == '\'') {
 			size_t co, cl, after;
 			int tri, plain;
-			/* step back over a prefix already consumed as ident */
 			if (read_string(sc, p, &co, &cl, &after, &tri, &plain) < 0)
 				return sc->len;
 			p = after;
@@ -340,7 +388,7 @@ static void value_push(scan *sc, gmf_value *v, size_t off, size_t len)
 	s->text = gmf_xstrndup(sc->s + off, len);
 	s->span.off = off;
 	s->span.len = len;
-	s->span.line = gmf_line_of(sc->s, sc->len, off);
+	s->span.line = sline(sc, off);
 }
 
 /* True when a statement ends at p (blank, comment, newline, `;`, EOF). */
@@ -361,7 +409,7 @@ static size_t parse_value(scan *sc, size_t pos, gmf_value *v)
 	int tri, plain, r;
 
 	v->whole.off = p;
-	v->whole.line = gmf_line_of(sc->s, sc->len, p);
+	v->whole.line = sline(sc, p);
 
 	if (word_at(sc, p, "None")) {
 		after = p + 4;
@@ -432,7 +480,7 @@ opaque:
 		v->assignments = seen;
 	}
 	v->whole.off = p;
-	v->whole.line = gmf_line_of(sc->s, sc->len, p);
+	v->whole.line = sline(sc, p);
 	v->kind = GMF_VAL_OPAQUE;
 	end = skip_statement(sc, p, &code_end);
 	v->whole.len = code_end > p ? code_end - p : 0;
@@ -448,7 +496,7 @@ static void header_field(scan *sc, int which, size_t doc_off, size_t doc_len,
 	f->present = 1;
 	f->value.off = ov[2];
 	f->value.len = ov[3] - ov[2];
-	f->value.line = gmf_line_of(sc->s, sc->len, ov[2]);
+	f->value.line = sline(sc, ov[2]);
 	f->text = gmf_xstrndup(sc->s + ov[2], ov[3] - ov[2]);
 }
 
@@ -484,7 +532,7 @@ static void take_docstring(scan *sc, gmf_migration *m, size_t start,
 	m->has_docstring = 1;
 	m->docstring.off = start;
 	m->docstring.len = after - start;
-	m->docstring.line = gmf_line_of(sc->s, sc->len, start);
+	m->docstring.line = sline(sc, start);
 	/* the message is the first non-blank line */
 	while (a < co + cl && (sc->s[a] == ' ' || sc->s[a] == '\t' ||
 			       sc->s[a] == '\n' || sc->s[a] == '\r'))
@@ -521,8 +569,21 @@ static const char *base_name(const char *path)
 
 /* ------------------------------------------------------------ the parse */
 
+static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len,
+		       gmf_diag *diag);
+
 int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			size_t len, gmf_diag *diag)
+{
+	char *copy = gmf_xmalloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	return parse_owned(m, path, copy, len, diag);
+}
+
+/* Parses buf (len bytes plus a NUL), which the migration takes over. */
+static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len,
+		       gmf_diag *diag)
 {
 	scan sc;
 	size_t p, bad, nul;
@@ -536,6 +597,7 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 		memset(diag, 0, sizeof(*diag));
 	if ((rc = rx_init()) < 0) {
 		diag_set(diag, 0, 1, "%s", gmf_error_last());
+		free(buf);
 		return rc;
 	}
 	m->path = gmf_xstrdup(path);
@@ -546,25 +608,25 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			bl -= 3;
 		m->stem = gmf_xstrndup(b, bl);
 	}
-	m->data = gmf_xmalloc(len + 1);
-	memcpy(m->data, buf, len);
-	m->data[len] = '\0';
+	m->data = buf;
 	m->size = len;
 
 	sc.s = m->data;
 	sc.len = len;
 	sc.diag = diag;
 	sc.failed = 0;
+	sc.line_off = 0;
+	sc.line_no = 1;
 
 	if ((nulp = memchr(m->data, '\0', len)) != NULL) {
 		nul = (size_t)(nulp - m->data);
-		diag_set(diag, gmf_line_of(m->data, len, nul), 1,
+		diag_set(diag, sline(&sc, nul), 1,
 			 "binary file: NUL byte at offset %zu", nul);
 		return GMF_EPARSE;
 	}
 	bad = utf8_invalid_at((const unsigned char *)m->data, len);
 	if (bad < len) {
-		diag_set(diag, gmf_line_of(m->data, len, bad), 1,
+		diag_set(diag, sline(&sc, bad), 1,
 			 "invalid UTF-8 (byte 0x%02x at offset %zu)",
 			 (unsigned char)m->data[bad], bad);
 		return GMF_EPARSE;
@@ -582,7 +644,7 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 	/* p is always at the start of a physical line here */
 	while (p < len && !sc.failed) {
 		unsigned char c = (unsigned char)m->data[p];
-		size_t next, code_end;
+		size_t next;
 		PCRE2_SIZE *ov;
 
 		if ((c == 'r' || c == 'd' || c == 'b') &&
@@ -603,7 +665,7 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			}
 			gmf_value first;
 			memset(&first, 0, sizeof(first));
-			first.line = gmf_line_of(m->data, len, p);
+			first.line = sline(&sc, p);
 			next = parse_value(&sc, vpos, &first);
 			if (sc.failed) {
 				value_release(&first);
@@ -625,10 +687,16 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 				}
 			}
 			/* the last target took ownership of first.items */
-			p = next;
-			if (p < len && m->data[p] == ';')
-				p++;
-			p = skip_statement(&sc, p, &code_end);
+			p = skip_ws(&sc, next, 0);
+			if (p < len && m->data[p] == ';') {
+				/* `revision = "a"; down_revision = None`: go on with
+				 * the next statement on the same line */
+				p = skip_ws(&sc, p + 1, 0);
+				if (p < len && m->data[p] != '\n' && m->data[p] != '#' &&
+				    m->data[p] != '\r')
+					continue;
+			}
+			p = skip_statement(&sc, p, NULL);
 			if (p < len)
 				p++;
 			continue;
@@ -655,7 +723,7 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 				}
 			}
 		}
-		p = skip_statement(&sc, p, &code_end);
+		p = skip_statement(&sc, p, NULL);
 		if (p < len)
 			p++;
 	}
@@ -687,9 +755,8 @@ int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 {
 	int fd, rc;
 	struct stat st;
-	gmf_strbuf sb = GMF_STRBUF_INIT;
-	char chunk[65536];
-	ssize_t n;
+	char *buf;
+	size_t cap, len = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (diag)
@@ -704,38 +771,94 @@ int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 		close(fd);
 		return gmf_error_set(GMF_EIO, "%s: not a regular file", path);
 	}
-	if ((size_t)st.st_size > MAX_FILE_SIZE) {
+	if ((unsigned long long)st.st_size > MAX_FILE_SIZE) {
 		diag_set(diag, 0, 1, "file too large (%lld bytes; the limit is %u)",
 			 (long long)st.st_size, MAX_FILE_SIZE);
 		close(fd);
 		return gmf_error_set(GMF_EIO, "%s: file too large", path);
 	}
-	gmf_strbuf_grow(&sb, (size_t)st.st_size);
+	/* one read of the size fstat gave, into the buffer the migration keeps;
+	 * the loop copes with a file that grows meanwhile */
+	cap = (size_t)st.st_size + 1;
+	buf = gmf_xmalloc(cap + 1);
 	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
+		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			diag_set(diag, 0, 1, "read error: %s", strerror(errno));
 			close(fd);
-			gmf_strbuf_release(&sb);
+			free(buf);
 			return gmf_error_set_errno(GMF_EIO, path);
 		}
 		if (n == 0)
 			break;
-		gmf_strbuf_add(&sb, chunk, (size_t)n);
-		if (sb.len > MAX_FILE_SIZE) {
-			diag_set(diag, 0, 1, "file too large");
-			close(fd);
-			gmf_strbuf_release(&sb);
-			return gmf_error_set(GMF_EIO, "%s: file too large", path);
+		len += (size_t)n;
+		if (len == cap) {
+			if (cap > MAX_FILE_SIZE) {
+				diag_set(diag, 0, 1, "file too large");
+				close(fd);
+				free(buf);
+				return gmf_error_set(GMF_EIO, "%s: file too large", path);
+			}
+			cap *= 2;
+			buf = gmf_xrealloc(buf, cap + 1);
 		}
 	}
 	close(fd);
-	rc = gmf_migration_parse(m, path, sb.buf, sb.len, diag);
-	gmf_strbuf_release(&sb);
+	buf[len] = '\0';
+	rc = parse_owned(m, path, buf, len, diag);
 	if (rc < 0 && diag)
 		gmf_error_set(rc, "%s:%u: %s", path, diag->line, diag->message);
+	return rc;
+}
+
+void gmf_migration_drop_data(gmf_migration *m)
+{
+	free(m->data);
+	m->data = NULL;
+}
+
+/* The parts a rewrite relies on are the same in both readings. */
+static int same_value(const gmf_value *a, const gmf_value *b)
+{
+	if (a->kind != b->kind || a->nitems != b->nitems ||
+	    a->whole.off != b->whole.off || a->whole.len != b->whole.len)
+		return 0;
+	for (size_t i = 0; i < a->nitems; i++)
+		if (a->items[i].span.off != b->items[i].span.off ||
+		    strcmp(a->items[i].text, b->items[i].text))
+			return 0;
+	return 1;
+}
+
+static int same_field(const gmf_header_field *a, const gmf_header_field *b)
+{
+	return a->present == b->present &&
+	       (!a->present || (a->value.off == b->value.off && a->value.len == b->value.len));
+}
+
+int gmf_migration_load_data(gmf_migration *m)
+{
+	gmf_migration again;
+	gmf_diag diag;
+	int rc;
+
+	if (m->data)
+		return 0;
+	rc = gmf_migration_read(&again, m->path, &diag);
+	if (rc == 0 && (again.size != m->size || !same_value(&again.revision, &m->revision) ||
+			!same_value(&again.down_revision, &m->down_revision) ||
+			!same_value(&again.depends_on, &m->depends_on) ||
+			!same_field(&again.hdr_revision, &m->hdr_revision) ||
+			!same_field(&again.hdr_revises, &m->hdr_revises)))
+		rc = gmf_error_set(GMF_ECONFLICT, "'%s' changed while git-migrate-fix was "
+				   "running; run it again", m->path);
+	if (rc == 0) {
+		m->data = again.data;
+		again.data = NULL;
+	}
+	gmf_migration_release(&again);
 	return rc;
 }
 

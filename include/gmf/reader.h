@@ -70,7 +70,8 @@ typedef struct {
 
 	int bom;              /* file starts with a UTF-8 byte order mark */
 	int crlf;             /* file uses CRLF line endings */
-	char *data;           /* the file's bytes (owned), NUL-terminated */
+	char *data;           /* the file's bytes (owned), NUL-terminated, or
+	                       * NULL after gmf_migration_drop_data */
 	size_t size;
 } gmf_migration;
 
@@ -93,6 +94,12 @@ int gmf_migration_parse(gmf_migration *out, const char *path,
 /* Reads the file at path and parses it; GMF_EIO when it cannot be read. */
 int gmf_migration_read(gmf_migration *out, const char *path, gmf_diag *diag);
 void gmf_migration_release(gmf_migration *m);
+/* Frees the file's bytes (m->data becomes NULL): spans, ids and header
+ * texts stay.  A checker reading ten thousand files keeps none of them. */
+void gmf_migration_drop_data(gmf_migration *m);
+/* Reads the bytes back for a rewrite; GMF_ECONFLICT when the file no
+ * longer holds what was parsed (same size, same spans and ids). */
+int gmf_migration_load_data(gmf_migration *m);
 
 /* 1-based line number of byte offset off in buf. */
 unsigned gmf_line_of(const char *buf, size_t len, size_t off);
