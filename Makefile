@@ -28,11 +28,11 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2 libpcre2-8 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null)
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null) -pthread
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-ALL_CFLAGS = $(WARNFLAGS) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE \
+ALL_CFLAGS = $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE \
              -Iinclude $(DEP_CFLAGS) $(CFLAGS)
 
 ifneq ($(V),1)

@@ -8,8 +8,9 @@
 
 #include <git2.h>
 
-static char last_msg[1024];
-static int last_code;
+/* per thread: files are parsed on several threads */
+static _Thread_local char last_msg[1024];
+static _Thread_local int last_code;
 
 int gmf_error_set(int code, const char *fmt, ...)
 {

@@ -175,6 +175,35 @@ void gmf_graph_free(gmf_graph *g)
 	free(g);
 }
 
+void gmf_graph_reserve(gmf_graph *g, size_t n)
+{
+	if (n > g->alloc) {
+		g->nodes = gmf_xrealloc(g->nodes, n * sizeof(*g->nodes));
+		g->alloc = n;
+	}
+}
+
+void gmf_graph_resize(gmf_graph *g, size_t n)
+{
+	gmf_graph_reserve(g, n);
+	memset(g->nodes, 0, n * sizeof(*g->nodes));
+	g->n = n;
+	g->built = 0;
+}
+
+void gmf_graph_compact(gmf_graph *g, const int *keep_rc)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (keep_rc[i] >= 0) {
+			if (w != i)
+				g->nodes[w] = g->nodes[i];
+			w++;
+		}
+	g->n = w;
+	g->built = 0;
+}
+
 void gmf_graph_add(gmf_graph *g, gmf_migration *m)
 {
 	gmf_node *nd;

@@ -2,7 +2,10 @@
 #include "gmf/project.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -277,7 +280,17 @@ static int is_migration_name(const char *n)
 	       strncmp(n, ".#", 2);
 }
 
-static int scan_dir(gmf_graph *g, const char *dir, int recursive, int depth)
+typedef struct {
+	char **paths;
+	size_t *base;     /* offset of the file name in each path */
+	int *dirfd;       /* the open directory each file is in */
+	size_t n, alloc;
+	int *fds;         /* every directory opened, to close */
+	size_t nfds, afds;
+} path_list;
+
+/* Lists the migration files under dir, sorted, subfolders in place. */
+static int collect(path_list *out, const char *dir, int recursive, int depth)
 {
 	DIR *d;
 	struct dirent *e;
@@ -285,10 +298,18 @@ static int scan_dir(gmf_graph *g, const char *dir, int recursive, int depth)
 	size_t n = 0, alloc = 0;
 	int rc = 0;
 
+	int dfd, keep;
+
 	if (depth > 32)
 		return 0;
-	d = opendir(dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	keep = dfd >= 0 ? dup(dfd) : -1;
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		if (keep >= 0)
+			close(keep);
 		if (errno == ENOENT || errno == ENOTDIR)
 			return gmf_error_set(GMF_ENOTFOUND,
 					     "versions directory '%s' does not exist", dir);
@@ -303,56 +324,152 @@ static int scan_dir(gmf_graph *g, const char *dir, int recursive, int depth)
 		names[n++] = gmf_xstrdup(e->d_name);
 	}
 	closedir(d);
+	GMF_ALLOC_GROW(out->fds, out->nfds + 1, out->afds);
+	out->fds[out->nfds++] = keep;
 	if (n)
 		qsort(names, n, sizeof(char *), cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		char *path = gmf_path_join(dir, names[i]);
 		struct stat st;
-		if (is_migration_name(names[i])) {
-			gmf_migration m;
-			gmf_diag diag;
-			int r = gmf_migration_read(&m, path, &diag);
-			if (r == 0) {
-				/* a rewrite reads the few files it changes again */
-				gmf_migration_drop_data(&m);
-				gmf_graph_add(g, &m);
+		if (rc == 0 && is_migration_name(names[i])) {
+			size_t a = out->alloc;
+			GMF_ALLOC_GROW(out->paths, out->n + 1, out->alloc);
+			if (a != out->alloc) {
+				out->base = gmf_xrealloc(out->base, out->alloc * sizeof(size_t));
+				out->dirfd = gmf_xrealloc(out->dirfd, out->alloc * sizeof(int));
 			}
-			else {
-				gmf_graph_add_unreadable(g, path,
-							 diag.unreadable ? GMF_F_UNREADABLE
-									 : GMF_F_PARSE,
-							 &diag);
-				gmf_migration_release(&m);
-			}
-		} else if (recursive && strcmp(names[i], "__pycache__") &&
+			out->base[out->n] = strlen(path) - strlen(names[i]);
+			out->dirfd[out->n] = keep;
+			out->paths[out->n++] = path;
+			path = NULL;
+		} else if (rc == 0 && recursive && strcmp(names[i], "__pycache__") &&
 			   names[i][0] != '.' && stat(path, &st) == 0 &&
 			   S_ISDIR(st.st_mode)) {
-			rc = scan_dir(g, path, recursive, depth + 1);
+			rc = collect(out, path, recursive, depth + 1);
 		}
 		free(path);
 		free(names[i]);
-		if (rc < 0) {
-			for (size_t k = i + 1; k < n; k++)
-				free(names[k]);
-			break;
-		}
 	}
 	free(names);
 	return rc;
 }
 
+/* Where file i's migration goes, and how its reading went. */
+typedef struct {
+	const path_list *files;
+	gmf_graph *g;         /* node i receives file i */
+	int *rc;
+	gmf_diag **diag;      /* allocated only for a file that failed */
+	_Atomic size_t next;
+} work;
+
+enum { CHUNK = 32 };
+
+static void read_chunks(work *w)
+{
+	gmf_diag diag;
+	for (;;) {
+		size_t start = atomic_fetch_add(&w->next, CHUNK);
+		if (start >= w->files->n)
+			break;
+		for (size_t i = start; i < start + CHUNK && i < w->files->n; i++) {
+			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
+			w->rc[i] = gmf_migration_readat(m, w->files->dirfd[i],
+							w->files->paths[i] + w->files->base[i],
+							w->files->paths[i], &diag);
+			if (w->rc[i] < 0) {
+				w->diag[i] = gmf_xmalloc(sizeof(diag));
+				*w->diag[i] = diag;
+				gmf_migration_release(m);
+			} else {
+				/* a rewrite reads the few files it changes again */
+				gmf_migration_drop_data(m);
+			}
+		}
+	}
+}
+
+static void *worker(void *arg)
+{
+	read_chunks(arg);
+	gmf_reader_thread_cleanup();
+	return NULL;
+}
+
+/*
+ * Reading is mostly system calls and a byte scan per file, and files are
+ * independent: spread them over the processors.  Each file lands in its
+ * own node, so the graph is the same whatever the thread count.
+ */
+static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **diag)
+{
+	work w;
+	pthread_t tids[4];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cpus > 1 ? (size_t)cpus : 1, started = 0;
+	const char *env = getenv("GIT_MIGRATE_FIX_THREADS");
+
+	if (env && atoi(env) > 0)
+		nthreads = (size_t)atoi(env);
+	if (nthreads > 4)
+		nthreads = 4;
+	if (files->n < 256)
+		nthreads = 1;
+	w.files = files;
+	w.g = g;
+	w.rc = rc;
+	w.diag = diag;
+	atomic_init(&w.next, 0);
+	for (size_t t = 1; t < nthreads; t++)
+		if (pthread_create(&tids[started], NULL, worker, &w) == 0)
+			started++;
+	read_chunks(&w); /* the calling thread works too */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+}
+
 int gmf_script_load(gmf_graph **out, const gmf_script *s)
 {
-	gmf_graph *g = gmf_graph_new();
+	gmf_graph *g = NULL;
+	path_list files;
+	int *rcs = NULL;
+	gmf_diag **diags = NULL;
 	int rc = 0;
-	for (size_t i = 0; i < s->ndirs && rc == 0; i++)
-		rc = scan_dir(g, s->dirs[i], s->recursive, 0);
-	if (rc < 0) {
-		gmf_graph_free(g);
-		*out = NULL;
+
+	*out = NULL;
+	memset(&files, 0, sizeof(files));
+	if ((rc = gmf_reader_init()) < 0)
 		return rc;
+	for (size_t i = 0; i < s->ndirs && rc == 0; i++)
+		rc = collect(&files, s->dirs[i], s->recursive, 0);
+	if (rc == 0) {
+		g = gmf_graph_new();
+		gmf_graph_resize(g, files.n);
+		rcs = gmf_xcalloc(files.n + 1, sizeof(int));
+		diags = gmf_xcalloc(files.n + 1, sizeof(gmf_diag *));
+		read_all(&files, g, rcs, diags);
+		/* failed files leave the graph for the list of unreadable ones */
+		gmf_graph_compact(g, rcs);
+		for (size_t i = 0; i < files.n; i++)
+			if (rcs[i] < 0) {
+				gmf_graph_add_unreadable(g, files.paths[i],
+							 diags[i]->unreadable ? GMF_F_UNREADABLE
+									     : GMF_F_PARSE,
+							 diags[i]);
+				free(diags[i]);
+			}
+		gmf_graph_build(g);
+		*out = g;
 	}
-	gmf_graph_build(g);
-	*out = g;
-	return 0;
+	for (size_t i = 0; i < files.nfds; i++)
+		close(files.fds[i]);
+	for (size_t i = 0; i < files.n; i++)
+		free(files.paths[i]);
+	free(files.paths);
+	free(files.fds);
+	free(files.base);
+	free(files.dirfd);
+	free(rcs);
+	free(diags);
+	return rc;
 }

@@ -39,15 +39,22 @@ static const char *const rx_src[RX__COUNT] = {
 	/* a further target of a chained assignment: `depends_on = ` */
 	"(revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_])"
 	"[ \\t]*=(?!=)[ \\t]*",
-	"^[ \\t]*Revision[ \\t]+ID[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
-	"^[ \\t]*Revises[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
-	"^[ \\t]*Create[ \\t]+Date[ \\t]*:[ \\t]*([^\\r\\n]*?)[ \\t]*\\r?$",
+	/* header fields: matched at the first non-blank byte of one line, the
+	 * subject ending where the line ends (trailing blanks are trimmed in C:
+	 * a lazy quantifier followed by [ \\t]*$ costs a retry per byte) */
+	"Revision[ \\t]+ID[ \\t]*:[ \\t]*([^\\r\\n]*)",
+	"Revises[ \\t]*:[ \\t]*([^\\r\\n]*)",
+	"Create[ \\t]+Date[ \\t]*:[ \\t]*([^\\r\\n]*)",
 };
 
 static pcre2_code *rx[RX__COUNT];
-static pcre2_match_data *rx_md[RX__COUNT];
+/* match data is per thread: the loader parses files on several threads */
+static _Thread_local pcre2_match_data *rx_md[RX__COUNT];
 static int rx_jit[RX__COUNT];
 static int rx_ready;
+
+/* Bytes that can change the scanner's state (see skip_statement). */
+static unsigned char special[256];
 
 static int rx_init(void)
 {
@@ -58,7 +65,7 @@ static int rx_init(void)
 		return 0;
 	for (i = 0; i < RX__COUNT; i++) {
 		/* JIT ignores PCRE2_ANCHORED at match time: anchor at compile time */
-		uint32_t opts = i >= RX_REVID ? PCRE2_MULTILINE : PCRE2_ANCHORED;
+		uint32_t opts = PCRE2_ANCHORED;
 		rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i], PCRE2_ZERO_TERMINATED,
 				      opts, &err, &eoff, NULL);
 		if (!rx[i]) {
@@ -69,8 +76,11 @@ static int rx_init(void)
 					     i, (size_t)eoff, (char *)msg);
 		}
 		rx_jit[i] = pcre2_jit_compile(rx[i], PCRE2_JIT_COMPLETE) == 0;
-		rx_md[i] = pcre2_match_data_create_from_pattern(rx[i], NULL);
 	}
+	for (i = 0; i < 256; i++)
+		special[i] = 0;
+	for (const char *c = "#\"'\\([{)]}\n"; *c; c++)
+		special[(unsigned char)*c] = 1;
 	rx_ready = 1;
 	return 0;
 }
@@ -84,6 +94,8 @@ static int rx_match(int i, const char *subject, size_t len, size_t start,
 		    uint32_t opts, PCRE2_SIZE **ov)
 {
 	int rc = -1;
+	if (!rx_md[i])
+		rx_md[i] = pcre2_match_data_create_from_pattern(rx[i], NULL);
 	if (rx_jit[i]) {
 		rc = pcre2_jit_match(rx[i], (PCRE2_SPTR)subject, len, start, opts,
 				     rx_md[i], NULL);
@@ -97,6 +109,19 @@ static int rx_match(int i, const char *subject, size_t len, size_t start,
 		return 0; /* PCRE2_ERROR_NOMATCH is a result, other errors too */
 	*ov = pcre2_get_ovector_pointer(rx_md[i]);
 	return 1;
+}
+
+int gmf_reader_init(void)
+{
+	return rx_init();
+}
+
+void gmf_reader_thread_cleanup(void)
+{
+	for (int i = 0; i < RX__COUNT; i++) {
+		pcre2_match_data_free(rx_md[i]);
+		rx_md[i] = NULL;
+	}
 }
 
 /* -------------------------------------------------------------- helpers */
@@ -225,10 +250,16 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
 	int pfx_ok = 1;
 	char q;
 
-	for (n = 0; n < 2 && p < sc->len && sc->s[p] &&
-	     strchr("rRuUbBfF", sc->s[p]); n++, p++)
-		if (!strchr("uUrR", sc->s[p]))
+	for (n = 0; n < 2 && p < sc->len; n++, p++) {
+		char c = sc->s[p];
+		if (c == 'u' || c == 'U' || c == 'r' || c == 'R')
+			continue;
+		if (c == 'b' || c == 'B' || c == 'f' || c == 'F') {
 			pfx_ok = 0;
+			continue;
+		}
+		break;
+	}
 	if (p >= sc->len || (sc->s[p] != '"' && sc->s[p] != '\''))
 		return 0;
 	q = sc->s[p];
@@ -289,17 +320,11 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
  */
 static size_t skip_statement(scan *sc, size_t pos, size_t *code_end)
 {
-	/* bytes that can change the scanner's state; everything else is
-	 * skipped in a tight loop (function bodies are most of a file) */
-	static unsigned char special[256];
+	/* bytes that cannot change the scanner's state are skipped in a
+	 * tight loop (function bodies are most of a file) */
 	int depth = 0;
 	size_t p = pos, last = pos;
 
-	if (!special['\n']) {
-		const char *c = "#\"'\\([{)]}\n";
-		for (; *c; c++)
-			special[(unsigned char)*c] = 1;
-	}
 	while (p < sc->len) {
 		char c;
 		if (!code_end) {
@@ -317,6 +342,18 @@ static size_t skip_statement(scan *sc, size_t pos, size_t *code_end)
 		if (c == '"' || c == '\'') {
 			size_t co, cl, after;
 			int tri, plain;
+			if (p + 2 < sc->len && sc->s[p + 1] != c) {
+				/* the common case, "name": find the closing quote */
+				size_t q = p + 1;
+				while (q < sc->len && sc->s[q] != c && sc->s[q] != '\\' &&
+				       sc->s[q] != '\n')
+					q++;
+				if (q < sc->len && sc->s[q] == c) {
+					p = q + 1;
+					last = p;
+					continue;
+				}
+			}
 			if (read_string(sc, p, &co, &cl, &after, &tri, &plain) < 0)
 				return sc->len;
 			p = after;
@@ -487,17 +524,57 @@ opaque:
 	return end;
 }
 
-static void header_field(scan *sc, int which, size_t doc_off, size_t doc_len,
-			 gmf_header_field *f)
+/*
+ * Looks for the header fields line by line inside a docstring's content:
+ * only lines whose first non-blank byte is 'R' or 'C' reach PCRE2.
+ * Returns 1 when a `Revision ID:` line is there.  With m NULL it only
+ * answers that question.
+ */
+static int header_fields(scan *sc, size_t co, size_t cl, gmf_migration *m)
 {
-	PCRE2_SIZE *ov;
-	if (!rx_match(which, sc->s, doc_off + doc_len, doc_off, 0, &ov))
-		return;
-	f->present = 1;
-	f->value.off = ov[2];
-	f->value.len = ov[3] - ov[2];
-	f->value.line = sline(sc, ov[2]);
-	f->text = gmf_xstrndup(sc->s + ov[2], ov[3] - ov[2]);
+	size_t p = co, end = co + cl;
+	int found = 0;
+	while (p < end) {
+		const char *nl = memchr(sc->s + p, '\n', end - p);
+		size_t eol = nl ? (size_t)(nl - sc->s) : end, q = p;
+		PCRE2_SIZE *ov;
+		while (q < eol && (sc->s[q] == ' ' || sc->s[q] == '\t'))
+			q++;
+		if (q < eol && (sc->s[q] == 'R' || sc->s[q] == 'C')) {
+			static const int which[3] = { RX_REVID, RX_REVISES, RX_DATE };
+			for (int k = 0; k < 3; k++) {
+				gmf_header_field *f;
+				if (!rx_match(which[k], sc->s, eol, q, 0, &ov))
+					continue;
+				if (k == 0)
+					found = 1;
+				if (!m)
+					return 1;
+				f = k == 0 ? &m->hdr_revision : k == 1 ? &m->hdr_revises
+								      : &m->hdr_date;
+				if (f->present)
+					break; /* the first one counts */
+				while (ov[3] > ov[2] && (sc->s[ov[3] - 1] == ' ' ||
+							 sc->s[ov[3] - 1] == '\t' ||
+							 sc->s[ov[3] - 1] == '\r'))
+					ov[3]--;
+				f->present = 1;
+				f->value.off = ov[2];
+				f->value.len = ov[3] - ov[2];
+				f->value.line = sline(sc, ov[2]);
+				f->text = gmf_xstrndup(sc->s + ov[2], ov[3] - ov[2]);
+				break;
+			}
+		}
+		p = eol + 1;
+	}
+	return found;
+}
+
+static int revises_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == '(' || c == ')' || c == '[' || c == ']' ||
+	       c == '\'' || c == '"' || c == ',';
 }
 
 /* Splits a Revises: value ("", "None", "a, b", "('a', 'b')") into ids. */
@@ -507,10 +584,10 @@ static void split_revises(gmf_migration *m)
 	size_t i = 0, n = strlen(t);
 	while (i < n) {
 		size_t j;
-		while (i < n && strchr(" \t()[]'\",", t[i]))
+		while (i < n && revises_sep(t[i]))
 			i++;
 		j = i;
-		while (j < n && !strchr(" \t()[]'\",", t[j]))
+		while (j < n && !revises_sep(t[j]))
 			j++;
 		if (j > i) {
 			if (!(j - i == 4 && !memcmp(t + i, "None", 4))) {
@@ -543,9 +620,7 @@ static void take_docstring(scan *sc, gmf_migration *m, size_t start,
 	while (b > a && (sc->s[b - 1] == ' ' || sc->s[b - 1] == '\t'))
 		b--;
 	m->message = gmf_xstrndup(sc->s + a, b - a);
-	header_field(sc, RX_REVID, co, cl, &m->hdr_revision);
-	header_field(sc, RX_REVISES, co, cl, &m->hdr_revises);
-	header_field(sc, RX_DATE, co, cl, &m->hdr_date);
+	header_fields(sc, co, cl, m);
 	if (m->hdr_revises.present)
 		split_revises(m);
 }
@@ -565,6 +640,21 @@ static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
 	return s ? s + 1 : path;
+}
+
+/* Cheap filter before PCRE2: does one of the four names start here? */
+static int is_target_name(const char *s, size_t n)
+{
+	switch (s[0]) {
+	case 'r':
+		return n >= 8 && !memcmp(s, "revision", 8);
+	case 'd':
+		return (n >= 13 && !memcmp(s, "down_revision", 13)) ||
+		       (n >= 10 && !memcmp(s, "depends_on", 10));
+	case 'b':
+		return n >= 13 && !memcmp(s, "branch_labels", 13);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ the parse */
@@ -589,6 +679,7 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 	size_t p, bad, nul;
 	const char *nulp;
 	int doc_found = 0, first_doc_taken = 0;
+	size_t last_candidate;
 	size_t first_doc[4] = { 0, 0, 0, 0 };
 	int rc;
 
@@ -641,13 +732,31 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 		m->crlf = nl && nl > m->data && nl[-1] == '\r';
 	}
 
-	/* p is always at the start of a physical line here */
+	/*
+	 * Past the last line that starts with one of the four names there is
+	 * no assignment left to find; once the header docstring is found too,
+	 * the rest of the file (the function bodies) need not be walked.
+	 */
+	last_candidate = 0;
+	for (const char *q = m->data + p; q < m->data + len;) {
+		const char *nl;
+		if (is_target_name(q, (size_t)(m->data + len - q)))
+			last_candidate = (size_t)(q - m->data);
+		nl = memchr(q, '\n', (size_t)(m->data + len - q));
+		if (!nl)
+			break;
+		q = nl + 1;
+	}
+
+	/* p is always at the start of a statement here */
 	while (p < len && !sc.failed) {
+		if (p > last_candidate && doc_found)
+			break;
 		unsigned char c = (unsigned char)m->data[p];
 		size_t next;
 		PCRE2_SIZE *ov;
 
-		if ((c == 'r' || c == 'd' || c == 'b') &&
+		if ((c == 'r' || c == 'd' || c == 'b') && is_target_name(m->data + p, len - p) &&
 		    rx_match(RX_ASSIGN, m->data, len, p, 0, &ov)) {
 			const char *names[4];
 			size_t nlen[4];
@@ -658,7 +767,8 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 			nlen[nt++] = ov[3] - ov[2];
 			vpos = ov[1];
 			/* chained: branch_labels = depends_on = None */
-			while (nt < 4 && rx_match(RX_CHAIN, m->data, len, vpos, 0, &ov)) {
+			while (nt < 4 && is_target_name(m->data + vpos, len - vpos) &&
+			       rx_match(RX_CHAIN, m->data, len, vpos, 0, &ov)) {
 				names[nt] = m->data + ov[2];
 				nlen[nt++] = ov[3] - ov[2];
 				vpos = ov[1];
@@ -717,7 +827,7 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 					first_doc[2] = cl;
 					first_doc[3] = after;
 				}
-				if (rx_match(RX_REVID, m->data, co + cl, co, 0, &ov)) {
+				if (header_fields(&sc, co, cl, NULL)) {
 					take_docstring(&sc, m, p, co, cl, after);
 					doc_found = 1;
 				}
@@ -753,6 +863,12 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 
 int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 {
+	return gmf_migration_readat(m, AT_FDCWD, path, path, diag);
+}
+
+int gmf_migration_readat(gmf_migration *m, int dirfd, const char *name,
+			 const char *path, gmf_diag *diag)
+{
 	int fd, rc;
 	struct stat st;
 	char *buf;
@@ -761,7 +877,7 @@ int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 	memset(m, 0, sizeof(*m));
 	if (diag)
 		memset(diag, 0, sizeof(*diag));
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		diag_set(diag, 0, 1, "cannot open: %s", strerror(errno));
 		return gmf_error_set_errno(GMF_EIO, path);
@@ -794,6 +910,9 @@ int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* as big as fstat said: done, without a read that returns 0 */
+		if (len == (size_t)st.st_size && st.st_size > 0)
+			break;
 		if (len == cap) {
 			if (cap > MAX_FILE_SIZE) {
 				diag_set(diag, 0, 1, "file too large");

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <git2.h>
 
@@ -20,14 +21,62 @@ struct gmf_repo {
 	char *commondir;
 };
 
+/*
+ * libgit2's initialisation loads the system's TLS certificates (about 17 ms
+ * here), which a `check` outside any repository never needs: it happens on
+ * the first open of a repository instead.
+ */
+static int git_ready;
+
 void gmf_repo_global_init(void)
 {
-	git_libgit2_init();
 }
 
 void gmf_repo_global_shutdown(void)
 {
-	git_libgit2_shutdown();
+	if (git_ready)
+		git_libgit2_shutdown();
+	git_ready = 0;
+}
+
+static void need_git(void)
+{
+	if (!git_ready) {
+		git_libgit2_init();
+		git_ready = 1;
+	}
+}
+
+/* Is there a `.git` in dir or above it?  Cheap, and false outside git. */
+static int maybe_in_git(const char *dir)
+{
+	char *p;
+	struct stat st;
+	if (getenv("GIT_DIR"))
+		return 1;
+	p = gmf_path_absolute("/", dir);
+	for (;;) {
+		char *dotgit = gmf_path_join(p, ".git");
+		char *slash;
+		int found = stat(dotgit, &st) == 0;
+		free(dotgit);
+		if (found) {
+			free(p);
+			return 1;
+		}
+		slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			if (strcmp(p, "/")) {
+				free(p);
+				p = gmf_xstrdup("/");
+				continue;
+			}
+			break;
+		}
+		*slash = '\0';
+	}
+	free(p);
+	return 0;
 }
 
 static char *strip_slash(const char *p)
@@ -46,6 +95,9 @@ int gmf_repo_open(gmf_repo **out, const char *dir)
 	int err;
 
 	*out = NULL;
+	if (!maybe_in_git(dir))
+		return gmf_error_set(GMF_ENOTFOUND, "'%s' is not inside a git repository", dir);
+	need_git();
 	err = git_repository_open_ext(&git, dir, 0, NULL);
 	if (err == GIT_ENOTFOUND)
 		return gmf_error_set(GMF_ENOTFOUND, "'%s' is not inside a git repository", dir);

@@ -91,6 +91,12 @@ typedef struct {
 gmf_graph *gmf_graph_new(void);
 void gmf_graph_free(gmf_graph *g);
 
+/* Makes room for n nodes up front (avoids regrowing). */
+void gmf_graph_reserve(gmf_graph *g, size_t n);
+/* Makes n empty nodes (0..n-1) for a loader to fill in place. */
+void gmf_graph_resize(gmf_graph *g, size_t n);
+/* Drops node i where keep_rc[i] < 0 (their migrations already released). */
+void gmf_graph_compact(gmf_graph *g, const int *keep_rc);
 /* Takes ownership of *m (the struct is zeroed). */
 void gmf_graph_add(gmf_graph *g, gmf_migration *m);
 /* Records a file that could not be read (fatal finding). */

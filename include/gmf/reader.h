@@ -93,6 +93,10 @@ int gmf_migration_parse(gmf_migration *out, const char *path,
 			const char *buf, size_t len, gmf_diag *diag);
 /* Reads the file at path and parses it; GMF_EIO when it cannot be read. */
 int gmf_migration_read(gmf_migration *out, const char *path, gmf_diag *diag);
+/* The same, opening `name` relative to the open directory dirfd (no path
+ * walk per file); path is what the migration records. */
+int gmf_migration_readat(gmf_migration *out, int dirfd, const char *name,
+			 const char *path, gmf_diag *diag);
 void gmf_migration_release(gmf_migration *m);
 /* Frees the file's bytes (m->data becomes NULL): spans, ids and header
  * texts stay.  A checker reading ten thousand files keeps none of them. */
@@ -100,6 +104,11 @@ void gmf_migration_drop_data(gmf_migration *m);
 /* Reads the bytes back for a rewrite; GMF_ECONFLICT when the file no
  * longer holds what was parsed (same size, same spans and ids). */
 int gmf_migration_load_data(gmf_migration *m);
+
+/* Compiles the patterns; call once before parsing on several threads. */
+int gmf_reader_init(void);
+/* Frees this thread's match data (a thread that parsed calls it). */
+void gmf_reader_thread_cleanup(void);
 
 /* 1-based line number of byte offset off in buf. */
 unsigned gmf_line_of(const char *buf, size_t len, size_t off);

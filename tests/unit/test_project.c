@@ -2,7 +2,7 @@
  * Unit tests for project: discovery from alembic.ini and friends, and
  * walking version directories, in throwaway directories.
  */
-/* LDWRAP: -Wl,--wrap=opendir */
+/* LDWRAP: -Wl,--wrap=fdopendir */
 #define _XOPEN_SOURCE 700 /* nftw, to clean up the temporary directories */
 #include "unit.h"
 
@@ -16,20 +16,20 @@
 #include "gmf/path.h"
 #include "gmf/project.h"
 
-/* ------------------------------------------------ a failing opendir */
+/* ---------------------------------------------- a failing fdopendir */
 
-DIR *__real_opendir(const char *name);
-DIR *__wrap_opendir(const char *name);
+DIR *__real_fdopendir(int fd);
+DIR *__wrap_fdopendir(int fd);
 
 static int opendir_errno; /* non-zero: opendir fails with it */
 
-DIR *__wrap_opendir(const char *name)
+DIR *__wrap_fdopendir(int fd)
 {
 	if (opendir_errno) {
 		errno = opendir_errno;
 		return NULL;
 	}
-	return __real_opendir(name);
+	return __real_fdopendir(fd);
 }
 
 /* ------------------------------------------------------------ helpers */
