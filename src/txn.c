@@ -274,13 +274,15 @@ int gmf_txn_pending(const char *state_dir)
 	return r;
 }
 
-int gmf_txn_recover(gmf_txn *t, char **what)
+int gmf_txn_recover(gmf_txn *t, char **what, char **completed)
 {
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
 	journal j;
 	int rc = 0;
 
 	*what = NULL;
+	if (completed)
+		*completed = NULL;
 	if (gmf_fs_exists(tmp_dir))
 		rc = gmf_fs_rmdir_flat(tmp_dir); /* never got going: nothing changed */
 	if (rc == 0 && gmf_fs_exists(txn_dir)) {
@@ -291,6 +293,8 @@ int gmf_txn_recover(gmf_txn *t, char **what)
 				rc = finish(t, txn_dir);
 				gmf_strbuf_addf(&sb, "completed an interrupted %s: %s", j.label,
 						j.description);
+				if (rc == 0 && completed)
+					*completed = gmf_xstrdup(j.label);
 			} else {
 				rc = roll_back(t, txn_dir, j.ops, j.n, j.state);
 				gmf_strbuf_addf(&sb, "rolled back an interrupted %s: %s", j.label,

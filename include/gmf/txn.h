@@ -49,9 +49,11 @@ typedef struct {
 int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		  const char *description);
 
-/* Rolls back an interrupted run if there is one; *what is set to a
- * description of what was rolled back (caller frees) or NULL. */
-int gmf_txn_recover(gmf_txn *t, char **what);
+/* Rolls back an interrupted run if there is one (or completes it when it
+ * had got past staging); *what is set to a description of what was done
+ * (caller frees) or NULL; *completed (if not NULL) to the label of a run
+ * that was completed rather than rolled back. */
+int gmf_txn_recover(gmf_txn *t, char **what, char **completed);
 /* True when an interrupted run is waiting to be rolled back. */
 int gmf_txn_pending(const char *state_dir);
 

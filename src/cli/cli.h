@@ -77,9 +77,10 @@ char *cli_display_path(const cli_context *ctx, const char *abs);
 
 /* The journal directory: <git dir>/migrate-fix, or .git-migrate-fix. */
 char *cli_state_dir(const cli_context *ctx);
-/* Rolls back an interrupted run; 0 nothing to do, -1 something was rolled
- * back (reload), >0 an exit status. */
-int cli_recover(cli_context *ctx, gmf_txn *t);
+/* Rolls back (or completes) an interrupted run; 0 nothing to do, -1
+ * something was done (reload), >0 an exit status.  *completed: see
+ * gmf_txn_recover. */
+int cli_recover(cli_context *ctx, gmf_txn *t, char **completed);
 /* Writes merge migrations (`merge`, `fix --strategy=merge`). heads NULL:
  * every branch with several heads. */
 int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,

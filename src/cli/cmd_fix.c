@@ -132,19 +132,18 @@ char *cli_state_dir(const cli_context *ctx)
 	return gmf_strbuf_detach(&sb, NULL);
 }
 
-int cli_recover(cli_context *ctx, gmf_txn *t)
+int cli_recover(cli_context *ctx, gmf_txn *t, char **completed)
 {
 	char *what = NULL;
-	if (gmf_txn_recover(t, &what) < 0) {
+	(void)ctx;
+	if (gmf_txn_recover(t, &what, completed) < 0) {
 		cli_error("%s", gmf_error_last());
 		return EXIT_FATAL;
 	}
 	if (what) {
 		printf("git-migrate-fix: %s\n", what);
 		free(what);
-		/* the files changed under the loaded graphs: load again */
-		(void)ctx;
-		return -1;
+		return -1; /* the files changed under the loaded graphs */
 	}
 	return 0;
 }
@@ -231,7 +230,7 @@ int cmd_fix(int argc, char **argv)
 		t.state_dir = cli_state_dir(&ctx);
 		t.stage = ctx.repo ? gmf_repo_stage : NULL;
 		t.stage_data = ctx.repo;
-		if (o.dry_run || (rc = cli_recover(&ctx, &t)) == 0)
+		if (o.dry_run || (rc = cli_recover(&ctx, &t, NULL)) == 0)
 			break;
 		free(t.state_dir);
 		t.state_dir = NULL;
@@ -454,9 +453,20 @@ int cmd_undo(int argc, char **argv)
 	t.state_dir = cli_state_dir(&ctx);
 	t.stage = ctx.repo ? gmf_repo_stage : NULL;
 	t.stage_data = ctx.repo;
-	if (!dry_run && cli_recover(&ctx, &t) > 0) {
-		rc = EXIT_FATAL;
-		goto done;
+	if (!dry_run) {
+		char *completed = NULL;
+		int r = cli_recover(&ctx, &t, &completed);
+		int was_undo = completed && !strcmp(completed, "undo");
+		free(completed);
+		if (r > 0) {
+			rc = r;
+			goto done;
+		}
+		if (was_undo) {
+			/* the interrupted undo is now complete: that was the job */
+			rc = EXIT_CLEAN;
+			goto done;
+		}
 	}
 	if (gmf_txn_load_undo(&t, &ops, &nops, &label, &description, force) < 0) {
 		cli_error("%s", gmf_error_last());

@@ -215,7 +215,7 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 	t.state_dir = cli_state_dir(&ctx);
 	t.stage = ctx.repo ? gmf_repo_stage : NULL;
 	t.stage_data = ctx.repo;
-	if (!dry_run && (rc = cli_recover(&ctx, &t)) != 0) {
+	if (!dry_run && (rc = cli_recover(&ctx, &t, NULL)) != 0) {
 		if (rc > 0)
 			goto out;
 		/* files changed: start again on the restored tree */
