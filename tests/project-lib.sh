@@ -13,11 +13,15 @@ new_project () {
 		{
 			echo '[alembic]'
 			echo 'script_location = %(here)s/migrations'
-			test -z "$2" || echo "file_template = $2"
+			test -z "${2-}" || echo "file_template = $2"
 			echo 'sqlalchemy.url = sqlite:///%(here)s/app.db'
 			echo
 			echo '[loggers]'
-			echo 'keys = root'
+			echo 'keys = root,alembic'
+			echo '[logger_alembic]'
+			echo 'level = INFO'
+			echo 'handlers ='
+			echo 'qualname = alembic'
 			echo '[handlers]'
 			echo 'keys = console'
 			echo '[formatters]'

@@ -494,7 +494,13 @@ int cmd_undo(int argc, char **argv)
 	}
 	{
 		gmf_strbuf sb = GMF_STRBUF_INIT;
-		gmf_strbuf_addf(&sb, "undid the %s that %s", label, description);
+		/* undoing an undo redoes: say so instead of nesting */
+		if (!strncmp(description, "undid: ", 7))
+			gmf_strbuf_addf(&sb, "redid: %s", description + 7);
+		else if (!strncmp(description, "redid: ", 7))
+			gmf_strbuf_addf(&sb, "undid: %s", description + 7);
+		else
+			gmf_strbuf_addf(&sb, "undid: %s", description);
 		if (gmf_txn_apply(&t, ops, nops, "undo", sb.buf) < 0) {
 			cli_error("%s", gmf_error_last());
 			gmf_strbuf_release(&sb);
