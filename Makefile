@@ -45,14 +45,16 @@ BUILD := build
 LIB_SRC := $(sort $(wildcard src/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/hooks.o
+HOOKS   := $(sort $(wildcard hooks/*))
 LIB     := $(BUILD)/libgmf.a
 BIN     := git-migrate-fix
 
 # The same program with fault-injection points compiled in (see
 # include/gmf/fs.h): used only by the failure tests, never installed.
 FAULT_BIN := $(BUILD)/faults/git-migrate-fix
-FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/faults/%.o)
+FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/faults/%.o) \
+             $(BUILD)/gen/hooks.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -64,6 +66,14 @@ all: $(BIN)
 $(BUILD)/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The hook shims are compiled into the binary that installs them.
+$(BUILD)/gen/hooks.c: $(HOOKS) src/cli/embed-hooks.sh
+	@mkdir -p $(dir $@)
+	@sh src/cli/embed-hooks.sh $(HOOKS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/hooks.o: $(BUILD)/gen/hooks.c src/cli/gen_hooks.h
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -Isrc/cli -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^

@@ -713,6 +713,22 @@ int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
 		out->repoints[out->nrepoints].old_parent = gmf_xstrdup(N(&p, p.rp[i].from)->id);
 		out->repoints[out->nrepoints++].new_parent = gmf_xstrdup(final_id(&p, p.rp[i].to));
 	}
+	/* heads afterwards: a re-pointed migration's new parent gains a child,
+	 * its old parent loses one */
+	{
+		size_t *kids = gmf_xcalloc(p.n + 1, sizeof(size_t));
+		for (size_t i = 0; i < p.n; i++)
+			kids[i] = N(&p, i)->nchildren;
+		for (size_t i = 0; i < p.nrp; i++) {
+			kids[p.rp[i].from]--;
+			kids[p.rp[i].to]++;
+		}
+		out->heads_after = gmf_xcalloc(p.n + 1, sizeof(char *));
+		for (size_t i = 0; i < p.n; i++)
+			if (!N(&p, i)->duplicate && !kids[i])
+				out->heads_after[out->nheads_after++] = gmf_xstrdup(final_id(&p, i));
+		free(kids);
+	}
 	out->moving = gmf_xcalloc(p.norder + 1, sizeof(char *));
 	for (size_t k = 0; k < p.norder; k++)
 		out->moving[out->nmoving++] = gmf_xstrdup(N(&p, p.order[k])->id);
@@ -793,5 +809,8 @@ void gmf_plan_release(gmf_plan *p)
 	free(p->moving);
 	free(p->onto);
 	free(p->new_head);
+	for (size_t i = 0; i < p->nheads_after; i++)
+		free(p->heads_after[i]);
+	free(p->heads_after);
 	memset(p, 0, sizeof(*p));
 }

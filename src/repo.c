@@ -1,11 +1,13 @@
 /* repo: see include/gmf/repo.h. */
 #include "gmf/repo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
@@ -105,6 +107,20 @@ int gmf_repo_open(gmf_repo **out, const char *dir)
 		return gmf_error_set_git("cannot open the git repository");
 	r = gmf_xcalloc(1, sizeof(*r));
 	r->git = git;
+	/* inside a commit hook git names the index to use (`commit -a` uses
+	 * index.lock): what we stage must land in that one */
+	{
+		const char *ix = getenv("GIT_INDEX_FILE");
+		git_index *index = NULL;
+		if (ix && *ix && git_repository_workdir(git)) {
+			char *abs = gmf_path_absolute(git_repository_workdir(git), ix);
+			if (git_index_open(&index, abs) == 0) {
+				git_repository_set_index(git, index);
+				git_index_free(index);
+			}
+			free(abs);
+		}
+	}
 	if (git_repository_workdir(git))
 		r->workdir = strip_slash(git_repository_workdir(git));
 	r->gitdir = strip_slash(git_repository_path(git));
@@ -453,8 +469,10 @@ int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)
 	git_index *index = NULL;
 	char *rel = rel_to_workdir(r, abs_path);
 	int found = 0;
+	/* an unmerged path (stages 1-3 only) is tracked too */
 	if (rel && git_repository_index(&index, r->git) == 0)
-		found = git_index_get_bypath(index, rel, 0) != NULL;
+		for (int stage = 0; stage <= 3 && !found; stage++)
+			found = git_index_get_bypath(index, rel, stage) != NULL;
 	git_index_free(index);
 	free(rel);
 	return found;
@@ -480,8 +498,7 @@ int gmf_repo_stage(void *data, const gmf_txn_op *ops, size_t n, int rollback)
 			continue;
 		rf = from ? rel_to_workdir(r, from) : NULL;
 		rt = to ? rel_to_workdir(r, to) : NULL;
-		if (rf && (!rt || strcmp(rf, rt)) && git_index_get_bypath(index, rf, 0) &&
-		    git_index_remove_bypath(index, rf) < 0)
+		if (rf && (!rt || strcmp(rf, rt)) && git_index_remove_bypath(index, rf) < 0)
 			rc = gmf_error_set_git("cannot update the index");
 		if (rc == 0 && rt && git_index_add_bypath(index, rt) < 0)
 			rc = gmf_error_set_git("cannot update the index");
@@ -511,4 +528,185 @@ int gmf_repo_in_sequence(gmf_repo *r)
 	default:
 		return 0;
 	}
+}
+
+static char *oid_hex(const git_oid *id)
+{
+	char *hex = gmf_xcalloc(GIT_OID_HEXSZ + 1, 1);
+	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, id);
+	return hex;
+}
+
+char *gmf_repo_resolve(gmf_repo *r, const char *spec)
+{
+	git_oid oid;
+	if (resolve_commit(r, spec, &oid) < 0)
+		return NULL;
+	return oid_hex(&oid);
+}
+
+int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
+		      const char *new_hex, const char *log_message)
+{
+	git_oid old, new;
+	git_reference *out = NULL;
+	int err;
+	if (git_oid_fromstr(&old, old_hex) < 0 || git_oid_fromstr(&new, new_hex) < 0)
+		return gmf_error_set(GMF_EUSAGE, "bad commit id");
+	if (gmf_fs_faultpoint("ref") < 0)
+		return gmf_error_set(GMF_EIO, "cannot move %s: injected fault", ref);
+	err = git_reference_create_matching(&out, r->git, ref, &new, 1, &old, log_message);
+	git_reference_free(out);
+	if (err == GIT_EMODIFIED)
+		return gmf_error_set(GMF_ECONFLICT, "%s moved meanwhile; left as it is", ref);
+	if (err < 0)
+		return gmf_error_set_git("cannot move the branch");
+	return 0;
+}
+
+/* Who git would name: GIT_<who>_NAME / _EMAIL, else user.name / .email. */
+static int signature(gmf_repo *r, const char *who, git_signature **out)
+{
+	char key[32];
+	const char *name, *email;
+	char *cfg_name = NULL, *cfg_email = NULL;
+	int rc;
+	snprintf(key, sizeof(key), "GIT_%s_NAME", who);
+	name = getenv(key);
+	snprintf(key, sizeof(key), "GIT_%s_EMAIL", who);
+	email = getenv(key);
+	if (!name && gmf_repo_config_get(r, "user.name", &cfg_name) == 0)
+		name = cfg_name;
+	if (!email && gmf_repo_config_get(r, "user.email", &cfg_email) == 0)
+		email = cfg_email;
+	rc = name && email ? git_signature_now(out, name, email) : -1;
+	free(cfg_name);
+	free(cfg_email);
+	return rc;
+}
+
+int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
+			  char **old_hex, char **new_hex, char **ref_out)
+{
+	git_reference *head = NULL;
+	git_commit *cur = NULL;
+	git_index *index = NULL;
+	git_tree *tree = NULL;
+	git_signature *me = NULL;
+	const git_commit **parents = NULL;
+	git_oid tree_id, new_id;
+	const char *refname;
+	size_t np = 0;
+	int rc = 0;
+
+	*old_hex = *new_hex = *ref_out = NULL;
+	if (git_repository_head(&head, r->git) < 0 ||
+	    git_commit_lookup(&cur, r->git, git_reference_target(head)) < 0) {
+		rc = gmf_error_set_git("cannot read HEAD");
+		goto cleanup;
+	}
+	/* HEAD's branch, or HEAD itself when detached */
+	refname = git_repository_head_detached(r->git) ? "HEAD" : git_reference_name(head);
+	if (git_repository_index(&index, r->git) < 0 ||
+	    git_index_write_tree(&tree_id, index) < 0 ||
+	    git_tree_lookup(&tree, r->git, &tree_id) < 0) {
+		rc = gmf_error_set_git("cannot write the index as a tree");
+		goto cleanup;
+	}
+	if (git_oid_equal(&tree_id, git_commit_tree_id(cur))) {
+		rc = GMF_ENOTFOUND;
+		goto cleanup;
+	}
+	if (signature(r, "COMMITTER", &me) < 0 &&
+	    git_signature_dup(&me, git_commit_committer(cur)) < 0) {
+		rc = gmf_error_set_git("no committer identity");
+		goto cleanup;
+	}
+	if (amend) {
+		np = git_commit_parentcount(cur);
+		parents = gmf_xcalloc(np + 1, sizeof(*parents));
+		for (size_t i = 0; i < np; i++)
+			if (git_commit_parent((git_commit **)&parents[i], cur, (unsigned)i) < 0) {
+				rc = gmf_error_set_git("cannot read HEAD's parents");
+				goto cleanup;
+			}
+		rc = git_commit_create(&new_id, r->git, NULL, git_commit_author(cur), me,
+				       git_commit_message_encoding(cur), git_commit_message(cur),
+				       tree, np, parents);
+	} else {
+		np = 0;
+		parents = gmf_xcalloc(2, sizeof(*parents));
+		parents[0] = cur;
+		git_signature *author = NULL;
+		if (signature(r, "AUTHOR", &author) < 0)
+			git_signature_dup(&author, me);
+		rc = git_commit_create(&new_id, r->git, NULL, author, me, NULL, message, tree, 1,
+				       parents);
+		git_signature_free(author);
+		parents[0] = NULL;
+	}
+	if (rc < 0) {
+		rc = gmf_error_set_git("cannot create the commit");
+		goto cleanup;
+	}
+	*old_hex = oid_hex(git_commit_id(cur));
+	*new_hex = oid_hex(&new_id);
+	*ref_out = gmf_xstrdup(refname);
+	rc = gmf_repo_move_ref(r, refname, *old_hex, *new_hex,
+			       amend ? "git-migrate-fix: amend with the renumbered migrations"
+				     : "git-migrate-fix: renumber migrations");
+	if (rc < 0) {
+		free(*old_hex);
+		free(*new_hex);
+		free(*ref_out);
+		*old_hex = *new_hex = *ref_out = NULL;
+	}
+cleanup:
+	for (size_t i = 0; parents && i < np; i++)
+		git_commit_free((git_commit *)parents[i]);
+	free(parents);
+	git_signature_free(me);
+	git_tree_free(tree);
+	git_index_free(index);
+	git_commit_free(cur);
+	git_reference_free(head);
+	return rc;
+}
+
+char *gmf_repo_hooks_dir(gmf_repo *r)
+{
+	char *v = NULL, *out;
+	if (gmf_repo_config_get(r, "core.hooksPath", &v) == 0 && *v) {
+		if (v[0] == '~' && (v[1] == '/' || !v[1]) && getenv("HOME")) {
+			out = gmf_path_join(getenv("HOME"), v[1] ? v + 2 : ".");
+			char *abs = gmf_path_absolute("/", out);
+			free(out);
+			out = abs;
+		} else {
+			out = gmf_path_absolute(r->workdir ? r->workdir : r->gitdir, v);
+		}
+		free(v);
+		return out;
+	}
+	free(v);
+	return gmf_path_join(r->commondir, "hooks");
+}
+
+int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value)
+{
+	git_config *cfg = NULL, *local = NULL;
+	int rc = 0;
+	if (git_repository_config(&cfg, r->git) < 0 ||
+	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0) {
+		rc = gmf_error_set_git("cannot open the repository's config");
+		goto cleanup;
+	}
+	if (value ? git_config_set_string(local, key, value) < 0
+		  : (git_config_delete_entry(local, key) < 0 &&
+		     git_error_last() && git_error_last()->klass != GIT_ERROR_CONFIG))
+		rc = gmf_error_set_git("cannot write the repository's config");
+cleanup:
+	git_config_free(local);
+	git_config_free(cfg);
+	return rc;
 }

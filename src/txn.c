@@ -484,3 +484,42 @@ int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **out, size_t *nout, char **label,
 	journal_release(&j);
 	return 0;
 }
+
+int gmf_txn_record_ref(gmf_txn *t, const char *ref, const char *old_hex,
+		       const char *new_hex)
+{
+	char *last = sub(t->state_dir, "last"), *path = sub(last, "ref");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int rc;
+	gmf_strbuf_addf(&sb, "%s\n%s\n%s\n", ref, old_hex, new_hex);
+	rc = gmf_fs_write_atomic(path, sb.buf, sb.len, 0600);
+	gmf_strbuf_release(&sb);
+	free(path);
+	free(last);
+	return rc;
+}
+
+int gmf_txn_last_ref(gmf_txn *t, char **ref, char **old_hex, char **new_hex)
+{
+	char *last = sub(t->state_dir, "last"), *path = sub(last, "ref"), *data = NULL;
+	char *a, *b, *c;
+	size_t len;
+	int rc = gmf_fs_read(path, &data, &len);
+	*ref = *old_hex = *new_hex = NULL;
+	free(path);
+	free(last);
+	if (rc < 0)
+		return rc;
+	a = data;
+	b = strchr(a, '\n');
+	c = b ? strchr(b + 1, '\n') : NULL;
+	if (!b || !c || !strchr(c + 1, '\n')) {
+		free(data);
+		return gmf_error_set(GMF_EPARSE, "the undo record is damaged");
+	}
+	*ref = gmf_xstrndup(a, (size_t)(b - a));
+	*old_hex = gmf_xstrndup(b + 1, (size_t)(c - b - 1));
+	*new_hex = gmf_xstrndup(c + 1, (size_t)(strchr(c + 1, '\n') - c - 1));
+	free(data);
+	return 0;
+}

@@ -55,6 +55,8 @@ typedef struct {
 	size_t nmoving;
 	char *onto;         /* the head they now follow */
 	char *new_head;     /* the single head afterwards */
+	char **heads_after; /* every head of the graph once the plan is applied */
+	size_t nheads_after;
 } gmf_plan;
 
 typedef struct {

@@ -70,4 +70,24 @@ int gmf_repo_stage(void *repo, const gmf_txn_op *ops, size_t n, int rollback);
 /* True while a rebase, cherry-pick or revert sequence is in progress. */
 int gmf_repo_in_sequence(gmf_repo *r);
 
+/*
+ * Records the index as a commit and moves HEAD's branch to it (compare
+ * and swap: GMF_ECONFLICT when HEAD moved meanwhile).  amend: same
+ * parents, author and message as HEAD (a merge stays a merge); else a new
+ * commit on top of HEAD with `message`.  *old_hex, *new_hex and *ref get
+ * the previous and new commit and the reference moved (caller frees).
+ * GMF_ENOTFOUND when the index holds no change against HEAD.
+ */
+int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
+			  char **old_hex, char **new_hex, char **ref);
+/* Moves ref from old_hex to new_hex if it still points at old_hex. */
+int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
+		      const char *new_hex, const char *log_message);
+/* The commit id `spec` names (caller frees), or NULL. */
+char *gmf_repo_resolve(gmf_repo *r, const char *spec);
+/* The directory git runs hooks from (core.hooksPath honoured). */
+char *gmf_repo_hooks_dir(gmf_repo *r);
+/* Sets a local config value; value NULL deletes the key. */
+int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value);
+
 #endif

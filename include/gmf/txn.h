@@ -63,4 +63,11 @@ int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **ops, size_t *n, char **label,
 		      char **description, int force);
 void gmf_txn_ops_free(gmf_txn_op *ops, size_t n);
 
+/* Notes on the last completed run that it also moved ref from old_hex to
+ * new_hex (a hook amended a commit), so that undo moves it back. */
+int gmf_txn_record_ref(gmf_txn *t, const char *ref, const char *old_hex,
+		       const char *new_hex);
+/* That note for the last run: GMF_ENOTFOUND when there is none. */
+int gmf_txn_last_ref(gmf_txn *t, char **ref, char **old_hex, char **new_hex);
+
 #endif

@@ -29,7 +29,10 @@ typedef struct {
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);
 
-/* Messages: "git-migrate-fix: ..." on stderr. */
+/* Messages: "git-migrate-fix: ..." on stderr.  With cli_quiet_errors set,
+ * cli_error only keeps the message in cli_last_error. */
+extern int cli_quiet_errors;
+extern char cli_last_error[512];
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
@@ -75,6 +78,10 @@ void cli_context_release(cli_context *ctx);
 /* Path for display: relative to the current directory. Caller frees. */
 char *cli_display_path(const cli_context *ctx, const char *abs);
 
+/* Adds an op rewriting the script's head lockfile (when it exists and
+ * does not already name exactly these heads); 1 when added. */
+int cli_lockfile_op(cli_context *ctx, const gmf_script *sc, const char *const *heads,
+		    size_t n, gmf_txn_op **ops, size_t *nops);
 /* The journal directory: <git dir>/migrate-fix, or .git-migrate-fix. */
 char *cli_state_dir(const cli_context *ctx);
 /* Rolls back (or completes) an interrupted run; 0 nothing to do, -1
@@ -86,10 +93,23 @@ int cli_recover(cli_context *ctx, gmf_txn *t, char **completed);
 int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,
 		    const char *const *heads, size_t nheads, int dry_run, int force);
 
+/* What a fix did, for the hooks (caller frees onto and description). */
+typedef struct {
+	int changed;
+	size_t nmoving, nrenamed;
+	char *onto;
+	char *description;
+} cli_fix_result;
+/* `fix` with its argv; res (may be NULL) receives what it did. */
+int cli_fix(int argc, char **argv, cli_fix_result *res);
+
 int cmd_check(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
+int cmd_merge_driver(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_install(int argc, char **argv);
 int cmd_heads(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmf/lockfile.h"
 #include "gmf/strbuf.h"
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_GITHUB } out_format;
@@ -310,6 +311,7 @@ int cmd_check(int argc, char **argv)
 		size_t before = all.n;
 		gmf_graph_check(ctx.graphs[s], ctx.naming, ctx.project.scripts[s].file_template,
 				&all);
+		gmf_lockfile_check(&ctx.project.scripts[s], ctx.graphs[s], &all);
 		script_of = gmf_xrealloc(script_of, (all.n + 1) * sizeof(size_t));
 		for (size_t k = before; k < all.n; k++)
 			script_of[k] = s;

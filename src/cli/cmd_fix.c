@@ -10,13 +10,15 @@
 
 #include "gmf/diff.h"
 #include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/lockfile.h"
 #include "gmf/plan.h"
 #include "gmf/reader.h"
 #include "gmf/strbuf.h"
 #include "gmf/txn.h"
 
 typedef struct {
-	int dry_run, force, json, merge_strategy;
+	int dry_run, force, json, merge_strategy, quiet, lockfile_only, in_hook;
 	const char *onto, *mainline, *message;
 	const char **move;
 	size_t nmove;
@@ -122,6 +124,36 @@ static void json_plan(gmf_strbuf *sb, cli_context *ctx, gmf_graph *g, const gmf_
 	gmf_strbuf_adds(sb, "]}");
 }
 
+int cli_lockfile_op(cli_context *ctx, const gmf_script *sc, const char *const *heads,
+		    size_t n, gmf_txn_op **ops, size_t *nops)
+{
+	char *path = gmf_lockfile_path(sc), *cur = NULL, *content;
+	size_t curlen = 0, len = 0;
+	gmf_txn_op *op;
+
+	if (gmf_fs_read(path, &cur, &curlen) < 0) {
+		free(path); /* no lockfile: the project has not adopted one */
+		return 0;
+	}
+	content = gmf_lockfile_render_ids(heads, n, &len);
+	if (len == curlen && !memcmp(cur, content, len)) {
+		free(cur);
+		free(content);
+		free(path);
+		return 0;
+	}
+	free(cur);
+	*ops = gmf_xrealloc(*ops, (*nops + 1) * sizeof(**ops));
+	op = &(*ops)[(*nops)++];
+	memset(op, 0, sizeof(*op));
+	op->old_path = path;
+	op->new_path = gmf_xstrdup(path);
+	op->content = content;
+	op->len = len;
+	op->tracked = ctx->repo && gmf_repo_is_tracked(ctx->repo, path);
+	return 1;
+}
+
 char *cli_state_dir(const cli_context *ctx)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
@@ -159,6 +191,12 @@ static int parse(int argc, char **argv, const cli_command *cmd, cli_discovery *d
 			continue;
 		if (!strcmp(argv[i], "--dry-run"))
 			o->dry_run = 1;
+		else if (!strcmp(argv[i], "--quiet"))
+			o->quiet = 1; /* for the hooks: they say what happened */
+		else if (!strcmp(argv[i], "--lockfile-only"))
+			o->lockfile_only = 1;
+		else if (!strcmp(argv[i], "--in-hook"))
+			o->in_hook = 1; /* the hooks run while a rebase finishes */
 		else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
 			o->force = 1;
 		else if ((r = cli_opt_value("--onto", argc, argv, &i, &v))) {
@@ -201,6 +239,11 @@ static int parse(int argc, char **argv, const cli_command *cmd, cli_discovery *d
 
 int cmd_fix(int argc, char **argv)
 {
+	return cli_fix(argc, argv, NULL);
+}
+
+int cli_fix(int argc, char **argv, cli_fix_result *res)
+{
 	const cli_command *cmd = cli_find_command("fix");
 	cli_discovery d;
 	cli_context ctx;
@@ -216,6 +259,8 @@ int cmd_fix(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	memset(&o, 0, sizeof(o));
 	memset(&t, 0, sizeof(t));
+	if (res)
+		memset(res, 0, sizeof(*res));
 	if ((rc = parse(argc, argv, cmd, &d, &o)) != 0)
 		goto done;
 	if (o.merge_strategy) {
@@ -240,7 +285,7 @@ int cmd_fix(int argc, char **argv)
 			goto done;
 		rc = 0;
 	}
-	if (ctx.repo && gmf_repo_in_sequence(ctx.repo) && !o.force) {
+	if (ctx.repo && gmf_repo_in_sequence(ctx.repo) && !o.force && !o.in_hook) {
 		cli_error("a rebase or cherry-pick is in progress; finish it first "
 			  "(or use --force)");
 		rc = EXIT_FINDINGS;
@@ -296,7 +341,7 @@ int cmd_fix(int argc, char **argv)
 			}
 			po.on_mainline = on;
 		}
-		rc = gmf_plan_fix(p, g, &f, &po);
+		rc = o.lockfile_only ? 0 : gmf_plan_fix(p, g, &f, &po);
 		free(on);
 		gmf_findings_release(&f);
 		if (rc < 0) {
@@ -308,8 +353,26 @@ int cmd_fix(int argc, char **argv)
 					"origin/master, main, master)\n");
 			goto done;
 		}
-		if (!p->nfiles)
+		if (!p->nfiles) {
+			/* nothing moves, but a stale or conflicted lockfile is
+			 * rewritten to name the heads */
+			size_t *hx, nh = gmf_graph_heads(g, &hx);
+			const char **ids = gmf_xcalloc(nh + 1, sizeof(char *));
+			for (size_t k = 0; k < nh; k++)
+				ids[k] = gmf_graph_node(g, hx[k])->id;
+			if (!o.dry_run && cli_lockfile_op(&ctx, &ctx.project.scripts[s], ids, nh,
+							   &ops, &nops)) {
+				any = 1;
+				gmf_strbuf_addf(&desc, "%srewrote the head lockfile",
+						desc.len ? "; " : "");
+				if (!o.json && !o.quiet)
+					printf("the head lockfile is rewritten to name %zu head%s\n",
+					       nh, nh == 1 ? "" : "s");
+			}
+			free(ids);
+			free(hx);
 			continue;
+		}
 		any = 1;
 		gmf_plan_render(p, g);
 		for (size_t i = 0; i < p->nfiles; i++) {
@@ -335,7 +398,7 @@ int cmd_fix(int argc, char **argv)
 			if (json.buf[json.len - 1] != '[')
 				gmf_strbuf_addch(&json, ',');
 			json_plan(&json, &ctx, g, p, ctx.project.scripts[s].name);
-		} else {
+		} else if (!o.quiet) {
 			if (ctx.project.nscripts > 1)
 				printf("[%s] ", ctx.project.scripts[s].name);
 			print_plan_text(&ctx, p, mainline_name, o.dry_run);
@@ -354,6 +417,8 @@ int cmd_fix(int argc, char **argv)
 			op->len = fc->len;
 			op->tracked = ctx.repo && gmf_repo_is_tracked(ctx.repo, fc->old_path);
 		}
+		cli_lockfile_op(&ctx, &ctx.project.scripts[s], (const char *const *)p->heads_after,
+				p->nheads_after, &ops, &nops);
 		gmf_strbuf_addf(&desc, "%smoved %zu migration%s after %s", desc.len ? "; " : "",
 				p->nmoving, p->nmoving == 1 ? "" : "s", p->onto);
 	}
@@ -362,7 +427,7 @@ int cmd_fix(int argc, char **argv)
 		fwrite(json.buf, 1, json.len, stdout);
 	}
 	if (!any) {
-		if (!o.json)
+		if (!o.json && !o.quiet)
 			printf("nothing to fix: every branch has one head\n");
 		rc = EXIT_CLEAN;
 		goto done;
@@ -376,7 +441,17 @@ int cmd_fix(int argc, char **argv)
 		rc = EXIT_FATAL;
 		goto done;
 	}
-	if (!o.json) {
+	if (res) {
+		for (size_t s = 0; s < ctx.project.nscripts; s++) {
+			res->nmoving += plans[s].nmoving;
+			res->nrenamed += plans[s].nrenames;
+			if (plans[s].onto && !res->onto)
+				res->onto = gmf_xstrdup(plans[s].onto);
+		}
+		res->changed = 1;
+		res->description = gmf_xstrdup(desc.buf);
+	}
+	if (!o.json && !o.quiet) {
 		int renamed = 0;
 		for (size_t s = 0; s < ctx.project.nscripts; s++) {
 			gmf_plan *p = &plans[s];
@@ -494,6 +569,10 @@ int cmd_undo(int argc, char **argv)
 	}
 	{
 		gmf_strbuf sb = GMF_STRBUF_INIT;
+		char *ref = NULL, *ref_old = NULL, *ref_new = NULL;
+		/* a hook that amended a commit noted it: read that before the
+		 * record is replaced by this run's own */
+		(void)gmf_txn_last_ref(&t, &ref, &ref_old, &ref_new);
 		/* undoing an undo redoes: say so instead of nesting */
 		if (!strncmp(description, "undid: ", 7))
 			gmf_strbuf_addf(&sb, "redid: %s", description + 7);
@@ -507,7 +586,22 @@ int cmd_undo(int argc, char **argv)
 			rc = EXIT_FATAL;
 			goto done;
 		}
-		printf("%s%s\n", sb.buf, ctx.repo ? " (staged)" : "");
+		if (ref && ctx.repo) {
+			/* put the branch back where it was before the hook's commit */
+			if (gmf_repo_move_ref(ctx.repo, ref, ref_new, ref_old,
+					      "git-migrate-fix: undo") == 0) {
+				(void)gmf_txn_record_ref(&t, ref, ref_new, ref_old);
+				printf("%s%s\n", sb.buf, "; the branch is back at its previous commit");
+			} else {
+				printf("%s (staged)\n", sb.buf);
+				cli_warning("%s; commit the restored files yourself", gmf_error_last());
+			}
+		} else {
+			printf("%s%s\n", sb.buf, ctx.repo ? " (staged)" : "");
+		}
+		free(ref);
+		free(ref_old);
+		free(ref_new);
 		gmf_strbuf_release(&sb);
 	}
 	rc = EXIT_CLEAN;

@@ -285,6 +285,26 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 						rev);
 				free(rel);
 				revs[nops++] = rev;
+				/* the heads afterwards: the merged ones give way to rev */
+				{
+					const char **after = gmf_xcalloc(nh + 2, sizeof(char *));
+					size_t na = 0;
+					for (size_t k = 0; k < nh; k++) {
+						size_t q;
+						for (q = 0; q < nsel; q++)
+							if (sel[q] == heads[k])
+								break;
+						if (q == nsel)
+							after[na++] = gmf_graph_node(g, heads[k])->id;
+					}
+					after[na++] = rev;
+					if (!dry_run && cli_lockfile_op(&ctx, &ctx.project.scripts[s], after, na,
+									&ops, &nops)) {
+						revs = gmf_xrealloc(revs, (nops + 1) * sizeof(char *));
+						revs[nops - 1] = NULL;
+					}
+					free(after);
+				}
 			}
 		}
 		free(sel);

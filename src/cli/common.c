@@ -10,9 +10,19 @@
 #include "gmf/path.h"
 #include "gmf/strbuf.h"
 
+int cli_quiet_errors;
+char cli_last_error[512];
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	if (cli_quiet_errors) {
+		/* a hook tries more than one way: keep the reason, say it once */
+		va_start(ap, fmt);
+		vsnprintf(cli_last_error, sizeof(cli_last_error), fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fputs("git-migrate-fix: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -93,6 +93,34 @@ static const char *const undo_usage[] = {
 	NULL,
 };
 
+static const char *const install_usage[] = {
+	"usage: git migrate-fix install [--uninstall] [--dir PATH]... [-c FILE]",
+	"",
+	"Wires this repository so merges, pulls and rebases repair the migration",
+	"chain by themselves: the head lockfile (.head in the versions directory)",
+	"and its merge driver (git config and .gitattributes), and the hooks",
+	"post-merge, pre-commit, post-rewrite and post-commit in the directory git",
+	"uses (core.hooksPath honoured; a hook already there is kept and still",
+	"runs).  Idempotent.  --uninstall puts back exactly the previous state.",
+	NULL,
+};
+
+static const char *const driver_usage[] = {
+	"usage: git-migrate-fix merge-driver %O %A %B [%L [%P]]",
+	"",
+	"The head lockfile's merge driver (git runs it; install configures it).",
+	"Writes only %A; exit 0 resolved, 1 conflict.  GIT_MIGRATE_FIX_DRIVER=0",
+	"turns it into an ordinary conflict.",
+	NULL,
+};
+
+static const char *const hook_usage[] = {
+	"usage: git-migrate-fix hook <post-merge|pre-commit|post-rewrite|post-commit> [ARGS]",
+	"",
+	"What the installed hook shims run.  Never fails the git command.",
+	NULL,
+};
+
 static const char *const help_usage[] = {
 	"usage: git migrate-fix help [COMMAND]",
 	NULL,
@@ -105,6 +133,9 @@ const cli_command cli_commands[] = {
 	{ "fix", cmd_fix, "renumber and re-parent so each branch has one head", fix_usage },
 	{ "merge", cmd_merge, "write a merge migration for several heads", merge_usage },
 	{ "undo", cmd_undo, "put back what the last fix or merge changed", undo_usage },
+	{ "install", cmd_install, "wire this repository's merges, pulls and rebases", install_usage },
+	{ "merge-driver", cmd_merge_driver, "the head lockfile's merge driver (git runs it)", driver_usage },
+	{ "hook", cmd_hook, "what the installed hooks run", hook_usage },
 	{ "help", cmd_help, "show help for a command", help_usage },
 	{ NULL, NULL, NULL, NULL },
 };
