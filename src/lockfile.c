@@ -135,6 +135,8 @@ void gmf_lockfile_check(const gmf_script *s, const gmf_graph *g, gmf_findings *o
 		char *content = gmf_lockfile_render(g, NULL);
 		for (char *c = content; *c; c++)
 			gmf_strbuf_addch(&want, *c == '\n' ? ' ' : *c);
+		while (want.len && want.buf[want.len - 1] == ' ')
+			gmf_strbuf_setlen(&want, want.len - 1);
 		f = gmf_findings_add(out, GMF_F_LOCKFILE,
 				     "run `git migrate-fix fix` (it rewrites the lockfile), "
 				     "or install the hooks so commits keep it current",

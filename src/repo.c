@@ -441,27 +441,71 @@ cleanup:
 	return rc;
 }
 
+/*
+ * One file's state against the index and HEAD, without a status pass over
+ * the whole repository (that costs a tree walk per call): the index entry
+ * against HEAD's entry (unless a merge is being concluded, whose staged
+ * files are the merge's), and the file's content id (filters applied, as
+ * `git add` would) against the index entry.
+ */
+static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging,
+		      const char *rel)
+{
+	const git_index_entry *ie = git_index_get_bypath(index, rel, 0);
+	git_tree_entry *te = NULL;
+	git_oid wt;
+	int dirty = 0;
+	if (!ie)
+		return 1; /* untracked, or still in conflict */
+	if (!merging) {
+		if (!head || git_tree_entry_bypath(&te, head, rel) < 0 ||
+		    !git_oid_equal(git_tree_entry_id(te), &ie->id))
+			dirty = 1;
+		git_tree_entry_free(te);
+	}
+	if (!dirty) {
+		char *abs = gmf_path_join(r->workdir, rel);
+		if (git_repository_hashfile(&wt, r->git, abs, GIT_OBJECT_BLOB, rel) < 0 ||
+		    !git_oid_equal(&wt, &ie->id))
+			dirty = 1;
+		free(abs);
+	}
+	return dirty;
+}
+
+int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, size_t *which)
+{
+	git_index *index = NULL;
+	git_reference *ref = NULL;
+	git_commit *c = NULL;
+	git_tree *head = NULL;
+	int merging = git_repository_state(r->git) == GIT_REPOSITORY_STATE_MERGE;
+	int found = 0;
+
+	if (git_repository_index(&index, r->git) < 0)
+		return 1;
+	if (git_repository_head(&ref, r->git) == 0 &&
+	    git_commit_lookup(&c, r->git, git_reference_target(ref)) == 0)
+		git_commit_tree(&head, c);
+	for (size_t i = 0; i < n && !found; i++) {
+		char *rel = rel_to_workdir(r, abs_paths[i]);
+		if (rel && path_dirty(r, index, head, merging, rel)) {
+			*which = i;
+			found = 1;
+		}
+		free(rel);
+	}
+	git_tree_free(head);
+	git_commit_free(c);
+	git_reference_free(ref);
+	git_index_free(index);
+	return found;
+}
+
 int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path)
 {
-	unsigned int flags = 0;
-	char *rel = rel_to_workdir(r, abs_path);
-	int merging = git_repository_state(r->git) == GIT_REPOSITORY_STATE_MERGE;
-	int rc;
-	if (!rel)
-		return 0;
-	rc = git_status_file(&flags, r->git, rel);
-	free(rel);
-	if (rc < 0)
-		return 1;
-	if (flags & (GIT_STATUS_WT_NEW | GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_DELETED |
-		     GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED | GIT_STATUS_CONFLICTED))
-		return 1;
-	/* what an unfinished merge staged is the merge's, not an edit */
-	if (!merging && (flags & (GIT_STATUS_INDEX_NEW | GIT_STATUS_INDEX_MODIFIED |
-				  GIT_STATUS_INDEX_DELETED | GIT_STATUS_INDEX_RENAMED |
-				  GIT_STATUS_INDEX_TYPECHANGE)))
-		return 1;
-	return 0;
+	size_t which;
+	return gmf_repo_first_dirty(r, &abs_path, 1, &which);
 }
 
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)

@@ -376,7 +376,7 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		char *saved = gmf_xstrdup(gmf_error_last());
 		(void)gmf_fs_rmdir_flat(tmp_dir);
 		(void)gmf_fs_rmdir_flat(txn_dir);
-		gmf_error_set(rc, "%s", saved);
+		gmf_error_set(rc, "%s (nothing was changed)", saved);
 		free(saved);
 		goto out;
 	}

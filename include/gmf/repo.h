@@ -61,6 +61,10 @@ int gmf_repo_mainline(gmf_repo *r, const char *override, char **hex, char **name
 int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
 				const struct gmf_script *s, gmf_graph *g,
 				unsigned char *on);
+/* 1 when one of the n files has changes not committed (or is untracked);
+ * *which is its index.  One look at the index and HEAD for all. */
+int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,
+			 size_t *which);
 /* 1 when abs_path has changes not committed (or is untracked), else 0. */
 int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path);
 /* 1 when abs_path is in the index. */

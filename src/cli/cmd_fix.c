@@ -124,6 +124,36 @@ static void json_plan(gmf_strbuf *sb, cli_context *ctx, gmf_graph *g, const gmf_
 	gmf_strbuf_adds(sb, "]}");
 }
 
+/*
+ * The heads the lockfile should name.  For a commit (tracked_only) only
+ * the migrations in the index count: the commit records those, not what
+ * else lies in the work tree.
+ */
+static size_t lockfile_heads(cli_context *ctx, gmf_graph *g, int tracked_only,
+			     const char ***out)
+{
+	size_t n = gmf_graph_count(g), nh = 0;
+	unsigned char *in = gmf_xcalloc(n + 1, 1);
+	const char **ids = gmf_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		in[i] = !gmf_graph_node(g, i)->duplicate &&
+			(!tracked_only || !ctx->repo ||
+			 gmf_repo_is_tracked(ctx->repo, gmf_graph_node(g, i)->mig.path));
+	for (size_t i = 0; i < n; i++) {
+		gmf_node *nd = gmf_graph_node(g, i);
+		int child = 0;
+		if (!in[i])
+			continue;
+		for (size_t k = 0; k < nd->nchildren && !child; k++)
+			child = in[nd->children[k]];
+		if (!child)
+			ids[nh++] = nd->id;
+	}
+	free(in);
+	*out = ids;
+	return nh;
+}
+
 int cli_lockfile_op(cli_context *ctx, const gmf_script *sc, const char *const *heads,
 		    size_t n, gmf_txn_op **ops, size_t *nops)
 {
@@ -291,15 +321,18 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		rc = EXIT_FINDINGS;
 		goto done;
 	}
-	if (ctx.repo && !o.onto && !o.nmove) {
-		if (gmf_repo_mainline(ctx.repo, o.mainline, &mainline_hex, &mainline_name) < 0 &&
-		    o.mainline) {
+	/* the mainline is known whenever it can be: with --onto or --move it
+	 * still keeps published migrations from moving */
+	if (ctx.repo &&
+	    gmf_repo_mainline(ctx.repo, o.mainline, &mainline_hex, &mainline_name) < 0) {
+		char *cfg = NULL;
+		int configured = gmf_repo_config_get(ctx.repo, "migrate-fix.mainline", &cfg) == 0;
+		free(cfg);
+		if (o.mainline || configured) {
 			cli_error("%s", gmf_error_last());
 			rc = EXIT_FATAL;
 			goto done;
 		}
-	} else if (ctx.repo && o.nmove &&
-		   gmf_repo_mainline(ctx.repo, o.mainline, &mainline_hex, &mainline_name) < 0) {
 		mainline_hex = NULL;
 	}
 
@@ -356,21 +389,25 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		if (!p->nfiles) {
 			/* nothing moves, but a stale or conflicted lockfile is
 			 * rewritten to name the heads */
-			size_t *hx, nh = gmf_graph_heads(g, &hx);
-			const char **ids = gmf_xcalloc(nh + 1, sizeof(char *));
-			for (size_t k = 0; k < nh; k++)
-				ids[k] = gmf_graph_node(g, hx[k])->id;
-			if (!o.dry_run && cli_lockfile_op(&ctx, &ctx.project.scripts[s], ids, nh,
-							   &ops, &nops)) {
+			const char **ids;
+			size_t nh = lockfile_heads(&ctx, g, o.lockfile_only, &ids);
+			gmf_lockfile lf;
+			int conflicted = gmf_lockfile_read(&lf, &ctx.project.scripts[s]) == 0 &&
+					 lf.conflicted;
+			if (conflicted)
+				gmf_lockfile_release(&lf);
+			/* a commit never hides a lockfile conflict: only a repair
+			 * (fix by hand, or a hook concluding a merge) resolves it */
+			if (!(o.lockfile_only && conflicted) &&
+			    cli_lockfile_op(&ctx, &ctx.project.scripts[s], ids, nh, &ops, &nops)) {
 				any = 1;
 				gmf_strbuf_addf(&desc, "%srewrote the head lockfile",
 						desc.len ? "; " : "");
 				if (!o.json && !o.quiet)
-					printf("the head lockfile is rewritten to name %zu head%s\n",
-					       nh, nh == 1 ? "" : "s");
+					printf("the head lockfile %s rewritten to name %zu head%s\n",
+					       o.dry_run ? "would be" : "is", nh, nh == 1 ? "" : "s");
 			}
 			free(ids);
-			free(hx);
 			continue;
 		}
 		any = 1;
@@ -384,15 +421,22 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 				rc = EXIT_FINDINGS;
 				goto done;
 			}
-			if (ctx.repo && !o.force && !o.dry_run &&
-			    gmf_repo_is_dirty(ctx.repo, fc->old_path)) {
-				char *rel = cli_display_path(&ctx, fc->old_path);
+		}
+		if (ctx.repo && !o.force && !o.dry_run) {
+			const char **paths = gmf_xcalloc(p->nfiles + 1, sizeof(char *));
+			size_t which;
+			for (size_t i = 0; i < p->nfiles; i++)
+				paths[i] = p->files[i].old_path;
+			if (gmf_repo_first_dirty(ctx.repo, paths, p->nfiles, &which)) {
+				char *rel = cli_display_path(&ctx, paths[which]);
 				cli_error("'%s' has uncommitted changes; commit or stash them "
 					  "first (or use --force)", rel);
 				free(rel);
+				free(paths);
 				rc = EXIT_FINDINGS;
 				goto done;
 			}
+			free(paths);
 		}
 		if (o.json) {
 			if (json.buf[json.len - 1] != '[')
@@ -433,6 +477,25 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		goto done;
 	}
 	if (o.dry_run) {
+		rc = EXIT_CLEAN;
+		goto done;
+	}
+	if (o.lockfile_only) {
+		/* one file, written atomically and staged; no journal, so the
+		 * undo record of the last real repair stays */
+		for (size_t i = 0; i < nops; i++) {
+			if (gmf_fs_write_atomic(ops[i].new_path, ops[i].content, ops[i].len, 0) < 0 ||
+			    (ctx.repo && ops[i].tracked &&
+			     gmf_repo_stage(ctx.repo, &ops[i], 1, 0) < 0)) {
+				cli_error("%s", gmf_error_last());
+				rc = EXIT_FATAL;
+				goto done;
+			}
+		}
+		if (res) {
+			res->changed = 1;
+			res->description = gmf_xstrdup(desc.buf);
+		}
 		rc = EXIT_CLEAN;
 		goto done;
 	}

@@ -92,10 +92,18 @@ static int driver_conflict(const char *a_path, const char *a, size_t alen,
 
 static int hooks_installed(gmf_repo *r)
 {
-	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, "post-merge");
-	char *data = NULL;
+	char *mode = NULL, *dir, *path, *data = NULL;
 	size_t len;
-	int ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER);
+	int ok;
+	/* husky, lefthook: install printed the lines to add; it said so here */
+	if (gmf_repo_config_get(r, "migrate-fix.hooks", &mode) == 0 && !strcmp(mode, "external")) {
+		free(mode);
+		return 1;
+	}
+	free(mode);
+	dir = gmf_repo_hooks_dir(r);
+	path = gmf_path_join(dir, "post-merge");
+	ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER);
 	free(data);
 	free(path);
 	free(dir);
@@ -372,10 +380,18 @@ static int hook_pre_commit(gmf_repo *r)
 
 	if (gmf_repo_in_sequence(r))
 		return 0;
-	if (git_file_exists(r, "MERGE_HEAD") && take_pending(r, &p) == 0) {
+	if (git_file_exists(r, "MERGE_HEAD")) {
 		/* a merge that stopped (conflict, --no-commit) is concluded now:
-		 * the repair goes into the index this commit records */
+		 * the repair goes into the index this commit records.  Without
+		 * the driver's note (it was off, or the lockfile was resolved by
+		 * hand) the repair is tried all the same: fix does nothing when
+		 * every branch has one head. */
+		int noted = take_pending(r, &p) == 0;
 		head = gmf_repo_resolve(r, "HEAD");
+		if (!noted) {
+			p.orig = gmf_xstrdup(head ? head : "-");
+			p.context = gmf_xstrdup("merge");
+		}
 		if (head && !strcmp(head, p.orig)) {
 			rc = hook_fix_either(r, head, &res);
 			if (rc > 0)

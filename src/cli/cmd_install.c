@@ -140,11 +140,15 @@ static int do_install(cli_context *ctx, const char *state)
 	}
 	/* 4. the hooks */
 	if (mgr) {
-		printf("%s manages this repository's hooks; add these lines to it "
-		       "instead (each runs the hook of the same name):\n", mgr);
+		printf("%s manages this repository's hooks, so none was written; make "
+		       "each of these git hooks run the command shown (with the hook's "
+		       "arguments, and for post-rewrite its standard input):\n", mgr);
 		for (const gmf_hook_shim *h = gmf_hook_shims; h->name; h++)
-			printf("  %s: git-migrate-fix hook %s \"$@\"%s\n", h->name, h->name,
-			       !strcmp(h->name, "post-rewrite") ? "   (pass standard input on)" : "");
+			printf("  %-13s git-migrate-fix hook %s \"$@\"\n", h->name, h->name);
+		/* the merge driver may count on hooks it cannot see */
+		if ((rc = gmf_repo_config_set(ctx->repo, "migrate-fix.hooks", "external")) < 0)
+			goto out;
+		record(&rec, "external", "migrate-fix.hooks");
 	} else {
 		if (!gmf_fs_exists(hooks_dir) && (rc = gmf_fs_mkdir(hooks_dir, 0755)) < 0)
 			goto out;
@@ -184,7 +188,10 @@ static int do_install(cli_context *ctx, const char *state)
 		rc = gmf_fs_write_atomic(rec_path, rec.buf, rec.len, 0600);
 	if (rc == 0) {
 		char *rel = gmf_path_relative(ctx->project.cwd, hooks_dir);
-		printf("installed: merge driver, .gitattributes, hooks in %s\n", rel);
+		if (mgr)
+			printf("installed: merge driver and .gitattributes (hooks: see above)\n");
+		else
+			printf("installed: merge driver, .gitattributes, hooks in %s\n", rel);
 		printf("commit .gitattributes and the head lockfile so everyone's merges "
 		       "use them; `git migrate-fix install --uninstall` undoes this\n");
 		free(rel);
@@ -209,7 +216,7 @@ static int do_uninstall(cli_context *ctx, const char *state)
 
 	if (gmf_fs_read(rec_path, &data, &len) < 0) {
 		free(rec_path);
-		return gmf_error_set(GMF_ENOTFOUND, "git-migrate-fix is not installed here");
+		return gmf_error_set(GMF_ENOTFOUND, "not installed in this repository");
 	}
 	/* undo in reverse order of the record */
 	char **lines = NULL;
@@ -236,6 +243,8 @@ static int do_uninstall(cli_context *ctx, const char *state)
 			if (gmf_fs_exists(prev.buf))
 				rc = gmf_fs_rename(prev.buf, arg);
 			gmf_strbuf_release(&prev);
+		} else if (!strcmp(line, "external")) {
+			rc = gmf_repo_config_set(ctx->repo, "migrate-fix.hooks", NULL);
 		} else if (!strcmp(line, "config")) {
 			for (size_t i = 0; i < 3 && rc == 0; i++)
 				rc = gmf_repo_config_set(ctx->repo, install_keys[i][0], NULL);

@@ -379,14 +379,18 @@ int cmd_merge(int argc, char **argv)
 		} else if (argv[i][0] == '-') {
 			rc = cli_usage_error(cmd, "unknown option '%s'", argv[i]);
 			goto out;
-		} else if (!strcmp(argv[i], "heads") && nheads == 0 && i == argc - 1) {
-			/* `merge heads`, as with alembic: the same as no argument */
+		} else if (!strcmp(argv[i], "heads")) {
+			/* `merge heads`, as with alembic: the same as naming none */
 		} else {
 			heads = realloc(heads, (nheads + 1) * sizeof(char *));
 			if (!heads)
 				abort();
 			heads[nheads++] = argv[i];
 		}
+	}
+	if (d.format && strcmp(d.format, "text")) {
+		rc = cli_usage_error(cmd, "merge prints text only (no --format=%s)", d.format);
+		goto out;
 	}
 	rc = cli_merge_heads(&d, message, rev_id, heads, nheads, dry_run, 0);
 out:

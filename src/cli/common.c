@@ -11,6 +11,24 @@
 #include "gmf/strbuf.h"
 
 int cli_quiet_errors;
+static char *display_cwd; /* "<cwd>/" once a context is loaded */
+
+/* Library messages name absolute paths; show them relative to the cwd. */
+static void print_relative(FILE *out, const char *fmt, va_list ap)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	const char *p, *hit;
+	gmf_strbuf_vaddf(&sb, fmt, ap);
+	p = sb.buf;
+	if (display_cwd)
+		while ((hit = strstr(p, display_cwd)) != NULL) {
+			fwrite(p, 1, (size_t)(hit - p), out);
+			p = hit + strlen(display_cwd);
+		}
+	fputs(p, out);
+	gmf_strbuf_release(&sb);
+}
+
 char cli_last_error[512];
 
 void cli_error(const char *fmt, ...)
@@ -25,7 +43,7 @@ void cli_error(const char *fmt, ...)
 	}
 	fputs("git-migrate-fix: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_relative(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -181,9 +199,15 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 	o.repo = ctx->repo;
 	o.cwd = cwd;
 	rc = gmf_project_discover(&ctx->project, &o);
+	if (!display_cwd && strcmp(cwd, "/")) {
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&sb, "%s/", cwd);
+		display_cwd = gmf_strbuf_detach(&sb, NULL);
+	}
 	free(cwd);
 	if (rc < 0) {
 		cli_error("%s", gmf_error_last());
+		cli_context_release(ctx);
 		return EXIT_FATAL;
 	}
 	if (d->naming)
@@ -208,6 +232,7 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 				fprintf(stderr, "hint: no alembic.ini found; pass --dir PATH or "
 					"set `git config migrate-fix.versions PATH`\n");
 			}
+			cli_context_release(ctx);
 			return EXIT_FATAL;
 		}
 	}

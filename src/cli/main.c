@@ -154,7 +154,7 @@ static void main_usage(FILE *out)
 	fprintf(out, "Keeps Alembic migration chains linear across merges and rebases.\n\n");
 	fprintf(out, "Commands:\n");
 	for (const cli_command *c = cli_commands; c->name; c++)
-		fprintf(out, "    %-8s %s\n", c->name, c->summary);
+		fprintf(out, "    %-13s %s\n", c->name, c->summary);
 	fprintf(out, "\n`git migrate-fix help <command>` shows a command's options;"
 		" `man git-migrate-fix` the manual.\n");
 }

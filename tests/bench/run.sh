@@ -20,6 +20,9 @@
 #   ALEMBIC           the alembic command (default: alembic)
 #   TMPDIR            where the generated project is cached and the
 #                     scratch directory is made (default /tmp)
+#   BENCH_KEEP        when 1, keep the scratch directory (the fix
+#                     benchmark's repository is $WORK/fix-repo, for
+#                     profiling) and print its path
 #
 # Exit status: 0 all selected benchmarks ran (targets met or not),
 # 2 something could not run (a missing tool, a wrong result, bad usage).
@@ -29,9 +32,10 @@
 # docs to "$WORK/NAME.md"), add NAME to BENCHMARKS, and add the markers
 # <!-- bench:NAME:begin --> / <!-- bench:NAME:end --> to docs/benchmarks.md.
 #
-# POSIX sh only; python3 generates the project and measures peak memory.
+# POSIX sh only; python3 generates the project and measures peak memory;
+# the fix benchmark needs git.
 
-BENCHMARKS="check"
+BENCHMARKS="check fix"
 
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd) || exit 2
 TOP=$(cd "$SCRIPT_DIR/../.." && pwd) || exit 2
@@ -101,9 +105,13 @@ have() {
 have hyperfine || die "hyperfine is missing: ./install.sh --deps-only --bench"
 have "$PYTHON" || die "python3 is missing (it generates the project)"
 
-# Other work on a shared machine skews the figures: record the load.
-LOADAVG=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null ||
-	uptime | sed 's/.*load averages*: *//')
+# Other work on a shared machine skews the figures: record the load (each
+# benchmark records it again when it starts).
+loadavg() {
+	cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null ||
+		uptime | sed 's/.*load averages*: *//'
+}
+LOADAVG=$(loadavg)
 
 STATUS=0
 could_not_run() {
@@ -118,7 +126,14 @@ q() {
 }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gmf-bench.XXXXXX") || die "cannot make a scratch directory"
-trap 'rm -rf "$WORK"' EXIT
+cleanup() {
+	if [ "${BENCH_KEEP:-}" = 1 ]; then
+		say "kept the scratch directory $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
 trap 'exit 2' HUP INT TERM
 
 # Measure a snapshot, so a rebuild during the run cannot disturb it.
@@ -266,6 +281,7 @@ EOF
 # reading every byte once (the floor for any tool that reads the files).
 bench_check() {
 	echo
+	LOADAVG=$(loadavg)
 	echo "== check: $count migrations, $(fmt_mib $((BYTES / 1024))) of Python, one linear chain"
 	rel=migrations/versions
 	: >"$WORK/targets.md"
@@ -392,6 +408,253 @@ bench_check() {
 		echo
 		machine_facts_md
 	} >"$WORK/check.md"
+}
+
+# ---------------------------------------------------------------- fix
+
+# The repository of the fix benchmark is built from the generated project
+# once per run, in $WORK, with a git identity and configuration of its own
+# (an empty HOME, no system or global config), so the user's settings
+# change nothing.
+fix_git_env() {
+	HOME=$WORK/fix-home XDG_CONFIG_HOME=$WORK/fix-home/.config
+	GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+	GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid
+	GIT_AUTHOR_DATE='2024-01-01T00:00:00Z' GIT_COMMITTER_DATE='2024-01-01T00:00:00Z'
+	export HOME XDG_CONFIG_HOME GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL \
+		GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
+		GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+	unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
+		GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_CEILING_DIRECTORIES
+	mkdir -p "$HOME"
+}
+
+# fix_migration DIR REV DOWN N: one small migration in the template's form
+# (the revision id is the file stem).
+fix_migration() {
+	cat >"$1/$2.py" <<EOF_MIG
+"""add column c$4
+
+Revision ID: $2
+Revises: $3
+Create Date: 2024-01-01 00:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '$2'
+down_revision: Union[str, None] = '$3'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.add_column("table_1", sa.Column("c$4", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("table_1", "c$4")
+EOF_MIG
+}
+
+# fix_repo REPO ORIGIN: the project committed on main, pushed to a bare
+# origin (origin/HEAD -> main); branch feature adds 50 migrations in a chain
+# on the head, numbered from count+1; main meanwhile gets one migration with
+# the number count+1 on the same head; feature merges origin/main, so the
+# tree has two heads and one number used twice.  Runs in a subshell.
+FIX_MOVED=50
+fix_repo() (
+	set -e
+	fix_git_env
+	repo=$1 origin=$2
+	width=5
+	[ ${#count} -gt 5 ] && width=${#count}
+	mkdir -p "$repo"
+	cp -R "$PROJ/alembic.ini" "$PROJ/migrations" "$repo/"
+	cd "$repo"
+	v=migrations/versions
+	git init -q .
+	git symbolic-ref HEAD refs/heads/main
+	git add -A
+	git commit -q -m "$count migrations"
+	git init -q --bare "$origin"
+	git remote add origin "$origin"
+	git push -q origin main
+	git remote set-head origin main
+	git checkout -q -b feature main
+	prev=$HEAD i=1
+	while [ $i -le $FIX_MOVED ]; do
+		rev=$(printf '%0*d_feature_%d' "$width" $((count + i)) $i)
+		fix_migration "$v" "$rev" "$prev" $i
+		prev=$rev i=$((i + 1))
+	done
+	git add -A
+	git commit -q -m "feature: $FIX_MOVED migrations"
+	git checkout -q main
+	fix_migration "$v" "$(printf '%0*d_x' "$width" $((count + 1)))" "$HEAD" 0
+	git add -A
+	git commit -q -m "main: one migration"
+	git push -q origin main
+	git checkout -q feature
+	git merge -q --no-edit origin/main
+	# Objects packed, as in a clone.
+	git repack -adq
+	git -C "$origin" repack -adq
+)
+
+# The state before fix, put back between timed runs (hyperfine --prepare,
+# outside the timed command).
+FIX_RESTORE='git reset -q --hard && git clean -fdq migrations && rm -rf .git/migrate-fix'
+
+# bench_fix: `fix` moving 50 migrations onto a 10,000-migration tree,
+# against `check` on the same tree (the target: under 3 times as long).
+bench_fix() {
+	LOADAVG=$(loadavg)
+	echo
+	echo "== fix: $FIX_MOVED migrations moved after the mainline head, on $count migrations"
+	have git || { could_not_run "git is missing (the fix benchmark needs it)"; return; }
+	: >"$WORK/targets.md"
+	repo=$WORK/fix-repo
+	say "building the repository (main, origin, feature with $FIX_MOVED migrations, merged) ..."
+	fix_repo "$repo" "$WORK/fix-origin.git" >"$WORK/fix-setup.out" 2>&1 || {
+		cat "$WORK/fix-setup.out" >&2
+		could_not_run "building the fix repository failed"
+		return
+	}
+
+	# Correctness first: two heads before, dry-run changes nothing, one
+	# real fix leaves one head and FIX_MOVED staged renames.
+	st=$( (
+		fix_git_env
+		cd "$repo" || exit 2
+		"$GMF_BIN" check >"$WORK/fix-check0.out" 2>&1
+		rc=$?
+		[ $rc = 1 ] || { echo "check exited $rc before fix, expected 1 (two heads)"; exit 0; }
+		grep -q 'multiple-heads' "$WORK/fix-check0.out" || { echo "check did not report two heads before fix"; exit 0; }
+		"$GMF_BIN" fix --dry-run >"$WORK/fix-dry.out" 2>&1 || { echo "fix --dry-run exited $?"; exit 0; }
+		[ -z "$(git status --porcelain)" ] || { echo "fix --dry-run changed the tree"; exit 0; }
+		"$GMF_BIN" fix >"$WORK/fix-fix.out" 2>&1 || { echo "fix exited $?"; exit 0; }
+		"$GMF_BIN" check >"$WORK/fix-check1.out" 2>&1 || { echo "check exited $? after fix"; exit 0; }
+		nh=$("$GMF_BIN" heads | wc -l | tr -d ' ')
+		[ "$nh" = 1 ] || { echo "$nh heads after fix"; exit 0; }
+		nr=$(git status --porcelain | grep -c '^R ')
+		nall=$(git status --porcelain | wc -l | tr -d ' ')
+		[ "$nr" = $FIX_MOVED ] && [ "$nall" = $FIX_MOVED ] ||
+			{ echo "git status shows $nr renames in $nall changes after fix, expected $FIX_MOVED renames"; exit 0; }
+		sh -c "$FIX_RESTORE" || { echo "restoring the repository failed"; exit 0; }
+		[ -z "$(git status --porcelain)" ] || { echo "the restore left changes"; exit 0; }
+	) )
+	if [ -n "$st" ]; then
+		for f in fix-check0 fix-dry fix-fix fix-check1; do
+			[ -f "$WORK/$f.out" ] && tail -n 5 "$WORK/$f.out" >&2
+		done
+		could_not_run "fix benchmark: $st"
+		return
+	fi
+
+	n_check="git-migrate-fix check"
+	n_dry="git-migrate-fix fix --dry-run"
+	n_force="git-migrate-fix fix --force"
+	n_fix="git-migrate-fix fix"
+	say "timing check, fix --dry-run, fix --force and fix ($BENCH_RUNS runs, 3 warmup, repository restored before each) ..."
+	( fix_git_env && cd "$repo" && hyperfine -N -i --warmup 3 --runs "$BENCH_RUNS" \
+		--prepare "sh -c '$FIX_RESTORE'" --export-json "$WORK/fix.json" \
+		-n "$n_check" "$(q "$GMF_BIN") check" \
+		-n "$n_dry" "$(q "$GMF_BIN") fix --dry-run" \
+		-n "$n_force" "$(q "$GMF_BIN") fix --force" \
+		-n "$n_fix" "$(q "$GMF_BIN") fix" ) >&2 ||
+		{ could_not_run "hyperfine failed on the fix repository"; return; }
+	hf_stats "$WORK/fix.json" >"$WORK/fix-stats.tsv"
+	# The last timed command was a fix: it must have done the same again.
+	nr=$( (fix_git_env && cd "$repo" && git status --porcelain | grep -c '^R ') )
+	[ "$nr" = $FIX_MOVED ] || { could_not_run "after the timed fix runs git status shows $nr renames"; return; }
+
+	say "measuring peak RSS ..."
+	fix_rss() {
+		( fix_git_env && cd "$repo" && sh -c "$FIX_RESTORE" &&
+			"$PYTHON" "$SCRIPT_DIR/maxrss.py" "$@" ) >"$WORK/rss.out" || return
+		awk '{print $3}' "$WORK/rss.out" >"$WORK/rss.method"
+		awk '{print $1}' "$WORK/rss.out"
+	}
+	rss_check=$(fix_rss "$GMF_BIN" check)
+	rss_dry=$(fix_rss "$GMF_BIN" fix --dry-run)
+	rss_force=$(fix_rss "$GMF_BIN" fix --force)
+	rss_fix=$(fix_rss "$GMF_BIN" fix)
+	rss_method=$(cat "$WORK/rss.method" 2>/dev/null)
+
+	echo "   (warm page cache; before every run, including warmups: $FIX_RESTORE;"
+	echo "    check exits 1 here (two heads), hence hyperfine -i; peak RSS by $rss_method)"
+	echo
+	printf '  %-32s %9s %9s %9s %9s %9s %9s\n' command mean "± σ" min user sys "peak RSS"
+	: >"$WORK/rows.md"
+	for n in "$n_check" "$n_dry" "$n_force" "$n_fix"; do
+		case $n in
+		"$n_check") r=$rss_check ;;
+		"$n_dry") r=$rss_dry ;;
+		"$n_force") r=$rss_force ;;
+		*) r=$rss_fix ;;
+		esac
+		m=$(fmt_time "$(stat_of "$WORK/fix-stats.tsv" "$n" 2)")
+		sd=$(fmt_time "$(stat_of "$WORK/fix-stats.tsv" "$n" 3)")
+		mn=$(fmt_time "$(stat_of "$WORK/fix-stats.tsv" "$n" 4)")
+		us=$(fmt_time "$(stat_of "$WORK/fix-stats.tsv" "$n" 6)")
+		sy=$(fmt_time "$(stat_of "$WORK/fix-stats.tsv" "$n" 7)")
+		printf '  %-32s %9s %9s %9s %9s %9s %9s\n' "$n" "$m" "$sd" "$mn" "$us" "$sy" "$(fmt_mib "$r")"
+		printf '| `%s` | %s | %s | %s | %s | %s | %s |\n' "$n" "$m" "$sd" "$mn" "$us" "$sy" "$(fmt_mib "$r")" >>"$WORK/rows.md"
+	done
+
+	ratio() {
+		awk -F '	' -v a="$1" -v b="$n_check" -v f="$2" '
+			$1 == a { x = (f == "cpu") ? $6 + $7 : (f == "min") ? $4 : $2 }
+			$1 == b { y = (f == "cpu") ? $6 + $7 : (f == "min") ? $4 : $2 }
+			END { if (x != "" && y > 0) printf "%.4f", x / y }' "$WORK/fix-stats.tsv"
+	}
+	echo
+	printf '  %-32s %-10s %-12s %s\n' target limit measured met
+	target "wall time (mean): fix/check" "$(ratio "$n_fix" mean)" "<" 3.0 ""
+	target "wall time (min): fix/check" "$(ratio "$n_fix" min)" "<" 3.0 ""
+	target "CPU time: fix/check" "$(ratio "$n_fix" cpu)" "<" 3.0 ""
+	# Not targets: how far the plan alone, and fix without its per-file
+	# uncommitted-change check, are from check.
+	others=$(awk -v d="$(ratio "$n_dry" mean)" -v f="$(ratio "$n_force" mean)" -v dc="$(ratio "$n_dry" cpu)" -v fc="$(ratio "$n_force" cpu)" \
+		'BEGIN { printf "fix --dry-run %.2f (CPU %.2f), fix --force %.2f (CPU %.2f)", d, dc, f, fc }')
+	echo "  for comparison, mean wall time / check: $others"
+
+	{
+		echo "Measured with \`BENCH_ONLY=fix sh tests/bench/run.sh\` (or a full run): $count"
+		echo "migrations plus $((FIX_MOVED + 1)), two heads, $FIX_MOVED to move. In the repository, warm page"
+		echo "cache, after the correctness checks above:"
+		echo
+		echo '```sh'
+		echo "hyperfine -N -i --warmup 3 --runs $BENCH_RUNS \\"
+		echo "    --prepare \"sh -c '$FIX_RESTORE'\" \\"
+		echo "    'git-migrate-fix check' 'git-migrate-fix fix --dry-run' \\"
+		echo "    'git-migrate-fix fix --force' 'git-migrate-fix fix'"
+		echo '```'
+		echo
+		echo "Peak RSS: one more run of each after a restore, by \`$rss_method\` (see"
+		echo "\`tests/bench/maxrss.py\`). CPU time is user + sys."
+		echo
+		echo "| command | mean | ± σ | min | user | sys | peak RSS |"
+		echo "|---|---|---|---|---|---|---|"
+		cat "$WORK/rows.md"
+		echo
+		echo "| target | limit | measured | met |"
+		echo "|---|---|---|---|"
+		cat "$WORK/targets.md"
+		echo
+		echo "For comparison (not targets), mean wall time relative to \`check\`: $others."
+		echo
+		echo "Machine:"
+		echo
+		machine_facts_md
+	} >"$WORK/fix.md"
 }
 
 # ---------------------------------------------------------------- docs
