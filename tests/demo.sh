@@ -48,8 +48,9 @@ git push -q origin main
 say "main and feature/gadgets both added migration 003 on top of 002"
 run git log --oneline --graph --all
 
-say "the feature branch merges main: two heads"
+say "by hand: the feature branch merges main and has two heads"
 git checkout -q feature/gadgets
+git branch -q before-merge
 run git merge --no-edit origin/main
 run ls migrations/versions
 run alembic heads
@@ -57,10 +58,8 @@ printf '$ alembic upgrade head\n'
 alembic upgrade head 2>&1 | tail -n 1 || true
 run git migrate-fix check || true
 
-say "the repair, previewed"
+say "the repair, previewed, then done"
 run git migrate-fix fix --dry-run
-
-say "the repair"
 run git migrate-fix fix
 run git status --short
 run git migrate-fix graph
@@ -71,8 +70,32 @@ run alembic upgrade head
 run alembic downgrade base
 rm -f app.db
 
-say "undo puts everything back; fix again"
+say "undo puts everything back"
 run git migrate-fix undo
-run git migrate-fix fix >/dev/null
-run git commit -q -m "renumber migrations after merging main"
+git reset -q --hard before-merge
+
+say "automatic: a team that installed git-migrate-fix merges as usual"
+cd "$work"
+new_project team >/dev/null
+cd team
+mig 001_create_users.py 001_create_users None "create users"
+mig 002_add_orders.py 002_add_orders 001_create_users "add orders"
+commit_all "users and orders"
+run git migrate-fix install
+run git commit -q -m "adopt git-migrate-fix"
+git push -q origin main
+git checkout -q -b feature/gadgets
+mig 003_add_gadgets.py 003_add_gadgets 002_add_orders "add gadgets"
+mig 004_gadget_owner.py 004_gadget_owner 003_add_gadgets "gadget owner"
+git add -A && git commit -q -m "gadgets"
+git checkout -q main
+mig 003_add_widgets.py 003_add_widgets 002_add_orders "add widgets"
+git add -A && git commit -q -m "widgets"
+run git merge --no-edit feature/gadgets
+run git log --oneline --graph -n 4
+run ls migrations/versions
+run cat migrations/versions/.head
+run git status --short
+run alembic heads
+run alembic upgrade head
 run git migrate-fix check
