@@ -42,13 +42,18 @@ Q_AR  = @echo "  AR      $@";
 endif
 
 BUILD := build
+BIN   := git-migrate-fix
+# The sanitizer build keeps its own objects and binary beside the normal one.
+ifeq ($(SANITIZE),1)
+BUILD := build/san
+BIN   := $(BUILD)/git-migrate-fix
+endif
 LIB_SRC := $(sort $(wildcard src/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/hooks.o
 HOOKS   := $(sort $(wildcard hooks/*))
 LIB     := $(BUILD)/libgmf.a
-BIN     := git-migrate-fix
 
 # The same program with fault-injection points compiled in (see
 # include/gmf/fs.h): used only by the failure tests, never installed.
@@ -59,7 +64,16 @@ FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/f
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check unit integration deps install uninstall clean bench demo man
+.PHONY: all test check unit integration deps install uninstall clean bench demo man fuzz fuzz-smoke
+
+# libFuzzer targets (clang): the library built with the fuzzer and the
+# sanitizers, one binary per tests/fuzz/fuzz_*.c.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/fuzz/obj/%.o)
 
 all: $(BIN)
 
@@ -88,6 +102,26 @@ $(BUILD)/faults/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h
 $(FAULT_BIN): $(FAULT_OBJ)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJ) $(DEP_LIBS)
 
+$(BUILD)/fuzz/obj/%.o: src/%.c $(wildcard include/gmf/*.h)
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(FUZZ_CC) $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		-Iinclude $(DEP_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q_LD)$(FUZZ_CC) $(WARNFLAGS) -Iinclude $(DEP_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
+
+# `make fuzz`: each target for FUZZ_SECONDS; `make test` runs a short smoke.
+fuzz: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(FUZZ_BIN)
+
+fuzz-smoke:
+	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(FUZZ_BIN) && \
+		FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-5} sh tests/fuzz/run.sh $(FUZZ_BIN); \
+	else echo "fuzz: $(FUZZ_CC) not found: no fuzzing smoke"; fi
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< $(LIB) \
@@ -101,7 +135,10 @@ test:
 
 check: $(BIN) $(FAULT_BIN) $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
-	@sh tests/run-integration.sh
+	@GMF_BIN=$(CURDIR)/$(BIN) GMF_FAULTY_BIN=$(CURDIR)/$(FAULT_BIN) sh tests/run-integration.sh
+ifneq ($(SANITIZE),1)
+	@$(MAKE) --no-print-directory fuzz-smoke
+endif
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

@@ -34,7 +34,8 @@ void gmf_strbuf_adds(gmf_strbuf *sb, const char *s);
 void gmf_strbuf_addch(gmf_strbuf *sb, int c);
 void gmf_strbuf_addf(gmf_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void gmf_strbuf_vaddf(gmf_strbuf *sb, const char *fmt, va_list ap);
+void gmf_strbuf_vaddf(gmf_strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal (with the quotes). */
 void gmf_strbuf_add_json(gmf_strbuf *sb, const char *s);
 void gmf_strbuf_setlen(gmf_strbuf *sb, size_t len);

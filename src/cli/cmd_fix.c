@@ -392,10 +392,11 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 			const char **ids;
 			size_t nh = lockfile_heads(&ctx, g, o.lockfile_only, &ids);
 			gmf_lockfile lf;
-			int conflicted = gmf_lockfile_read(&lf, &ctx.project.scripts[s]) == 0 &&
-					 lf.conflicted;
-			if (conflicted)
+			int conflicted = 0;
+			if (gmf_lockfile_read(&lf, &ctx.project.scripts[s]) == 0) {
+				conflicted = lf.conflicted;
 				gmf_lockfile_release(&lf);
+			}
 			/* a commit never hides a lockfile conflict: only a repair
 			 * (fix by hand, or a hook concluding a merge) resolves it */
 			if (!(o.lockfile_only && conflicted) &&
