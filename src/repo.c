@@ -754,3 +754,42 @@ cleanup:
 	git_config_free(cfg);
 	return rc;
 }
+
+int gmf_repo_index_touches(gmf_repo *r, const char *const *abs_dirs, size_t n)
+{
+	git_diff_options opts;
+	git_reference *ref = NULL;
+	git_commit *c = NULL;
+	git_tree *head = NULL;
+	git_index *index = NULL;
+	git_diff *diff = NULL;
+	char **rel = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t nrel = 0;
+	int touches = 1; /* when in doubt, do the work */
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	for (size_t i = 0; i < n; i++)
+		if ((rel[nrel] = rel_to_workdir(r, abs_dirs[i])) != NULL)
+			nrel++;
+	if (!nrel)
+		goto cleanup;
+	opts.pathspec.strings = rel;
+	opts.pathspec.count = nrel;
+	if (git_repository_index(&index, r->git) < 0)
+		goto cleanup;
+	if (git_repository_head(&ref, r->git) == 0 &&
+	    git_commit_lookup(&c, r->git, git_reference_target(ref)) == 0)
+		git_commit_tree(&head, c);
+	if (git_diff_tree_to_index(&diff, r->git, head, index, &opts) == 0)
+		touches = git_diff_num_deltas(diff) > 0;
+cleanup:
+	git_diff_free(diff);
+	git_index_free(index);
+	git_tree_free(head);
+	git_commit_free(c);
+	git_reference_free(ref);
+	for (size_t i = 0; i < nrel; i++)
+		free(rel[i]);
+	free(rel);
+	return touches;
+}

@@ -91,6 +91,9 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 char *gmf_repo_resolve(gmf_repo *r, const char *spec);
 /* The directory git runs hooks from (core.hooksPath honoured). */
 char *gmf_repo_hooks_dir(gmf_repo *r);
+/* 1 when the index differs from HEAD somewhere under these directories
+ * (or when that cannot be told), 0 when it does not. */
+int gmf_repo_index_touches(gmf_repo *r, const char *const *abs_dirs, size_t n);
 /* Sets a local config value; value NULL deletes the key. */
 int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value);
 

@@ -371,6 +371,30 @@ out:
 	return 0;
 }
 
+static int commit_touches_migrations(gmf_repo *r)
+{
+	gmf_project p;
+	gmf_discover_opts o;
+	const char **dirs = NULL;
+	size_t n = 0;
+	int touches = 1;
+
+	memset(&o, 0, sizeof(o));
+	o.repo = r;
+	if (gmf_project_discover(&p, &o) < 0)
+		return 1;
+	for (size_t s = 0; s < p.nscripts; s++)
+		for (size_t d = 0; d < p.scripts[s].ndirs; d++) {
+			dirs = gmf_xrealloc(dirs, (n + 1) * sizeof(char *));
+			dirs[n++] = p.scripts[s].dirs[d];
+		}
+	if (n)
+		touches = gmf_repo_index_touches(r, dirs, n);
+	free(dirs);
+	gmf_project_release(&p);
+	return touches;
+}
+
 static int hook_pre_commit(gmf_repo *r)
 {
 	pending p;
@@ -406,7 +430,11 @@ static int hook_pre_commit(gmf_repo *r)
 		pending_release(&p);
 		return 0;
 	}
-	/* an ordinary commit: keep the head lockfile naming the heads */
+	/* an ordinary commit: keep the head lockfile naming the heads, which
+	 * only a commit that stages migrations can change (most commits do
+	 * not: they cost one look at the index, not a read of every file) */
+	if (!commit_touches_migrations(r))
+		return 0;
 	rc = hook_fix(NULL, 1, &res);
 	if (rc > 0)
 		printf("git-migrate-fix: updated the head lockfile\n");
