@@ -13,6 +13,10 @@
 #                     (default: all; known: see BENCHMARKS below)
 #   BENCH_RUNS        hyperfine runs for the fast commands (default 20)
 #   BENCH_SLOW_RUNS   hyperfine runs for alembic (default 3)
+#   BENCH_HOOKS_COUNT migrations in the hooks benchmark's own project
+#                     (default 300; --quick does not change it)
+#   BENCH_HOOKS_RUNS  hyperfine runs per command there (default 40)
+#   BENCH_HOOKS_ROUNDS  repeated hooks/plain comparisons (default 3)
 #   BENCH_WRITE_DOCS  when 1, rewrite the measured sections of
 #                     docs/benchmarks.md (full-size runs only); otherwise
 #                     nothing in the repository is written
@@ -33,9 +37,9 @@
 # <!-- bench:NAME:begin --> / <!-- bench:NAME:end --> to docs/benchmarks.md.
 #
 # POSIX sh only; python3 generates the project and measures peak memory;
-# the fix benchmark needs git.
+# the fix and hooks benchmarks need git.
 
-BENCHMARKS="check fix"
+BENCHMARKS="check fix hooks"
 
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd) || exit 2
 TOP=$(cd "$SCRIPT_DIR/../.." && pwd) || exit 2
@@ -657,6 +661,363 @@ bench_fix() {
 	} >"$WORK/fix.md"
 }
 
+# ---------------------------------------------------------------- hooks
+
+# Issue 4's target: a `git merge` that touches no migration is at most 10%
+# slower with the hooks installed than without (median ratio over repeated
+# runs, one session).  Two repositories with the same commits (the same
+# hashes): "hooks" ran `git-migrate-fix install`, "plain" has the two files
+# it commits (.gitattributes, the head lockfile) committed by hand and no
+# hooks.  A project of HOOKS_COUNT generated migrations (realistic files,
+# tests/bench/gen_project.py), independent of --quick.
+HOOKS_COUNT=${BENCH_HOOKS_COUNT:-300}
+HOOKS_RUNS=${BENCH_HOOKS_RUNS:-40}
+HOOKS_ROUNDS=${BENCH_HOOKS_ROUNDS:-3}
+
+# The git environment of fix_git_env, with the snapshot of the binary first
+# on PATH (the hook shims and the merge driver call `git-migrate-fix`).
+hooks_git_env() {
+	fix_git_env
+	PATH=$WORK/bin:$PATH
+	export PATH
+}
+
+# hooks_repo DIR MODE (install | plain): main = the project, then the head
+# lockfile (installed, or the hooked repository's two files copied), tag
+# fork; branch other changes app/settings.py; main changes README.md, tag
+# base; so merging other into base is a true merge touching no migration.
+# For the repair: tag rbase = fork + migration N+1 "x"; branch feat = fork +
+# migration N+1 "feat" (both change the lockfile: the driver's case).
+hooks_repo() (
+	set -e
+	hooks_git_env
+	dir=$1 mode=$2
+	mkdir -p "$dir"
+	cp -R "$HPROJ/alembic.ini" "$HPROJ/migrations" "$dir/"
+	cd "$dir"
+	printf '# app\n' >README.md
+	mkdir app
+	printf 'DEBUG = False\n' >app/settings.py
+	git init -q .
+	git symbolic-ref HEAD refs/heads/main
+	git add -A
+	git commit -q -m "$HOOKS_COUNT migrations"
+	if [ "$mode" = install ]; then
+		git-migrate-fix install >/dev/null
+	else
+		cp "$WORK/hooks-repo/.gitattributes" .gitattributes
+		cp "$WORK/hooks-repo/migrations/versions/.head" migrations/versions/.head
+	fi
+	git add .gitattributes migrations/versions/.head
+	git commit -q -m "head lockfile"
+	git tag fork
+	git checkout -q -b other
+	printf 'DEBUG = True\n' >app/settings.py
+	git commit -q -a -m "other: settings"
+	git checkout -q main
+	printf '# app\n\nRead me.\n' >README.md
+	git commit -q -a -m "main: readme"
+	git tag base
+	[ "$mode" = install ] || exit 0
+	width=5
+	[ ${#HOOKS_COUNT} -gt 5 ] && width=${#HOOKS_COUNT}
+	n=$(printf '%0*d' "$width" $((HOOKS_COUNT + 1)))
+	git checkout -q -b feat fork
+	fix_migration migrations/versions "${n}_feat" "$HHEAD" 1
+	git add -A
+	git commit -q -m "feat: one migration"
+	git checkout -q --detach fork
+	fix_migration migrations/versions "${n}_x" "$HHEAD" 0
+	git add -A
+	git commit -q -m "main: one migration"
+	git tag rbase
+	git checkout -q main
+	git repack -adq
+)
+
+# hooks_medians JSON: name<TAB>median<TAB>mean<TAB>stddev<TAB>min<TAB>user+sys
+hooks_medians() {
+	"$PYTHON" - "$1" <<'EOF'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("%s\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f" % (r["command"], r["median"],
+          r["mean"], r["stddev"] or 0.0, r["min"], r["user"] + r["system"]))
+EOF
+}
+
+# hooks_compare WHAT PREP_SUFFIX CMD: HOOKS_ROUNDS hyperfine invocations of
+# CMD in both repositories (`git -C REPO CMD`), the order swapped every
+# round, each with --prepare `git -C REPO reset -q --hard base` plus
+# PREP_SUFFIX (a shell fragment run in REPO); appends one row per round to
+# $WORK/hooks-WHAT.tsv: round, order, plain median, hooks median, ratio,
+# plain CPU, hooks CPU.  Prints the median ratio.
+hooks_compare() {
+	_what=$1 _suffix=$2 _cmd=$3
+	: >"$WORK/hooks-$_what.tsv"
+	_r=1
+	while [ $_r -le "$HOOKS_ROUNDS" ]; do
+		if [ $((_r % 2)) = 1 ]; then _order="hooks plain"; else _order="plain hooks"; fi
+		_args=
+		for _m in $_order; do
+			_d=$WORK/$_m-repo
+			_prep="git -C $(q "$_d") reset -q --hard base"
+			[ -n "$_suffix" ] && _prep="sh -c $(q "cd $(q "$_d") && git reset -q --hard base && $_suffix")"
+			_args="$_args --prepare $(q "$_prep") -n $(q "$_m") $(q "git -C $(q "$_d") $_cmd")"
+		done
+		say "$_what, round $_r of $HOOKS_ROUNDS ($_order; $HOOKS_RUNS runs, 3 warmups) ..."
+		( hooks_git_env && eval "hyperfine -N --warmup 3 --runs $HOOKS_RUNS \
+			--export-json $(q "$WORK/hooks-$_what-$_r.json") $_args" ) >&2 || return
+		hooks_medians "$WORK/hooks-$_what-$_r.json" >"$WORK/hooks-$_what-$_r.tsv"
+		awk -F '	' -v r=$_r -v o="$_order" '
+			$1 == "plain" { p = $2; pc = $6 } $1 == "hooks" { h = $2; hc = $6 }
+			END { printf "%d\t%s\t%.6f\t%.6f\t%.4f\t%.6f\t%.6f\n", r, o, p, h, h / p, pc, hc }' \
+			"$WORK/hooks-$_what-$_r.tsv" >>"$WORK/hooks-$_what.tsv"
+		_r=$((_r + 1))
+	done
+	cut -f 5 "$WORK/hooks-$_what.tsv" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# hooks_rounds_md WHAT: the rounds of hooks_compare as markdown rows.
+hooks_rounds_md() {
+	awk -F '	' '{
+		printf "| %d | %s | %.1f ms | %.1f ms | %.3f | %.1f ms | %.1f ms |\n",
+			$1, ($2 == "hooks plain" ? "hooks first" : "plain first"),
+			$3 * 1000, $4 * 1000, $5, $6 * 1000, $7 * 1000 }' "$WORK/hooks-$1.tsv"
+}
+
+bench_hooks() {
+	LOADAVG=$(loadavg)
+	echo
+	echo "== hooks: git merge and git commit with and without the hooks, $HOOKS_COUNT migrations"
+	have git || { could_not_run "git is missing (the hooks benchmark needs it)"; return; }
+	: >"$WORK/targets.md"
+	mkdir -p "$WORK/bin" && cp "$GMF_BIN" "$WORK/bin/git-migrate-fix" ||
+		{ could_not_run "cannot copy the binary to $WORK/bin"; return; }
+	HPROJ=$WORK/hooks-proj
+	"$PYTHON" "$SCRIPT_DIR/gen_project.py" "$HPROJ" "$HOOKS_COUNT" >"$WORK/hooks-gen.out" ||
+		{ could_not_run "the project generator failed"; return; }
+	read -r _n _bytes HHEAD <"$WORK/hooks-gen.out"
+	hooked=$WORK/hooks-repo plain=$WORK/plain-repo
+	say "building the two repositories ..."
+	if ! hooks_repo "$hooked" install >"$WORK/hooks-setup.out" 2>&1 ||
+		! hooks_repo "$plain" plain >>"$WORK/hooks-setup.out" 2>&1; then
+		cat "$WORK/hooks-setup.out" >&2
+		could_not_run "building the hooks repositories failed"
+		return
+	fi
+
+	# Correctness first: the same commits in both; the hooks (and only
+	# there); the merge is a real two-parent merge touching no migration,
+	# runs post-merge in the hooked repository and leaves no pending note.
+	st=$( (
+		hooks_git_env
+		for t in base other; do
+			a=$(git -C "$hooked" rev-parse "$t") b=$(git -C "$plain" rev-parse "$t")
+			[ "$a" = "$b" ] || { echo "$t differs between the repositories ($a, $b)"; exit 0; }
+		done
+		grep -q 'git-migrate-fix: installed hook' "$hooked/.git/hooks/post-merge" ||
+			{ echo "the hooked repository has no post-merge hook of git-migrate-fix"; exit 0; }
+		grep -q 'git-migrate-fix: installed hook' "$hooked/.git/hooks/pre-commit" ||
+			{ echo "the hooked repository has no pre-commit hook of git-migrate-fix"; exit 0; }
+		for h in post-merge pre-commit post-commit post-rewrite; do
+			[ ! -e "$plain/.git/hooks/$h" ] || { echo "the plain repository has a $h hook"; exit 0; }
+		done
+		[ "$(command -v git-migrate-fix)" = "$WORK/bin/git-migrate-fix" ] ||
+			{ echo "git-migrate-fix on PATH is $(command -v git-migrate-fix)"; exit 0; }
+		[ -n "$(git -C "$plain" diff --name-only fork other -- migrations)" ] &&
+			{ echo "branch other changes migrations"; exit 0; }
+		for d in "$hooked" "$plain"; do
+			git -C "$d" reset -q --hard base
+			GIT_TRACE=$WORK/hooks-trace.out git -C "$d" merge --no-ff --no-edit other >/dev/null 2>&1 ||
+				{ echo "the merge failed in $d"; exit 0; }
+			[ "$(git -C "$d" rev-list --parents -n 1 HEAD | wc -w | tr -d ' ')" = 3 ] ||
+				{ echo "the merge in $d made no two-parent commit"; exit 0; }
+			[ -z "$(git -C "$d" diff --name-only base HEAD -- migrations)" ] ||
+				{ echo "the merge in $d touched migrations"; exit 0; }
+			[ ! -e "$d/.git/migrate-fix/pending" ] || { echo "the merge left .git/migrate-fix/pending in $d"; exit 0; }
+			ran=0
+			grep -q 'hooks/post-merge' "$WORK/hooks-trace.out" && ran=1
+			rm -f "$WORK/hooks-trace.out"
+			if [ "$d" = "$hooked" ]; then
+				[ $ran = 1 ] || { echo "the merge did not run post-merge in the hooked repository"; exit 0; }
+			else
+				[ $ran = 0 ] || { echo "the merge ran post-merge in the plain repository"; exit 0; }
+			fi
+			[ -z "$(git -C "$d" status --porcelain)" ] || { echo "the merge left changes in $d"; exit 0; }
+		done
+		[ "$(git -C "$hooked" rev-parse 'HEAD^{tree}')" = "$(git -C "$plain" rev-parse 'HEAD^{tree}')" ] ||
+			{ echo "the merges made different trees"; exit 0; }
+		# the repair: rbase + feat, both adding migration N+1
+		git -C "$hooked" reset -q --hard rbase
+		git -C "$hooked" merge --no-ff --no-edit feat >"$WORK/hooks-repair.out" 2>&1 ||
+			{ echo "the repair merge failed"; exit 0; }
+		[ ! -e "$hooked/.git/migrate-fix/pending" ] || { echo "the repair merge left a pending note"; exit 0; }
+		[ "$(git -C "$hooked" rev-list --parents -n 1 HEAD | wc -w | tr -d ' ')" = 3 ] ||
+			{ echo "the repair merge made no two-parent commit"; exit 0; }
+		(cd "$hooked" && git-migrate-fix check >/dev/null 2>&1) || { echo "check fails after the repair merge"; exit 0; }
+		[ -z "$(git -C "$hooked" status --porcelain)" ] || { echo "the repair merge left changes"; exit 0; }
+		nmoved=$(git -C "$hooked" diff --name-only rbase HEAD -- migrations/versions | grep -c '_feat\.py$')
+		git -C "$hooked" ls-files migrations/versions | grep -q "^migrations/versions/$(printf '%05d' $((HOOKS_COUNT + 2)))_feat\.py\$" ||
+			{ echo "the repair merge did not renumber the feat migration ($nmoved)"; exit 0; }
+		git -C "$hooked" reset -q --hard base && rm -rf "$hooked/.git/migrate-fix/last"
+	) )
+	if [ -n "$st" ]; then
+		tail -n 5 "$WORK/hooks-repair.out" 2>/dev/null >&2
+		could_not_run "hooks benchmark: $st"
+		return
+	fi
+
+	# the merge (the target)
+	r_merge=$(hooks_compare merge "" "merge --no-ff --no-edit other") ||
+		{ could_not_run "hyperfine failed on the merges"; return; }
+	# the merge once more must still have gone by the hooks without a note
+	[ ! -e "$hooked/.git/migrate-fix/pending" ] || { could_not_run "the timed merges left a pending note"; return; }
+
+	# a commit of a non-migration file: pre-commit runs the binary
+	COMMIT_PREP='echo x >>README.md && git add README.md'
+	r_commit=$(hooks_compare commit "$COMMIT_PREP" "commit -q -m edit") ||
+		{ could_not_run "hyperfine failed on the commits"; return; }
+	[ "$(cd "$hooked" && git rev-parse 'HEAD^{tree}')" = "$(cd "$plain" && git rev-parse 'HEAD^{tree}')" ] ||
+		{ could_not_run "the timed commits made different trees"; return; }
+
+	# where the time goes: each shim on its own, in the hooked repository
+	# (a non-migration change staged, as the commit's pre-commit sees it)
+	say "timing the hook shims on their own ..."
+	( hooks_git_env && cd "$hooked" && git reset -q --hard base &&
+		printf 'x\n' >>README.md && git add README.md &&
+		hyperfine -N --warmup 3 --runs "$HOOKS_RUNS" --export-json "$WORK/hooks-shims.json" \
+			-n "sh -c true" "sh -c true" \
+			-n ".git/hooks/post-merge 0" ".git/hooks/post-merge 0" \
+			-n ".git/hooks/post-commit" ".git/hooks/post-commit" \
+			-n ".git/hooks/pre-commit" ".git/hooks/pre-commit" \
+			-n "git-migrate-fix hook pre-commit" "git-migrate-fix hook pre-commit" \
+			-n "git-migrate-fix check" "git-migrate-fix check" &&
+		git reset -q --hard base ) >&2 ||
+		{ could_not_run "hyperfine failed on the shims"; return; }
+	hooks_medians "$WORK/hooks-shims.json" >"$WORK/hooks-shims.tsv"
+
+	# the merge that needs the repair: absolute time, no target
+	REPAIR_PREP='git reset -q --hard rbase && rm -rf .git/migrate-fix/last .git/migrate-fix/pending'
+	say "timing the repair merge ($HOOKS_RUNS runs, 3 warmups) ..."
+	( hooks_git_env && cd "$hooked" && hyperfine -N --warmup 3 --runs "$HOOKS_RUNS" \
+		--export-json "$WORK/hooks-repair.json" --prepare "sh -c '$REPAIR_PREP'" \
+		-n "git merge --no-ff --no-edit feat" "git merge --no-ff --no-edit feat" ) >&2 ||
+		{ could_not_run "hyperfine failed on the repair merge"; return; }
+	hooks_medians "$WORK/hooks-repair.json" >"$WORK/hooks-repair.tsv"
+	ok=$( (hooks_git_env && cd "$hooked" && git-migrate-fix check >/dev/null 2>&1 &&
+		[ "$(git rev-list --parents -n 1 HEAD | wc -w | tr -d ' ')" = 3 ] &&
+		[ ! -e .git/migrate-fix/pending ] && echo yes) )
+	[ "$ok" = yes ] || { could_not_run "the last timed repair merge did not leave one head in a merge commit"; return; }
+	( hooks_git_env && cd "$hooked" && sh -c "$REPAIR_PREP" && git reset -q --hard base )
+
+	ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+	med_of() { awk -F '	' -v n="$2" '$1 == n { print $2 }' "$1"; }
+	pct() { awk -v r="$1" 'BEGIN { printf "%+.1f%%", (r - 1) * 100 }'; }
+
+	echo "   (median of each hyperfine invocation; ratio = hooks / plain; order swapped every round)"
+	echo
+	printf '  %-8s %-12s %10s %10s %7s\n' what round plain hooks ratio
+	for w in merge commit; do
+		while IFS='	' read -r rr oo pp hh ra _pc _hc; do
+			printf '  %-8s %-12s %10s %10s %7s\n' "$w" "$rr ($oo)" "$(ms "$pp")" "$(ms "$hh")" "$ra"
+		done <"$WORK/hooks-$w.tsv"
+	done
+	echo
+	echo "  shims on their own (hooked repository, median):"
+	while IFS='	' read -r nn mm _rest; do
+		printf '    %-36s %10s\n' "$nn" "$(ms "$mm")"
+	done <"$WORK/hooks-shims.tsv"
+	t_repair=$(med_of "$WORK/hooks-repair.tsv" "git merge --no-ff --no-edit feat")
+	echo "  repair merge (hooks): median $(ms "$t_repair")"
+	echo
+	printf '  %-32s %-10s %-12s %s\n' target limit measured met
+	target "merge, no migration: hooks/plain" "$r_merge" "<=" 1.10 ""
+	echo "  commit of a non-migration file, hooks/plain (no target): $r_commit ($(pct "$r_commit"))"
+
+	{
+		echo "Measured with \`BENCH_ONLY=hooks sh tests/bench/run.sh\` (or a full run): a"
+		echo "generated project of $HOOKS_COUNT migrations (\`tests/bench/gen_project.py\`, the same"
+		echo "files as above) plus \`README.md\` and \`app/settings.py\`, in two repositories"
+		echo "with the same commits: **hooks** ran \`git-migrate-fix install\` and committed"
+		echo "\`.gitattributes\` and \`migrations/versions/.head\`; **plain** committed the same"
+		echo "two files by hand and has no hooks and no driver. Branch \`other\` changes"
+		echo "\`app/settings.py\`, \`main\` (tag \`base\`) changes \`README.md\`, so the merge is a"
+		echo "true two-parent merge that touches no migration. The snapshot of the binary"
+		echo "is first on \`PATH\`; \`HOME\` is empty, \`GIT_CONFIG_NOSYSTEM=1\`,"
+		echo "\`GIT_CONFIG_GLOBAL=/dev/null\`, fixed author and committer. Checked before"
+		echo "timing: \`base\` and \`other\` have the same hashes in both; the hooked"
+		echo "repository's \`post-merge\` and \`pre-commit\` say \`git-migrate-fix: installed"
+		echo "hook\`, the plain one has none; under \`GIT_TRACE\` the merge runs \`post-merge\`"
+		echo "only in the hooked one; it makes a two-parent commit with the same tree in both,"
+		echo "touches nothing under \`migrations/\` and leaves no \`.git/migrate-fix/pending\`."
+		echo
+		echo "Each comparison is $HOOKS_ROUNDS hyperfine invocations (both repositories in each, the"
+		echo "order swapped every round), $HOOKS_RUNS runs after 3 warmups per command:"
+		echo
+		echo '```sh'
+		echo "hyperfine -N --warmup 3 --runs $HOOKS_RUNS \\"
+		echo "    --prepare 'git -C hooks-repo reset -q --hard base' -n hooks \\"
+		echo "        'git -C hooks-repo merge --no-ff --no-edit other' \\"
+		echo "    --prepare 'git -C plain-repo reset -q --hard base' -n plain \\"
+		echo "        'git -C plain-repo merge --no-ff --no-edit other'"
+		echo "hyperfine -N --warmup 3 --runs $HOOKS_RUNS \\"
+		echo "    --prepare \"sh -c 'cd hooks-repo && git reset -q --hard base && $COMMIT_PREP'\" \\"
+		echo "        -n hooks 'git -C hooks-repo commit -q -m edit' \\"
+		echo "    --prepare \"sh -c 'cd plain-repo && git reset -q --hard base && $COMMIT_PREP'\" \\"
+		echo "        -n plain 'git -C plain-repo commit -q -m edit'"
+		echo '```'
+		echo
+		echo "The ratio of each round is hooks' median / plain's median; the figure judged"
+		echo "is the median of the $HOOKS_ROUNDS ratios. CPU is hyperfine's mean user + sys."
+		echo
+		echo "\`git merge --no-ff --no-edit other\` (no migration touched):"
+		echo
+		echo "| round | order | plain (median) | hooks (median) | hooks/plain | plain CPU | hooks CPU |"
+		echo "|---|---|---|---|---|---|---|"
+		hooks_rounds_md merge
+		echo
+		echo "\`git commit -q -m edit\` of a staged change to \`README.md\` (no target):"
+		echo
+		echo "| round | order | plain (median) | hooks (median) | hooks/plain | plain CPU | hooks CPU |"
+		echo "|---|---|---|---|---|---|---|"
+		hooks_rounds_md commit
+		echo
+		echo "Median ratio: merge $r_merge ($(pct "$r_merge")), commit $r_commit ($(pct "$r_commit"))."
+		echo
+		echo "| target | limit | measured | met |"
+		echo "|---|---|---|---|"
+		cat "$WORK/targets.md"
+		echo
+		echo "The shims on their own, in the hooked repository with a change to \`README.md\`"
+		echo "staged (one hyperfine invocation, $HOOKS_RUNS runs after 3 warmups; \`sh -c true\` is the"
+		echo "cost of starting a shell at all):"
+		echo
+		echo "| command | median | mean | ± σ | CPU |"
+		echo "|---|---|---|---|---|"
+		awk -F '	' '{ printf "| `%s` | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $6 * 1000 }' "$WORK/hooks-shims.tsv"
+		echo
+		echo "A merge that needs the repair (tag \`rbase\` and branch \`feat\` each add migration"
+		echo "$((HOOKS_COUNT + 1)) on the same head; the driver resolves the lockfile, \`post-merge\` renumbers the"
+		echo "merged-in one to $((HOOKS_COUNT + 2)) and amends the merge commit), hooked repository only,"
+		echo "checked before and after timing (one head, a two-parent commit, no pending note):"
+		echo
+		echo '```sh'
+		echo "hyperfine -N --warmup 3 --runs $HOOKS_RUNS \\"
+		echo "    --prepare \"sh -c '$REPAIR_PREP'\" \\"
+		echo "    'git merge --no-ff --no-edit feat'"
+		echo '```'
+		echo
+		echo "| command | median | mean | ± σ | min | CPU |"
+		echo "|---|---|---|---|---|---|"
+		awk -F '	' '{ printf "| `%s` | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $5 * 1000, $6 * 1000 }' "$WORK/hooks-repair.tsv"
+		echo
+		echo "Machine:"
+		echo
+		machine_facts_md
+	} >"$WORK/hooks.md"
+}
+
 # ---------------------------------------------------------------- docs
 
 # write_docs NAME: replace the text between the NAME markers in
@@ -677,7 +1038,10 @@ write_docs() {
 
 # ---------------------------------------------------------------- main
 
-gen_project
+# The hooks benchmark makes its own, smaller project.
+if want check || want fix; then
+	gen_project
+fi
 ran=
 for b in $BENCHMARKS; do
 	want "$b" || continue
