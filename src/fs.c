@@ -55,11 +55,16 @@ int gmf_fs_faultpoint(const char *what)
 }
 #endif
 
+#define FS_READ_LIMIT (64u * 1024u * 1024u)
+
 int gmf_fs_read(const char *path, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY);
+	/* non-blocking: a FIFO or a device where a file should be must not
+	 * hang the tool; only regular files of a sane size are read */
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	char buf[65536];
+	struct stat st;
 	ssize_t n;
 
 	*out = NULL;
@@ -68,6 +73,12 @@ int gmf_fs_read(const char *path, char **out, size_t *len)
 	if (fd < 0)
 		return gmf_error_set(errno == ENOENT ? GMF_ENOTFOUND : GMF_EIO,
 				     "cannot read '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size > FS_READ_LIMIT) {
+		close(fd);
+		return gmf_error_set(GMF_EIO, "cannot read '%s': %s", path,
+				     S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
+	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -78,6 +89,11 @@ int gmf_fs_read(const char *path, char **out, size_t *len)
 			return GMF_EIO;
 		}
 		gmf_strbuf_add(&sb, buf, (size_t)n);
+		if (sb.len > FS_READ_LIMIT) {
+			close(fd);
+			gmf_strbuf_release(&sb);
+			return gmf_error_set(GMF_EIO, "cannot read '%s': file too large", path);
+		}
 	}
 	close(fd);
 	*out = gmf_strbuf_detach(&sb, len);
@@ -246,4 +262,28 @@ mode_t gmf_fs_mode(const char *path)
 	if (stat(path, &st) < 0)
 		return 0;
 	return st.st_mode & 07777;
+}
+
+int gmf_fs_inside(const char *root, const char *path)
+{
+	char *dir = dir_of(path), *real_dir = NULL, *real_root = NULL;
+	struct stat st;
+	int ok = 0;
+
+	real_root = realpath(root, NULL);
+	/* the directory must exist (new files go into existing directories) */
+	real_dir = realpath(dir, NULL);
+	if (real_root && real_dir) {
+		size_t n = strlen(real_root);
+		ok = !strncmp(real_root, real_dir, n) &&
+		     (real_dir[n] == '\0' || real_dir[n] == '/' || !strcmp(real_root, "/"));
+	}
+	/* a symlink itself is fine: it is only ever replaced by a rename or
+	 * removed, never written through; anything else but a file is not */
+	if (ok && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		ok = 0;
+	free(real_root);
+	free(real_dir);
+	free(dir);
+	return ok;
 }

@@ -120,9 +120,19 @@ void gmf_lockfile_check(const gmf_script *s, const gmf_graph *g, gmf_findings *o
 	gmf_lockfile lf;
 	gmf_finding *f;
 	char *path;
-	if (gmf_lockfile_read(&lf, s) < 0)
+	int rc = gmf_lockfile_read(&lf, s);
+	if (rc == GMF_ENOTFOUND)
 		return; /* no lockfile: the project has not adopted one */
 	path = gmf_lockfile_path(s);
+	if (rc < 0) {
+		f = gmf_findings_add(out, GMF_F_LOCKFILE,
+				     "make the head lockfile a small text file naming the "
+				     "heads (`git migrate-fix fix` writes it)",
+				     "the head lockfile cannot be read: %s", gmf_error_last());
+		gmf_finding_add_loc(f, path, 0);
+		free(path);
+		return;
+	}
 	if (lf.conflicted) {
 		f = gmf_findings_add(out, GMF_F_LOCKFILE,
 				     "run `git migrate-fix fix`: it repairs the migrations "

@@ -722,6 +722,19 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 			 (unsigned char)m->data[bad], bad);
 		return GMF_EPARSE;
 	}
+	/* Python also ends lines at a lone CR (old Mac files); this reader
+	 * does not, so it says so rather than misread the file */
+	for (const char *cr = memchr(m->data, '\r', len); cr;
+	     cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - m->data))) {
+		if ((size_t)(cr - m->data) + 1 >= len || cr[1] != '\n') {
+			if ((size_t)(cr - m->data) + 1 >= len)
+				break; /* a CR at the very end ends nothing */
+			diag_set(diag, sline(&sc, (size_t)(cr - m->data)), 0,
+				 "a carriage return that does not end a CRLF line: "
+				 "convert the file to LF or CRLF line endings");
+			return GMF_EPARSE;
+		}
+	}
 	p = 0;
 	if (len >= 3 && !memcmp(m->data, "\xef\xbb\xbf", 3)) {
 		m->bom = 1;

@@ -313,6 +313,14 @@ int gmf_template_filename(gmf_strbuf *out, const char *t, const char *rev,
 		sl = strspn(p, "-+ #0123456789.");
 		if (sl > 20 || !p[sl] || !strchr("sdi", p[sl]))
 			return gmf_error_set(GMF_EPARSE, "file_template '%s': bad %% token", t);
+		/* a width or precision past 255 is no file name (and would make
+		 * megabytes of padding) */
+		for (size_t k = 0, run = 0; k < sl; k++) {
+			run = (p[k] >= '0' && p[k] <= '9') ? run + 1 : 0;
+			if (run > 3 || (run == 3 && strtol(p + k - 2, NULL, 10) > 255))
+				return gmf_error_set(GMF_EPARSE, "file_template '%s': width "
+						     "too large", t);
+		}
 #define IS(x) (nl == sizeof(x) - 1 && !memcmp(name, x, nl))
 		if (IS("rev") || IS("slug")) {
 			is_num = 0;

@@ -326,6 +326,17 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	/* read originals and check targets before touching anything */
 	for (i = 0; i < n; i++) {
 		gmf_txn_op *op = &ops[i];
+		const char *outside = NULL;
+		if (t->root && op->old_path && !gmf_fs_inside(t->root, op->old_path))
+			outside = op->old_path;
+		if (t->root && op->new_path && !gmf_fs_inside(t->root, op->new_path))
+			outside = outside ? outside : op->new_path;
+		if (outside) {
+			rc = gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
+					   "outside the repository (a symlink, or a version "
+					   "location outside it); nothing was changed", outside);
+			goto out;
+		}
 		free(op->orig);
 		op->orig = NULL;
 		op->orig_len = 0;

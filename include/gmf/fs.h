@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Reads a whole file (NUL-terminated); GMF_ENOTFOUND when it is missing. */
+/* Reads a whole regular file (NUL-terminated, at most 64 MiB);
+ * GMF_ENOTFOUND when it is missing. */
 int gmf_fs_read(const char *path, char **out, size_t *len);
 /* Writes data to path atomically, with the given mode (or the existing
  * file's mode when mode is 0 and the file exists, else 0666 & ~umask). */
@@ -36,6 +37,11 @@ int gmf_fs_sync_dir(const char *dir);
 int gmf_fs_exists(const char *path);
 /* The mode bits of path, or 0 when it does not exist. */
 mode_t gmf_fs_mode(const char *path);
+
+/* True when path's directory, symlinks resolved, lies within root and
+ * path is a regular file, a symlink (replaced, never written through) or
+ * absent. */
+int gmf_fs_inside(const char *root, const char *path);
 
 /* Fault injection: called before each mutation; returns -1 (errno EIO)
  * when this point is configured to fail.  No-op in release builds. */

@@ -40,6 +40,7 @@ typedef int (*gmf_txn_stage_fn)(void *data, const gmf_txn_op *ops, size_t n,
 
 typedef struct {
 	char *state_dir;
+	const char *root;  /* every file written lies inside (NULL: no check) */
 	gmf_txn_stage_fn stage;
 	void *stage_data;
 } gmf_txn;

@@ -76,22 +76,27 @@ static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
 		gmf_finding *f = &all->items[i];
 		const char *col = f->severity == GMF_SEV_WARNING ? yel : red;
 		char *rel = f->nlocs ? cli_display_path(ctx, f->locs[0].path) : gmf_xstrdup("-");
+		/* paths and messages carry names from the repository: escaped */
+		fputs(bold, stdout);
+		cli_put_safe(stdout, rel, strlen(rel));
 		if (f->nlocs && f->locs[0].line)
-			printf("%s%s:%u:%s ", bold, rel, f->locs[0].line, off);
+			printf(":%u:%s ", f->locs[0].line, off);
 		else
-			printf("%s%s:%s ", bold, rel, off);
-		printf("%s%s[%s]%s: %s", col, gmf_severity_name(f->severity),
-		       gmf_finding_code_name(f->code), off, f->message);
+			printf(":%s ", off);
+		printf("%s%s[%s]%s: ", col, gmf_severity_name(f->severity),
+		       gmf_finding_code_name(f->code), off);
+		cli_put_safe(stdout, f->message, strlen(f->message));
 		if (ctx->project.nscripts > 1)
 			printf(" %s[%s]%s", dim, ctx->project.scripts[script_of[i]].name, off);
 		putchar('\n');
 		free(rel);
 		for (size_t k = 1; k < f->nlocs; k++) {
 			rel = cli_display_path(ctx, f->locs[k].path);
+			fputs("  also: ", stdout);
+			cli_put_safe(stdout, rel, strlen(rel));
 			if (f->locs[k].line)
-				printf("  also: %s:%u\n", rel, f->locs[k].line);
-			else
-				printf("  also: %s\n", rel);
+				printf(":%u", f->locs[k].line);
+			putchar('\n');
 			free(rel);
 		}
 		if (f->hint[0])

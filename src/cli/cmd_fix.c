@@ -303,6 +303,7 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 			goto done;
 		loaded = 1;
 		t.state_dir = cli_state_dir(&ctx);
+		t.root = ctx.project.top;
 		t.stage = ctx.repo ? gmf_repo_stage : NULL;
 		t.stage_data = ctx.repo;
 		if (o.dry_run || (rc = cli_recover(&ctx, &t, NULL)) == 0)
@@ -413,16 +414,6 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		}
 		any = 1;
 		gmf_plan_render(p, g);
-		for (size_t i = 0; i < p->nfiles; i++) {
-			gmf_file_change *fc = &p->files[i];
-			const char *base = strrchr(fc->new_path, '/');
-			if (!gmf_revision_id_is_safe(base ? base + 1 : fc->new_path) &&
-			    strchr(base ? base + 1 : fc->new_path, '/')) {
-				cli_error("refusing to write the unsafe file name '%s'", fc->new_path);
-				rc = EXIT_FINDINGS;
-				goto done;
-			}
-		}
 		if (ctx.repo && !o.force && !o.dry_run) {
 			const char **paths = gmf_xcalloc(p->nfiles + 1, sizeof(char *));
 			size_t which;
@@ -485,6 +476,12 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		/* one file, written atomically and staged; no journal, so the
 		 * undo record of the last real repair stays */
 		for (size_t i = 0; i < nops; i++) {
+			if (!gmf_fs_inside(ctx.project.top, ops[i].new_path)) {
+				cli_error("refusing to write '%s': it lies outside the repository",
+					  ops[i].new_path);
+				rc = EXIT_FINDINGS;
+				goto done;
+			}
 			if (gmf_fs_write_atomic(ops[i].new_path, ops[i].content, ops[i].len, 0) < 0 ||
 			    (ctx.repo && ops[i].tracked &&
 			     gmf_repo_stage(ctx.repo, &ops[i], 1, 0) < 0)) {
@@ -502,7 +499,7 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 	}
 	if (gmf_txn_apply(&t, ops, nops, "fix", desc.buf) < 0) {
 		cli_error("%s", gmf_error_last());
-		rc = EXIT_FATAL;
+		rc = gmf_error_code() == GMF_EREFUSED ? EXIT_FINDINGS : EXIT_FATAL;
 		goto done;
 	}
 	if (res) {
@@ -590,6 +587,7 @@ int cmd_undo(int argc, char **argv)
 	if (rc)
 		return rc;
 	t.state_dir = cli_state_dir(&ctx);
+	t.root = ctx.project.top;
 	t.stage = ctx.repo ? gmf_repo_stage : NULL;
 	t.stage_data = ctx.repo;
 	if (!dry_run) {

@@ -99,7 +99,8 @@ static int do_install(cli_context *ctx, const char *state)
 		const gmf_script *sc = &ctx->project.scripts[s];
 		char *lock = gmf_lockfile_path(sc), *rel, *line;
 		gmf_strbuf l = GMF_STRBUF_INIT;
-		if (!gmf_path_is_within(ctx->project.top, lock)) {
+		if (!gmf_path_is_within(ctx->project.top, lock) ||
+		    !gmf_fs_inside(ctx->project.top, lock)) {
 			free(lock);
 			continue;
 		}

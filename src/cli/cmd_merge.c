@@ -213,6 +213,7 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 	if ((rc = cli_context_load(&ctx, d)) != 0)
 		return rc;
 	t.state_dir = cli_state_dir(&ctx);
+	t.root = ctx.project.top;
 	t.stage = ctx.repo ? gmf_repo_stage : NULL;
 	t.stage_data = ctx.repo;
 	if (!dry_run && (rc = cli_recover(&ctx, &t, NULL)) != 0) {
@@ -234,6 +235,7 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 		gmf_graph_check(g, ctx.naming, ctx.project.scripts[s].file_template, &f);
 		for (size_t i = 0; i < f.n; i++)
 			if (f.items[i].severity == GMF_SEV_FATAL || f.items[i].code == GMF_F_CYCLE ||
+			    f.items[i].code == GMF_F_UNSAFE_ID ||
 			    f.items[i].code == GMF_F_DUPLICATE_REVISION ||
 			    f.items[i].code == GMF_F_MISSING_PARENT) {
 				cli_error("%s:%u: %s: %s", f.items[i].nlocs ? f.items[i].locs[0].path : "-",
@@ -326,7 +328,7 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 	}
 	if (gmf_txn_apply(&t, ops, nops, "merge", desc.buf) < 0) {
 		cli_error("%s", gmf_error_last());
-		rc = EXIT_FATAL;
+		rc = gmf_error_code() == GMF_EREFUSED ? EXIT_FINDINGS : EXIT_FATAL;
 		goto out;
 	}
 	printf("%s; undo with `git migrate-fix undo`\n", ctx.repo ? "staged" : "done");

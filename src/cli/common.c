@@ -13,6 +13,8 @@
 int cli_quiet_errors;
 static char *display_cwd; /* "<cwd>/" once a context is loaded */
 
+void cli_put_safe(FILE *out, const char *s, size_t n);
+
 /* Library messages name absolute paths; show them relative to the cwd. */
 static void print_relative(FILE *out, const char *fmt, va_list ap)
 {
@@ -22,11 +24,24 @@ static void print_relative(FILE *out, const char *fmt, va_list ap)
 	p = sb.buf;
 	if (display_cwd)
 		while ((hit = strstr(p, display_cwd)) != NULL) {
-			fwrite(p, 1, (size_t)(hit - p), out);
+			cli_put_safe(out, p, (size_t)(hit - p));
 			p = hit + strlen(display_cwd);
 		}
-	fputs(p, out);
+	cli_put_safe(out, p, strlen(p));
 	gmf_strbuf_release(&sb);
+}
+
+void cli_put_safe(FILE *out, const char *s, size_t n)
+{
+	/* ids and paths come from the repository: never let them steer the
+	 * terminal (escape sequences, bells, carriage returns) */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
 }
 
 char cli_last_error[512];
