@@ -24,8 +24,10 @@ for bin in "$@"; do
 	fuzz_lockfile) printf '037_a\n<<<<<<< ours\n038_b\n=======\n038_c\n>>>>>>> theirs\n' >"$corpus/lock" ;;
 	esac
 	log=$work/$name.log
+	mkdir -p "$top/build/fuzz/artifacts"
 	# seeds only: the fixtures are small, inputs stay under 64 KiB
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+		-artifact_prefix="$top/build/fuzz/artifacts/" \
 		-print_final_stats=1 "$corpus" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
