@@ -283,18 +283,8 @@ int cmd_check(int argc, char **argv)
 	out_format fmt = FMT_TEXT;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
-	for (int i = 1; i < argc; i++) {
-		int r = cli_parse_common(cmd, &d, argc, argv, &i);
-		if (r < 0) {
-			free(d.dirs);
-			return EXIT_FATAL;
-		}
-		if (r == 0) {
-			free(d.dirs);
-			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-		}
-	}
+	if ((rc = cli_parse_all_common(cmd, &d, argc, argv)) != 0)
+		return rc;
 	if (d.format) {
 		if (!strcmp(d.format, "json"))
 			fmt = FMT_JSON;

@@ -170,18 +170,8 @@ int cmd_graph(int argc, char **argv)
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
-	for (int i = 1; i < argc; i++) {
-		int r = cli_parse_common(cmd, &d, argc, argv, &i);
-		if (r < 0) {
-			free(d.dirs);
-			return EXIT_FATAL;
-		}
-		if (r == 0) {
-			free(d.dirs);
-			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-		}
-	}
+	if ((rc = cli_parse_all_common(cmd, &d, argc, argv)) != 0)
+		return rc;
 	rc = cli_context_load(&ctx, &d);
 	free(d.dirs);
 	if (rc)

@@ -175,6 +175,22 @@ int cli_parse_common(const cli_command *cmd, cli_discovery *d, int argc,
 	return 0;
 }
 
+int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, char **argv)
+{
+	memset(d, 0, sizeof(*d));
+	for (int i = 1; i < argc; i++) {
+		int r = cli_parse_common(cmd, d, argc, argv, &i);
+		if (r > 0)
+			continue;
+		free(d->dirs);
+		d->dirs = NULL;
+		if (r < 0)
+			return EXIT_FATAL;
+		return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+	}
+	return 0;
+}
+
 static gmf_naming parse_naming(const char *v)
 {
 	if (!v || !strcmp(v, "auto"))
