@@ -186,7 +186,8 @@ void gmf_graph_reserve(gmf_graph *g, size_t n)
 void gmf_graph_resize(gmf_graph *g, size_t n)
 {
 	gmf_graph_reserve(g, n);
-	memset(g->nodes, 0, n * sizeof(*g->nodes));
+	if (n)
+		memset(g->nodes, 0, n * sizeof(*g->nodes));
 	g->n = n;
 	g->built = 0;
 }

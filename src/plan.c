@@ -509,7 +509,8 @@ done:
 		free(fc.edits);
 		return;
 	}
-	qsort(fc.edits, fc.nedits, sizeof(gmf_edit), cmp_edit);
+	if (fc.nedits)
+		qsort(fc.edits, fc.nedits, sizeof(gmf_edit), cmp_edit);
 	fc.old_path = gmf_xstrdup(m->path);
 	fc.new_path = gmf_xstrdup(p->new_path[i] ? p->new_path[i] : m->path);
 	out->files = gmf_xrealloc(out->files, (out->nfiles + 1) * sizeof(fc));

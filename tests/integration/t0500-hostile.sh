@@ -754,7 +754,9 @@ test_expect_success 'a lockfile that is binary garbage: stale, exit 1, no crash'
 test_expect_success 'a lockfile that is a symlink to /dev/zero: an error naming it, no abort' '
 	base_dir zero &&
 	ln -s /dev/zero zero/.head &&
-	(ulimit -v 1048576; exec timeout 30 "$GMF_BIN" check --dir zero) >out 2>out.err
+	# (no ulimit -v: AddressSanitizer builds reserve terabytes of address
+	# space; the timeout is the guard, and /dev/zero is never read at all)
+	timeout 30 "$GMF_BIN" check --dir zero >out 2>out.err
 	rc=$? &&
 	no_crash out out.err &&
 	{ test $rc = 1 || test $rc = 2; } &&
