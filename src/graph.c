@@ -728,11 +728,6 @@ static int cmp_seq_ix(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int unsafe_id(const char *id)
-{
-	return !gmf_revision_id_is_safe(id);
-}
-
 void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 		     gmf_findings *out)
 {
@@ -785,7 +780,7 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 		gmf_migration *m = &nd->mig;
 		gmf_finding *f;
 
-		if (unsafe_id(nd->id)) {
+		if (!gmf_revision_id_is_safe(nd->id)) {
 			f = gmf_findings_add(out, GMF_F_UNSAFE_ID,
 					     "use letters, digits and underscores only",
 					     "revision id '%s' contains characters that Alembic "

@@ -332,13 +332,12 @@ static int mark_cb(const char *root, const git_tree_entry *e, void *payload)
 	const git_index_entry *ie;
 	git_blob *blob = NULL;
 
+	/* subfolders only with recursive_version_locations (1: skip it) */
 	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		return m->recursive || !*root ? (m->recursive ? 0 : 1) : 1;
+		return !m->recursive || !strcmp(name, "__pycache__");
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || nl < 4 ||
 	    strcmp(name + nl - 3, ".py") || !strcmp(name, "__init__.py") ||
 	    !strncmp(name, ".#", 2))
-		return 0;
-	if (*root && !m->recursive)
 		return 0;
 	gmf_strbuf_addf(&rel, "%s%s%s%s", m->dir_rel, *m->dir_rel ? "/" : "", root, name);
 	key.path = rel.buf;
@@ -500,12 +499,6 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, si
 	git_reference_free(ref);
 	git_index_free(index);
 	return found;
-}
-
-int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path)
-{
-	size_t which;
-	return gmf_repo_first_dirty(r, &abs_path, 1, &which);
 }
 
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)

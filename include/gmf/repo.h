@@ -65,8 +65,6 @@ int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
  * *which is its index.  One look at the index and HEAD for all. */
 int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,
 			 size_t *which);
-/* 1 when abs_path has changes not committed (or is untracked), else 0. */
-int gmf_repo_is_dirty(gmf_repo *r, const char *abs_path);
 /* 1 when abs_path is in the index. */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
 /* gmf_txn_stage_fn: data is the gmf_repo. */

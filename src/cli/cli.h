@@ -97,7 +97,7 @@ int cli_recover(cli_context *ctx, gmf_txn *t, char **completed);
 /* Writes merge migrations (`merge`, `fix --strategy=merge`). heads NULL:
  * every branch with several heads. */
 int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,
-		    const char *const *heads, size_t nheads, int dry_run, int force);
+		    const char *const *heads, size_t nheads, int dry_run);
 
 /* What a fix did, for the hooks (caller frees onto and description). */
 typedef struct {

@@ -295,7 +295,7 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		goto done;
 	if (o.merge_strategy) {
 		/* a merge migration per branch with several heads */
-		rc = cli_merge_heads(&d, o.message, NULL, NULL, 0, o.dry_run, o.force);
+		rc = cli_merge_heads(&d, o.message, NULL, NULL, 0, o.dry_run);
 		goto done;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {

@@ -21,8 +21,6 @@
 #include "gmf/path.h"
 #include "gmf/strbuf.h"
 
-#define DRIVER_NAME "migrate-fix-head"
-
 static char *in_gitdir(gmf_repo *r, const char *name)
 {
 	return gmf_path_join(gmf_repo_gitdir(r), name);
@@ -219,10 +217,8 @@ static void pending_release(pending *p)
 /* Is there a branch with several heads?  (one line of advice if so) */
 static void advise_if_heads(void)
 {
-	char *argv[] = { "check", NULL };
 	cli_discovery d;
 	cli_context ctx;
-	(void)argv;
 	memset(&d, 0, sizeof(d));
 	if (cli_context_load(&ctx, &d) != 0)
 		return;
@@ -336,7 +332,7 @@ static int hook_commit(int amend, const char *message, const char *what)
 static int hook_post_merge(gmf_repo *r, int argc, char **argv)
 {
 	pending p;
-	char *head_parent = NULL, *mainline = NULL, *name = NULL;
+	char *head_parent = NULL;
 	cli_fix_result res = { 0, 0, 0, NULL, NULL };
 	int rc;
 
@@ -365,8 +361,6 @@ static int hook_post_merge(gmf_repo *r, int argc, char **argv)
 	fix_result_release(&res);
 out:
 	free(head_parent);
-	free(mainline);
-	free(name);
 	pending_release(&p);
 	return 0;
 }
@@ -399,7 +393,7 @@ static int hook_pre_commit(gmf_repo *r)
 {
 	pending p;
 	cli_fix_result res = { 0, 0, 0, NULL, NULL };
-	char *head = NULL, *mainline = NULL, *name = NULL;
+	char *head = NULL;
 	int rc;
 
 	if (gmf_repo_in_sequence(r))
@@ -425,8 +419,6 @@ static int hook_pre_commit(gmf_repo *r)
 			fix_result_release(&res);
 		}
 		free(head);
-		free(mainline);
-		free(name);
 		pending_release(&p);
 		return 0;
 	}

@@ -64,12 +64,11 @@ static void connector(gmf_strbuf *sb, size_t nlanes, size_t from, int dir)
 	free(c);
 }
 
-static void draw(cli_context *ctx, gmf_graph *g, gmf_strbuf *sb, int color)
+static void draw(gmf_graph *g, gmf_strbuf *sb, int color)
 {
 	size_t n = gmf_graph_count(g), *waiting, done = 0;
 	vec stack = { 0 }, lanes = { 0 };
 	size_t *heads, nh = gmf_graph_heads(g, &heads);
-	char *cells = NULL;
 	const char *yel = color ? "\033[33m" : "", *grn = color ? "\033[1;32m" : "",
 		   *off = color ? "\033[m" : "";
 
@@ -83,10 +82,8 @@ static void draw(cli_context *ctx, gmf_graph *g, gmf_strbuf *sb, int color)
 	while (stack.n) {
 		size_t x = stack.v[--stack.n], col = NONE;
 		gmf_node *nd = gmf_graph_node(g, x);
-		char *labels;
 
 		done++;
-		cells = gmf_xrealloc(cells, lanes.n + nd->nparents + 2);
 		/* lanes waiting for x: the leftmost keeps it, the rest join */
 		for (size_t j = 0; j < lanes.n; j++)
 			if (lanes.v[j] == x) {
@@ -102,17 +99,11 @@ static void draw(cli_context *ctx, gmf_graph *g, gmf_strbuf *sb, int color)
 			col = lanes.n;
 			vec_push(&lanes, x);
 		}
-		for (size_t k = 0; k < lanes.n; k++)
-			cells[k] = k == col ? '*' : '|';
-		{
-			size_t end = lanes.n;
-			for (size_t i = 0; i < end; i++) {
-				gmf_strbuf_addch(sb, cells[i]);
-				gmf_strbuf_addch(sb, ' ');
-			}
+		for (size_t k = 0; k < lanes.n; k++) {
+			gmf_strbuf_addch(sb, k == col ? '*' : '|');
+			gmf_strbuf_addch(sb, ' ');
 		}
 		gmf_strbuf_addf(sb, "%s%s%s", yel, nd->id, off);
-		labels = gmf_graph_branch_labels(g, x);
 		if (!nd->nchildren)
 			gmf_strbuf_addf(sb, " %s(head)%s", grn, off);
 		if (nd->nchildren > 1)
@@ -128,11 +119,9 @@ static void draw(cli_context *ctx, gmf_graph *g, gmf_strbuf *sb, int color)
 				gmf_strbuf_addf(sb, "%s%s", k ? ", " : "", nd->labels[k]);
 			gmf_strbuf_addch(sb, ')');
 		}
-		free(labels);
 		if (nd->mig.message && *nd->mig.message)
 			gmf_strbuf_addf(sb, "  %s", nd->mig.message);
 		gmf_strbuf_addch(sb, '\n');
-		(void)ctx;
 
 		/* x's lane now waits for its parents */
 		if (!nd->nparents) {
@@ -156,7 +145,6 @@ static void draw(cli_context *ctx, gmf_graph *g, gmf_strbuf *sb, int color)
 	if (done < n)
 		gmf_strbuf_addf(sb, "(%zu revision%s on a cycle or duplicated not drawn; "
 				"run `git migrate-fix check`)\n", n - done, n - done == 1 ? "" : "s");
-	free(cells);
 	free(waiting);
 	free(stack.v);
 	free(lanes.v);
@@ -179,7 +167,7 @@ int cmd_graph(int argc, char **argv)
 	for (size_t s = 0; s < ctx.project.nscripts; s++) {
 		if (ctx.project.nscripts > 1)
 			gmf_strbuf_addf(&sb, "%s[%s]\n", s ? "\n" : "", ctx.project.scripts[s].name);
-		draw(&ctx, ctx.graphs[s], &sb, cli_use_color(stdout));
+		draw(ctx.graphs[s], &sb, cli_use_color(stdout));
 	}
 	fwrite(sb.buf, 1, sb.len, stdout);
 	gmf_strbuf_release(&sb);

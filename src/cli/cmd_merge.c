@@ -199,7 +199,7 @@ out:
 }
 
 int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,
-		    const char *const *want, size_t nwant, int dry_run, int force)
+		    const char *const *want, size_t nwant, int dry_run)
 {
 	cli_context ctx;
 	gmf_txn t;
@@ -222,9 +222,8 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 		/* files changed: start again on the restored tree */
 		free(t.state_dir);
 		cli_context_release(&ctx);
-		return cli_merge_heads(d, message, rev_id, want, nwant, dry_run, force);
+		return cli_merge_heads(d, message, rev_id, want, nwant, dry_run);
 	}
-	(void)force;
 	for (size_t s = 0; s < ctx.project.nscripts; s++) {
 		gmf_graph *g = ctx.graphs[s];
 		gmf_findings f;
@@ -394,7 +393,7 @@ int cmd_merge(int argc, char **argv)
 		rc = cli_usage_error(cmd, "merge prints text only (no --format=%s)", d.format);
 		goto out;
 	}
-	rc = cli_merge_heads(&d, message, rev_id, heads, nheads, dry_run, 0);
+	rc = cli_merge_heads(&d, message, rev_id, heads, nheads, dry_run);
 out:
 	free(heads);
 	free(d.dirs);
