@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmf/arena.h"
 #include "gmf/strbuf.h"
 
 #define NONE ((size_t)-1)
@@ -19,6 +20,11 @@ typedef struct {
 struct gmf_graph {
 	gmf_node *nodes;
 	size_t n, alloc;
+	int nodes_big;     /* nodes came from gmf_big_calloc */
+	size_t *edges;     /* every node's parents, then every node's children */
+	char **labelv;     /* every node's labels, each list NULL-terminated */
+	gmf_arena **arenas; /* hold the strings of loaded migrations */
+	size_t narenas;
 	size_t *slots; /* open addressing: node index + 1, 0 = empty */
 	size_t nslots;
 	bad_file *bad;
@@ -160,14 +166,17 @@ void gmf_graph_free(gmf_graph *g)
 {
 	if (!g)
 		return;
-	for (size_t i = 0; i < g->n; i++) {
-		gmf_node *nd = &g->nodes[i];
-		gmf_migration_release(&nd->mig);
-		free(nd->parents);
-		free(nd->children);
-		free(nd->labels);
-	}
-	free(g->nodes);
+	for (size_t i = 0; i < g->n; i++)
+		gmf_migration_release(&g->nodes[i].mig);
+	if (g->nodes_big)
+		gmf_big_free(g->nodes, g->alloc * sizeof(*g->nodes));
+	else
+		free(g->nodes);
+	free(g->edges);
+	free(g->labelv);
+	for (size_t i = 0; i < g->narenas; i++)
+		gmf_arena_free(g->arenas[i]);
+	free(g->arenas);
 	free(g->slots);
 	for (size_t i = 0; i < g->nbad; i++)
 		free(g->bad[i].path);
@@ -177,19 +186,44 @@ void gmf_graph_free(gmf_graph *g)
 
 void gmf_graph_reserve(gmf_graph *g, size_t n)
 {
-	if (n > g->alloc) {
+	if (n <= g->alloc)
+		return;
+	if (g->nodes_big) {
+		gmf_node *p = gmf_xmalloc(n * sizeof(*p));
+		memcpy(p, g->nodes, g->n * sizeof(*p));
+		gmf_big_free(g->nodes, g->alloc * sizeof(*p));
+		g->nodes = p;
+		g->nodes_big = 0;
+	} else {
 		g->nodes = gmf_xrealloc(g->nodes, n * sizeof(*g->nodes));
-		g->alloc = n;
 	}
+	g->alloc = n;
 }
 
 void gmf_graph_resize(gmf_graph *g, size_t n)
 {
-	gmf_graph_reserve(g, n);
-	if (n)
-		memset(g->nodes, 0, n * sizeof(*g->nodes));
+	if (n > g->alloc && g->n == 0) {
+		/* a loader's first fill: fresh zeroed memory, no memset pass */
+		if (g->nodes_big)
+			gmf_big_free(g->nodes, g->alloc * sizeof(*g->nodes));
+		else
+			free(g->nodes);
+		g->nodes = gmf_big_calloc(n * sizeof(*g->nodes));
+		g->nodes_big = 1;
+		g->alloc = n;
+	} else {
+		gmf_graph_reserve(g, n);
+		if (n)
+			memset(g->nodes, 0, n * sizeof(*g->nodes));
+	}
 	g->n = n;
 	g->built = 0;
+}
+
+void gmf_graph_adopt_arena(gmf_graph *g, gmf_arena *a)
+{
+	g->arenas = gmf_xrealloc(g->arenas, (g->narenas + 1) * sizeof(*g->arenas));
+	g->arenas[g->narenas++] = a;
 }
 
 void gmf_graph_compact(gmf_graph *g, const int *keep_rc)
@@ -208,7 +242,8 @@ void gmf_graph_compact(gmf_graph *g, const int *keep_rc)
 void gmf_graph_add(gmf_graph *g, gmf_migration *m)
 {
 	gmf_node *nd;
-	GMF_ALLOC_GROW(g->nodes, g->n + 1, g->alloc);
+	if (g->n + 1 > g->alloc)
+		gmf_graph_reserve(g, g->alloc ? g->alloc * 2 : 16);
 	nd = &g->nodes[g->n++];
 	memset(nd, 0, sizeof(*nd));
 	nd->mig = *m;
@@ -290,15 +325,29 @@ void gmf_graph_build(gmf_graph *g)
 	while (g->nslots < g->n * 2 + 2)
 		g->nslots *= 2;
 	g->slots = gmf_xcalloc(g->nslots, sizeof(size_t));
+	/* parents, children and labels live in two shared arrays */
+	free(g->edges);
+	free(g->labelv);
+	{
+		size_t nedges = 0, nlabelv = 0;
+		for (i = 0; i < g->n; i++) {
+			const gmf_migration *m = &g->nodes[i].mig;
+			nedges += m->down_revision.nitems;
+			if (m->branch_labels.kind == GMF_VAL_STRING ||
+			    m->branch_labels.kind == GMF_VAL_SEQ)
+				nlabelv += m->branch_labels.nitems + 1;
+		}
+		g->edges = gmf_xmalloc((2 * nedges + 1) * sizeof(size_t));
+		g->labelv = gmf_xmalloc((nlabelv + 1) * sizeof(char *));
+	}
+	size_t *edge = g->edges;
+	char **labelv = g->labelv;
 	for (i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
 		size_t h;
-		free(nd->parents);
-		free(nd->children);
-		free(nd->labels);
 		nd->parents = nd->children = NULL;
 		nd->labels = NULL;
-		nd->nparents = nd->nchildren = nd->achildren = nd->nlabels = 0;
+		nd->nparents = nd->nchildren = nd->nlabels = 0;
 		nd->id = nd->mig.revision.items[0].text;
 		nd->duplicate = 0;
 		for (h = hash_str(nd->id) & (g->nslots - 1); g->slots[h];
@@ -315,17 +364,20 @@ void gmf_graph_build(gmf_graph *g)
 		if (nd->mig.branch_labels.kind == GMF_VAL_STRING ||
 		    nd->mig.branch_labels.kind == GMF_VAL_SEQ) {
 			nd->nlabels = nd->mig.branch_labels.nitems;
-			nd->labels = gmf_xcalloc(nd->nlabels + 1, sizeof(char *));
+			nd->labels = labelv;
 			for (k = 0; k < nd->nlabels; k++)
 				nd->labels[k] = nd->mig.branch_labels.items[k].text;
+			nd->labels[k] = NULL;
+			labelv += nd->nlabels + 1;
 		}
 	}
+	/* parents (distinct, known, not itself), counting children */
 	for (i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
 		const gmf_value *dv = &nd->mig.down_revision;
 		if (nd->duplicate)
 			continue;
-		nd->parents = gmf_xcalloc(dv->nitems + 1, sizeof(size_t));
+		nd->parents = edge;
 		for (k = 0; k < dv->nitems; k++) {
 			size_t p = gmf_graph_find(g, dv->items[k].text);
 			int dup = 0;
@@ -336,9 +388,24 @@ void gmf_graph_build(gmf_graph *g)
 			if (dup)
 				continue;
 			nd->parents[nd->nparents++] = p;
-			GMF_ALLOC_GROW(g->nodes[p].children, g->nodes[p].nchildren + 1,
-				       g->nodes[p].achildren);
-			g->nodes[p].children[g->nodes[p].nchildren++] = i;
+			g->nodes[p].nchildren++;
+		}
+		edge += nd->nparents;
+	}
+	/* children, in the order of the nodes, as before */
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		if (nd->nchildren) {
+			nd->children = edge;
+			edge += nd->nchildren;
+			nd->nchildren = 0;
+		}
+	}
+	for (i = 0; i < g->n; i++) {
+		gmf_node *nd = &g->nodes[i];
+		for (k = 0; k < nd->nparents; k++) {
+			gmf_node *p = &g->nodes[nd->parents[k]];
+			p->children[p->nchildren++] = i;
 		}
 	}
 	/* independent chains: union-find over down_revision edges */

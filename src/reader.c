@@ -214,7 +214,26 @@ typedef struct {
 	int failed;
 	size_t line_off;   /* line_no is the line of byte line_off */
 	unsigned line_no;
+	gmf_arena *arena;  /* where the strings go; NULL: the heap */
 } scan;
+
+/* Strings and arrays of a migration: from its arena, or the heap. */
+static char *m_strndup(gmf_arena *a, const char *s, size_t n)
+{
+	return a ? gmf_arena_strndup(a, s, n) : gmf_xstrndup(s, n);
+}
+
+/* Grows an array from old to new bytes (an arena keeps the old copy). */
+static void *m_grow(gmf_arena *a, void *p, size_t old, size_t new_size)
+{
+	void *q;
+	if (!a)
+		return gmf_xrealloc(p, new_size);
+	q = gmf_arena_alloc(a, new_size);
+	if (old)
+		memcpy(q, p, old);
+	return q;
+}
 
 /* Line of off; lookups mostly move forward, so count from the last one. */
 static unsigned sline(scan *sc, size_t off)
@@ -409,20 +428,23 @@ static int word_at(scan *sc, size_t p, const char *w)
 	       (p + n == sc->len || !is_ident((unsigned char)sc->s[p + n]));
 }
 
-static void value_release(gmf_value *v)
+static void value_release(gmf_value *v, gmf_arena *a)
 {
-	for (size_t i = 0; i < v->nitems; i++)
-		free(v->items[i].text);
-	free(v->items);
+	if (!a) {
+		for (size_t i = 0; i < v->nitems; i++)
+			free(v->items[i].text);
+		free(v->items);
+	}
 	memset(v, 0, sizeof(*v));
 }
 
 static void value_push(scan *sc, gmf_value *v, size_t off, size_t len)
 {
 	gmf_str *s;
-	v->items = gmf_xrealloc(v->items, (v->nitems + 1) * sizeof(*v->items));
+	v->items = m_grow(sc->arena, v->items, v->nitems * sizeof(*v->items),
+			  (v->nitems + 1) * sizeof(*v->items));
 	s = &v->items[v->nitems++];
-	s->text = gmf_xstrndup(sc->s + off, len);
+	s->text = m_strndup(sc->arena, sc->s + off, len);
 	s->span.off = off;
 	s->span.len = len;
 	s->span.line = sline(sc, off);
@@ -512,7 +534,7 @@ opaque:
 	{
 		unsigned line = v->line;
 		int seen = v->assignments;
-		value_release(v);
+		value_release(v, sc->arena);
 		v->line = line;
 		v->assignments = seen;
 	}
@@ -562,7 +584,7 @@ static int header_fields(scan *sc, size_t co, size_t cl, gmf_migration *m)
 				f->value.off = ov[2];
 				f->value.len = ov[3] - ov[2];
 				f->value.line = sline(sc, ov[2]);
-				f->text = gmf_xstrndup(sc->s + ov[2], ov[3] - ov[2]);
+				f->text = m_strndup(sc->arena, sc->s + ov[2], ov[3] - ov[2]);
 				break;
 			}
 		}
@@ -580,6 +602,7 @@ static int revises_sep(char c)
 /* Splits a Revises: value ("", "None", "a, b", "('a', 'b')") into ids. */
 static void split_revises(gmf_migration *m)
 {
+	gmf_arena *a = m->arena;
 	const char *t = m->hdr_revises.text;
 	size_t i = 0, n = strlen(t);
 	while (i < n) {
@@ -591,11 +614,12 @@ static void split_revises(gmf_migration *m)
 			j++;
 		if (j > i) {
 			if (!(j - i == 4 && !memcmp(t + i, "None", 4))) {
-				m->hdr_revises_ids = gmf_xrealloc(
-					m->hdr_revises_ids,
+				m->hdr_revises_ids = m_grow(
+					a, m->hdr_revises_ids,
+					m->hdr_nrevises * sizeof(char *),
 					(m->hdr_nrevises + 1) * sizeof(char *));
 				m->hdr_revises_ids[m->hdr_nrevises++] =
-					gmf_xstrndup(t + i, j - i);
+					m_strndup(a, t + i, j - i);
 			}
 		}
 		i = j;
@@ -619,7 +643,7 @@ static void take_docstring(scan *sc, gmf_migration *m, size_t start,
 		b++;
 	while (b > a && (sc->s[b - 1] == ' ' || sc->s[b - 1] == '\t'))
 		b--;
-	m->message = gmf_xstrndup(sc->s + a, b - a);
+	m->message = m_strndup(sc->arena, sc->s + a, b - a);
 	header_fields(sc, co, cl, m);
 	if (m->hdr_revises.present)
 		split_revises(m);
@@ -659,8 +683,8 @@ static int is_target_name(const char *s, size_t n)
 
 /* ------------------------------------------------------------ the parse */
 
-static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len,
-		       gmf_diag *diag);
+static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
+		       char *buf, size_t len, gmf_diag *diag);
 
 int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			size_t len, gmf_diag *diag)
@@ -668,12 +692,12 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 	char *copy = gmf_xmalloc(len + 1);
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	return parse_owned(m, path, copy, len, diag);
+	return parse_owned(m, NULL, path, copy, len, diag);
 }
 
 /* Parses buf (len bytes plus a NUL), which the migration takes over. */
-static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len,
-		       gmf_diag *diag)
+static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
+		       char *buf, size_t len, gmf_diag *diag)
 {
 	scan sc;
 	size_t p, bad, nul;
@@ -691,13 +715,14 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 		free(buf);
 		return rc;
 	}
-	m->path = gmf_xstrdup(path);
+	m->arena = arena;
+	m->path = m_strndup(arena, path, strlen(path));
 	{
 		const char *b = base_name(path);
 		size_t bl = strlen(b);
 		if (bl > 3 && !strcmp(b + bl - 3, ".py"))
 			bl -= 3;
-		m->stem = gmf_xstrndup(b, bl);
+		m->stem = m_strndup(arena, b, bl);
 	}
 	m->data = buf;
 	m->size = len;
@@ -708,6 +733,7 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 	sc.failed = 0;
 	sc.line_off = 0;
 	sc.line_no = 1;
+	sc.arena = arena;
 
 	if ((nulp = memchr(m->data, '\0', len)) != NULL) {
 		nul = (size_t)(nulp - m->data);
@@ -791,13 +817,13 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 			first.line = sline(&sc, p);
 			next = parse_value(&sc, vpos, &first);
 			if (sc.failed) {
-				value_release(&first);
+				value_release(&first, sc.arena);
 				break;
 			}
 			for (int t = 0; t < nt; t++) {
 				gmf_value *v = target_of(m, names[t], nlen[t]);
 				int seen = v->assignments;
-				value_release(v);
+				value_release(v, sc.arena);
 				*v = first;
 				v->assignments = seen + 1;
 				if (t + 1 < nt) {
@@ -876,11 +902,17 @@ static int parse_owned(gmf_migration *m, const char *path, char *buf, size_t len
 
 int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
 {
-	return gmf_migration_readat(m, AT_FDCWD, path, path, diag);
+	return gmf_migration_readat_in(m, NULL, AT_FDCWD, path, path, diag);
 }
 
 int gmf_migration_readat(gmf_migration *m, int dirfd, const char *name,
 			 const char *path, gmf_diag *diag)
+{
+	return gmf_migration_readat_in(m, NULL, dirfd, name, path, diag);
+}
+
+int gmf_migration_readat_in(gmf_migration *m, gmf_arena *arena, int dirfd,
+			    const char *name, const char *path, gmf_diag *diag)
 {
 	int fd, rc;
 	struct stat st;
@@ -939,7 +971,7 @@ int gmf_migration_readat(gmf_migration *m, int dirfd, const char *name,
 	}
 	close(fd);
 	buf[len] = '\0';
-	rc = parse_owned(m, path, buf, len, diag);
+	rc = parse_owned(m, arena, path, buf, len, diag);
 	if (rc < 0 && diag)
 		gmf_error_set(rc, "%s:%u: %s", path, diag->line, diag->message);
 	return rc;
@@ -996,19 +1028,22 @@ int gmf_migration_load_data(gmf_migration *m)
 
 void gmf_migration_release(gmf_migration *m)
 {
-	free(m->path);
-	free(m->stem);
-	value_release(&m->revision);
-	value_release(&m->down_revision);
-	value_release(&m->branch_labels);
-	value_release(&m->depends_on);
-	free(m->message);
-	free(m->hdr_revision.text);
-	free(m->hdr_revises.text);
-	free(m->hdr_date.text);
-	for (size_t i = 0; i < m->hdr_nrevises; i++)
-		free(m->hdr_revises_ids[i]);
-	free(m->hdr_revises_ids);
+	gmf_arena *a = m->arena;
+	value_release(&m->revision, a);
+	value_release(&m->down_revision, a);
+	value_release(&m->branch_labels, a);
+	value_release(&m->depends_on, a);
+	if (!a) { /* an arena frees its strings all at once */
+		free(m->path);
+		free(m->stem);
+		free(m->message);
+		free(m->hdr_revision.text);
+		free(m->hdr_revises.text);
+		free(m->hdr_date.text);
+		for (size_t i = 0; i < m->hdr_nrevises; i++)
+			free(m->hdr_revises_ids[i]);
+		free(m->hdr_revises_ids);
+	}
 	free(m->data);
 	memset(m, 0, sizeof(*m));
 }

@@ -79,7 +79,7 @@ typedef struct {
 	size_t *parents;       /* indices of known down_revisions */
 	size_t nparents;
 	size_t *children;
-	size_t nchildren, achildren;
+	size_t nchildren;
 	char **labels;         /* literal branch labels of this file */
 	size_t nlabels;
 	size_t component;      /* independent chain number */
@@ -97,6 +97,8 @@ void gmf_graph_reserve(gmf_graph *g, size_t n);
 void gmf_graph_resize(gmf_graph *g, size_t n);
 /* Drops node i where keep_rc[i] < 0 (their migrations already released). */
 void gmf_graph_compact(gmf_graph *g, const int *keep_rc);
+/* The graph frees arena (holding its migrations' strings) with itself. */
+void gmf_graph_adopt_arena(gmf_graph *g, gmf_arena *a);
 /* Takes ownership of *m (the struct is zeroed). */
 void gmf_graph_add(gmf_graph *g, gmf_migration *m);
 /* Records a file that could not be read (fatal finding). */

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "gmf/arena.h"
+
 /* A byte range of the file, plus the 1-based line where it starts. */
 typedef struct {
 	size_t off;
@@ -68,6 +70,8 @@ typedef struct {
 	char **hdr_revises_ids;        /* Revises: split into ids */
 	size_t hdr_nrevises;
 
+	gmf_arena *arena;     /* when not NULL, holds the strings above:
+	                       * they live and die with it */
 	int bom;              /* file starts with a UTF-8 byte order mark */
 	int crlf;             /* file uses CRLF line endings */
 	char *data;           /* the file's bytes (owned), NUL-terminated, or
@@ -97,6 +101,10 @@ int gmf_migration_read(gmf_migration *out, const char *path, gmf_diag *diag);
  * walk per file); path is what the migration records. */
 int gmf_migration_readat(gmf_migration *out, int dirfd, const char *name,
 			 const char *path, gmf_diag *diag);
+/* The same, taking the strings from arena (one per thread; the caller
+ * keeps it alive as long as the migration). */
+int gmf_migration_readat_in(gmf_migration *out, gmf_arena *arena, int dirfd,
+			    const char *name, const char *path, gmf_diag *diag);
 void gmf_migration_release(gmf_migration *m);
 /* Frees the file's bytes (m->data becomes NULL): spans, ids and header
  * texts stay.  A checker reading ten thousand files keeps none of them. */
