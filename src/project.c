@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gmf/arena.h"
 #include "gmf/error.h"
 #include "gmf/ini.h"
 #include "gmf/path.h"
@@ -280,24 +281,41 @@ static int is_migration_name(const char *n)
 	       strncmp(n, ".#", 2);
 }
 
+/*
+ * The migration files of a script location: each is a name inside one of
+ * the directories listed, which stay open so files are opened relative to
+ * them (no path walk per file).  Names live in one arena.
+ */
 typedef struct {
-	char **paths;
-	size_t *base;     /* offset of the file name in each path */
-	int *dirfd;       /* the open directory each file is in */
+	const char **names;
+	size_t *dir;      /* index into dirs of each file's directory */
 	size_t n, alloc;
-	int *fds;         /* every directory opened, to close */
-	size_t nfds, afds;
-} path_list;
+	char **dirs;      /* every directory listed, as a path */
+	int *dirfds;      /* and open */
+	size_t ndirs, adirs;
+	gmf_arena *arena;
+} file_list;
+
+/* "dir/name" of file i, into sb (reset first). */
+static void file_path(gmf_strbuf *sb, const file_list *f, size_t i)
+{
+	const char *d = f->dirs[f->dir[i]];
+	size_t dl = strlen(d);
+	gmf_strbuf_reset(sb);
+	gmf_strbuf_add(sb, d, dl);
+	if (dl && d[dl - 1] != '/')
+		gmf_strbuf_addch(sb, '/');
+	gmf_strbuf_adds(sb, f->names[i]);
+}
 
 /* Lists the migration files under dir, sorted, subfolders in place. */
-static int collect(path_list *out, const char *dir, int recursive, int depth)
+static int collect(file_list *out, const char *dir, int recursive, int depth)
 {
 	DIR *d;
 	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
+	const char **names = NULL;
+	size_t n = 0, alloc = 0, me;
 	int rc = 0;
-
 	int dfd, keep;
 
 	if (depth > 32)
@@ -305,8 +323,10 @@ static int collect(path_list *out, const char *dir, int recursive, int depth)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	keep = dfd >= 0 ? dup(dfd) : -1;
 	d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
+	if (!d || keep < 0) {
+		if (d)
+			closedir(d);
+		else if (dfd >= 0)
 			close(dfd);
 		if (keep >= 0)
 			close(keep);
@@ -321,46 +341,57 @@ static int collect(path_list *out, const char *dir, int recursive, int depth)
 					    (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		GMF_ALLOC_GROW(names, n + 1, alloc);
-		names[n++] = gmf_xstrdup(e->d_name);
+		names[n++] = gmf_arena_strndup(out->arena, e->d_name, strlen(e->d_name));
 	}
 	closedir(d);
-	GMF_ALLOC_GROW(out->fds, out->nfds + 1, out->afds);
-	out->fds[out->nfds++] = keep;
+	GMF_ALLOC_GROW(out->dirs, out->ndirs + 1, out->adirs);
+	out->dirfds = gmf_xrealloc(out->dirfds, out->adirs * sizeof(int));
+	me = out->ndirs++;
+	out->dirs[me] = gmf_xstrdup(dir);
+	out->dirfds[me] = keep;
 	if (n)
 		qsort(names, n, sizeof(char *), cmp_name);
-	for (size_t i = 0; i < n; i++) {
-		char *path = gmf_path_join(dir, names[i]);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
-		if (rc == 0 && is_migration_name(names[i])) {
+		if (is_migration_name(names[i])) {
 			size_t a = out->alloc;
-			GMF_ALLOC_GROW(out->paths, out->n + 1, out->alloc);
-			if (a != out->alloc) {
-				out->base = gmf_xrealloc(out->base, out->alloc * sizeof(size_t));
-				out->dirfd = gmf_xrealloc(out->dirfd, out->alloc * sizeof(int));
-			}
-			out->base[out->n] = strlen(path) - strlen(names[i]);
-			out->dirfd[out->n] = keep;
-			out->paths[out->n++] = path;
-			path = NULL;
-		} else if (rc == 0 && recursive && strcmp(names[i], "__pycache__") &&
-			   names[i][0] != '.' && stat(path, &st) == 0 &&
-			   S_ISDIR(st.st_mode)) {
+			GMF_ALLOC_GROW(out->names, out->n + 1, out->alloc);
+			if (a != out->alloc)
+				out->dir = gmf_xrealloc(out->dir, out->alloc * sizeof(size_t));
+			out->dir[out->n] = me;
+			out->names[out->n++] = names[i];
+		} else if (recursive && strcmp(names[i], "__pycache__") &&
+			   names[i][0] != '.' &&
+			   fstatat(keep, names[i], &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+			char *path = gmf_path_join(dir, names[i]);
 			rc = collect(out, path, recursive, depth + 1);
+			free(path);
 		}
-		free(path);
-		free(names[i]);
 	}
 	free(names);
 	return rc;
 }
 
+static void file_list_release(file_list *f)
+{
+	for (size_t i = 0; i < f->ndirs; i++) {
+		close(f->dirfds[i]);
+		free(f->dirs[i]);
+	}
+	free(f->dirs);
+	free(f->dirfds);
+	free(f->names);
+	free(f->dir);
+	gmf_arena_free(f->arena);
+	memset(f, 0, sizeof(*f));
+}
+
 /* Where file i's migration goes, and how its reading went. */
 typedef struct {
-	const path_list *files;
+	const file_list *files;
 	gmf_graph *g;         /* node i receives file i */
 	int *rc;
 	gmf_diag **diag;      /* allocated only for a file that failed */
-	size_t arena_hint;    /* bytes of strings one thread will likely keep */
 	_Atomic size_t next;
 } work;
 
@@ -370,15 +401,17 @@ enum { CHUNK = 32 };
 static void read_chunks(work *w, gmf_arena *arena)
 {
 	gmf_diag diag;
+	gmf_strbuf path = GMF_STRBUF_INIT;
+	const file_list *f = w->files;
 	for (;;) {
 		size_t start = atomic_fetch_add(&w->next, CHUNK);
-		if (start >= w->files->n)
+		if (start >= f->n)
 			break;
-		for (size_t i = start; i < start + CHUNK && i < w->files->n; i++) {
+		for (size_t i = start; i < start + CHUNK && i < f->n; i++) {
 			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
-			w->rc[i] = gmf_migration_readat_in(m, arena, w->files->dirfd[i],
-							   w->files->paths[i] + w->files->base[i],
-							   w->files->paths[i], &diag);
+			file_path(&path, f, i);
+			w->rc[i] = gmf_migration_readat_in(m, arena, f->dirfds[f->dir[i]],
+							   f->names[i], path.buf, &diag);
 			if (w->rc[i] < 0) {
 				w->diag[i] = gmf_xmalloc(sizeof(diag));
 				*w->diag[i] = diag;
@@ -389,6 +422,7 @@ static void read_chunks(work *w, gmf_arena *arena)
 			}
 		}
 	}
+	gmf_strbuf_release(&path);
 }
 
 typedef struct {
@@ -407,15 +441,16 @@ static void *worker(void *arg)
 /*
  * Reading is mostly system calls and a byte scan per file, and files are
  * independent: spread them over the processors.  Each file lands in its
- * own node, so the graph is the same whatever the thread count.
+ * own node, so the graph is the same whatever the thread count.  Each
+ * thread keeps its strings in an arena of its own, which the graph adopts.
  */
-static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **diag)
+static void read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag)
 {
 	work w;
 	pthread_t tids[4];
 	worker_arg args[4];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cpus > 1 ? (size_t)cpus : 1, started = 0;
+	size_t nthreads = cpus > 1 ? (size_t)cpus : 1, started = 0, hint;
 	const char *env = getenv("GIT_MIGRATE_FIX_THREADS");
 
 	if (env && atoi(env) > 0)
@@ -428,21 +463,20 @@ static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **d
 	w.g = g;
 	w.rc = rc;
 	w.diag = diag;
-	/* measured: about 330 bytes of strings per generated migration */
-	w.arena_hint = files->n * 384 / nthreads;
 	atomic_init(&w.next, 0);
+	/* measured: about 330 bytes of strings per generated migration */
+	hint = files->n * 384 / nthreads;
 	for (size_t t = 1; t < nthreads; t++) {
 		args[started].w = &w;
-		args[started].arena = gmf_arena_new(w.arena_hint);
-		if (pthread_create(&tids[started], NULL, worker, &args[started]) == 0) {
+		args[started].arena = gmf_arena_new(hint);
+		if (pthread_create(&tids[started], NULL, worker, &args[started]) == 0)
 			started++;
-		} else {
+		else
 			gmf_arena_free(args[started].arena);
-		}
 	}
 	{
 		/* the calling thread works too */
-		gmf_arena *mine = gmf_arena_new(w.arena_hint);
+		gmf_arena *mine = gmf_arena_new(hint);
 		read_chunks(&w, mine);
 		gmf_graph_adopt_arena(g, mine);
 	}
@@ -455,7 +489,7 @@ static void read_all(const path_list *files, gmf_graph *g, int *rc, gmf_diag **d
 int gmf_script_load(gmf_graph **out, const gmf_script *s)
 {
 	gmf_graph *g = NULL;
-	path_list files;
+	file_list files;
 	int *rcs = NULL;
 	gmf_diag **diags = NULL;
 	int rc = 0;
@@ -464,9 +498,11 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s)
 	memset(&files, 0, sizeof(files));
 	if ((rc = gmf_reader_init()) < 0)
 		return rc;
+	files.arena = gmf_arena_new(0);
 	for (size_t i = 0; i < s->ndirs && rc == 0; i++)
 		rc = collect(&files, s->dirs[i], s->recursive, 0);
 	if (rc == 0) {
+		gmf_strbuf path = GMF_STRBUF_INIT;
 		g = gmf_graph_new();
 		gmf_graph_resize(g, files.n);
 		rcs = gmf_xcalloc(files.n + 1, sizeof(int));
@@ -476,23 +512,18 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s)
 		gmf_graph_compact(g, rcs);
 		for (size_t i = 0; i < files.n; i++)
 			if (rcs[i] < 0) {
-				gmf_graph_add_unreadable(g, files.paths[i],
+				file_path(&path, &files, i);
+				gmf_graph_add_unreadable(g, path.buf,
 							 diags[i]->unreadable ? GMF_F_UNREADABLE
 									     : GMF_F_PARSE,
 							 diags[i]);
 				free(diags[i]);
 			}
+		gmf_strbuf_release(&path);
 		gmf_graph_build(g);
 		*out = g;
 	}
-	for (size_t i = 0; i < files.nfds; i++)
-		close(files.fds[i]);
-	for (size_t i = 0; i < files.n; i++)
-		free(files.paths[i]);
-	free(files.paths);
-	free(files.fds);
-	free(files.base);
-	free(files.dirfd);
+	file_list_release(&files);
 	free(rcs);
 	free(diags);
 	return rc;
