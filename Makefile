@@ -5,6 +5,7 @@
 #   make install    install binary and man page (prefix, DESTDIR honoured)
 #   make bench      benchmarks against the real alternatives (never gates CI)
 #   make demo       the main job on a built-in sample repository
+#   make valgrind   unit and integration tests under valgrind memcheck
 # Quiet unless V=1.
 
 prefix     ?= /usr/local
@@ -64,7 +65,7 @@ FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/f
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check unit integration deps install uninstall clean bench demo man fuzz fuzz-smoke
+.PHONY: all test check unit integration deps install uninstall clean bench demo man fuzz fuzz-smoke valgrind
 
 # libFuzzer targets (clang): the library built with the fuzzer and the
 # sanitizers, one binary per tests/fuzz/fuzz_*.c.
@@ -148,6 +149,12 @@ integration: $(BIN) $(FAULT_BIN)
 
 deps:
 	@./install.sh --deps-only
+
+# The unit tests and the integration suite with every run of the binary
+# under valgrind memcheck (tests/valgrind/run.sh); zero findings to pass.
+valgrind: $(BIN) $(UNIT_BIN)
+	@./install.sh --deps-only --quiet
+	@sh tests/valgrind/run.sh $(BIN) $(UNIT_BIN)
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir)

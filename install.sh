@@ -145,8 +145,9 @@ deps_debian() {
 	if [ "$deps_only" = 1 ]; then
 		# Tests: cmocka for the unit tests; the real alembic (which pulls
 		# python3-sqlalchemy) for the agreement and end-to-end tests;
-		# clang and its libFuzzer runtime for the fuzzing smoke.
-		wanted="$wanted libcmocka-dev python3 alembic clang libclang-rt-dev"
+		# clang and its libFuzzer runtime for the fuzzing smoke;
+		# valgrind for `make valgrind`.
+		wanted="$wanted libcmocka-dev python3 alembic clang libclang-rt-dev valgrind"
 	fi
 	if [ "$bench" = 1 ]; then
 		# hyperfine times the runs; GNU time reports peak memory.

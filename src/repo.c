@@ -733,6 +733,8 @@ int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value)
 {
 	git_config *cfg = NULL, *local = NULL;
 	int rc = 0;
+	if (gmf_fs_faultpoint("config") < 0)
+		return gmf_error_set(GMF_EIO, "cannot write the repository's config");
 	if (git_repository_config(&cfg, r->git) < 0 ||
 	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0) {
 		rc = gmf_error_set_git("cannot open the repository's config");

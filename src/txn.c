@@ -433,10 +433,11 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		goto out;
 	}
 	/* 5. done: keep the record for undo */
-	rc = finish(t, txn_dir);
-	if (rc < 0)
-		gmf_error_set(rc, "the change is complete, but its undo record could not "
-			      "be saved: %s", gmf_error_last());
+	if (finish(t, txn_dir) < 0) {
+		gmf_error_set(GMF_EIO, "the change is complete, but its undo record could "
+			      "not be saved yet: %s", gmf_error_last());
+		rc = GMF_TXN_UNDO_UNSAVED;
+	}
 out:
 	free(txn_dir);
 	free(tmp_dir);

@@ -46,7 +46,11 @@ typedef struct {
 } gmf_txn;
 
 /* Fills ops[i].orig / mode from disk, journals, applies, stages.  label is
- * "fix", "merge" or "undo" and a one-line description for `undo`. */
+ * "fix", "merge" or "undo" and a one-line description for `undo`.
+ * Returns 0; GMF_TXN_UNDO_UNSAVED when the change is complete but its undo
+ * record could not be saved (the message says why; the next run files
+ * it); or a negative error code, with nothing changed. */
+#define GMF_TXN_UNDO_UNSAVED 1
 int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		  const char *description);
 

@@ -497,11 +497,13 @@ int cli_fix(int argc, char **argv, cli_fix_result *res)
 		rc = EXIT_CLEAN;
 		goto done;
 	}
-	if (gmf_txn_apply(&t, ops, nops, "fix", desc.buf) < 0) {
+	if ((rc = gmf_txn_apply(&t, ops, nops, "fix", desc.buf)) < 0) {
 		cli_error("%s", gmf_error_last());
 		rc = gmf_error_code() == GMF_EREFUSED ? EXIT_FINDINGS : EXIT_FATAL;
 		goto done;
 	}
+	if (rc == GMF_TXN_UNDO_UNSAVED)
+		cli_warning("%s", gmf_error_last());
 	if (res) {
 		for (size_t s = 0; s < ctx.project.nscripts; s++) {
 			res->nmoving += plans[s].nmoving;
@@ -642,12 +644,14 @@ int cmd_undo(int argc, char **argv)
 			gmf_strbuf_addf(&sb, "undid: %s", description + 7);
 		else
 			gmf_strbuf_addf(&sb, "undid: %s", description);
-		if (gmf_txn_apply(&t, ops, nops, "undo", sb.buf) < 0) {
+		if ((rc = gmf_txn_apply(&t, ops, nops, "undo", sb.buf)) < 0) {
 			cli_error("%s", gmf_error_last());
 			gmf_strbuf_release(&sb);
 			rc = EXIT_FATAL;
 			goto done;
 		}
+		if (rc == GMF_TXN_UNDO_UNSAVED)
+			cli_warning("%s", gmf_error_last());
 		if (ref && ctx.repo) {
 			/* put the branch back where it was before the hook's commit */
 			if (gmf_repo_move_ref(ctx.repo, ref, ref_new, ref_old,

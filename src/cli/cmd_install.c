@@ -55,9 +55,35 @@ static const char *manager(const cli_context *ctx, const char *hooks_dir)
 	return NULL;
 }
 
-static void record(gmf_strbuf *rec, const char *kind, const char *what)
+/* Is "kind what" a whole line of the record? */
+static int recorded(const gmf_strbuf *rec, const char *kind, const char *what)
 {
+	size_t kl = strlen(kind), wl = strlen(what);
+	for (const char *l = rec->buf; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
+		if (ll == kl + 1 + wl && !memcmp(l, kind, kl) && l[kl] == ' ' &&
+		    !memcmp(l + kl + 1, what, wl))
+			return 1;
+		l = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * Write-ahead: the record names a change before the change is made, so
+ * whenever install stops (an error, a kill, a power cut), the record on
+ * disk covers everything it did.  --uninstall then undoes exactly that,
+ * each step tolerating a change that never happened, and `install` run
+ * again completes the rest.
+ */
+static int record(gmf_strbuf *rec, const char *rec_path, const char *kind,
+		  const char *what)
+{
+	if (recorded(rec, kind, what))
+		return 0;
 	gmf_strbuf_addf(rec, "%s %s\n", kind, what);
+	return gmf_fs_write_atomic(rec_path, rec->buf, rec->len, 0600);
 }
 
 static int stage(cli_context *ctx, const char *path, int remove)
@@ -85,13 +111,14 @@ static int do_install(cli_context *ctx, const char *state)
 
 	if (gmf_fs_read(rec_path, &old_rec, &old_len) == 0)
 		gmf_strbuf_add(&rec, old_rec, old_len); /* installing again */
+	if ((rc = gmf_fs_mkdir(state, 0700)) < 0)
+		goto out;
 	/* 1. the driver: both keys or none (a name without a driver is fatal) */
+	rc = record(&rec, rec_path, "config", "merge." DRIVER);
 	for (size_t i = 0; i < 3 && rc == 0; i++)
 		rc = gmf_repo_config_set(ctx->repo, install_keys[i][0], install_keys[i][1]);
 	if (rc < 0)
 		goto out;
-	if (!strstr(rec.buf, "config merge." DRIVER "\n"))
-		record(&rec, "config", "merge." DRIVER);
 	/* 2. .gitattributes and 3. the lockfile, per script */
 	attr_existed = gmf_fs_read(attr_path, &attr_data, &attr_len) == 0;
 	gmf_strbuf_add(&attrs, attr_data ? attr_data : "", attr_len);
@@ -111,18 +138,23 @@ static int do_install(cli_context *ctx, const char *state)
 			if (attrs.len && attrs.buf[attrs.len - 1] != '\n')
 				gmf_strbuf_addch(&attrs, '\n');
 			gmf_strbuf_addf(&attrs, "%s\n", line);
-			record(&rec, "attr", line);
+			rc = record(&rec, rec_path, "attr", line);
 		}
-		if (!gmf_fs_exists(lock)) {
+		if (rc == 0 && !gmf_fs_exists(lock)) {
 			size_t len;
 			char *content = gmf_lockfile_render(ctx->graphs[s], &len);
-			rc = gmf_fs_write_atomic(lock, content, len, 0666 & ~(mode_t)022);
+			rc = record(&rec, rec_path, "lockfile", lock);
+			if (rc == 0)
+				rc = gmf_fs_write_atomic(lock, content, len, 0666 & ~(mode_t)022);
 			free(content);
 			if (rc == 0) {
-				record(&rec, "lockfile", lock);
 				rc = stage(ctx, lock, 0);
+				printf("created the head lockfile %s\n", rel);
 			}
-			printf("created the head lockfile %s\n", rel);
+		} else if (rc == 0 && recorded(&rec, "lockfile", lock) &&
+			   !gmf_repo_is_tracked(ctx->repo, lock)) {
+			/* an earlier install stopped before staging it */
+			rc = stage(ctx, lock, 0);
 		}
 		free(rel);
 		free(lock);
@@ -131,12 +163,19 @@ static int do_install(cli_context *ctx, const char *state)
 			goto out;
 	}
 	if (attrs.len != attr_len) {
-		rc = gmf_fs_write_atomic(attr_path, attrs.buf, attrs.len, attr_existed ? 0 : 0644);
-		if (rc == 0 && !attr_existed)
-			record(&rec, "attrfile", attr_path);
+		if (!attr_existed)
+			rc = record(&rec, rec_path, "attrfile", attr_path);
+		if (rc == 0)
+			rc = gmf_fs_write_atomic(attr_path, attrs.buf, attrs.len,
+						 attr_existed ? 0 : 0644);
 		if (rc == 0)
 			rc = stage(ctx, attr_path, 0);
 		if (rc < 0)
+			goto out;
+	} else if (strstr(rec.buf, "\nattr ") || !strncmp(rec.buf, "attr ", 5)) {
+		/* our lines are there: stage them in case an earlier install
+		 * stopped before it could (staging what is staged is a no-op) */
+		if ((rc = stage(ctx, attr_path, 0)) < 0)
 			goto out;
 	}
 	/* 4. the hooks */
@@ -147,9 +186,9 @@ static int do_install(cli_context *ctx, const char *state)
 		for (const gmf_hook_shim *h = gmf_hook_shims; h->name; h++)
 			printf("  %-13s git-migrate-fix hook %s \"$@\"\n", h->name, h->name);
 		/* the merge driver may count on hooks it cannot see */
-		if ((rc = gmf_repo_config_set(ctx->repo, "migrate-fix.hooks", "external")) < 0)
+		if ((rc = record(&rec, rec_path, "external", "migrate-fix.hooks")) < 0 ||
+		    (rc = gmf_repo_config_set(ctx->repo, "migrate-fix.hooks", "external")) < 0)
 			goto out;
-		record(&rec, "external", "migrate-fix.hooks");
 	} else {
 		if (!gmf_fs_exists(hooks_dir) && (rc = gmf_fs_mkdir(hooks_dir, 0755)) < 0)
 			goto out;
@@ -170,23 +209,21 @@ static int do_install(cli_context *ctx, const char *state)
 				if (gmf_fs_exists(prev.buf))
 					rc = gmf_error_set(GMF_EREFUSED, "both '%s' and '%s' exist; "
 							   "move one away", path, prev.buf);
-				else if ((rc = gmf_fs_rename(path, prev.buf)) == 0)
-					record(&rec, "prev", path);
+				else if ((rc = record(&rec, rec_path, "prev", path)) == 0)
+					rc = gmf_fs_rename(path, prev.buf);
 			}
+			if (rc == 0)
+				rc = record(&rec, rec_path, "hook", path);
 			if (rc == 0)
 				rc = gmf_fs_write_atomic(path, h->content, strlen(h->content), 0755);
 			if (rc == 0 && chmod(path, 0755) < 0)
 				rc = gmf_error_set_errno(GMF_EIO, path);
-			if (rc == 0 && !strstr(rec.buf, path))
-				record(&rec, "hook", path);
 			free(path);
 			gmf_strbuf_release(&prev);
 			if (rc < 0)
 				goto out;
 		}
 	}
-	if ((rc = gmf_fs_mkdir(state, 0700)) == 0)
-		rc = gmf_fs_write_atomic(rec_path, rec.buf, rec.len, 0600);
 	if (rc == 0) {
 		char *rel = gmf_path_relative(ctx->project.cwd, hooks_dir);
 		if (mgr)

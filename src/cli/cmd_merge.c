@@ -325,11 +325,13 @@ int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev
 		rc = EXIT_CLEAN;
 		goto out;
 	}
-	if (gmf_txn_apply(&t, ops, nops, "merge", desc.buf) < 0) {
+	if ((rc = gmf_txn_apply(&t, ops, nops, "merge", desc.buf)) < 0) {
 		cli_error("%s", gmf_error_last());
 		rc = gmf_error_code() == GMF_EREFUSED ? EXIT_FINDINGS : EXIT_FATAL;
 		goto out;
 	}
+	if (rc == GMF_TXN_UNDO_UNSAVED)
+		cli_warning("%s", gmf_error_last());
 	printf("%s; undo with `git migrate-fix undo`\n", ctx.repo ? "staged" : "done");
 	rc = EXIT_CLEAN;
 out:

@@ -163,6 +163,157 @@ test_expect_success FAULTY 'merge: failures and kills at every step' '
 	echo "merge: $ok of $n points left the tree intact" | tee -a "$TRASH/summary"
 '
 
+# The state install touches: the hooks directory (names, modes, contents),
+# .gitattributes, the lockfile, the index and the driver's config.
+isnapshot () {
+	for f in .git/hooks/*
+	do
+		test -f "$f" || continue
+		printf '%s %s %s\n' "$(ls -l "$f" | cut -c1-10)" "$(git hash-object "$f")" "$f"
+	done &&
+	{ test ! -e .gitattributes || git hash-object .gitattributes; } &&
+	{ test ! -e migrations/versions/.head || git hash-object migrations/versions/.head; } &&
+	git ls-files -s &&
+	{ git config --local --get-regexp "^(merge|migrate-fix)\." || :; }
+}
+
+# A repository with a hook of its own and a .gitattributes of its own.
+reset_install () {
+	cd "$TRASH" && rm -rf irepo && cp -R irepo.orig irepo && cd irepo
+}
+
+test_expect_success FAULTY 'install and --uninstall: failures and kills at every step' '
+	new_project irepo.orig && cd irepo.orig &&
+	mig 001_init.py 001_init None "init" &&
+	printf "*.py text\n" >.gitattributes &&
+	commit_all base &&
+	printf "#!/bin/sh\necho own hook\n" >.git/hooks/post-merge &&
+	chmod +x .git/hooks/post-merge &&
+	reset_install && isnapshot >../ibefore &&
+	gmf install >/dev/null && isnapshot >../iafter &&
+	gmf install --uninstall >/dev/null && isnapshot >../now &&
+	test_cmp ../ibefore ../now &&
+	for what in install uninstall
+	do
+		reset_install &&
+		if test $what = uninstall
+		then
+			gmf install >/dev/null && args="install --uninstall"
+		else
+			args=install
+		fi &&
+		rm -f ../count &&
+		GMF_FAULT_COUNT=$TRASH/count "$FAULTY" $args >/dev/null &&
+		n=$(tail -n 1 ../count) && test "$n" -gt 5 &&
+		i=1 && ok=0 &&
+		while test $i -le "$n"
+		do
+			for mode in FAILPOINT KILLPOINT
+			do
+				reset_install &&
+				if test $what = uninstall
+				then
+					gmf install >/dev/null
+				fi &&
+				env GMF_$mode=$i "$FAULTY" $args >/dev/null 2>&1
+				rc=$?
+				if test $mode = KILLPOINT && test $rc -lt 128
+				then
+					echo "$what: point $i not killed (exit $rc)"; return 1
+				fi
+				# whatever it left, --uninstall puts back the state before
+				# install ("not installed" when it stopped before its record)
+				gmf install --uninstall >/dev/null 2>&1
+				isnapshot >../now &&
+				{ test_cmp ../ibefore ../now ||
+					{ echo "$what $mode $i: --uninstall did not restore"; false; }; } &&
+				if test $what = install
+				then
+					# and install run again completes the job
+					reset_install &&
+					env GMF_$mode=$i "$FAULTY" $args >/dev/null 2>&1
+					gmf install >/dev/null 2>&1 &&
+					isnapshot >../now &&
+					{ test_cmp ../iafter ../now ||
+						{ echo "install $mode $i: a second install did not complete"; false; }; }
+				fi || return 1
+			done &&
+			ok=$((ok + 1)) &&
+			i=$((i + 1)) || return 1
+		done &&
+		echo "$what: $ok of $n points (failure and kill each) left the repository restorable" |
+			tee -a "$TRASH/summary" || return 1
+	done
+'
+
+# The post-merge hook inside a real `git merge`: the hooks run a wrapper
+# named git-migrate-fix that injects the fault into `hook` runs only (the
+# merge driver runs clean).  Whatever happens, git's merge stands, and the
+# next `git migrate-fix fix` leaves the files repaired with the merge's
+# parents intact.
+test_expect_success FAULTY 'post-merge hook: failures and kills at every step of the repair' '
+	mkdir fbin &&
+	cat >fbin/git-migrate-fix <<-EOF &&
+	#!/bin/sh
+	if test "\$1" = hook && test -n "\$HOOK_FAULT"
+	then
+		exec env "\$HOOK_FAULT" "$FAULTY" "\$@"
+	fi
+	exec "$GMF_BIN" "\$@"
+	EOF
+	chmod +x fbin/git-migrate-fix &&
+	PATH=$TRASH/fbin:$PATH && export PATH &&
+	new_project hrepo.orig && cd hrepo.orig &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" && mig 003_g.py 003_g 002_f "g" &&
+	commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all main &&
+	git push -q origin main &&
+	cd .. && rm -rf hrepo && cp -R hrepo.orig hrepo && cd hrepo &&
+	git merge -q --no-edit feature >/dev/null 2>&1 &&
+	gmf check >/dev/null && snapshot >../hafter &&
+	main=$(git rev-parse main^) && feature=$(git rev-parse feature) &&
+	test "$(git rev-parse HEAD^1) $(git rev-parse HEAD^2)" = "$main $feature" &&
+	cd .. && rm -rf hrepo && cp -R hrepo.orig hrepo && cd hrepo &&
+	rm -f ../count &&
+	HOOK_FAULT=GMF_FAULT_COUNT=$TRASH/count git merge -q --no-edit feature >/dev/null 2>&1 &&
+	n=$(tail -n 1 ../count) && test "$n" -gt 5 &&
+	i=1 && ok=0 &&
+	while test $i -le "$n"
+	do
+		for mode in FAILPOINT KILLPOINT
+		do
+			cd "$TRASH" && rm -rf hrepo && cp -R hrepo.orig hrepo && cd hrepo &&
+			main=$(git rev-parse main) &&
+			HOOK_FAULT=GMF_$mode=$i git merge -q --no-edit feature >../out 2>&1 ||
+				{ echo "$mode $i: git merge failed"; return 1; }
+			# a failure leaves the merge as git made it, or (when only the
+			# commit failed) the repair staged, and says so
+			if test $mode = FAILPOINT &&
+				test -n "$(git status --porcelain --untracked-files=no)" &&
+				! grep -q "the repair is staged: commit it yourself" ../out
+			then
+				echo "$mode $i: a failed repair left changes behind"; git status --short; return 1
+			fi
+			# the next run rolls back an interrupted repair, or does it
+			gmf fix >/dev/null 2>&1 &&
+			snapshot | sed -n "/ migrations\//p" | grep -v "^ \?[MADR]" >../now &&
+			sed -n "/ migrations\//p" ../hafter | grep -v "^ \?[MADR]" >../want &&
+			{ test_cmp ../want ../now || { echo "$mode $i: not repaired"; false; }; } &&
+			gmf check >/dev/null &&
+			test "$(git rev-parse HEAD^1) $(git rev-parse HEAD^2)" = "$main $feature" ||
+				{ echo "$mode $i: parents or check"; return 1; }
+		done &&
+		ok=$((ok + 1)) &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "post-merge hook: $ok of $n points (failure and kill each) left the merge repairable" |
+		tee -a "$TRASH/summary"
+'
+
 test_expect_success FAULTY 'summary' '
 	cat "$TRASH/summary"
 '

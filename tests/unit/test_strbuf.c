@@ -221,6 +221,18 @@ static void test_strbuf_alloc_grow_macro(void **state)
 	free(arr);
 }
 
+/* A message built from the previous one (gmf_error_last() as an argument). */
+static void test_error_set_from_last_message(void **state)
+{
+	(void)state;
+	gmf_error_set(GMF_EIO, "cannot rename 'a' to 'b': %s", "No space left");
+	gmf_error_set(GMF_EIO, "the change is complete, but: %s", gmf_error_last());
+	assert_string_equal(gmf_error_last(), "the change is complete, but: cannot "
+			    "rename 'a' to 'b': No space left");
+	assert_int_equal(gmf_error_code(), GMF_EIO);
+	gmf_error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_grow_reserves),
 		cmocka_unit_test(test_strbuf_xstr_helpers),
 		cmocka_unit_test(test_strbuf_alloc_grow_macro),
+		cmocka_unit_test(test_error_set_from_last_message),
 	};
 	return cmocka_run_group_tests_name("strbuf", tests, NULL, NULL);
 }
