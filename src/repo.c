@@ -45,6 +45,15 @@ static void need_git(void)
 {
 	if (!git_ready) {
 		git_libgit2_init();
+		/*
+		 * libgit2 keeps parsed trees of up to 4 KiB only; a versions
+		 * directory of thousands of files is a tree of hundreds of KiB,
+		 * inflated and parsed again for every path looked up in it.
+		 * Keep trees up to 16 MiB (the cache's total size still bounds
+		 * the memory).
+		 */
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_TREE,
+				 (size_t)16 << 20);
 		git_ready = 1;
 	}
 }
