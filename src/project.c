@@ -324,17 +324,18 @@ static int collect(file_list *out, const char *dir, int recursive, int depth)
 	keep = dfd >= 0 ? dup(dfd) : -1;
 	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d || keep < 0) {
+		int err = errno;
 		if (d)
 			closedir(d);
 		else if (dfd >= 0)
 			close(dfd);
 		if (keep >= 0)
 			close(keep);
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (err == ENOENT || err == ENOTDIR)
 			return gmf_error_set(GMF_ENOTFOUND,
 					     "versions directory '%s' does not exist", dir);
 		return gmf_error_set(GMF_EIO, "cannot read directory '%s': %s", dir,
-				     strerror(errno));
+				     strerror(err));
 	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' && (!e->d_name[1] ||

@@ -314,6 +314,53 @@ test_expect_success FAULTY 'post-merge hook: failures and kills at every step of
 		tee -a "$TRASH/summary"
 '
 
+# The post-rewrite hook after a real `git rebase` (its repair goes into a
+# new commit on top): whatever a failure or kill in the hook did, the
+# rebase stands and the next `git migrate-fix fix` leaves the files
+# repaired on top of main.
+test_expect_success FAULTY 'post-rewrite hook: failures and kills at every step of the repair' '
+	PATH=$TRASH/fbin:$PATH && export PATH &&
+	new_project rrepo.orig && cd rrepo.orig &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" && commit_all f &&
+	mig 003_g.py 003_g 002_f "g" && commit_all g &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all main &&
+	git push -q origin main && git checkout -q feature &&
+	cd .. && rm -rf rrepo && cp -R rrepo.orig rrepo && cd rrepo &&
+	git rebase -q main >/dev/null 2>&1 &&
+	gmf check >/dev/null && snapshot >../rafter &&
+	cd .. && rm -rf rrepo && cp -R rrepo.orig rrepo && cd rrepo &&
+	rm -f ../count &&
+	HOOK_FAULT=GMF_FAULT_COUNT=$TRASH/count git rebase -q main >/dev/null 2>&1 &&
+	n=$(tail -n 1 ../count) && test "$n" -gt 5 &&
+	i=1 && ok=0 &&
+	while test $i -le "$n"
+	do
+		for mode in FAILPOINT KILLPOINT
+		do
+			cd "$TRASH" && rm -rf rrepo && cp -R rrepo.orig rrepo && cd rrepo &&
+			HOOK_FAULT=GMF_$mode=$i git rebase -q main >../out 2>&1 ||
+				{ echo "$mode $i: git rebase failed"; cat ../out; return 1; }
+			test ! -d .git/rebase-merge && git merge-base --is-ancestor main HEAD ||
+				{ echo "$mode $i: the rebase did not stand"; return 1; }
+			gmf fix >/dev/null 2>&1 &&
+			snapshot | sed -n "/ migrations\//p" | grep -v "^ \?[MADR]" >../now &&
+			sed -n "/ migrations\//p" ../rafter | grep -v "^ \?[MADR]" >../want &&
+			{ test_cmp ../want ../now || { echo "$mode $i: not repaired"; false; }; } &&
+			gmf check >/dev/null ||
+				{ echo "$mode $i: check"; return 1; }
+		done &&
+		ok=$((ok + 1)) &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "post-rewrite hook: $ok of $n points (failure and kill each) left the rebase repairable" |
+		tee -a "$TRASH/summary"
+'
+
 test_expect_success FAULTY 'summary' '
 	cat "$TRASH/summary"
 '
