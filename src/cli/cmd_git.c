@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gen_hooks.h"
@@ -88,24 +89,83 @@ static int driver_conflict(const char *a_path, const char *a, size_t alen,
 	return 1;
 }
 
+/* Is the hook `name` in the hooks directory one of install's shims? */
+static int has_shim(gmf_repo *r, const char *name)
+{
+	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name), *data = NULL;
+	size_t len;
+	int ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER);
+	free(data);
+	free(path);
+	free(dir);
+	return ok;
+}
+
+/* Did install leave the post-merge hook to the driver (GMF_POST_MERGE_KEY)? */
+static int post_merge_on_demand(gmf_repo *r)
+{
+	char *v = NULL;
+	int on = gmf_repo_config_get(r, GMF_POST_MERGE_KEY, &v) == 0 && !strcmp(v, "on-demand");
+	free(v);
+	return on;
+}
+
 static int hooks_installed(gmf_repo *r)
 {
-	char *mode = NULL, *dir, *path, *data = NULL;
-	size_t len;
-	int ok;
+	char *mode = NULL;
 	/* husky, lefthook: install printed the lines to add; it said so here */
 	if (gmf_repo_config_get(r, "migrate-fix.hooks", &mode) == 0 && !strcmp(mode, "external")) {
 		free(mode);
 		return 1;
 	}
 	free(mode);
+	if (has_shim(r, "post-merge"))
+		return 1;
+	/* installed with the post-merge hook on demand: pre-commit tells, and
+	 * no other post-merge hook may stand where ours would go */
+	if (post_merge_on_demand(r) && has_shim(r, "pre-commit")) {
+		char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, "post-merge");
+		int free_slot = !gmf_fs_exists(path);
+		free(path);
+		free(dir);
+		return free_slot;
+	}
+	return 0;
+}
+
+/*
+ * Puts the post-merge shim in place for this one merge, armed to remove
+ * itself afterwards, when install left it to the driver and no post-merge
+ * hook is there.  0, or an error (the caller falls back to a conflict).
+ */
+static int arm_post_merge(gmf_repo *r)
+{
+	const gmf_hook_shim *h = gmf_hook_shims;
+	char *dir, *path;
+	gmf_strbuf content = GMF_STRBUF_INIT;
+	const char *at;
+	int rc = 0;
+
+	if (!post_merge_on_demand(r))
+		return 0;
+	while (h->name && strcmp(h->name, "post-merge"))
+		h++;
+	if (!h->name || !(at = strstr(h->content, "\narmed=0\n")))
+		return gmf_error_set(GMF_EIO, "the post-merge shim is missing from this build");
 	dir = gmf_repo_hooks_dir(r);
 	path = gmf_path_join(dir, "post-merge");
-	ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER);
-	free(data);
+	if (!gmf_fs_exists(path)) {
+		gmf_strbuf_add(&content, h->content, (size_t)(at - h->content));
+		gmf_strbuf_adds(&content, "\narmed=1\n");
+		gmf_strbuf_adds(&content, at + strlen("\narmed=0\n"));
+		rc = gmf_fs_write_atomic(path, content.buf, content.len, 0755);
+		if (rc == 0 && chmod(path, 0755) < 0)
+			rc = gmf_error_set_errno(GMF_EIO, path);
+	}
+	gmf_strbuf_release(&content);
 	free(path);
 	free(dir);
-	return ok;
+	return rc;
 }
 
 int cmd_merge_driver(int argc, char **argv)
@@ -163,8 +223,11 @@ int cmd_merge_driver(int argc, char **argv)
 		gmf_strbuf_addf(&sb, "orig %s\ncontext %s\n", orig ? orig : "-",
 				git_file_exists(r, "rebase-merge") || git_file_exists(r, "rebase-apply")
 					? "rebase" : "merge");
-		if (gmf_fs_mkdir(dir, 0700) < 0 || gmf_fs_write_atomic(note, sb.buf, sb.len, 0600) < 0)
+		if (gmf_fs_mkdir(dir, 0700) < 0 || gmf_fs_write_atomic(note, sb.buf, sb.len, 0600) < 0 ||
+		    (!strstr(sb.buf, "context rebase") && arm_post_merge(r) < 0)) {
+			(void)gmf_fs_unlink(note);
 			rc = driver_conflict(argv[2], a, alen, b, blen, marker);
+		}
 		gmf_strbuf_release(&sb);
 		free(note);
 		free(dir);

@@ -13,4 +13,10 @@ extern const gmf_hook_shim gmf_hook_shims[];
 /* Every installed shim carries this line. */
 #define GMF_HOOK_MARKER "# git-migrate-fix: installed hook"
 
+/*
+ * "on-demand" when install wrote no post-merge hook and the merge driver
+ * puts one in place for each merge that needs it (cli/cmd_git.c).
+ */
+#define GMF_POST_MERGE_KEY "migrate-fix.postmerge"
+
 #endif

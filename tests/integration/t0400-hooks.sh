@@ -43,13 +43,16 @@ test_expect_success 'install wires config, attributes, lockfile and hooks; twice
 	git config merge.migrate-fix-head.name &&
 	test_grep "^/migrations/versions/.head merge=migrate-fix-head -text$" .gitattributes &&
 	test "$(cat migrations/versions/.head)" = 002_f2 &&
-	for h in post-merge pre-commit post-rewrite post-commit
+	for h in pre-commit post-rewrite post-commit
 	do
 		test -x .git/hooks/$h || return 1
 	done &&
-	cp .git/hooks/post-merge pm1 &&
+	# no post-merge hook to start on every merge: the driver arms one
+	test ! -e .git/hooks/post-merge &&
+	test "$(git config migrate-fix.postmerge)" = on-demand &&
+	cp .git/hooks/pre-commit pc1 &&
 	gmf install >/dev/null &&
-	test_cmp pm1 .git/hooks/post-merge &&
+	test_cmp pc1 .git/hooks/pre-commit && test ! -e .git/hooks/post-merge &&
 	test "$(grep -c migrate-fix-head .gitattributes)" = 1
 '
 
@@ -231,9 +234,40 @@ test_expect_success 'GIT_MIGRATE_FIX_DRIVER=0 gives an ordinary conflict' '
 	gmf check
 '
 
+test_expect_success 'a merge that touches no migration starts no hook; one that does arms post-merge once' '
+	setup arm && git checkout -q main &&
+	git checkout -q -b docs && echo doc >README.md && git add README.md &&
+	git commit -q -m doc && git checkout -q main && echo more >other.txt &&
+	git add other.txt && git commit -q -m other &&
+	GIT_TRACE=$TRASH/arm.trace git merge -q --no-edit docs >/dev/null 2>&1 &&
+	! grep -q "hooks/post-merge" "$TRASH/arm.trace" &&
+	test ! -e .git/hooks/post-merge &&
+	GIT_TRACE=$TRASH/arm2.trace git merge -q --no-edit feature >out 2>&1 &&
+	grep -q "hooks/post-merge" "$TRASH/arm2.trace" &&
+	test_grep "moved 1 migration" out &&
+	test ! -e .git/hooks/post-merge &&
+	gmf check >/dev/null &&
+	test "$(git rev-list --parents -n 1 HEAD | wc -w)" = 3
+'
+
+test_expect_success 'a post-merge hook added after install: a conflict until install runs again' '
+	setup foreign && git checkout -q main &&
+	printf "#!/bin/sh\necho mine >>../foreign.log\n" >.git/hooks/post-merge &&
+	chmod +x .git/hooks/post-merge &&
+	test_must_fail git merge -q --no-edit feature >/dev/null 2>&1 &&
+	test_grep "^=======" migrations/versions/.head &&
+	git merge --abort &&
+	gmf install >/dev/null &&
+	test -x .git/hooks/post-merge.git-migrate-fix-prev &&
+	git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "moved 1 migration" out &&
+	test_grep mine ../foreign.log &&
+	gmf check >/dev/null
+'
+
 test_expect_success 'without the hooks the driver leaves a conflict (a hosted merge sees the same)' '
 	setup nohooks && git checkout -q main &&
-	rm .git/hooks/post-merge &&
+	rm .git/hooks/pre-commit &&
 	test_must_fail git merge -q --no-edit feature >/dev/null 2>&1 &&
 	test_grep "^=======" migrations/versions/.head
 '
