@@ -190,10 +190,10 @@ static int do_install(cli_context *ctx, const char *state)
 		    (rc = gmf_repo_config_set(ctx->repo, "migrate-fix.hooks", "external")) < 0)
 			goto out;
 	} else {
-		/* a hooks directory in the work tree (a tracked core.hooksPath)
-		 * must not gain and lose files during merges */
-		int on_demand = !(gmf_path_is_within(ctx->project.top, hooks_dir) &&
-				  !gmf_path_is_within(gmf_repo_commondir(ctx->repo), hooks_dir));
+		/* only git's own hooks directory gains and loses the post-merge
+		 * shim during merges: a core.hooksPath may be tracked, or shared
+		 * by other repositories */
+		int on_demand = gmf_path_is_within(gmf_repo_commondir(ctx->repo), hooks_dir);
 		if (!gmf_fs_exists(hooks_dir) && (rc = gmf_fs_mkdir(hooks_dir, 0755)) < 0)
 			goto out;
 		for (const gmf_hook_shim *h = gmf_hook_shims; h->name; h++) {
