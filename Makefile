@@ -110,7 +110,8 @@ $(BUILD)/fuzz/obj/%.o: src/%.c $(wildcard include/gmf/*.h)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(FUZZ_CC) $(WARNFLAGS) -Iinclude $(DEP_CFLAGS) -g -O1 \
+	$(Q_LD)$(FUZZ_CC) $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		-Iinclude $(DEP_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
 
 # `make fuzz`: each target for FUZZ_SECONDS; `make test` runs a short smoke.

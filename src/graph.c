@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,14 @@ typedef struct {
 	gmf_diag diag;
 } bad_file;
 
+/* A slot holds the id itself and its full hash, so that a probe reads
+ * one slot and, when the hashes agree, one string: not the node too. */
+typedef struct {
+	const char *id;
+	uint32_t hash;
+	uint32_t node;
+} id_slot;
+
 struct gmf_graph {
 	gmf_node *nodes;
 	size_t n, alloc;
@@ -25,7 +34,7 @@ struct gmf_graph {
 	char **labelv;     /* every node's labels, each list NULL-terminated */
 	gmf_arena **arenas; /* hold the strings of loaded migrations */
 	size_t narenas;
-	size_t *slots; /* open addressing: node index + 1, 0 = empty */
+	id_slot *slots; /* open addressing over the ids; id NULL = empty */
 	size_t nslots;
 	bad_file *bad;
 	size_t nbad, abad;
@@ -273,15 +282,13 @@ static size_t hash_str(const char *s)
 
 size_t gmf_graph_find(const gmf_graph *g, const char *id)
 {
-	size_t i;
+	size_t i, h;
 	if (!g->nslots)
 		return NONE;
-	for (i = hash_str(id) & (g->nslots - 1); g->slots[i];
-	     i = (i + 1) & (g->nslots - 1)) {
-		size_t k = g->slots[i] - 1;
-		if (!strcmp(g->nodes[k].id, id))
-			return k;
-	}
+	h = hash_str(id);
+	for (i = h & (g->nslots - 1); g->slots[i].id; i = (i + 1) & (g->nslots - 1))
+		if (g->slots[i].hash == (uint32_t)h && !strcmp(g->slots[i].id, id))
+			return g->slots[i].node;
 	return NONE;
 }
 
@@ -321,10 +328,12 @@ void gmf_graph_build(gmf_graph *g)
 	size_t numbered = 0, distinct = 0;
 
 	free(g->slots);
+	/* at most two thirds full (the table is one of the larger blocks of
+	 * a run; a probe compares hashes before strings) */
 	g->nslots = 16;
-	while (g->nslots < g->n * 2 + 2)
+	while (g->nslots < g->n + g->n / 2 + 2)
 		g->nslots *= 2;
-	g->slots = gmf_xcalloc(g->nslots, sizeof(size_t));
+	g->slots = gmf_xcalloc(g->nslots, sizeof(id_slot));
 	/* parents, children and labels live in two shared arrays */
 	free(g->edges);
 	free(g->labelv);
@@ -344,20 +353,23 @@ void gmf_graph_build(gmf_graph *g)
 	char **labelv = g->labelv;
 	for (i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
-		size_t h;
+		size_t h, hv;
 		nd->parents = nd->children = NULL;
 		nd->labels = NULL;
 		nd->nparents = nd->nchildren = nd->nlabels = 0;
 		nd->id = nd->mig.revision.items[0].text;
 		nd->duplicate = 0;
-		for (h = hash_str(nd->id) & (g->nslots - 1); g->slots[h];
-		     h = (h + 1) & (g->nslots - 1))
-			if (!strcmp(g->nodes[g->slots[h] - 1].id, nd->id)) {
+		hv = hash_str(nd->id);
+		for (h = hv & (g->nslots - 1); g->slots[h].id; h = (h + 1) & (g->nslots - 1))
+			if (g->slots[h].hash == (uint32_t)hv && !strcmp(g->slots[h].id, nd->id)) {
 				nd->duplicate = 1;
 				break;
 			}
-		if (!nd->duplicate)
-			g->slots[h] = i + 1;
+		if (!nd->duplicate) {
+			g->slots[h].id = nd->id;
+			g->slots[h].hash = (uint32_t)hv;
+			g->slots[h].node = (uint32_t)i;
+		}
 		nd->seq = leading_number(nd->mig.stem, &nd->seq_width);
 		if (nd->seq >= 0 && date_like(nd->mig.stem, nd->seq_width))
 			nd->seq = -1;
@@ -437,7 +449,12 @@ void gmf_graph_build(gmf_graph *g)
 		for (i = 0; i < g->n; i++)
 			if (g->nodes[i].seq >= 0)
 				seqs[numbered++] = g->nodes[i].seq;
-		qsort(seqs, numbered, sizeof(long), cmp_long);
+		/* files sort by name, so numbers of one width come in order:
+		 * sorting is only needed when they do not */
+		for (i = 1; i < numbered && seqs[i - 1] <= seqs[i]; i++)
+			;
+		if (i < numbered)
+			qsort(seqs, numbered, sizeof(long), cmp_long);
 		for (i = 0; i < numbered; i++)
 			distinct += !i || seqs[i] != seqs[i - 1];
 		free(seqs);
@@ -858,7 +875,9 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 		}
 		if (nd->duplicate)
 			continue;
-		for (k = 0; k < m->down_revision.nitems; k++) {
+		/* every parent resolved when the graph was built: none missing */
+		for (k = nd->nparents < m->down_revision.nitems ? 0 : m->down_revision.nitems;
+		     k < m->down_revision.nitems; k++) {
 			const gmf_str *s = &m->down_revision.items[k];
 			if (gmf_graph_find(g, s->text) != NONE)
 				continue;
@@ -987,7 +1006,11 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 			if (g->nodes[i].seq >= 0)
 				ix[m++] = i;
 		sort_graph = g;
-		qsort(ix, m, sizeof(size_t), cmp_seq_ix);
+		/* already in order (the usual case: see gmf_graph_build) */
+		for (i = 1; i < m && cmp_seq_ix(&ix[i - 1], &ix[i]) <= 0; i++)
+			;
+		if (i < m)
+			qsort(ix, m, sizeof(size_t), cmp_seq_ix);
 		for (i = 0; i < m;) {
 			size_t end = i + 1;
 			gmf_finding *f;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "gmf/arena.h"
+#include "gmf/cache.h"
 #include "gmf/error.h"
 #include "gmf/ini.h"
 #include "gmf/path.h"
@@ -269,9 +271,30 @@ int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 
 /* --------------------------------------------------------------- scan */
 
+/* Names sort as strcmp does; the first eight bytes, big-end first, decide
+ * most comparisons without following the pointers. */
+typedef struct {
+	uint64_t key;
+	const char *name;
+} sort_name;
+
+static uint64_t name_key(const char *s)
+{
+	uint64_t k = 0;
+	int i = 0;
+	for (; i < 8 && s[i]; i++)
+		k = (k << 8) | (unsigned char)s[i];
+	for (; i < 8; i++)
+		k <<= 8;
+	return k;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const sort_name *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 static int is_migration_name(const char *n)
@@ -292,6 +315,8 @@ typedef struct {
 	size_t n, alloc;
 	char **dirs;      /* every directory listed, as a path */
 	int *dirfds;      /* and open */
+	unsigned *droot;  /* which of the script's directories it is under */
+	const char **dprefix; /* its path below that one, "" or ending in '/' */
 	size_t ndirs, adirs;
 	gmf_arena *arena;
 } file_list;
@@ -309,11 +334,12 @@ static void file_path(gmf_strbuf *sb, const file_list *f, size_t i)
 }
 
 /* Lists the migration files under dir, sorted, subfolders in place. */
-static int collect(file_list *out, const char *dir, int recursive, int depth)
+static int collect(file_list *out, const char *dir, int recursive, int depth,
+		   unsigned root, const char *prefix)
 {
 	DIR *d;
 	struct dirent *e;
-	const char **names = NULL;
+	sort_name *names = NULL;
 	size_t n = 0, alloc = 0, me;
 	int rc = 0;
 	int dfd, keep;
@@ -337,35 +363,63 @@ static int collect(file_list *out, const char *dir, int recursive, int depth)
 		return gmf_error_set(GMF_EIO, "cannot read directory '%s': %s", dir,
 				     strerror(err));
 	}
+	{
+		/* the directory's size says roughly how many entries it has
+		 * (ext4: some 32 bytes each); room for them up front saves
+		 * regrowing, and fresh pages, on a large directory */
+		struct stat st;
+		if (fstat(keep, &st) == 0 && st.st_size > 4096) {
+			alloc = (size_t)st.st_size / 32;
+			if (alloc > ((size_t)1 << 20))
+				alloc = (size_t)1 << 20;
+			names = gmf_xmalloc(alloc * sizeof(*names));
+			if (out->alloc < out->n + alloc) {
+				out->alloc = out->n + alloc;
+				out->names = gmf_xrealloc(out->names, out->alloc * sizeof(char *));
+				out->dir = gmf_xrealloc(out->dir, out->alloc * sizeof(size_t));
+			}
+		}
+	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' && (!e->d_name[1] ||
 					    (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		GMF_ALLOC_GROW(names, n + 1, alloc);
-		names[n++] = gmf_arena_strndup(out->arena, e->d_name, strlen(e->d_name));
+		names[n].name = gmf_arena_strndup(out->arena, e->d_name, strlen(e->d_name));
+		names[n].key = name_key(names[n].name);
+		n++;
 	}
 	closedir(d);
 	GMF_ALLOC_GROW(out->dirs, out->ndirs + 1, out->adirs);
 	out->dirfds = gmf_xrealloc(out->dirfds, out->adirs * sizeof(int));
+	out->droot = gmf_xrealloc(out->droot, out->adirs * sizeof(unsigned));
+	out->dprefix = gmf_xrealloc(out->dprefix, out->adirs * sizeof(char *));
 	me = out->ndirs++;
 	out->dirs[me] = gmf_xstrdup(dir);
 	out->dirfds[me] = keep;
+	out->droot[me] = root;
+	out->dprefix[me] = prefix;
+
 	if (n)
-		qsort(names, n, sizeof(char *), cmp_name);
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
-		if (is_migration_name(names[i])) {
+		if (is_migration_name(names[i].name)) {
 			size_t a = out->alloc;
 			GMF_ALLOC_GROW(out->names, out->n + 1, out->alloc);
 			if (a != out->alloc)
 				out->dir = gmf_xrealloc(out->dir, out->alloc * sizeof(size_t));
 			out->dir[out->n] = me;
-			out->names[out->n++] = names[i];
-		} else if (recursive && strcmp(names[i], "__pycache__") &&
-			   names[i][0] != '.' &&
-			   fstatat(keep, names[i], &st, 0) == 0 && S_ISDIR(st.st_mode)) {
-			char *path = gmf_path_join(dir, names[i]);
-			rc = collect(out, path, recursive, depth + 1);
+			out->names[out->n++] = names[i].name;
+		} else if (recursive && strcmp(names[i].name, "__pycache__") &&
+			   names[i].name[0] != '.' &&
+			   fstatat(keep, names[i].name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+			char *path = gmf_path_join(dir, names[i].name);
+			gmf_strbuf sub = GMF_STRBUF_INIT;
+			gmf_strbuf_addf(&sub, "%s%s/", prefix, names[i].name);
+			rc = collect(out, path, recursive, depth + 1, root,
+				     gmf_arena_strndup(out->arena, sub.buf, sub.len));
+			gmf_strbuf_release(&sub);
 			free(path);
 		}
 	}
@@ -381,6 +435,8 @@ static void file_list_release(file_list *f)
 	}
 	free(f->dirs);
 	free(f->dirfds);
+	free(f->droot);
+	free(f->dprefix);
 	free(f->names);
 	free(f->dir);
 	gmf_arena_free(f->arena);
@@ -393,7 +449,13 @@ typedef struct {
 	gmf_graph *g;         /* node i receives file i */
 	int *rc;
 	gmf_diag **diag;      /* allocated only for a file that failed */
+	gmf_cache *cache;     /* NULL: read every file, remember nothing */
+	gmf_file_id *ids;     /* with a cache: the identity of each file read */
+	unsigned char *have_id;
+	uint32_t *entry;      /* and of each taken from it, its entry number */
 	_Atomic size_t next;
+	_Atomic size_t hits;
+	_Atomic size_t kept;  /* files read that the cache would keep */
 } work;
 
 enum { CHUNK = 32 };
@@ -410,9 +472,36 @@ static void read_chunks(work *w, gmf_arena *arena)
 			break;
 		for (size_t i = start; i < start + CHUNK && i < f->n; i++) {
 			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
+			int dfd = f->dirfds[f->dir[i]];
+			struct stat st;
+			gmf_file_id id;
+			size_t entry;
 			file_path(&path, f, i);
-			w->rc[i] = gmf_migration_readat_in(m, arena, f->dirfds[f->dir[i]],
-							   f->names[i], path.buf, &diag);
+			if (w->cache && gmf_cache_count(w->cache) &&
+			    fstatat(dfd, f->names[i], &st, 0) == 0 && S_ISREG(st.st_mode)) {
+				gmf_file_id_from_stat(&id, &st);
+				entry = gmf_cache_get(w->cache, i, f->droot[f->dir[i]],
+						      f->dprefix[f->dir[i]], f->names[i], &id,
+						      m, arena);
+				if (entry) {
+					m->path = gmf_arena_strndup(arena, path.buf, path.len);
+					m->stem = gmf_arena_strndup(arena, f->names[i],
+								    strlen(f->names[i]) - 3);
+					w->rc[i] = 0;
+					w->entry[i] = (uint32_t)entry;
+					atomic_fetch_add(&w->hits, 1);
+					continue;
+				}
+			}
+			w->rc[i] = gmf_migration_readat_st(m, arena, dfd, f->names[i], path.buf,
+							   &diag, w->cache ? &st : NULL);
+			if (w->cache && w->rc[i] == 0) {
+				/* the identity of what was read */
+				gmf_file_id_from_stat(&w->ids[i], &st);
+				w->have_id[i] = 1;
+				if (gmf_cache_keeps(w->cache, &w->ids[i]))
+					atomic_fetch_add(&w->kept, 1);
+			}
 			if (w->rc[i] < 0) {
 				w->diag[i] = gmf_xmalloc(sizeof(diag));
 				*w->diag[i] = diag;
@@ -445,7 +534,8 @@ static void *worker(void *arg)
  * own node, so the graph is the same whatever the thread count.  Each
  * thread keeps its strings in an arena of its own, which the graph adopts.
  */
-static void read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag)
+static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag,
+		       gmf_cache *cache)
 {
 	work w;
 	pthread_t tids[4];
@@ -464,7 +554,15 @@ static void read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **d
 	w.g = g;
 	w.rc = rc;
 	w.diag = diag;
+	w.cache = cache;
+	/* written only for the files read (and calloc's fresh pages cost
+	 * nothing until written): with a warm cache, hardly any */
+	w.ids = cache ? gmf_xcalloc(files->n + 1, sizeof(gmf_file_id)) : NULL;
+	w.have_id = cache ? gmf_xcalloc(files->n + 1, 1) : NULL;
+	w.entry = cache ? gmf_xcalloc(files->n + 1, sizeof(uint32_t)) : NULL;
 	atomic_init(&w.next, 0);
+	atomic_init(&w.hits, 0);
+	atomic_init(&w.kept, 0);
 	/* measured: about 330 bytes of strings per generated migration */
 	hint = files->n * 384 / nthreads;
 	for (size_t t = 1; t < nthreads; t++) {
@@ -485,10 +583,50 @@ static void read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **d
 		pthread_join(tids[t], NULL);
 		gmf_graph_adopt_arena(g, args[t].arena);
 	}
+	/* rewritten when an entry is to be added or dropped */
+	if (cache && (atomic_load(&w.kept) || atomic_load(&w.hits) != gmf_cache_count(cache))) {
+		gmf_cache_file *cf = gmf_xcalloc(files->n + 1, sizeof(*cf));
+		for (size_t i = 0; i < files->n; i++) {
+			cf[i].root = files->droot[files->dir[i]];
+			cf[i].prefix = files->dprefix[files->dir[i]];
+			cf[i].name = files->names[i];
+			cf[i].entry = w.entry[i];
+			cf[i].id = w.have_id[i] ? &w.ids[i] : NULL;
+			cf[i].mig = rc[i] == 0 ? &gmf_graph_node(g, i)->mig : NULL;
+		}
+		gmf_cache_save(cache, cf, files->n, atomic_load(&w.hits));
+		free(cf);
+	}
+	free(w.ids);
+	free(w.have_id);
+	free(w.entry);
+	return atomic_load(&w.hits);
 }
 
 int gmf_script_load(gmf_graph **out, const gmf_script *s)
 {
+	return gmf_script_load_opts(out, s, NULL);
+}
+
+typedef struct {
+	const char *key;
+	gmf_cache *cache;
+} cache_loader;
+
+static void *load_cache(void *arg)
+{
+	cache_loader *l = arg;
+	l->cache = gmf_cache_open(l->key);
+	return NULL;
+}
+
+int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
+{
+	gmf_cache *cache = NULL;
+	gmf_strbuf key = GMF_STRBUF_INIT;
+	cache_loader loader = { NULL, NULL };
+	pthread_t loader_tid;
+	int loading = 0;
 	gmf_graph *g = NULL;
 	file_list files;
 	int *rcs = NULL;
@@ -500,15 +638,47 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s)
 	if ((rc = gmf_reader_init()) < 0)
 		return rc;
 	files.arena = gmf_arena_new(0);
+	if (o && o->use_cache) {
+		/* the cache is named by the directories' identities; it loads
+		 * on a thread of its own while the directories are listed */
+		gmf_strbuf_addf(&key, "recursive=%d\n", s->recursive);
+		for (size_t i = 0; i < s->ndirs; i++) {
+			struct stat st;
+			if (stat(s->dirs[i], &st) == 0)
+				gmf_strbuf_addf(&key, "%zu %llu:%llu\n", i,
+						(unsigned long long)st.st_dev,
+						(unsigned long long)st.st_ino);
+			else
+				gmf_strbuf_addf(&key, "%zu ?%s\n", i, s->dirs[i]);
+		}
+		loader.key = key.buf;
+		loading = pthread_create(&loader_tid, NULL, load_cache, &loader) == 0;
+		if (!loading)
+			loader.cache = gmf_cache_open(key.buf);
+	}
 	for (size_t i = 0; i < s->ndirs && rc == 0; i++)
-		rc = collect(&files, s->dirs[i], s->recursive, 0);
+		rc = collect(&files, s->dirs[i], s->recursive, 0, (unsigned)i, "");
+	if (loading)
+		pthread_join(loader_tid, NULL);
+	cache = loader.cache;
+	if (rc != 0 || !files.n) {
+		gmf_cache_close(cache);
+		cache = NULL;
+	}
+	if (o) {
+		o->ncached = 0;
+		o->nfiles = files.n;
+		o->cache_used = cache != NULL;
+	}
 	if (rc == 0) {
 		gmf_strbuf path = GMF_STRBUF_INIT;
 		g = gmf_graph_new();
 		gmf_graph_resize(g, files.n);
 		rcs = gmf_xcalloc(files.n + 1, sizeof(int));
 		diags = gmf_xcalloc(files.n + 1, sizeof(gmf_diag *));
-		read_all(&files, g, rcs, diags);
+		size_t hits = read_all(&files, g, rcs, diags, cache);
+		if (o)
+			o->ncached = hits;
 		/* failed files leave the graph for the list of unreadable ones */
 		gmf_graph_compact(g, rcs);
 		for (size_t i = 0; i < files.n; i++)
@@ -524,6 +694,8 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s)
 		gmf_graph_build(g);
 		*out = g;
 	}
+	gmf_cache_close(cache);
+	gmf_strbuf_release(&key);
 	file_list_release(&files);
 	free(rcs);
 	free(diags);

@@ -914,6 +914,13 @@ int gmf_migration_readat(gmf_migration *m, int dirfd, const char *name,
 int gmf_migration_readat_in(gmf_migration *m, gmf_arena *arena, int dirfd,
 			    const char *name, const char *path, gmf_diag *diag)
 {
+	return gmf_migration_readat_st(m, arena, dirfd, name, path, diag, NULL);
+}
+
+int gmf_migration_readat_st(gmf_migration *m, gmf_arena *arena, int dirfd,
+			    const char *name, const char *path, gmf_diag *diag,
+			    struct stat *st_out)
+{
 	int fd, rc;
 	struct stat st;
 	char *buf;
@@ -938,6 +945,8 @@ int gmf_migration_readat_in(gmf_migration *m, gmf_arena *arena, int dirfd,
 		close(fd);
 		return gmf_error_set(GMF_EIO, "%s: file too large", path);
 	}
+	if (st_out)
+		*st_out = st;
 	/* one read of the size fstat gave, into the buffer the migration keeps;
 	 * the loop copes with a file that grows meanwhile */
 	cap = (size_t)st.st_size + 1;

@@ -58,4 +58,14 @@ void gmf_project_release(gmf_project *p);
  */
 int gmf_script_load(gmf_graph **out, const gmf_script *s);
 
+typedef struct {
+	int use_cache;   /* take unchanged files from the parse cache (cache.h)
+	                  * and remember what was read */
+	int cache_used;  /* out: a cache was opened (not switched off) */
+	size_t nfiles;   /* out: migration files found */
+	size_t ncached;  /* out: of those, taken from the cache */
+} gmf_load_opts;
+/* gmf_script_load with options; o may be NULL (no cache). */
+int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o);
+
 #endif

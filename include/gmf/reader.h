@@ -13,6 +13,7 @@
 #define GMF_READER_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "gmf/arena.h"
 
@@ -105,6 +106,11 @@ int gmf_migration_readat(gmf_migration *out, int dirfd, const char *name,
  * keeps it alive as long as the migration). */
 int gmf_migration_readat_in(gmf_migration *out, gmf_arena *arena, int dirfd,
 			    const char *name, const char *path, gmf_diag *diag);
+/* The same, also giving the file's status as read (when it could be
+ * opened and is a regular file), for the parse cache. */
+int gmf_migration_readat_st(gmf_migration *out, gmf_arena *arena, int dirfd,
+			    const char *name, const char *path, gmf_diag *diag,
+			    struct stat *st_out);
 void gmf_migration_release(gmf_migration *m);
 /* Frees the file's bytes (m->data becomes NULL): spans, ids and header
  * texts stay.  A checker reading ten thousand files keeps none of them. */

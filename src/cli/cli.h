@@ -53,6 +53,7 @@ typedef struct {
 	const char *naming;
 	const char *format;
 	int verbose;
+	int no_cache;            /* --no-cache */
 } cli_discovery;
 
 /*
@@ -74,6 +75,7 @@ typedef struct {
 	gmf_repo *repo;        /* NULL outside git */
 	gmf_project project;
 	gmf_graph **graphs;    /* one per script */
+	gmf_load_opts *loads;  /* how each was read (files, from the cache) */
 	gmf_naming naming;
 } cli_context;
 

@@ -58,8 +58,12 @@ static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
 				printf(" (%s)", rel);
 				free(rel);
 			}
-			printf(": %zu migration%s in", gmf_graph_count(ctx->graphs[s]),
+			printf(": %zu migration%s", gmf_graph_count(ctx->graphs[s]),
 			       gmf_graph_count(ctx->graphs[s]) == 1 ? "" : "s");
+			if (ctx->loads[s].cache_used)
+				printf(" (%zu of %zu files unchanged, from the cache)",
+				       ctx->loads[s].ncached, ctx->loads[s].nfiles);
+			printf(" in");
 			for (size_t d = 0; d < sc->ndirs; d++) {
 				char *rel = cli_display_path(ctx, sc->dirs[d]);
 				printf(" %s", rel);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "gmf/error.h"
@@ -133,6 +134,10 @@ int cli_parse_common(const cli_command *cmd, cli_discovery *d, int argc,
 		d->verbose++;
 		return 1;
 	}
+	if (!strcmp(a, "--no-cache")) {
+		d->no_cache = 1;
+		return 1;
+	}
 	if ((r = cli_opt_value("--dir", argc, argv, i, &v)) ||
 	    (r = cli_opt_value("-d", argc, argv, i, &v))) {
 		if (r < 0)
@@ -191,6 +196,13 @@ int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, cha
 	return 0;
 }
 
+/* git's spellings of false */
+static int config_false(const char *v)
+{
+	return !strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+	       !strcmp(v, "0") || !*v;
+}
+
 static gmf_naming parse_naming(const char *v)
 {
 	if (!v || !strcmp(v, "auto"))
@@ -208,8 +220,8 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 {
 	gmf_discover_opts o;
 	char *cwd = gmf_path_cwd();
-	char *naming = NULL;
-	int rc;
+	char *naming = NULL, *cache_cfg = NULL;
+	int rc, use_cache;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (!cwd) {
@@ -247,9 +259,18 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 		ctx->naming = parse_naming(naming);
 		free(naming);
 	}
+	use_cache = !d->no_cache;
+	if (use_cache && ctx->repo &&
+	    gmf_repo_config_get(ctx->repo, "migrate-fix.cache", &cache_cfg) == 0) {
+		use_cache = !config_false(cache_cfg);
+		free(cache_cfg);
+	}
 	ctx->graphs = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_graph *));
+	ctx->loads = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_load_opts));
 	for (size_t i = 0; i < ctx->project.nscripts; i++) {
-		rc = gmf_script_load(&ctx->graphs[i], &ctx->project.scripts[i]);
+		ctx->loads[i].use_cache = use_cache;
+		rc = gmf_script_load_opts(&ctx->graphs[i], &ctx->project.scripts[i],
+					  &ctx->loads[i]);
 		if (rc < 0) {
 			const gmf_script *s = &ctx->project.scripts[i];
 			cli_error("%s", gmf_error_last());
@@ -276,6 +297,7 @@ void cli_context_release(cli_context *ctx)
 		for (size_t i = 0; i < ctx->project.nscripts; i++)
 			gmf_graph_free(ctx->graphs[i]);
 	free(ctx->graphs);
+	free(ctx->loads);
 	gmf_project_release(&ctx->project);
 	gmf_repo_free(ctx->repo);
 	memset(ctx, 0, sizeof(*ctx));

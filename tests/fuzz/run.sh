@@ -22,6 +22,29 @@ for bin in "$@"; do
 			i=$((i + 1)); cp "$f" "$corpus/mako$i"; done
 		printf '%%(year)d_%%(month).2d-%%(rev)s_%%(slug)s' >"$corpus/tpl" ;;
 	fuzz_lockfile) printf '037_a\n<<<<<<< ours\n038_b\n=======\n038_c\n>>>>>>> theirs\n' >"$corpus/lock" ;;
+	fuzz_cache)
+		# a real cache's records, after their count (one byte); the
+		# harness adds the header.  Needs the built tool; without it
+		# the fuzzer starts from nothing.
+		if [ -x "$top/git-migrate-fix" ]; then
+			cdir=$work/cache-seed
+			for fx in default-naming merges docstrings; do
+				d=$top/tests/fixtures/good/$fx/migrations/versions
+				[ -d "$d" ] || continue
+				GIT_MIGRATE_FIX_CACHE_DIR=$cdir "$top/git-migrate-fix" check \
+					--dir "$d" >/dev/null 2>&1
+			done
+			i=0
+			for cf in "$cdir"/v1-*; do
+				[ -f "$cf" ] || continue
+				i=$((i + 1))
+				klen=$(od -An -tu4 -j16 -N4 "$cf" | tr -d ' ')
+				n=$(od -An -tu4 -j$((20 + klen)) -N4 "$cf" | tr -d ' ')
+				[ "$n" -lt 256 ] || continue
+				{ printf "\\$(printf %o "$n")"; tail -c +$((41 + klen)) "$cf"; } \
+					>"$corpus/seed$i"
+			done
+		fi ;;
 	esac
 	log=$work/$name.log
 	mkdir -p "$top/build/fuzz/artifacts"

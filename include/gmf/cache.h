@@ -1,0 +1,106 @@
+/*
+ * cache: the parsed migrations of a set of version directories, kept
+ * between runs so that a file nobody touched is not opened, read and
+ * parsed again.
+ *
+ * Owns: one file per set of version directories, in the cache directory
+ * (GIT_MIGRATE_FIX_CACHE_DIR, else $XDG_CACHE_HOME/git-migrate-fix, else
+ * $HOME/.cache/git-migrate-fix), written whole through a temporary file
+ * and a rename.
+ *
+ * An entry is keyed, like a git index entry, on the file's device, inode,
+ * size, modification time and status-change time (nanoseconds where the
+ * system keeps them).  Any write to a file moves its status-change time
+ * (ctime) to the present, and no program can set it back.  So an entry is
+ * only ever written for a file whose both times lie more than
+ * GMF_CACHE_RACY_SECONDS before the run that read it: a later change, even
+ * within the same clock tick as the reading, then gives the file a later
+ * ctime, and its entry no longer matches.
+ *
+ * Must never: hand back a migration for a file whose identity differs from
+ * its entry's; keep an entry for a file modified less than
+ * GMF_CACHE_RACY_SECONDS before the run that read it; trust a cache file
+ * that is short, corrupt (checksummed), of another format or version, not
+ * owned by the user or writable by others; make a command fail (every
+ * problem with the cache means "read the files", silently); run under the
+ * fault injector's points (its writes are not the user's files).
+ */
+#ifndef GMF_CACHE_H
+#define GMF_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gmf/arena.h"
+#include "gmf/reader.h"
+
+/* Bump when the reader's results or this file format change. */
+#define GMF_CACHE_FORMAT 1u
+#define GMF_CACHE_RACY_SECONDS 2
+
+/* What identifies a version of a file. */
+typedef struct {
+	unsigned long long dev, ino, size;
+	long long mtime_s, ctime_s;
+	long mtime_ns, ctime_ns;
+} gmf_file_id;
+
+void gmf_file_id_from_stat(gmf_file_id *id, const struct stat *st);
+
+typedef struct gmf_cache gmf_cache;
+
+/*
+ * The cache of the directory set named by key (any bytes the caller
+ * builds from the directories' identities), loaded if present and sound.
+ * NULL when caching is switched off (GIT_MIGRATE_FIX_CACHE=0) or there is
+ * no cache directory to use.
+ */
+gmf_cache *gmf_cache_open(const char *key);
+void gmf_cache_close(gmf_cache *c);
+/* Entries loaded from disk. */
+size_t gmf_cache_count(const gmf_cache *c);
+
+/*
+ * The entry for (root, prefix + name), if its identity equals *id: fills
+ * *m (strings in arena; path, stem and data left NULL) and returns its
+ * number (index + 1); 0 when there is none.  hint: the entry's likely
+ * position (the file's index).  Thread-safe.
+ */
+size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
+		  const char *prefix, const char *name, const gmf_file_id *id,
+		  gmf_migration *m, gmf_arena *arena);
+
+/* One file of a run, for gmf_cache_save. */
+typedef struct {
+	unsigned root;
+	const char *prefix, *name;
+	size_t entry;                 /* from the cache: gmf_cache_get's number */
+	const gmf_file_id *id;        /* else read: NULL when unknown, not saved */
+	const gmf_migration *mig;     /* NULL: unreadable, not saved */
+} gmf_cache_file;
+
+/* Whether a file of this identity, just read, would be saved (not racy). */
+int gmf_cache_keeps(const gmf_cache *c, const gmf_file_id *id);
+
+/*
+ * Writes the entries of files that are not racy (see above), replacing the
+ * cache file, when they differ from what was loaded.  Returns 1 when it
+ * wrote, 0 when nothing needed writing, -1 when writing failed (no error
+ * is set: the cache is an optimisation).
+ */
+int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n,
+		   size_t hits);
+
+/* Entry i's key (for tests and fuzzing); 0 when there is no such entry. */
+int gmf_cache_entry(const gmf_cache *c, size_t i, unsigned *root, const char **name,
+		    gmf_file_id *id);
+
+/* The checksum of a cache file's records (for tests and fuzzing). */
+uint64_t gmf_cache_checksum(const void *data, size_t n);
+
+/* The file the cache lives in (for messages and tests). */
+const char *gmf_cache_path(const gmf_cache *c);
+
+#endif

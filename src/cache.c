@@ -1,0 +1,726 @@
+/* cache: see include/gmf/cache.h. */
+#include "gmf/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "gmf/strbuf.h"
+
+/*
+ * The file:
+ *   "GMFCACHE", u32 format, u32 0x01020304 (byte order), u32 key length,
+ *   the key, u32 entry count, u64 payload length, u64 payload checksum,
+ *   then the payload: one record per entry, each a u32 length and
+ *     u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
+ *     u32 mtime_ns, ctime_ns, then the migration (see put_migration).
+ * Integers are in this machine's byte order (the cache never travels);
+ * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL.
+ */
+static const char magic[8] = { 'G', 'M', 'F', 'C', 'A', 'C', 'H', 'E' };
+#define BYTE_ORDER_MARK 0x01020304u
+#define NULL_STR 0xffffffffu
+#define MAX_CACHE_FILE ((size_t)1 << 30) /* offsets fit in 32 bits */
+#define MAX_ITEMS (1u << 20)
+
+#if defined(__APPLE__)
+#define MTIM(st) ((st)->st_mtimespec)
+#define CTIM(st) ((st)->st_ctimespec)
+#else
+#define MTIM(st) ((st)->st_mtim)
+#define CTIM(st) ((st)->st_ctim)
+#endif
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+/* A field added to gmf_migration must be written and read here too (and
+ * GMF_CACHE_FORMAT bumped): this fails the build until that is done. */
+_Static_assert(sizeof(gmf_migration) == 448, "gmf_migration changed: update cache.c");
+#endif
+
+void gmf_file_id_from_stat(gmf_file_id *id, const struct stat *st)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = (unsigned long long)st->st_dev;
+	id->ino = (unsigned long long)st->st_ino;
+	id->size = (unsigned long long)st->st_size;
+	id->mtime_s = (long long)MTIM(st).tv_sec;
+	id->mtime_ns = (long)MTIM(st).tv_nsec;
+	id->ctime_s = (long long)CTIM(st).tv_sec;
+	id->ctime_ns = (long)CTIM(st).tv_nsec;
+}
+
+struct gmf_cache {
+	char *dir;        /* the cache directory */
+	char *path;       /* the cache file in it */
+	char *key;
+	char *buf;        /* the loaded file */
+	size_t len;
+	int mapped;       /* buf is a mapping of it (else a heap copy) */
+	uint32_t *off;    /* entry i: where its record starts in buf */
+	size_t n;
+	uint32_t *slots;  /* (root, name) hash: entry index + 1, 0 = empty */
+	size_t nslots;
+	time_t started;   /* when this run began, for the racy rule */
+};
+
+/* ---------------------------------------------------------------- hashing */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+#define FNV_SEED 1469598103934665603ull
+
+static uint64_t name_hash(unsigned root, const char *prefix, const char *name)
+{
+	uint64_t h = fnv(FNV_SEED, &root, sizeof(root));
+	h = fnv(h, prefix, strlen(prefix));
+	return fnv(h, name, strlen(name));
+}
+
+/* Detects a damaged file, not an attacker: four independent lanes of
+ * eight bytes, so the multiplications overlap. */
+uint64_t gmf_cache_checksum(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h[4] = { 0x9e3779b97f4a7c15ull ^ n, 0xc2b2ae3d27d4eb4full,
+			  0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull };
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32)
+		for (int k = 0; k < 4; k++) {
+			uint64_t w;
+			memcpy(&w, p + i + 8 * k, 8);
+			h[k] = (h[k] ^ w) * 0xff51afd7ed558ccdull;
+			h[k] ^= h[k] >> 31;
+		}
+	for (; i < n; i++)
+		h[0] = (h[0] ^ p[i]) * 0xc4ceb9fe1a85ec53ull;
+	h[0] ^= h[1] * 0x9e3779b97f4a7c15ull;
+	h[0] ^= h[2] * 0xc2b2ae3d27d4eb4full;
+	h[0] ^= h[3] * 0x165667b19e3779f9ull;
+	return h[0] ^ (h[0] >> 32);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct {
+	const unsigned char *p, *end;
+	int bad;
+} rd;
+
+static uint32_t rd_u32(rd *r)
+{
+	uint32_t v = 0;
+	if (r->bad || r->end - r->p < 4) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, 4);
+	r->p += 4;
+	return v;
+}
+
+static uint64_t rd_u64(rd *r)
+{
+	uint64_t v = 0;
+	if (r->bad || r->end - r->p < 8) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, 8);
+	r->p += 8;
+	return v;
+}
+
+/* A str in place (NUL-terminated inside the buffer), or NULL. */
+static const char *rd_str(rd *r, int *is_null)
+{
+	uint32_t n = rd_u32(r);
+	const char *s;
+	*is_null = 0;
+	if (r->bad)
+		return NULL;
+	if (n == NULL_STR) {
+		*is_null = 1;
+		return NULL;
+	}
+	if ((size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0' ||
+	    memchr(r->p, '\0', n)) {
+		r->bad = 1;
+		return NULL;
+	}
+	s = (const char *)r->p;
+	r->p += (size_t)n + 1;
+	return s;
+}
+
+static char *rd_str_copy(rd *r, gmf_arena *a)
+{
+	int is_null;
+	const char *s = rd_str(r, &is_null);
+	if (!s)
+		return NULL;
+	return gmf_arena_strndup(a, s, strlen(s));
+}
+
+static void rd_span(rd *r, gmf_span *s)
+{
+	s->off = rd_u32(r);
+	s->len = rd_u32(r);
+	s->line = rd_u32(r);
+}
+
+static void rd_value(rd *r, gmf_value *v, gmf_arena *a)
+{
+	uint32_t kind = rd_u32(r);
+	if (kind > GMF_VAL_OPAQUE)
+		r->bad = 1;
+	v->kind = (gmf_value_kind)kind;
+	v->line = rd_u32(r);
+	v->assignments = (int)rd_u32(r);
+	rd_span(r, &v->whole);
+	v->nitems = rd_u32(r);
+	if (r->bad || v->nitems > MAX_ITEMS ||
+	    v->nitems > (size_t)(r->end - r->p) / 16) {
+		r->bad = 1;
+		v->nitems = 0;
+		return;
+	}
+	v->items = NULL;
+	if (v->nitems) {
+		v->items = gmf_arena_alloc(a, v->nitems * sizeof(gmf_str));
+		for (size_t i = 0; i < v->nitems; i++) {
+			v->items[i].text = rd_str_copy(r, a);
+			rd_span(r, &v->items[i].span);
+			if (!v->items[i].text)
+				r->bad = 1;
+		}
+	}
+}
+
+static void rd_header(rd *r, gmf_header_field *f, gmf_arena *a)
+{
+	f->present = (int)rd_u32(r);
+	rd_span(r, &f->value);
+	f->text = rd_str_copy(r, a);
+}
+
+/* The record's key part: root, name and identity. */
+typedef struct {
+	unsigned root;
+	const char *name;
+	gmf_file_id id;
+} rec_head;
+
+static void rd_head(rd *r, rec_head *h)
+{
+	int is_null;
+	h->root = rd_u32(r);
+	h->name = rd_str(r, &is_null);
+	if (!h->name)
+		r->bad = 1;
+	memset(&h->id, 0, sizeof(h->id));
+	h->id.dev = rd_u64(r);
+	h->id.ino = rd_u64(r);
+	h->id.size = rd_u64(r);
+	h->id.mtime_s = (long long)rd_u64(r);
+	h->id.ctime_s = (long long)rd_u64(r);
+	h->id.mtime_ns = (long)rd_u32(r);
+	h->id.ctime_ns = (long)rd_u32(r);
+}
+
+/* Record i, positioned after its length. */
+static rd record(const gmf_cache *c, size_t i)
+{
+	rd r;
+	uint32_t len;
+	memcpy(&len, c->buf + c->off[i], 4);
+	r.p = (const unsigned char *)c->buf + c->off[i] + 4;
+	r.end = r.p + len;
+	r.bad = 0;
+	return r;
+}
+
+static int name_is(const char *have, const char *prefix, const char *name)
+{
+	size_t pl = strlen(prefix);
+	return !strncmp(have, prefix, pl) && !strcmp(have + pl, name);
+}
+
+static int same_id(const gmf_file_id *a, const gmf_file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}
+
+static size_t find(const gmf_cache *c, size_t hint, unsigned root, const char *prefix,
+		const char *name, rd *out, rec_head *h)
+{
+	if (hint < c->n) {
+		*out = record(c, hint);
+		rd_head(out, h);
+		if (!out->bad && h->root == root && name_is(h->name, prefix, name))
+			return hint + 1;
+	}
+	if (!c->nslots)
+		return 0;
+	for (size_t s = name_hash(root, prefix, name) & (c->nslots - 1); c->slots[s];
+	     s = (s + 1) & (c->nslots - 1)) {
+		*out = record(c, c->slots[s] - 1);
+		rd_head(out, h);
+		if (!out->bad && h->root == root && name_is(h->name, prefix, name))
+			return c->slots[s];
+	}
+	return 0;
+}
+
+size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
+		  const char *prefix, const char *name, const gmf_file_id *id,
+		  gmf_migration *m, gmf_arena *arena)
+{
+	rd r;
+	rec_head h;
+	uint32_t flags, nrev;
+
+	size_t entry;
+
+	if (!c || !c->n || !(entry = find(c, hint, root, prefix, name, &r, &h)) ||
+	    !same_id(&h.id, id))
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->arena = arena;
+	m->size = (size_t)id->size;
+	flags = rd_u32(&r);
+	m->bom = !!(flags & 1u);
+	m->crlf = !!(flags & 2u);
+	m->has_docstring = !!(flags & 4u);
+	rd_span(&r, &m->docstring);
+	m->message = rd_str_copy(&r, arena);
+	rd_value(&r, &m->revision, arena);
+	rd_value(&r, &m->down_revision, arena);
+	rd_value(&r, &m->branch_labels, arena);
+	rd_value(&r, &m->depends_on, arena);
+	rd_header(&r, &m->hdr_revision, arena);
+	rd_header(&r, &m->hdr_revises, arena);
+	rd_header(&r, &m->hdr_date, arena);
+	nrev = rd_u32(&r);
+	if (!r.bad && nrev <= MAX_ITEMS && nrev <= (size_t)(r.end - r.p) / 5) {
+		m->hdr_nrevises = nrev;
+		m->hdr_revises_ids = nrev ? gmf_arena_alloc(arena, nrev * sizeof(char *)) : NULL;
+		for (size_t i = 0; i < nrev; i++)
+			if (!(m->hdr_revises_ids[i] = rd_str_copy(&r, arena)))
+				r.bad = 1;
+	} else {
+		r.bad = 1;
+	}
+	/* what a successful reading guarantees, the cache must too */
+	if (r.bad || r.p != r.end || m->revision.kind != GMF_VAL_STRING ||
+	    m->revision.nitems != 1 || m->down_revision.kind == GMF_VAL_OPAQUE) {
+		memset(m, 0, sizeof(*m));
+		return 0;
+	}
+	return entry;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static int cache_off(void)
+{
+	const char *e = getenv("GIT_MIGRATE_FIX_CACHE");
+	return e && (!strcmp(e, "0") || !strcmp(e, "false") || !strcmp(e, "no") ||
+		     !strcmp(e, "off"));
+}
+
+static char *cache_dir(void)
+{
+	const char *e = getenv("GIT_MIGRATE_FIX_CACHE_DIR");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	if (e && *e)
+		return gmf_xstrdup(e);
+	if ((e = getenv("XDG_CACHE_HOME")) && e[0] == '/')
+		gmf_strbuf_addf(&sb, "%s/git-migrate-fix", e);
+	else if ((e = getenv("HOME")) && e[0] == '/')
+		gmf_strbuf_addf(&sb, "%s/.cache/git-migrate-fix", e);
+	else
+		return NULL;
+	return gmf_strbuf_detach(&sb, NULL);
+}
+
+static void release_buf(gmf_cache *c)
+{
+	if (c->mapped)
+		munmap(c->buf, c->len);
+	else
+		free(c->buf);
+	c->mapped = 0;
+}
+
+static void load(gmf_cache *c)
+{
+	int fd = open(c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	size_t got = 0, keylen = strlen(c->key);
+	rd r;
+	uint32_t n;
+	uint64_t plen, sum;
+
+	if (fd < 0)
+		return;
+	/* the user's own regular file, which nobody else can write */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || (unsigned long long)st.st_size > MAX_CACHE_FILE) {
+		close(fd);
+		return;
+	}
+	/* mapped: its pages are the page cache's, not fresh memory; the file
+	 * is only ever replaced by a rename, never rewritten in place */
+	if (st.st_size > 0) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED) {
+			c->buf = p;
+			c->mapped = 1;
+			got = (size_t)st.st_size;
+		}
+	}
+	if (!c->buf) {
+		c->buf = gmf_xmalloc((size_t)st.st_size + 1);
+		while (got < (size_t)st.st_size) {
+			ssize_t k = read(fd, c->buf + got, (size_t)st.st_size - got);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+	}
+	close(fd);
+	c->len = got;
+	r.p = (const unsigned char *)c->buf;
+	r.end = r.p + got;
+	r.bad = 0;
+	if (got < sizeof(magic) || memcmp(c->buf, magic, sizeof(magic)))
+		goto bad;
+	r.p += sizeof(magic);
+	if (rd_u32(&r) != GMF_CACHE_FORMAT || rd_u32(&r) != BYTE_ORDER_MARK ||
+	    rd_u32(&r) != keylen || r.bad || (size_t)(r.end - r.p) < keylen ||
+	    memcmp(r.p, c->key, keylen))
+		goto bad;
+	r.p += keylen;
+	n = rd_u32(&r);
+	plen = rd_u64(&r);
+	sum = rd_u64(&r);
+	if (r.bad || plen != (uint64_t)(r.end - r.p) || sum != gmf_cache_checksum(r.p, (size_t)plen) ||
+	    n > plen / 8)
+		goto bad;
+	c->off = gmf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
+	c->nslots = 16;
+	while (c->nslots < (size_t)n + n / 2 + 2)
+		c->nslots *= 2;
+	c->slots = gmf_xcalloc(c->nslots, sizeof(uint32_t));
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len = rd_u32(&r);
+		rd e;
+		rec_head h;
+		size_t s;
+		if (r.bad || (size_t)(r.end - r.p) < len)
+			goto bad;
+		c->off[i] = (uint32_t)(r.p - 4 - (const unsigned char *)c->buf);
+		e.p = r.p;
+		e.end = r.p + len;
+		e.bad = 0;
+		rd_head(&e, &h);
+		if (e.bad)
+			goto bad;
+		for (s = name_hash(h.root, "", h.name) & (c->nslots - 1); c->slots[s];
+		     s = (s + 1) & (c->nslots - 1))
+			;
+		c->slots[s] = i + 1;
+		r.p += len;
+	}
+	if (r.p != r.end)
+		goto bad;
+	c->n = n;
+	return;
+bad:
+	/* unusable: as if there were none, and the next save replaces it */
+	free(c->off);
+	free(c->slots);
+	release_buf(c);
+	c->off = NULL;
+	c->slots = NULL;
+	c->buf = NULL;
+	c->nslots = 0;
+	c->len = 0;
+	c->n = 0;
+}
+
+gmf_cache *gmf_cache_open(const char *key)
+{
+	gmf_cache *c;
+	char *dir;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+
+	if (cache_off() || !(dir = cache_dir()))
+		return NULL;
+	c = gmf_xcalloc(1, sizeof(*c));
+	c->dir = dir;
+	c->key = gmf_xstrdup(key);
+	c->started = time(NULL);
+	gmf_strbuf_addf(&sb, "%s/v%u-%016llx", dir, GMF_CACHE_FORMAT,
+			(unsigned long long)fnv(FNV_SEED, key, strlen(key)));
+	c->path = gmf_strbuf_detach(&sb, NULL);
+	load(c);
+	return c;
+}
+
+void gmf_cache_close(gmf_cache *c)
+{
+	if (!c)
+		return;
+	free(c->dir);
+	free(c->path);
+	free(c->key);
+	release_buf(c);
+	free(c->off);
+	free(c->slots);
+	free(c);
+}
+
+size_t gmf_cache_count(const gmf_cache *c)
+{
+	return c ? c->n : 0;
+}
+
+int gmf_cache_entry(const gmf_cache *c, size_t i, unsigned *root, const char **name,
+		    gmf_file_id *id)
+{
+	rd r;
+	rec_head h;
+	if (!c || i >= c->n)
+		return 0;
+	r = record(c, i);
+	rd_head(&r, &h);
+	if (r.bad)
+		return 0;
+	*root = h.root;
+	*name = h.name;
+	*id = h.id;
+	return 1;
+}
+
+const char *gmf_cache_path(const gmf_cache *c)
+{
+	return c ? c->path : NULL;
+}
+
+/* ---------------------------------------------------------------- saving */
+
+static void put_u32(gmf_strbuf *sb, uint32_t v)
+{
+	gmf_strbuf_add(sb, &v, 4);
+}
+
+static void put_u64(gmf_strbuf *sb, uint64_t v)
+{
+	gmf_strbuf_add(sb, &v, 8);
+}
+
+static void put_str(gmf_strbuf *sb, const char *s)
+{
+	if (!s) {
+		put_u32(sb, NULL_STR);
+		return;
+	}
+	put_u32(sb, (uint32_t)strlen(s));
+	gmf_strbuf_add(sb, s, strlen(s) + 1);
+}
+
+static void put_span(gmf_strbuf *sb, const gmf_span *s)
+{
+	put_u32(sb, (uint32_t)s->off);
+	put_u32(sb, (uint32_t)s->len);
+	put_u32(sb, s->line);
+}
+
+static void put_value(gmf_strbuf *sb, const gmf_value *v)
+{
+	put_u32(sb, (uint32_t)v->kind);
+	put_u32(sb, v->line);
+	put_u32(sb, (uint32_t)v->assignments);
+	put_span(sb, &v->whole);
+	put_u32(sb, (uint32_t)v->nitems);
+	for (size_t i = 0; i < v->nitems; i++) {
+		put_str(sb, v->items[i].text);
+		put_span(sb, &v->items[i].span);
+	}
+}
+
+static void put_header(gmf_strbuf *sb, const gmf_header_field *f)
+{
+	put_u32(sb, (uint32_t)f->present);
+	put_span(sb, &f->value);
+	put_str(sb, f->text);
+}
+
+static void put_record(gmf_strbuf *sb, const gmf_cache_file *f)
+{
+	const gmf_migration *m = f->mig;
+	size_t at = sb->len;
+	uint32_t len;
+	put_u32(sb, 0);
+	put_u32(sb, f->root);
+	{
+		gmf_strbuf name = GMF_STRBUF_INIT;
+		gmf_strbuf_adds(&name, f->prefix);
+		gmf_strbuf_adds(&name, f->name);
+		put_str(sb, name.buf);
+		gmf_strbuf_release(&name);
+	}
+	put_u64(sb, f->id->dev);
+	put_u64(sb, f->id->ino);
+	put_u64(sb, f->id->size);
+	put_u64(sb, (uint64_t)f->id->mtime_s);
+	put_u64(sb, (uint64_t)f->id->ctime_s);
+	put_u32(sb, (uint32_t)f->id->mtime_ns);
+	put_u32(sb, (uint32_t)f->id->ctime_ns);
+	put_u32(sb, (m->bom ? 1u : 0u) | (m->crlf ? 2u : 0u) | (m->has_docstring ? 4u : 0u));
+	put_span(sb, &m->docstring);
+	put_str(sb, m->message);
+	put_value(sb, &m->revision);
+	put_value(sb, &m->down_revision);
+	put_value(sb, &m->branch_labels);
+	put_value(sb, &m->depends_on);
+	put_header(sb, &m->hdr_revision);
+	put_header(sb, &m->hdr_revises);
+	put_header(sb, &m->hdr_date);
+	put_u32(sb, (uint32_t)m->hdr_nrevises);
+	for (size_t i = 0; i < m->hdr_nrevises; i++)
+		put_str(sb, m->hdr_revises_ids[i]);
+	len = (uint32_t)(sb->len - at - 4);
+	memcpy(sb->buf + at, &len, 4);
+}
+
+/* Changed within GMF_CACHE_RACY_SECONDS of the run (or in its future). */
+static int racy(const gmf_cache *c, const gmf_file_id *id)
+{
+	long long limit = (long long)c->started - GMF_CACHE_RACY_SECONDS;
+	return id->mtime_s >= limit || id->ctime_s >= limit;
+}
+
+static int cacheable(const gmf_cache *c, const gmf_cache_file *f)
+{
+	if (f->entry)
+		return f->entry <= c->n;
+	return f->id && f->mig && !racy(c, f->id) && f->mig->size == f->id->size &&
+	       f->mig->revision.kind == GMF_VAL_STRING;
+}
+
+int gmf_cache_keeps(const gmf_cache *c, const gmf_file_id *id)
+{
+	return c && !racy(c, id);
+}
+
+static int mkdir_p(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno == ENOENT) {
+		char *parent = gmf_xstrdup(dir);
+		char *slash = strrchr(parent, '/');
+		int rc = -1;
+		if (slash && slash != parent) {
+			*slash = '\0';
+			if (mkdir(parent, 0700) == 0 || errno == EEXIST)
+				rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+		}
+		free(parent);
+		return rc;
+	}
+	return -1;
+}
+
+int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t hits)
+{
+	gmf_strbuf body = GMF_STRBUF_INIT, head = GMF_STRBUF_INIT, tmp = GMF_STRBUF_INIT;
+	size_t count = 0;
+	int fd, rc = -1;
+
+	if (!c)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		count += cacheable(c, &files[i]);
+	/* every entry still used, none to add: the file is right as it is */
+	if (count == hits && hits == c->n)
+		return 0;
+	if (count > UINT32_MAX / 2)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!cacheable(c, &files[i]))
+			continue;
+		if (files[i].entry) {
+			/* unchanged: its record as it was */
+			uint32_t len;
+			size_t at = c->off[files[i].entry - 1];
+			memcpy(&len, c->buf + at, 4);
+			gmf_strbuf_add(&body, c->buf + at, (size_t)len + 4);
+		} else {
+			put_record(&body, &files[i]);
+		}
+	}
+	gmf_strbuf_add(&head, magic, sizeof(magic));
+	put_u32(&head, GMF_CACHE_FORMAT);
+	put_u32(&head, BYTE_ORDER_MARK);
+	put_u32(&head, (uint32_t)strlen(c->key));
+	gmf_strbuf_adds(&head, c->key);
+	put_u32(&head, (uint32_t)count);
+	put_u64(&head, body.len);
+	put_u64(&head, gmf_cache_checksum(body.buf, body.len));
+
+	if (mkdir_p(c->dir) < 0)
+		goto out;
+	gmf_strbuf_addf(&tmp, "%s.tmp.%ld", c->path, (long)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		goto out;
+	{
+		const gmf_strbuf *parts[2] = { &head, &body };
+		int ok = 1;
+		for (int p = 0; p < 2 && ok; p++) {
+			size_t done = 0;
+			while (done < parts[p]->len) {
+				ssize_t k = write(fd, parts[p]->buf + done, parts[p]->len - done);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k <= 0) {
+					ok = 0;
+					break;
+				}
+				done += (size_t)k;
+			}
+		}
+		if (close(fd) < 0)
+			ok = 0;
+		if (!ok || rename(tmp.buf, c->path) < 0) {
+			unlink(tmp.buf);
+			goto out;
+		}
+	}
+	rc = 1;
+out:
+	gmf_strbuf_release(&body);
+	gmf_strbuf_release(&head);
+	gmf_strbuf_release(&tmp);
+	return rc;
+}

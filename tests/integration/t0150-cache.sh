@@ -1,0 +1,140 @@
+#!/bin/sh
+test_description='the parse cache: unchanged files come from it, any change is read again'
+. "$(dirname "$0")/../lib.sh"
+. "$TEST_DIRECTORY/project-lib.sh"
+
+# Files changed less than 2 s before a run are never cached (the racy
+# rule, docs/guide.md), so the first test builds every tree, then waits
+# once for all of them.
+
+# cached_count OUT: the "N of M files unchanged" figure of check -v.
+cached_count () {
+	sed -n 's/.*(\([0-9]*\) of [0-9]* files unchanged, from the cache).*/\1/p' "$1"
+}
+
+test_expect_success 'setup: trees older than the racy window' '
+	for d in plain edit renamed replaced damaged off git; do
+		new_project $d &&
+		(
+			cd $d &&
+			mig 001_a.py 001_a None "first" &&
+			mig 002_b.py 002_b 001_a "second" &&
+			mig 003_c.py 003_c 002_b "third" &&
+			commit_all "three"
+		) || return 1
+	done &&
+	(
+		cd git &&
+		git checkout -q -b feature &&
+		mig 004_feature.py 004_feature 003_c "feature" &&
+		commit_all "feature" &&
+		git checkout -q main &&
+		mig 004_main.py 004_main 003_c "main" &&
+		commit_all "main" &&
+		git push -q origin main &&
+		git checkout -q feature &&
+		git merge -q --no-edit main
+	) &&
+	sleep 3
+'
+
+test_expect_success 'the first run reads every file, the next takes them from the cache' '
+	cd plain &&
+	gmf_expect 0 ../out1 check -v &&
+	test "$(cached_count ../out1)" = 0 &&
+	test -n "$(ls "$XDG_CACHE_HOME"/git-migrate-fix/)" &&
+	gmf_expect 0 ../out2 check -v &&
+	test "$(cached_count ../out2)" = 3 &&
+	# the same findings and heads either way
+	gmf_expect 0 ../heads1 heads &&
+	gmf_expect 0 ../heads2 heads --no-cache &&
+	test_cmp ../heads1 ../heads2 &&
+	gmf_expect 0 ../json1 check --format=json &&
+	gmf_expect 0 ../json2 check --format=json --no-cache &&
+	test_cmp ../json1 ../json2
+'
+
+test_expect_success 'a change of the same size, mtime put back, is read again' '
+	cd edit &&
+	gmf_expect 0 ../warm check -v &&
+	gmf_expect 0 ../warm check -v &&
+	test "$(cached_count ../warm)" = 3 &&
+	f=migrations/versions/003_c.py &&
+	touch -r $f ../stamp &&
+	sed "s/= \"002_b\"/= \"002_x\"/" $f >../new &&
+	test $(wc -c <../new) = $(wc -c <$f) &&
+	cat ../new >$f &&
+	touch -r ../stamp $f &&
+	# same size and modification time: only the ctime tells
+	gmf_expect 1 ../out check -v &&
+	test_grep "missing-parent" ../out &&
+	test "$(cached_count ../out)" = 2
+'
+
+test_expect_success 'a renamed file and a replaced file are read again' '
+	cd renamed &&
+	gmf_expect 0 ../w check && gmf_expect 0 ../w check -v &&
+	test "$(cached_count ../w)" = 3 &&
+	git mv migrations/versions/003_c.py migrations/versions/003_renamed.py &&
+	gmf_expect 0 ../out check -v &&
+	test "$(cached_count ../out)" = 2 &&
+	cd ../replaced &&
+	gmf_expect 0 ../w check && gmf_expect 0 ../w check -v &&
+	test "$(cached_count ../w)" = 3 &&
+	f=migrations/versions/002_b.py &&
+	sed "s/= \"001_a\"/= \"001_z\"/" $f >../tmp.py &&
+	touch -r $f ../tmp.py &&
+	mv ../tmp.py $f &&
+	gmf_expect 1 ../out check -v &&
+	test_grep "001_z" ../out &&
+	test "$(cached_count ../out)" = 2
+'
+
+test_expect_success 'a damaged or unwritable cache is ignored' '
+	cd damaged &&
+	gmf_expect 0 ../w check &&
+	gmf_expect 0 ../w check -v &&
+	test "$(cached_count ../w)" = 3 &&
+	for c in "$XDG_CACHE_HOME"/git-migrate-fix/v*; do
+		head -c 100 "$c" >../cut && cat ../cut >"$c" || return 1
+	done &&
+	gmf_expect 0 ../out check -v &&
+	test "$(cached_count ../out)" = 0 &&
+	gmf_expect 0 ../out check -v &&
+	test "$(cached_count ../out)" = 3 &&
+	# nowhere to write it: the check runs the same
+	GIT_MIGRATE_FIX_CACHE_DIR=/dev/null/cache gmf_expect 0 ../out check -v &&
+	test "$(cached_count ../out)" = 0 &&
+	test_grep "ok: 3 migrations" ../out
+'
+
+test_expect_success 'switched off: --no-cache, migrate-fix.cache, GIT_MIGRATE_FIX_CACHE=0' '
+	cd off &&
+	rm -rf "$XDG_CACHE_HOME" &&
+	gmf_expect 0 ../out check -v --no-cache &&
+	! grep -q "from the cache" ../out &&
+	GIT_MIGRATE_FIX_CACHE=0 gmf_expect 0 ../out check -v &&
+	! grep -q "from the cache" ../out &&
+	git config migrate-fix.cache false &&
+	gmf_expect 0 ../out check -v &&
+	! grep -q "from the cache" ../out &&
+	test ! -e "$XDG_CACHE_HOME" &&
+	git config migrate-fix.cache true &&
+	gmf_expect 0 ../out check -v &&
+	test_grep "from the cache" ../out
+'
+
+test_expect_success 'fix and undo on a cached tree' '
+	cd git &&
+	gmf_expect 1 ../out check && gmf_expect 1 ../out check -v &&
+	test "$(cached_count ../out)" = 5 &&
+	gmf_expect 0 ../fix fix &&
+	gmf_expect 0 ../out check -v &&
+	gmf_expect 0 ../heads heads &&
+	test_line_count = 1 ../heads &&
+	if have_alembic; then alembic_cycle; fi &&
+	gmf_expect 0 ../undo undo &&
+	gmf_expect 1 ../out check
+'
+
+test_done
