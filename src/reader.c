@@ -695,7 +695,9 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 	return parse_owned(m, NULL, path, copy, len, diag);
 }
 
-/* Parses buf (len bytes plus a NUL), which the migration takes over. */
+/* Parses buf (len bytes plus a NUL), which the migration takes over.
+ * What this gives for a file is remembered by the parse cache (cache.h):
+ * a change to it must bump GMF_CACHE_FORMAT, or old entries stay valid. */
 static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 		       char *buf, size_t len, gmf_diag *diag)
 {

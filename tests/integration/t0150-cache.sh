@@ -9,7 +9,8 @@ test_description='the parse cache: unchanged files come from it, any change is r
 
 # cached_count OUT: the "N of M files unchanged" figure of check -v.
 cached_count () {
-	sed -n 's/.*(\([0-9]*\) of [0-9]* files unchanged, from the cache).*/\1/p' "$1"
+	sed -n 's/.*(\([0-9]*\) of [0-9]* files unchanged, from the cache).*/\1/p' "$1" |
+	awk '{ n += $1; seen = 1 } END { if (seen) print n }'
 }
 
 test_expect_success 'setup: trees older than the racy window' '
@@ -22,6 +23,9 @@ test_expect_success 'setup: trees older than the racy window' '
 			mig 003_c.py 003_c 002_b "third" &&
 			commit_all "three"
 		) || return 1
+	done &&
+	for f in "$FIXTURES"/good/* "$FIXTURES"/bad/*; do
+		copy_fixture "${f#"$FIXTURES"/}" "fx-${f##*/}" || return 1
 	done &&
 	(
 		cd git &&
@@ -52,6 +56,37 @@ test_expect_success 'the first run reads every file, the next takes them from th
 	gmf_expect 0 ../json1 check --format=json &&
 	gmf_expect 0 ../json2 check --format=json --no-cache &&
 	test_cmp ../json1 ../json2
+'
+
+test_expect_success 'every fixture: the same output from the cache as from the files' '
+	n=0 &&
+	for d in fx-*; do
+		(
+			cd $d &&
+			if test -f alembic.ini; then set --; else set -- --dir versions; fi &&
+			"$GMF_BIN" check --format=json "$@" >../$d.cold 2>&1
+			echo "exit $?" >>../$d.cold
+			"$GMF_BIN" check --format=json "$@" >../$d.warm 2>&1
+			echo "exit $?" >>../$d.warm
+			"$GMF_BIN" check -v "$@" >../$d.v 2>&1
+			"$GMF_BIN" check --format=json --no-cache "$@" >../$d.none 2>&1
+			echo "exit $?" >>../$d.none
+			"$GMF_BIN" graph "$@" >../$d.graph 2>&1
+			"$GMF_BIN" graph --no-cache "$@" >../$d.graph-none 2>&1
+		) &&
+		test_cmp $d.none $d.cold &&
+		test_cmp $d.none $d.warm &&
+		test_cmp $d.graph-none $d.graph || return 1
+		# the third run took every readable file from the cache
+		c=$(cached_count $d.v) &&
+		m=$(sed -n "s/.*: \([0-9]*\) migrations* (.*/\1/p" $d.v |
+			awk "{ n += \$1 } END { print n }") &&
+		if test -n "$c" && test "$c" -gt 0; then
+			test "$c" = "$m" || { cat $d.v; return 1; }
+			n=$((n + 1))
+		fi
+	done &&
+	test $n -ge 20
 '
 
 test_expect_success 'a change of the same size, mtime put back, is read again' '
