@@ -1,4 +1,7 @@
 /* fs: see include/gmf/fs.h. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* syncfs */
+#endif
 #include "gmf/fs.h"
 
 #include <dirent.h>
@@ -144,7 +147,8 @@ int gmf_fs_sync_dir(const char *dir)
 	return rc;
 }
 
-int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode)
+static int write_new(const char *path, const char *data, size_t len, mode_t mode,
+		     int sync)
 {
 	int fd, saved;
 	if (gmf_fs_faultpoint("create") < 0)
@@ -154,8 +158,8 @@ int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode
 		return gmf_error_set(GMF_EIO, "cannot create '%s': %s", path, strerror(errno));
 	if (mode)
 		(void)fchmod(fd, mode);
-	if (write_all(fd, data, len) < 0 || gmf_fs_faultpoint("fsync") < 0 ||
-	    fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 ||
+	    (sync && (gmf_fs_faultpoint("fsync") < 0 || fsync(fd) < 0))) {
 		saved = errno;
 		close(fd);
 		unlink(path);
@@ -167,6 +171,84 @@ int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode
 		return gmf_error_set(GMF_EIO, "cannot write '%s': %s", path, strerror(saved));
 	}
 	return 0;
+}
+
+int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_new(path, data, len, mode, 1);
+}
+
+int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
+			      mode_t mode)
+{
+	return write_new(path, data, len, mode, 0);
+}
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY), saved;
+	if (fd < 0 || fsync(fd) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		return gmf_error_set(GMF_EIO, "cannot sync '%s': %s", path, strerror(saved));
+	}
+	close(fd);
+	return 0;
+}
+
+int gmf_fs_sync_files(const char *const *paths, size_t n)
+{
+	if (!n)
+		return 0;
+	if (gmf_fs_faultpoint("sync-files") < 0)
+		return gmf_error_set(GMF_EIO, "cannot sync '%s': %s", paths[0], strerror(errno));
+#if defined(__linux__)
+	{
+		/* one syncfs per file system: a single journal commit instead of
+		 * one per file (fsync of each costs a commit each) */
+		dev_t *done = gmf_xcalloc(n, sizeof(dev_t));
+		size_t ndone = 0;
+		int rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct stat st;
+			size_t k;
+			int fd;
+			if (stat(paths[i], &st) < 0) {
+				rc = gmf_error_set(GMF_EIO, "cannot sync '%s': %s", paths[i],
+						   strerror(errno));
+				break;
+			}
+			for (k = 0; k < ndone && done[k] != st.st_dev; k++)
+				;
+			if (k < ndone)
+				continue;
+			done[ndone++] = st.st_dev;
+			fd = open(paths[i], O_RDONLY | O_NOCTTY);
+			if (fd >= 0 && syncfs(fd) == 0) {
+				close(fd);
+				continue;
+			}
+			if (fd >= 0)
+				close(fd);
+			/* no syncfs here: every file of the list, one by one */
+			free(done);
+			for (size_t j = 0; j < n; j++)
+				if ((rc = fsync_path(paths[j])) < 0)
+					return rc;
+			return 0;
+		}
+		free(done);
+		return rc;
+	}
+#else
+	for (size_t i = 0; i < n; i++) {
+		int rc = fsync_path(paths[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+#endif
 }
 
 int gmf_fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode)

@@ -209,6 +209,21 @@ static int is_old_path(const gmf_txn_op *ops, size_t n, const char *p)
 	return 0;
 }
 
+/* path and other lie in the same directory (by their text). */
+static int same_dir(const char *path, const char *other)
+{
+	const char *a = strrchr(path, '/'), *b = strrchr(other, '/');
+	size_t la = a ? (size_t)(a - path) : 0, lb = b ? (size_t)(b - other) : 0;
+	return la == lb && !strncmp(path, other, la);
+}
+
+static void free_paths(char **paths, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free(paths[i]);
+	*n = 0;
+}
+
 static void sync_parent(const char *path)
 {
 	char *d = gmf_xstrdup(path), *s = strrchr(d, '/');
@@ -315,6 +330,8 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		  const char *description)
 {
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
+	char **synced = NULL; /* files written, to be made durable together */
+	size_t nsynced = 0;
 	int rc = 0, state = ST_PREPARED;
 	size_t i;
 
@@ -362,19 +379,25 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		goto out;
 	if ((rc = gmf_fs_mkdir(tmp_dir, 0700)) < 0)
 		goto out;
+	/* written first, then made durable together (one journal commit on
+	 * Linux), before the manifest that names them */
+	synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
 	for (i = 0; i < n && rc == 0; i++) {
 		char *f;
 		if (ops[i].old_path) {
 			f = op_file(tmp_dir, i, "orig");
-			rc = gmf_fs_write_new(f, ops[i].orig, ops[i].orig_len, 0600);
-			free(f);
+			rc = gmf_fs_write_new_unsynced(f, ops[i].orig, ops[i].orig_len, 0600);
+			synced[nsynced++] = f;
 		}
 		if (rc == 0 && ops[i].new_path) {
 			f = op_file(tmp_dir, i, "new");
-			rc = gmf_fs_write_new(f, ops[i].content, ops[i].len, 0600);
-			free(f);
+			rc = gmf_fs_write_new_unsynced(f, ops[i].content, ops[i].len, 0600);
+			synced[nsynced++] = f;
 		}
 	}
+	if (rc == 0)
+		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
+	free_paths(synced, &nsynced);
 	if (rc == 0)
 		rc = write_manifest(tmp_dir, label, description, ops, n, ST_PREPARED, 1);
 	if (rc == 0)
@@ -391,15 +414,23 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		free(saved);
 		goto out;
 	}
-	/* 2. new contents beside their targets */
+	/* 2. new contents beside their targets, durable before the point of
+	 * no return */
 	for (i = 0; i < n && rc == 0; i++)
 		if (ops[i].new_path) {
 			char *tmp = tmp_for(ops[i].new_path);
 			if (gmf_fs_exists(tmp))
 				(void)gmf_fs_unlink(tmp);
-			rc = gmf_fs_write_new(tmp, ops[i].content, ops[i].len, ops[i].mode);
-			free(tmp);
+			rc = gmf_fs_write_new_unsynced(tmp, ops[i].content, ops[i].len,
+						       ops[i].mode);
+			if (rc == 0)
+				synced[nsynced++] = tmp;
+			else
+				free(tmp);
 		}
+	if (rc == 0)
+		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
+	free_paths(synced, &nsynced);
 	/* 3. the point of no return is journaled first */
 	if (rc == 0 && (rc = write_manifest(txn_dir, label, description, ops, n,
 					    ST_COMMITTING, 0)) == 0)
@@ -413,8 +444,18 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	for (i = 0; i < n && rc == 0; i++)
 		if (ops[i].old_path && !is_new_path(ops, n, ops[i].old_path))
 			rc = gmf_fs_unlink(ops[i].old_path);
-	for (i = 0; i < n && rc == 0; i++)
-		sync_parent(ops[i].new_path ? ops[i].new_path : ops[i].old_path);
+	for (i = 0; i < n && rc == 0; i++) {
+		/* each directory once (a fix renames many files in one) */
+		const char *p = ops[i].new_path ? ops[i].new_path : ops[i].old_path;
+		size_t k;
+		for (k = 0; k < i; k++) {
+			const char *q = ops[k].new_path ? ops[k].new_path : ops[k].old_path;
+			if (same_dir(p, q))
+				break;
+		}
+		if (k == i)
+			sync_parent(p);
+	}
 	/* 4. the index */
 	if (rc == 0 && t->stage)
 		rc = t->stage(t->stage_data, ops, n, 0);
@@ -439,6 +480,9 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		rc = GMF_TXN_UNDO_UNSAVED;
 	}
 out:
+	if (synced)
+		free_paths(synced, &nsynced);
+	free(synced);
 	free(txn_dir);
 	free(tmp_dir);
 	return rc;

@@ -27,6 +27,14 @@ int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
 /* Writes data to a new file (fails if it exists), fsync'd. */
 int gmf_fs_write_new(const char *path, const char *data, size_t len,
 		     mode_t mode);
+/* The same, not yet synced: the caller makes it durable with
+ * gmf_fs_sync_files before anything relies on it. */
+int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
+			      mode_t mode);
+/* Makes the files at paths durable, data and metadata: one syncfs per
+ * file system where the system has it (Linux: one journal commit instead
+ * of one per file), else an fsync of each. */
+int gmf_fs_sync_files(const char *const *paths, size_t n);
 int gmf_fs_rename(const char *from, const char *to);
 int gmf_fs_unlink(const char *path);
 int gmf_fs_mkdir(const char *path, mode_t mode);
