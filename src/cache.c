@@ -18,7 +18,7 @@
  *   the key, u32 entry count, u64 payload length, u64 payload checksum,
  *   then the payload: one record per entry, each a u32 length and
  *     u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
- *     u32 mtime_ns, ctime_ns, then the migration (see put_migration).
+ *     u32 mtime_ns, ctime_ns, then the migration (see put_record).
  * Integers are in this machine's byte order (the cache never travels);
  * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL.
  */
@@ -286,22 +286,52 @@ static size_t find(const gmf_cache *c, size_t hint, unsigned root, const char *p
 	return 0;
 }
 
+size_t gmf_cache_find(const gmf_cache *c, size_t hint, unsigned root, const char *prefix,
+		      const char *name)
+{
+	rd r;
+	rec_head h;
+	if (!c || !c->n)
+		return 0;
+	return find(c, hint, root, prefix, name, &r, &h);
+}
+
+int gmf_cache_matches(const gmf_cache *c, size_t entry, const gmf_file_id *id)
+{
+	rd r;
+	rec_head h;
+	if (!c || !entry || entry > c->n)
+		return 0;
+	r = record(c, entry - 1);
+	rd_head(&r, &h);
+	return !r.bad && same_id(&h.id, id);
+}
+
 size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		  const char *prefix, const char *name, const gmf_file_id *id,
 		  gmf_migration *m, gmf_arena *arena)
+{
+	size_t entry = gmf_cache_find(c, hint, root, prefix, name);
+	if (!entry || !gmf_cache_matches(c, entry, id) || !gmf_cache_decode(c, entry, m, arena))
+		return 0;
+	return entry;
+}
+
+int gmf_cache_decode(const gmf_cache *c, size_t entry, gmf_migration *m, gmf_arena *arena)
 {
 	rd r;
 	rec_head h;
 	uint32_t flags, nrev;
 
-	size_t entry;
-
-	if (!c || !c->n || !(entry = find(c, hint, root, prefix, name, &r, &h)) ||
-	    !same_id(&h.id, id))
+	if (!c || !entry || entry > c->n)
+		return 0;
+	r = record(c, entry - 1);
+	rd_head(&r, &h);
+	if (r.bad)
 		return 0;
 	memset(m, 0, sizeof(*m));
 	m->arena = arena;
-	m->size = (size_t)id->size;
+	m->size = (size_t)h.id.size;
 	flags = rd_u32(&r);
 	m->bom = !!(flags & 1u);
 	m->crlf = !!(flags & 2u);
@@ -331,7 +361,7 @@ size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		memset(m, 0, sizeof(*m));
 		return 0;
 	}
-	return entry;
+	return 1;
 }
 
 /* ---------------------------------------------------------------- loading */

@@ -450,6 +450,7 @@ typedef struct {
 	int *rc;
 	gmf_diag **diag;      /* allocated only for a file that failed */
 	gmf_cache *cache;     /* NULL: read every file, remember nothing */
+	const unsigned char *valid; /* entries already checked unchanged, or NULL */
 	gmf_file_id *ids;     /* with a cache: the identity of each file read */
 	unsigned char *have_id;
 	uint32_t *entry;      /* and of each taken from it, its entry number */
@@ -474,16 +475,21 @@ static void read_chunks(work *w, gmf_arena *arena)
 			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
 			int dfd = f->dirfds[f->dir[i]];
 			struct stat st;
-			gmf_file_id id;
-			size_t entry;
+			size_t entry = 0;
 			file_path(&path, f, i);
-			if (w->cache && gmf_cache_count(w->cache) &&
-			    fstatat(dfd, f->names[i], &st, 0) == 0 && S_ISREG(st.st_mode)) {
-				gmf_file_id_from_stat(&id, &st);
-				entry = gmf_cache_get(w->cache, i, f->droot[f->dir[i]],
-						      f->dprefix[f->dir[i]], f->names[i], &id,
-						      m, arena);
-				if (entry) {
+			if (w->cache)
+				entry = gmf_cache_find(w->cache, i, f->droot[f->dir[i]],
+						       f->dprefix[f->dir[i]], f->names[i]);
+			if (entry) {
+				/* unchanged: checked by the loading thread, or now */
+				int same = w->valid && w->valid[entry - 1];
+				if (!same && fstatat(dfd, f->names[i], &st, 0) == 0 &&
+				    S_ISREG(st.st_mode)) {
+					gmf_file_id id;
+					gmf_file_id_from_stat(&id, &st);
+					same = gmf_cache_matches(w->cache, entry, &id);
+				}
+				if (same && gmf_cache_decode(w->cache, entry, m, arena)) {
 					m->path = gmf_arena_strndup(arena, path.buf, path.len);
 					m->stem = gmf_arena_strndup(arena, f->names[i],
 								    strlen(f->names[i]) - 3);
@@ -535,7 +541,7 @@ static void *worker(void *arg)
  * thread keeps its strings in an arena of its own, which the graph adopts.
  */
 static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag,
-		       gmf_cache *cache)
+		       gmf_cache *cache, const unsigned char *valid)
 {
 	work w;
 	pthread_t tids[4];
@@ -555,6 +561,7 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	w.rc = rc;
 	w.diag = diag;
 	w.cache = cache;
+	w.valid = valid;
 	/* written only for the files read (and calloc's fresh pages cost
 	 * nothing until written): with a warm cache, hardly any */
 	w.ids = cache ? gmf_xcalloc(files->n + 1, sizeof(gmf_file_id)) : NULL;
@@ -608,15 +615,51 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s)
 	return gmf_script_load_opts(out, s, NULL);
 }
 
+/*
+ * The cache loads on a thread of its own while the directories are listed,
+ * and with the time left it checks its entries' files (one fstatat each,
+ * the work a reading thread would do later): valid[e] says entry e's file
+ * had the entry's identity then.  It stops when the listing is done.
+ */
 typedef struct {
 	const char *key;
+	const gmf_script *script;
 	gmf_cache *cache;
+	unsigned char *valid; /* per entry: 1 checked and unchanged; read after join */
+	_Atomic int stop;
 } cache_loader;
 
 static void *load_cache(void *arg)
 {
 	cache_loader *l = arg;
+	size_t n;
+	int *fds;
+
 	l->cache = gmf_cache_open(l->key);
+	n = gmf_cache_count(l->cache);
+	if (!n)
+		return NULL;
+	l->valid = gmf_xcalloc(n, 1);
+	fds = gmf_xcalloc(l->script->ndirs + 1, sizeof(int));
+	for (size_t d = 0; d < l->script->ndirs; d++)
+		fds[d] = open(l->script->dirs[d], O_RDONLY | O_DIRECTORY);
+	for (size_t e = 0; e < n && !atomic_load_explicit(&l->stop, memory_order_relaxed); e++) {
+		unsigned root;
+		const char *name;
+		gmf_file_id id;
+		struct stat st;
+		if (gmf_cache_entry(l->cache, e, &root, &name, &id) &&
+		    root < l->script->ndirs && fds[root] >= 0 &&
+		    fstatat(fds[root], name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+			gmf_file_id now;
+			gmf_file_id_from_stat(&now, &st);
+			l->valid[e] = gmf_cache_matches(l->cache, e + 1, &now);
+		}
+	}
+	for (size_t d = 0; d < l->script->ndirs; d++)
+		if (fds[d] >= 0)
+			close(fds[d]);
+	free(fds);
 	return NULL;
 }
 
@@ -624,7 +667,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 {
 	gmf_cache *cache = NULL;
 	gmf_strbuf key = GMF_STRBUF_INIT;
-	cache_loader loader = { NULL, NULL };
+	cache_loader loader;
 	pthread_t loader_tid;
 	int loading = 0;
 	gmf_graph *g = NULL;
@@ -635,6 +678,9 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 
 	*out = NULL;
 	memset(&files, 0, sizeof(files));
+	memset(&loader, 0, sizeof(loader));
+	loader.script = s;
+	atomic_init(&loader.stop, 0);
 	if ((rc = gmf_reader_init()) < 0)
 		return rc;
 	files.arena = gmf_arena_new(0);
@@ -658,8 +704,10 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	}
 	for (size_t i = 0; i < s->ndirs && rc == 0; i++)
 		rc = collect(&files, s->dirs[i], s->recursive, 0, (unsigned)i, "");
-	if (loading)
+	if (loading) {
+		atomic_store(&loader.stop, 1);
 		pthread_join(loader_tid, NULL);
+	}
 	cache = loader.cache;
 	if (rc != 0 || !files.n) {
 		gmf_cache_close(cache);
@@ -676,7 +724,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		gmf_graph_resize(g, files.n);
 		rcs = gmf_xcalloc(files.n + 1, sizeof(int));
 		diags = gmf_xcalloc(files.n + 1, sizeof(gmf_diag *));
-		size_t hits = read_all(&files, g, rcs, diags, cache);
+		size_t hits = read_all(&files, g, rcs, diags, cache, loader.valid);
 		if (o)
 			o->ncached = hits;
 		/* failed files leave the graph for the list of unreadable ones */
@@ -695,6 +743,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		*out = g;
 	}
 	gmf_cache_close(cache);
+	free(loader.valid);
 	gmf_strbuf_release(&key);
 	file_list_release(&files);
 	free(rcs);
