@@ -11,7 +11,8 @@
  * An entry is keyed, like a git index entry, on the file's device, inode,
  * size, modification time and status-change time (nanoseconds where the
  * system keeps them).  Any write to a file moves its status-change time
- * (ctime) to the present, and no program can set it back.  So an entry is
+ * (ctime) to the present, and no program can set it back (short of
+ * setting the system clock back).  So an entry is
  * only ever written for a file whose both times lie more than
  * GMF_CACHE_RACY_SECONDS before the run that read it: a later change, even
  * within the same clock tick as the reading, then gives the file a later
