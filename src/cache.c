@@ -143,18 +143,14 @@ static uint64_t rd_u64(rd *r)
 	return v;
 }
 
-/* A str in place (NUL-terminated inside the buffer), or NULL. */
-static const char *rd_str(rd *r, int *is_null)
+/* A str in place (NUL-terminated inside the buffer), or NULL (a NULL
+ * string, or damage: then r->bad is set). */
+static const char *rd_str(rd *r)
 {
 	uint32_t n = rd_u32(r);
 	const char *s;
-	*is_null = 0;
-	if (r->bad)
+	if (r->bad || n == NULL_STR)
 		return NULL;
-	if (n == NULL_STR) {
-		*is_null = 1;
-		return NULL;
-	}
 	if ((size_t)(r->end - r->p) < (size_t)n + 1 || r->p[n] != '\0' ||
 	    memchr(r->p, '\0', n)) {
 		r->bad = 1;
@@ -167,8 +163,7 @@ static const char *rd_str(rd *r, int *is_null)
 
 static char *rd_str_copy(rd *r, gmf_arena *a)
 {
-	int is_null;
-	const char *s = rd_str(r, &is_null);
+	const char *s = rd_str(r);
 	if (!s)
 		return NULL;
 	return gmf_arena_strndup(a, s, strlen(s));
@@ -225,9 +220,8 @@ typedef struct {
 
 static void rd_head(rd *r, rec_head *h)
 {
-	int is_null;
 	h->root = rd_u32(r);
-	h->name = rd_str(r, &is_null);
+	h->name = rd_str(r);
 	if (!h->name)
 		r->bad = 1;
 	memset(&h->id, 0, sizeof(h->id));
@@ -258,7 +252,7 @@ static int name_is(const char *have, const char *prefix, const char *name)
 	return !strncmp(have, prefix, pl) && !strcmp(have + pl, name);
 }
 
-static int same_id(const gmf_file_id *a, const gmf_file_id *b)
+int gmf_file_id_same(const gmf_file_id *a, const gmf_file_id *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
@@ -287,32 +281,24 @@ static size_t find(const gmf_cache *c, size_t hint, unsigned root, const char *p
 }
 
 size_t gmf_cache_find(const gmf_cache *c, size_t hint, unsigned root, const char *prefix,
-		      const char *name)
+		      const char *name, gmf_file_id *id)
 {
 	rd r;
 	rec_head h;
-	if (!c || !c->n)
+	size_t entry;
+	if (!c || !c->n || !(entry = find(c, hint, root, prefix, name, &r, &h)))
 		return 0;
-	return find(c, hint, root, prefix, name, &r, &h);
-}
-
-int gmf_cache_matches(const gmf_cache *c, size_t entry, const gmf_file_id *id)
-{
-	rd r;
-	rec_head h;
-	if (!c || !entry || entry > c->n)
-		return 0;
-	r = record(c, entry - 1);
-	rd_head(&r, &h);
-	return !r.bad && same_id(&h.id, id);
+	*id = h.id;
+	return entry;
 }
 
 size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		  const char *prefix, const char *name, const gmf_file_id *id,
 		  gmf_migration *m, gmf_arena *arena)
 {
-	size_t entry = gmf_cache_find(c, hint, root, prefix, name);
-	if (!entry || !gmf_cache_matches(c, entry, id) || !gmf_cache_decode(c, entry, m, arena))
+	gmf_file_id had;
+	size_t entry = gmf_cache_find(c, hint, root, prefix, name, &had);
+	if (!entry || !gmf_file_id_same(&had, id) || !gmf_cache_decode(c, entry, m, arena))
 		return 0;
 	return entry;
 }

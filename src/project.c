@@ -451,8 +451,8 @@ typedef struct {
 	gmf_diag **diag;      /* allocated only for a file that failed */
 	gmf_cache *cache;     /* NULL: read every file, remember nothing */
 	const unsigned char *valid; /* entries already checked unchanged, or NULL */
-	gmf_file_id *ids;     /* with a cache: the identity of each file read */
-	unsigned char *have_id;
+	gmf_file_id *ids;     /* with a cache: the identity of each file read
+	                       * (those with rc 0 and no entry) */
 	uint32_t *entry;      /* and of each taken from it, its entry number */
 	_Atomic size_t next;
 	_Atomic size_t hits;
@@ -477,9 +477,10 @@ static void read_chunks(work *w, gmf_arena *arena)
 			struct stat st;
 			size_t entry = 0;
 			file_path(&path, f, i);
+			gmf_file_id had;
 			if (w->cache)
 				entry = gmf_cache_find(w->cache, i, f->droot[f->dir[i]],
-						       f->dprefix[f->dir[i]], f->names[i]);
+						       f->dprefix[f->dir[i]], f->names[i], &had);
 			if (entry) {
 				/* unchanged: checked by the loading thread, or now */
 				int same = w->valid && w->valid[entry - 1];
@@ -487,7 +488,7 @@ static void read_chunks(work *w, gmf_arena *arena)
 				    S_ISREG(st.st_mode)) {
 					gmf_file_id id;
 					gmf_file_id_from_stat(&id, &st);
-					same = gmf_cache_matches(w->cache, entry, &id);
+					same = gmf_file_id_same(&had, &id);
 				}
 				if (same && gmf_cache_decode(w->cache, entry, m, arena)) {
 					m->path = gmf_arena_strndup(arena, path.buf, path.len);
@@ -504,7 +505,6 @@ static void read_chunks(work *w, gmf_arena *arena)
 			if (w->cache && w->rc[i] == 0) {
 				/* the identity of what was read */
 				gmf_file_id_from_stat(&w->ids[i], &st);
-				w->have_id[i] = 1;
 				if (gmf_cache_keeps(w->cache, &w->ids[i]))
 					atomic_fetch_add(&w->kept, 1);
 			}
@@ -565,7 +565,6 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	/* written only for the files read (and calloc's fresh pages cost
 	 * nothing until written): with a warm cache, hardly any */
 	w.ids = cache ? gmf_xcalloc(files->n + 1, sizeof(gmf_file_id)) : NULL;
-	w.have_id = cache ? gmf_xcalloc(files->n + 1, 1) : NULL;
 	w.entry = cache ? gmf_xcalloc(files->n + 1, sizeof(uint32_t)) : NULL;
 	atomic_init(&w.next, 0);
 	atomic_init(&w.hits, 0);
@@ -598,14 +597,13 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 			cf[i].prefix = files->dprefix[files->dir[i]];
 			cf[i].name = files->names[i];
 			cf[i].entry = w.entry[i];
-			cf[i].id = w.have_id[i] ? &w.ids[i] : NULL;
+			cf[i].id = rc[i] == 0 && !w.entry[i] ? &w.ids[i] : NULL;
 			cf[i].mig = rc[i] == 0 ? &gmf_graph_node(g, i)->mig : NULL;
 		}
 		gmf_cache_save(cache, cf, files->n, atomic_load(&w.hits));
 		free(cf);
 	}
 	free(w.ids);
-	free(w.have_id);
 	free(w.entry);
 	return atomic_load(&w.hits);
 }
@@ -653,7 +651,7 @@ static void *load_cache(void *arg)
 		    fstatat(fds[root], name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
 			gmf_file_id now;
 			gmf_file_id_from_stat(&now, &st);
-			l->valid[e] = gmf_cache_matches(l->cache, e + 1, &now);
+			l->valid[e] = gmf_file_id_same(&id, &now);
 		}
 	}
 	for (size_t d = 0; d < l->script->ndirs; d++)

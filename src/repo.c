@@ -192,6 +192,28 @@ cleanup:
 	return rc;
 }
 
+int gmf_repo_config_get_bool(gmf_repo *r, const char *key, int *out)
+{
+	git_config *cfg = NULL, *snap = NULL;
+	int rc = GMF_ENOTFOUND, v = 0;
+
+	if (git_repository_config(&cfg, r->git) < 0)
+		return gmf_error_set_git("cannot read git config");
+	if (git_config_snapshot(&snap, cfg) < 0) {
+		rc = gmf_error_set_git("cannot read git config");
+		goto cleanup;
+	}
+	/* git's own reading: true/yes/on/1, false/no/off/0/empty, a bare key */
+	if (git_config_get_bool(&v, snap, key) == 0) {
+		*out = v;
+		rc = 0;
+	}
+cleanup:
+	git_config_free(snap);
+	git_config_free(cfg);
+	return rc;
+}
+
 int gmf_repo_config_get_all(gmf_repo *r, const char *key, char ***out, size_t *n)
 {
 	git_config *cfg = NULL;

@@ -49,6 +49,8 @@ typedef struct {
 } gmf_file_id;
 
 void gmf_file_id_from_stat(gmf_file_id *id, const struct stat *st);
+/* The same version of a file: every field equal. */
+int gmf_file_id_same(const gmf_file_id *a, const gmf_file_id *b);
 
 typedef struct gmf_cache gmf_cache;
 
@@ -74,12 +76,11 @@ size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		  gmf_migration *m, gmf_arena *arena);
 
 /* The parts of gmf_cache_get, for a caller that learns a file's identity
- * another way: the entry number of (root, prefix + name) or 0; whether
- * entry has identity *id; *m from entry (1, or 0 when it does not decode).
- * Thread-safe. */
+ * another way: the entry number of (root, prefix + name) or 0, with the
+ * identity it was saved for in *id; *m from entry (1, or 0 when it does
+ * not decode).  Thread-safe. */
 size_t gmf_cache_find(const gmf_cache *c, size_t hint, unsigned root, const char *prefix,
-		      const char *name);
-int gmf_cache_matches(const gmf_cache *c, size_t entry, const gmf_file_id *id);
+		      const char *name, gmf_file_id *id);
 int gmf_cache_decode(const gmf_cache *c, size_t entry, gmf_migration *m, gmf_arena *arena);
 
 /* One file of a run, for gmf_cache_save. */

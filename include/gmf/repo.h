@@ -30,6 +30,9 @@ const char *gmf_repo_commondir(const gmf_repo *r);
 
 /* A config string (caller frees), or GMF_ENOTFOUND. */
 int gmf_repo_config_get(gmf_repo *r, const char *key, char **out);
+/* A config boolean as git reads it, or GMF_ENOTFOUND (unset, or not a
+ * boolean). */
+int gmf_repo_config_get_bool(gmf_repo *r, const char *key, int *out);
 /* Every value of a multi-valued key, in order (caller frees each and *out). */
 int gmf_repo_config_get_all(gmf_repo *r, const char *key, char ***out,
 			    size_t *n);

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "gmf/error.h"
@@ -196,13 +195,6 @@ int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, cha
 	return 0;
 }
 
-/* git's spellings of false */
-static int config_false(const char *v)
-{
-	return !strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-	       !strcmp(v, "0") || !*v;
-}
-
 static gmf_naming parse_naming(const char *v)
 {
 	if (!v || !strcmp(v, "auto"))
@@ -220,8 +212,8 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 {
 	gmf_discover_opts o;
 	char *cwd = gmf_path_cwd();
-	char *naming = NULL, *cache_cfg = NULL;
-	int rc, use_cache;
+	char *naming = NULL;
+	int rc, use_cache, cache_cfg;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (!cwd) {
@@ -261,10 +253,8 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 	}
 	use_cache = !d->no_cache;
 	if (use_cache && ctx->repo &&
-	    gmf_repo_config_get(ctx->repo, "migrate-fix.cache", &cache_cfg) == 0) {
-		use_cache = !config_false(cache_cfg);
-		free(cache_cfg);
-	}
+	    gmf_repo_config_get_bool(ctx->repo, "migrate-fix.cache", &cache_cfg) == 0)
+		use_cache = cache_cfg;
 	ctx->graphs = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_graph *));
 	ctx->loads = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_load_opts));
 	for (size_t i = 0; i < ctx->project.nscripts; i++) {

@@ -79,14 +79,20 @@ static void assert_value_eq(const gmf_value *a, const gmf_value *b)
 	}
 }
 
+/* Both NULL, or equal strings. */
+static void assert_str_or_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
 static void assert_header_eq(const gmf_header_field *a, const gmf_header_field *b)
 {
 	assert_int_equal(a->present, b->present);
 	assert_span_eq(&a->value, &b->value);
-	if (!a->text || !b->text)
-		assert_ptr_equal(a->text, b->text);
-	else
-		assert_string_equal(a->text, b->text);
+	assert_str_or_null(a->text, b->text);
 }
 
 /* What the reader gave and what the cache gives back are the same. */
@@ -98,10 +104,7 @@ static void assert_migration_eq(const gmf_migration *a, const gmf_migration *b)
 	assert_value_eq(&a->depends_on, &b->depends_on);
 	assert_int_equal(a->has_docstring, b->has_docstring);
 	assert_span_eq(&a->docstring, &b->docstring);
-	if (!a->message || !b->message)
-		assert_ptr_equal(a->message, b->message);
-	else
-		assert_string_equal(a->message, b->message);
+	assert_str_or_null(a->message, b->message);
 	assert_header_eq(&a->hdr_revision, &b->hdr_revision);
 	assert_header_eq(&a->hdr_revises, &b->hdr_revises);
 	assert_header_eq(&a->hdr_date, &b->hdr_date);
