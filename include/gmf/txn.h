@@ -40,7 +40,11 @@ typedef int (*gmf_txn_stage_fn)(void *data, const gmf_txn_op *ops, size_t n,
 
 typedef struct {
 	char *state_dir;
-	const char *root;  /* every file written lies inside (NULL: no check) */
+	/* every path a journal names lies inside one of these (or inside
+	 * state_dir); none (NULL, 0) refuses every path */
+	const char *const *roots;
+	size_t nroots;
+	const char *root;  /* old callers: a single root, used when nroots == 0 */
 	gmf_txn_stage_fn stage;
 	void *stage_data;
 } gmf_txn;
