@@ -38,7 +38,10 @@ struct gmf_graph {
 	size_t nslots;
 	bad_file *bad;
 	size_t nbad, abad;
-	gmf_naming naming;
+	gmf_naming naming;     /* in force: resolved by resolve_naming */
+	gmf_naming tpl_naming; /* what file_template alone says, or NONE */
+	gmf_naming naming_req; /* as set by gmf_graph_set_naming */
+	char *naming_template; /* likewise (owned), or NULL */
 	int sequenced;
 	int built;
 };
@@ -190,6 +193,7 @@ void gmf_graph_free(gmf_graph *g)
 	for (size_t i = 0; i < g->nbad; i++)
 		free(g->bad[i].path);
 	free(g->bad);
+	free(g->naming_template);
 	free(g);
 }
 
@@ -292,6 +296,104 @@ size_t gmf_graph_find(const gmf_graph *g, const char *id)
 	return NONE;
 }
 
+/* -------------------------------------------------------------- naming */
+
+static int naming_ok(gmf_naming nm, const char *stem, const char *id)
+{
+	size_t sl = strlen(stem), il = strlen(id);
+	const char *p;
+	switch (nm) {
+	case GMF_NAMING_AUTO:
+	case GMF_NAMING_NONE:
+		return 1;
+	case GMF_NAMING_STEM:
+		return !strcmp(stem, id);
+	case GMF_NAMING_PREFIX:
+		return !strncmp(stem, id, il) && (sl == il || stem[il] == '_');
+	case GMF_NAMING_CONTAINS:
+		/* separated from the rest: 2024_03_01_1015-<rev>_<slug> */
+		for (p = stem; (p = strstr(p, id)) != NULL; p++)
+			if ((p == stem || strchr("_-.", p[-1])) &&
+			    (p[il] == '\0' || strchr("_-.", p[il])))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static gmf_naming template_naming(const char *tpl)
+{
+	const char *r;
+	if (!tpl || !(r = strstr(tpl, "%(rev)s")))
+		return GMF_NAMING_NONE;
+	return r == tpl ? GMF_NAMING_PREFIX : GMF_NAMING_CONTAINS;
+}
+
+static gmf_naming detect_naming(const gmf_graph *g)
+{
+	static const gmf_naming order[] = { GMF_NAMING_STEM, GMF_NAMING_PREFIX,
+					    GMF_NAMING_CONTAINS };
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++)
+		n += !g->nodes[i].duplicate;
+	if (n < 2)
+		return GMF_NAMING_NONE;
+	for (size_t o = 0; o < 3; o++) {
+		size_t ok = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (!g->nodes[i].duplicate)
+				ok += naming_ok(order[o], g->nodes[i].mig.stem,
+						g->nodes[i].id);
+		/* most files follow it; a lone stray file in a small project
+		 * is the mismatch to report, not a reason to give up */
+		if (ok * 10 >= n * 9 || (n >= 4 && n - ok <= 1))
+			return order[o];
+	}
+	return GMF_NAMING_NONE;
+}
+
+/*
+ * Sets g->naming and g->tpl_naming from the requested convention and the
+ * template: needs the duplicates marked, so it runs at the end of a build.
+ */
+static void resolve_naming(gmf_graph *g)
+{
+	gmf_naming req = g->naming_req;
+	gmf_naming tpl;
+
+	g->naming = req == GMF_NAMING_AUTO ? detect_naming(g) : req;
+	tpl = req == GMF_NAMING_AUTO ? template_naming(g->naming_template)
+				     : GMF_NAMING_NONE;
+	/* too few files to tell: the template says how files are named, as
+	 * long as the files themselves do not contradict it (a project that
+	 * renames files its own way keeps the default template line) */
+	if (g->naming == GMF_NAMING_NONE && req == GMF_NAMING_AUTO &&
+	    tpl != GMF_NAMING_NONE) {
+		size_t ok = 0, n = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (!g->nodes[i].duplicate) {
+				n++;
+				ok += naming_ok(tpl, g->nodes[i].mig.stem, g->nodes[i].id);
+			}
+		if (ok * 2 >= n)
+			g->naming = tpl;
+	}
+	g->tpl_naming = tpl;
+}
+
+void gmf_graph_set_naming(gmf_graph *g, gmf_naming requested,
+			  const char *file_template)
+{
+	if (file_template != g->naming_template) {
+		/* copy first: the two may overlap */
+		char *copy = file_template ? gmf_xstrdup(file_template) : NULL;
+		free(g->naming_template);
+		g->naming_template = copy;
+	}
+	g->naming_req = requested;
+	if (g->built)
+		resolve_naming(g);
+}
 static long leading_number(const char *stem, int *width)
 {
 	size_t n = 0;
@@ -463,6 +565,7 @@ void gmf_graph_build(gmf_graph *g)
 	 * very case to repair, so only demand that most numbers differ */
 	g->sequenced = g->n >= 2 && numbered * 10 >= g->n * 8 &&
 		       distinct * 2 > numbered;
+	resolve_naming(g);
 	g->built = 1;
 }
 
@@ -514,60 +617,6 @@ int gmf_graph_is_sequenced(const gmf_graph *g)
 }
 
 /* -------------------------------------------------------------- checks */
-
-static int naming_ok(gmf_naming nm, const char *stem, const char *id)
-{
-	size_t sl = strlen(stem), il = strlen(id);
-	const char *p;
-	switch (nm) {
-	case GMF_NAMING_AUTO:
-	case GMF_NAMING_NONE:
-		return 1;
-	case GMF_NAMING_STEM:
-		return !strcmp(stem, id);
-	case GMF_NAMING_PREFIX:
-		return !strncmp(stem, id, il) && (sl == il || stem[il] == '_');
-	case GMF_NAMING_CONTAINS:
-		/* separated from the rest: 2024_03_01_1015-<rev>_<slug> */
-		for (p = stem; (p = strstr(p, id)) != NULL; p++)
-			if ((p == stem || strchr("_-.", p[-1])) &&
-			    (p[il] == '\0' || strchr("_-.", p[il])))
-				return 1;
-		return 0;
-	}
-	return 1;
-}
-
-static gmf_naming template_naming(const char *tpl)
-{
-	const char *r;
-	if (!tpl || !(r = strstr(tpl, "%(rev)s")))
-		return GMF_NAMING_NONE;
-	return r == tpl ? GMF_NAMING_PREFIX : GMF_NAMING_CONTAINS;
-}
-
-static gmf_naming detect_naming(gmf_graph *g)
-{
-	static const gmf_naming order[] = { GMF_NAMING_STEM, GMF_NAMING_PREFIX,
-					    GMF_NAMING_CONTAINS };
-	size_t n = 0;
-	for (size_t i = 0; i < g->n; i++)
-		n += !g->nodes[i].duplicate;
-	if (n < 2)
-		return GMF_NAMING_NONE;
-	for (size_t o = 0; o < 3; o++) {
-		size_t ok = 0;
-		for (size_t i = 0; i < g->n; i++)
-			if (!g->nodes[i].duplicate)
-				ok += naming_ok(order[o], g->nodes[i].mig.stem,
-						g->nodes[i].id);
-		/* most files follow it; a lone stray file in a small project
-		 * is the mismatch to report, not a reason to give up */
-		if (ok * 10 >= n * 9 || (n >= 4 && n - ok <= 1))
-			return order[o];
-	}
-	return GMF_NAMING_NONE;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -775,54 +824,11 @@ static void check_cycles(gmf_graph *g, gmf_findings *out)
 	free(state);
 }
 
-static int label_exists(const gmf_graph *g, const char *name)
+/* Files that could not be read or parsed, in the order they came. */
+static void check_unreadable(const gmf_graph *g, gmf_findings *out)
 {
-	for (size_t i = 0; i < g->n; i++)
-		for (size_t k = 0; k < g->nodes[i].nlabels; k++)
-			if (!strcmp(g->nodes[i].labels[k], name))
-				return 1;
-	return 0;
-}
-
-static int same_set(char **a, size_t na, const gmf_value *v)
-{
-	if (na != v->nitems)
-		return 0;
-	for (size_t i = 0; i < na; i++) {
-		size_t k;
-		for (k = 0; k < v->nitems; k++)
-			if (!strcmp(a[i], v->items[k].text))
-				break;
-		if (k == v->nitems)
-			return 0;
-	}
-	return 1;
-}
-
-/* qsort has no context argument in C11: the graph being sorted. */
-static const gmf_graph *sort_graph;
-
-/* By sequence number, then by file order (stable). */
-static int cmp_seq_ix(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	long sx = sort_graph->nodes[x].seq, sy = sort_graph->nodes[y].seq;
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
-void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
-		     gmf_findings *out)
-{
-	size_t i, k;
-	gmf_naming tpl;
-
-	if (!g->built)
-		gmf_graph_build(g);
-
-	for (i = 0; i < g->nbad; i++) {
-		bad_file *b = &g->bad[i];
+	for (size_t i = 0; i < g->nbad; i++) {
+		const bad_file *b = &g->bad[i];
 		gmf_finding *f = gmf_findings_add(
 			out, b->code,
 			b->code == GMF_F_UNREADABLE
@@ -831,10 +837,14 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 			"%s", b->diag.message);
 		gmf_finding_add_loc(f, b->path, b->diag.line);
 	}
+}
 
-	/* duplicate ids: one finding per id, naming every file */
+/* Duplicate ids: one finding per id, naming every file. */
+static void check_duplicates(const gmf_graph *g, gmf_findings *out)
+{
+	size_t i, k;
 	for (i = 0; i < g->n; i++) {
-		gmf_node *nd = &g->nodes[i];
+		const gmf_node *nd = &g->nodes[i];
 		gmf_finding *f;
 		size_t first;
 		if (!nd->duplicate)
@@ -858,178 +868,270 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
 						    g->nodes[k].mig.revision.line);
 		gmf_finding_add_rev(f, nd->id);
 	}
+}
 
-	for (i = 0; i < g->n; i++) {
-		gmf_node *nd = &g->nodes[i];
-		gmf_migration *m = &nd->mig;
+static void check_unsafe_id(const gmf_node *nd, gmf_findings *out)
+{
+	gmf_finding *f;
+	if (gmf_revision_id_is_safe(nd->id))
+		return;
+	f = gmf_findings_add(out, GMF_F_UNSAFE_ID,
+			     "use letters, digits and underscores only",
+			     "revision id '%s' contains characters that Alembic "
+			     "forbids or that are unsafe in a file name",
+			     nd->id);
+	gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
+	gmf_finding_add_rev(f, nd->id);
+}
+
+static void check_missing_parents(const gmf_graph *g, const gmf_node *nd,
+				  gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	/* every parent resolved when the graph was built: none missing */
+	for (size_t k = nd->nparents < m->down_revision.nitems ? 0 : m->down_revision.nitems;
+	     k < m->down_revision.nitems; k++) {
+		const gmf_str *s = &m->down_revision.items[k];
 		gmf_finding *f;
+		if (gmf_graph_find(g, s->text) != NONE)
+			continue;
+		f = gmf_findings_add(out, GMF_F_MISSING_PARENT,
+				     "restore the missing migration, or point "
+				     "down_revision at an existing revision",
+				     "down_revision of %s names %s, which no migration declares",
+				     nd->id, s->text);
+		gmf_finding_add_loc(f, m->path, s->span.line);
+		gmf_finding_add_rev(f, nd->id);
+		gmf_finding_add_rev(f, s->text);
+	}
+}
 
-		if (!gmf_revision_id_is_safe(nd->id)) {
-			f = gmf_findings_add(out, GMF_F_UNSAFE_ID,
-					     "use letters, digits and underscores only",
-					     "revision id '%s' contains characters that Alembic "
-					     "forbids or that are unsafe in a file name",
-					     nd->id);
-			gmf_finding_add_loc(f, m->path, m->revision.line);
-			gmf_finding_add_rev(f, nd->id);
+static int label_exists(const gmf_graph *g, const char *name)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].nlabels; k++)
+			if (!strcmp(g->nodes[i].labels[k], name))
+				return 1;
+	return 0;
+}
+
+static void check_missing_dependencies(const gmf_graph *g, const gmf_node *nd,
+				       gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	for (size_t k = 0; k < m->depends_on.nitems; k++) {
+		const gmf_str *s = &m->depends_on.items[k];
+		gmf_finding *f;
+		if (gmf_graph_find(g, s->text) != NONE || label_exists(g, s->text))
+			continue;
+		f = gmf_findings_add(out, GMF_F_MISSING_DEPENDENCY,
+				     "point depends_on at an existing revision or branch label",
+				     "depends_on of %s names %s, which is neither a revision "
+				     "nor a branch label", nd->id, s->text);
+		gmf_finding_add_loc(f, m->path, s->span.line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+}
+
+static void check_opaque(const gmf_node *nd, gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	for (int which = 0; which < 2; which++) {
+		const gmf_value *v = which ? &m->depends_on : &m->branch_labels;
+		gmf_finding *f;
+		if (v->kind != GMF_VAL_OPAQUE)
+			continue;
+		f = gmf_findings_add(out, GMF_F_OPAQUE_VALUE,
+				     "nothing to do if this is intended; the value "
+				     "cannot be checked without running Python",
+				     "%s of %s is an expression, not a literal; it is not checked",
+				     v == &m->branch_labels ? "branch_labels" : "depends_on",
+				     nd->id);
+		gmf_finding_add_loc(f, m->path, v->line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+}
+
+static void check_reassigned(const gmf_node *nd, gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	const gmf_value *vs[4] = { &m->revision, &m->down_revision,
+				   &m->branch_labels, &m->depends_on };
+	static const char *const vn[4] = { "revision", "down_revision",
+					   "branch_labels", "depends_on" };
+	for (size_t k = 0; k < 4; k++) {
+		gmf_finding *f;
+		if (vs[k]->assignments <= 1)
+			continue;
+		f = gmf_findings_add(out, GMF_F_REASSIGNED,
+				     "keep a single assignment; the last one wins",
+				     "%s is assigned %d times at module level",
+				     vn[k], vs[k]->assignments);
+		gmf_finding_add_loc(f, m->path, vs[k]->line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+}
+
+static int same_set(char **a, size_t na, const gmf_value *v)
+{
+	if (na != v->nitems)
+		return 0;
+	for (size_t i = 0; i < na; i++) {
+		size_t k;
+		for (k = 0; k < v->nitems; k++)
+			if (!strcmp(a[i], v->items[k].text))
+				break;
+		if (k == v->nitems)
+			return 0;
+	}
+	return 1;
+}
+
+/* The docstring's `Revision ID:` and `Revises:` against the code. */
+static void check_docstring(const gmf_node *nd, gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	gmf_finding *f;
+
+	if (m->hdr_revision.present && strcmp(m->hdr_revision.text, nd->id)) {
+		f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
+				     "make the docstring say what the code says "
+				     "(Alembic reads the code)",
+				     "docstring says 'Revision ID: %s' but revision is %s",
+				     m->hdr_revision.text, nd->id);
+		gmf_finding_add_loc(f, m->path, m->hdr_revision.value.line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+	if (m->hdr_revises.present &&
+	    !same_set(m->hdr_revises_ids, m->hdr_nrevises, &m->down_revision)) {
+		gmf_strbuf code = GMF_STRBUF_INIT;
+		for (size_t k = 0; k < m->down_revision.nitems; k++) {
+			if (k)
+				gmf_strbuf_adds(&code, ", ");
+			gmf_strbuf_adds(&code, m->down_revision.items[k].text);
 		}
+		f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
+				     "make the docstring say what the code says "
+				     "(Alembic reads the code)",
+				     "docstring says 'Revises: %s' but down_revision is %s",
+				     m->hdr_revises.text, code.len ? code.buf : "None");
+		gmf_finding_add_loc(f, m->path, m->hdr_revises.value.line);
+		gmf_finding_add_rev(f, nd->id);
+		gmf_strbuf_release(&code);
+	}
+}
+
+/*
+ * The checks of one file on its own.  They run file by file, all of one
+ * file's findings before the next file's, which is the order the output
+ * has always had.
+ */
+static void check_files(const gmf_graph *g, gmf_findings *out)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const gmf_node *nd = &g->nodes[i];
+		check_unsafe_id(nd, out);
 		if (nd->duplicate)
 			continue;
-		/* every parent resolved when the graph was built: none missing */
-		for (k = nd->nparents < m->down_revision.nitems ? 0 : m->down_revision.nitems;
-		     k < m->down_revision.nitems; k++) {
-			const gmf_str *s = &m->down_revision.items[k];
-			if (gmf_graph_find(g, s->text) != NONE)
-				continue;
-			f = gmf_findings_add(out, GMF_F_MISSING_PARENT,
-					     "restore the missing migration, or point "
-					     "down_revision at an existing revision",
-					     "down_revision of %s names %s, which no migration declares",
-					     nd->id, s->text);
-			gmf_finding_add_loc(f, m->path, s->span.line);
-			gmf_finding_add_rev(f, nd->id);
-			gmf_finding_add_rev(f, s->text);
-		}
-		for (k = 0; k < m->depends_on.nitems; k++) {
-			const gmf_str *s = &m->depends_on.items[k];
-			if (gmf_graph_find(g, s->text) != NONE || label_exists(g, s->text))
-				continue;
-			f = gmf_findings_add(out, GMF_F_MISSING_DEPENDENCY,
-					     "point depends_on at an existing revision or branch label",
-					     "depends_on of %s names %s, which is neither a revision "
-					     "nor a branch label", nd->id, s->text);
-			gmf_finding_add_loc(f, m->path, s->span.line);
-			gmf_finding_add_rev(f, nd->id);
-		}
-		for (int which = 0; which < 2; which++) {
-			const gmf_value *v = which ? &m->depends_on : &m->branch_labels;
-			if (v->kind != GMF_VAL_OPAQUE)
-				continue;
-			f = gmf_findings_add(out, GMF_F_OPAQUE_VALUE,
-					     "nothing to do if this is intended; the value "
-					     "cannot be checked without running Python",
-					     "%s of %s is an expression, not a literal; it is not checked",
-					     v == &m->branch_labels ? "branch_labels" : "depends_on",
-					     nd->id);
-			gmf_finding_add_loc(f, m->path, v->line);
-			gmf_finding_add_rev(f, nd->id);
-		}
-		{
-			const gmf_value *vs[4] = { &m->revision, &m->down_revision,
-						   &m->branch_labels, &m->depends_on };
-			static const char *const vn[4] = { "revision", "down_revision",
-							   "branch_labels", "depends_on" };
-			for (k = 0; k < 4; k++)
-				if (vs[k]->assignments > 1) {
-					f = gmf_findings_add(out, GMF_F_REASSIGNED,
-							     "keep a single assignment; the last one wins",
-							     "%s is assigned %d times at module level",
-							     vn[k], vs[k]->assignments);
-					gmf_finding_add_loc(f, m->path, vs[k]->line);
-					gmf_finding_add_rev(f, nd->id);
-				}
-		}
-		if (m->hdr_revision.present && strcmp(m->hdr_revision.text, nd->id)) {
-			f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
-					     "make the docstring say what the code says "
-					     "(Alembic reads the code)",
-					     "docstring says 'Revision ID: %s' but revision is %s",
-					     m->hdr_revision.text, nd->id);
-			gmf_finding_add_loc(f, m->path, m->hdr_revision.value.line);
-			gmf_finding_add_rev(f, nd->id);
-		}
-		if (m->hdr_revises.present &&
-		    !same_set(m->hdr_revises_ids, m->hdr_nrevises, &m->down_revision)) {
-			gmf_strbuf code = GMF_STRBUF_INIT;
-			for (k = 0; k < m->down_revision.nitems; k++) {
-				if (k)
-					gmf_strbuf_adds(&code, ", ");
-				gmf_strbuf_adds(&code, m->down_revision.items[k].text);
-			}
-			f = gmf_findings_add(out, GMF_F_DOCSTRING_MISMATCH,
-					     "make the docstring say what the code says "
-					     "(Alembic reads the code)",
-					     "docstring says 'Revises: %s' but down_revision is %s",
-					     m->hdr_revises.text, code.len ? code.buf : "None");
-			gmf_finding_add_loc(f, m->path, m->hdr_revises.value.line);
-			gmf_finding_add_rev(f, nd->id);
-			gmf_strbuf_release(&code);
-		}
+		check_missing_parents(g, nd, out);
+		check_missing_dependencies(g, nd, out);
+		check_opaque(nd, out);
+		check_reassigned(nd, out);
+		check_docstring(nd, out);
 	}
+}
 
+/* File names against the naming convention in force (gmf_graph_naming). */
+static void check_file_names(const gmf_graph *g, gmf_findings *out)
+{
+	if (g->naming == GMF_NAMING_NONE)
+		return;
+	for (size_t i = 0; i < g->n; i++) {
+		const gmf_node *nd = &g->nodes[i];
+		gmf_finding *f;
+		if (nd->duplicate || naming_ok(g->naming, nd->mig.stem, nd->id) ||
+		    (g->tpl_naming != GMF_NAMING_NONE &&
+		     naming_ok(g->tpl_naming, nd->mig.stem, nd->id)))
+			continue;
+		f = gmf_findings_add(
+			out, GMF_F_FILENAME_MISMATCH,
+			g->naming == GMF_NAMING_STEM
+				? "rename the file to <revision>.py, or set revision to the file name"
+				: "rename the file so its name carries the revision id",
+			"file name '%s.py' does not match revision %s (the project %s)",
+			nd->mig.stem, nd->id,
+			g->naming == GMF_NAMING_STEM ? "names files exactly after their revision"
+			: g->naming == GMF_NAMING_PREFIX ? "starts file names with the revision"
+			: "puts the revision in every file name");
+		gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
+		gmf_finding_add_rev(f, nd->id);
+	}
+}
+
+/* qsort has no context argument in C11: the graph being sorted. */
+static const gmf_graph *sort_graph;
+
+/* By sequence number, then by file order (stable). */
+static int cmp_seq_ix(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	long sx = sort_graph->nodes[x].seq, sy = sort_graph->nodes[y].seq;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Sequence numbers shared by two files: sort by number, report runs. */
+static void check_sequences(const gmf_graph *g, gmf_findings *out)
+{
+	size_t *ix, m = 0, i, k;
+
+	if (!g->sequenced)
+		return;
+	ix = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	for (i = 0; i < g->n; i++)
+		if (g->nodes[i].seq >= 0)
+			ix[m++] = i;
+	sort_graph = g;
+	/* already in order (the usual case: see gmf_graph_build) */
+	for (i = 1; i < m && cmp_seq_ix(&ix[i - 1], &ix[i]) <= 0; i++)
+		;
+	if (i < m)
+		qsort(ix, m, sizeof(size_t), cmp_seq_ix);
+	for (i = 0; i < m;) {
+		size_t end = i + 1;
+		gmf_finding *f;
+		while (end < m && g->nodes[ix[end]].seq == g->nodes[ix[i]].seq)
+			end++;
+		if (end - i > 1) {
+			f = gmf_findings_add(out, GMF_F_DUPLICATE_SEQUENCE,
+					     "renumber one of them (`git migrate-fix fix` does it)",
+					     "sequence number %0*ld is used by more than one file",
+					     g->nodes[ix[i]].seq_width, g->nodes[ix[i]].seq);
+			for (k = i; k < end; k++) {
+				gmf_finding_add_loc(f, g->nodes[ix[k]].mig.path, 0);
+				gmf_finding_add_rev(f, g->nodes[ix[k]].id);
+			}
+		}
+		i = end;
+	}
+	free(ix);
+}
+
+void gmf_graph_check(gmf_graph *g, gmf_naming naming, const char *file_template,
+		     gmf_findings *out)
+{
+	if (!g->built)
+		gmf_graph_build(g);
+	gmf_graph_set_naming(g, naming, file_template);
+	check_unreadable(g, out);
+	check_duplicates(g, out);
+	check_files(g, out);
 	check_cycles(g, out);
 	check_ends(g, out, 1);
 	check_ends(g, out, 0);
-
-	/* file names */
-	g->naming = naming == GMF_NAMING_AUTO ? detect_naming(g) : naming;
-	tpl = naming == GMF_NAMING_AUTO ? template_naming(file_template) : GMF_NAMING_NONE;
-	/* too few files to tell: the template says how files are named, as
-	 * long as the files themselves do not contradict it (a project that
-	 * renames files its own way keeps the default template line) */
-	if (g->naming == GMF_NAMING_NONE && naming == GMF_NAMING_AUTO &&
-	    tpl != GMF_NAMING_NONE) {
-		size_t ok = 0, n = 0;
-		for (i = 0; i < g->n; i++)
-			if (!g->nodes[i].duplicate) {
-				n++;
-				ok += naming_ok(tpl, g->nodes[i].mig.stem, g->nodes[i].id);
-			}
-		if (ok * 2 >= n)
-			g->naming = tpl;
-	}
-	if (g->naming != GMF_NAMING_NONE)
-		for (i = 0; i < g->n; i++) {
-			gmf_node *nd = &g->nodes[i];
-			gmf_finding *f;
-			if (nd->duplicate || naming_ok(g->naming, nd->mig.stem, nd->id) ||
-			    (tpl != GMF_NAMING_NONE && naming_ok(tpl, nd->mig.stem, nd->id)))
-				continue;
-			f = gmf_findings_add(
-				out, GMF_F_FILENAME_MISMATCH,
-				g->naming == GMF_NAMING_STEM
-					? "rename the file to <revision>.py, or set revision to the file name"
-					: "rename the file so its name carries the revision id",
-				"file name '%s.py' does not match revision %s (the project %s)",
-				nd->mig.stem, nd->id,
-				g->naming == GMF_NAMING_STEM ? "names files exactly after their revision"
-				: g->naming == GMF_NAMING_PREFIX ? "starts file names with the revision"
-				: "puts the revision in every file name");
-			gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
-			gmf_finding_add_rev(f, nd->id);
-		}
-
-	/* sequence numbers shared by two files: sort by number, report runs */
-	if (g->sequenced) {
-		size_t *ix = gmf_xcalloc(g->n + 1, sizeof(size_t)), m = 0;
-		for (i = 0; i < g->n; i++)
-			if (g->nodes[i].seq >= 0)
-				ix[m++] = i;
-		sort_graph = g;
-		/* already in order (the usual case: see gmf_graph_build) */
-		for (i = 1; i < m && cmp_seq_ix(&ix[i - 1], &ix[i]) <= 0; i++)
-			;
-		if (i < m)
-			qsort(ix, m, sizeof(size_t), cmp_seq_ix);
-		for (i = 0; i < m;) {
-			size_t end = i + 1;
-			gmf_finding *f;
-			while (end < m && g->nodes[ix[end]].seq == g->nodes[ix[i]].seq)
-				end++;
-			if (end - i > 1) {
-				f = gmf_findings_add(out, GMF_F_DUPLICATE_SEQUENCE,
-						     "renumber one of them (`git migrate-fix fix` does it)",
-						     "sequence number %0*ld is used by more than one file",
-						     g->nodes[ix[i]].seq_width, g->nodes[ix[i]].seq);
-				for (k = i; k < end; k++) {
-					gmf_finding_add_loc(f, g->nodes[ix[k]].mig.path, 0);
-					gmf_finding_add_rev(f, g->nodes[ix[k]].id);
-				}
-			}
-			i = end;
-		}
-		free(ix);
-	}
+	check_file_names(g, out);
+	check_sequences(g, out);
 }
 
 char *gmf_graph_branch_labels(const gmf_graph *g, size_t i)

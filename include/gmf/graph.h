@@ -104,8 +104,18 @@ void gmf_graph_add(gmf_graph *g, gmf_migration *m);
 /* Records a file that could not be read (fatal finding). */
 void gmf_graph_add_unreadable(gmf_graph *g, const char *path,
 			      gmf_finding_code code, const gmf_diag *diag);
-/* Builds edges, components; call once after the last add. */
+/* Builds edges, components and resolves the naming convention (see
+ * gmf_graph_set_naming); call once after the last add. */
 void gmf_graph_build(gmf_graph *g);
+/*
+ * Says how file names are tied to revision ids: requested is the
+ * configured convention (AUTO to detect it from the files and
+ * file_template, the alembic.ini line, or NULL); the graph keeps a copy.
+ * A built graph resolves it at once, an unbuilt one at gmf_graph_build.
+ * Without a call the graph detects with AUTO and no template.
+ */
+void gmf_graph_set_naming(gmf_graph *g, gmf_naming requested,
+			  const char *file_template);
 
 size_t gmf_graph_count(const gmf_graph *g);
 gmf_node *gmf_graph_node(const gmf_graph *g, size_t i);
@@ -117,14 +127,21 @@ size_t gmf_graph_roots(const gmf_graph *g, size_t **out);
 /* Branch labels that apply to node i's stretch of chain, comma-joined
  * and sorted ("" when none); caller frees. */
 char *gmf_graph_branch_labels(const gmf_graph *g, size_t i);
-/* Naming convention in force after detection (never AUTO). */
+/*
+ * Naming convention in force (never AUTO once built): valid from
+ * gmf_graph_build on, no check needed, as resolved from what
+ * gmf_graph_set_naming last said; gmf_graph_check sets its own naming
+ * arguments the same way.  Stale after an add until the next build;
+ * AUTO before the first build.
+ */
 gmf_naming gmf_graph_naming(const gmf_graph *g);
 /* Do the files carry a sequence number prefix (037_...)? */
 int gmf_graph_is_sequenced(const gmf_graph *g);
 
 /*
- * Runs every check and appends findings.  naming: the configured
- * convention (AUTO to detect); file_template: from alembic.ini or NULL.
+ * Runs every check and appends findings (building the graph if needed).
+ * naming: the configured convention (AUTO to detect); file_template: from
+ * alembic.ini or NULL; both are passed to gmf_graph_set_naming first.
  */
 void gmf_graph_check(gmf_graph *g, gmf_naming naming,
 		     const char *file_template, gmf_findings *out);

@@ -658,6 +658,62 @@ static void test_graph_filename_naming_none_never_fires(void **state)
 	assert_int_equal(ut_count(&c->f, GMF_F_FILENAME_MISMATCH), 0);
 }
 
+/* `merge` names the new file from gmf_graph_naming without a check. */
+static void test_graph_naming_valid_after_build(void **state)
+{
+	ctx *c = *state;
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_AUTO);
+	ut_add(c->g, "v/001_a.py", "001_a", "None", NULL);
+	ut_add(c->g, "v/002_b.py", "002_b", "'001_a'", NULL);
+	gmf_graph_build(c->g);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_STEM);
+	assert_int_equal(c->f.n, 0);
+}
+
+static void test_graph_naming_set_before_build(void **state)
+{
+	ctx *c = *state;
+	char tpl[] = "%(rev)s_%(slug)s";
+	/* one file: too few to detect, the template decides */
+	ut_add(c->g, "v/a1b2c3d4e5f6_add_owner.py", "a1b2c3d4e5f6", "None", NULL);
+	gmf_graph_set_naming(c->g, GMF_NAMING_AUTO, tpl);
+	tpl[0] = 'X'; /* the graph keeps its own copy */
+	gmf_graph_build(c->g);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_PREFIX);
+	/* a rebuild keeps what was set */
+	ut_add(c->g, "v/b1b2c3d4e5f6_add_x.py", "b1b2c3d4e5f6", "'a1b2c3d4e5f6'", NULL);
+	gmf_graph_build(c->g);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_PREFIX);
+}
+
+static void test_graph_naming_set_after_build(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "v/a1b2c3d4e5f6_add_owner.py", "a1b2c3d4e5f6", "None", NULL);
+	gmf_graph_build(c->g);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_NONE);
+	gmf_graph_set_naming(c->g, GMF_NAMING_AUTO, "%(year)d-%(rev)s_%(slug)s");
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_CONTAINS);
+	gmf_graph_set_naming(c->g, GMF_NAMING_STEM, NULL);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_STEM);
+	gmf_graph_set_naming(c->g, GMF_NAMING_AUTO, NULL);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_NONE);
+}
+
+/* What a check reports agrees with what the graph said before it. */
+static void test_graph_naming_same_before_and_after_check(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "v/001_a.py", "001_a", "None", NULL);
+	ut_add(c->g, "v/002_b.py", "002_x", "'001_a'", NULL);
+	gmf_graph_build(c->g);
+	gmf_graph_set_naming(c->g, GMF_NAMING_STEM, NULL);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_STEM);
+	gmf_graph_check(c->g, GMF_NAMING_STEM, NULL, &c->f);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_STEM);
+	assert_int_equal(ut_count(&c->f, GMF_F_FILENAME_MISMATCH), 1);
+}
+
 /* ---------------------------------------------------- docstring-mismatch */
 
 static char *doc_src(const char *hdr_rev, const char *hdr_revises,
@@ -1048,6 +1104,10 @@ int main(void)
 		T(test_graph_filename_contains_sequence_prefix),
 		T(test_graph_filename_mixed_conventions_quiet),
 		T(test_graph_filename_naming_none_never_fires),
+		T(test_graph_naming_valid_after_build),
+		T(test_graph_naming_set_before_build),
+		T(test_graph_naming_set_after_build),
+		T(test_graph_naming_same_before_and_after_check),
 		T(test_graph_docstring_mismatch_fires),
 		T(test_graph_docstring_mismatch_quiet),
 		T(test_graph_duplicate_sequence_fires),
