@@ -695,57 +695,49 @@ int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 	return parse_owned(m, NULL, path, copy, len, diag);
 }
 
-/* Parses buf (len bytes plus a NUL), which the migration takes over.
- * What this gives for a file is remembered by the parse cache (cache.h):
- * a change to it must bump GMF_CACHE_FORMAT, or old entries stay valid. */
-static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
-		       char *buf, size_t len, gmf_diag *diag)
+/* The migration takes over buf (len bytes plus a NUL); path and stem. */
+static void take_file(gmf_migration *m, gmf_arena *arena, const char *path,
+		      char *buf, size_t len)
 {
-	scan sc;
-	size_t p, bad, nul;
-	const char *nulp;
-	int doc_found = 0, first_doc_taken = 0;
-	size_t last_candidate;
-	size_t first_doc[4] = { 0, 0, 0, 0 };
-	int rc;
+	const char *b = base_name(path);
+	size_t bl = strlen(b);
 
-	memset(m, 0, sizeof(*m));
-	if (diag)
-		memset(diag, 0, sizeof(*diag));
-	if ((rc = rx_init()) < 0) {
-		diag_set(diag, 0, 1, "%s", gmf_error_last());
-		free(buf);
-		return rc;
-	}
 	m->arena = arena;
 	m->path = m_strndup(arena, path, strlen(path));
-	{
-		const char *b = base_name(path);
-		size_t bl = strlen(b);
-		if (bl > 3 && !strcmp(b + bl - 3, ".py"))
-			bl -= 3;
-		m->stem = m_strndup(arena, b, bl);
-	}
+	if (bl > 3 && !strcmp(b + bl - 3, ".py"))
+		bl -= 3;
+	m->stem = m_strndup(arena, b, bl);
 	m->data = buf;
 	m->size = len;
+}
 
-	sc.s = m->data;
-	sc.len = len;
-	sc.diag = diag;
-	sc.failed = 0;
-	sc.line_off = 0;
-	sc.line_no = 1;
-	sc.arena = arena;
+static void scan_init(scan *sc, const gmf_migration *m, gmf_diag *diag)
+{
+	sc->s = m->data;
+	sc->len = m->size;
+	sc->diag = diag;
+	sc->failed = 0;
+	sc->line_off = 0;
+	sc->line_no = 1;
+	sc->arena = m->arena;
+}
+
+/* Refuses bytes this reader cannot take for Python text: a NUL, invalid
+ * UTF-8, a CR that does not end a CRLF line.  0 or GMF_EPARSE. */
+static int check_bytes(scan *sc, const gmf_migration *m)
+{
+	size_t len = m->size, bad, nul;
+	const char *nulp;
 
 	if ((nulp = memchr(m->data, '\0', len)) != NULL) {
 		nul = (size_t)(nulp - m->data);
-		diag_set(diag, sline(&sc, nul), 1,
+		diag_set(sc->diag, sline(sc, nul), 1,
 			 "binary file: NUL byte at offset %zu", nul);
 		return GMF_EPARSE;
 	}
 	bad = utf8_invalid_at((const unsigned char *)m->data, len);
 	if (bad < len) {
-		diag_set(diag, sline(&sc, bad), 1,
+		diag_set(sc->diag, sline(sc, bad), 1,
 			 "invalid UTF-8 (byte 0x%02x at offset %zu)",
 			 (unsigned char)m->data[bad], bad);
 		return GMF_EPARSE;
@@ -757,133 +749,194 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 		if ((size_t)(cr - m->data) + 1 >= len || cr[1] != '\n') {
 			if ((size_t)(cr - m->data) + 1 >= len)
 				break; /* a CR at the very end ends nothing */
-			diag_set(diag, sline(&sc, (size_t)(cr - m->data)), 0,
+			diag_set(sc->diag, sline(sc, (size_t)(cr - m->data)), 0,
 				 "a carriage return that does not end a CRLF line: "
 				 "convert the file to LF or CRLF line endings");
 			return GMF_EPARSE;
 		}
 	}
-	p = 0;
-	if (len >= 3 && !memcmp(m->data, "\xef\xbb\xbf", 3)) {
+	return 0;
+}
+
+/* Notes the byte order mark and the line endings (a writer keeps both);
+ * returns where the first statement starts. */
+static size_t read_marks(gmf_migration *m)
+{
+	const char *nl = memchr(m->data, '\n', m->size);
+	size_t p = 0;
+
+	if (m->size >= 3 && !memcmp(m->data, "\xef\xbb\xbf", 3)) {
 		m->bom = 1;
 		p = 3;
 	}
-	{
-		const char *nl = memchr(m->data, '\n', len);
-		m->crlf = nl && nl > m->data && nl[-1] == '\r';
-	}
+	m->crlf = nl && nl > m->data && nl[-1] == '\r';
+	return p;
+}
 
-	/*
-	 * Past the last line that starts with one of the four names there is
-	 * no assignment left to find; once the header docstring is found too,
-	 * the rest of the file (the function bodies) need not be walked.
-	 */
-	last_candidate = 0;
-	for (const char *q = m->data + p; q < m->data + len;) {
+/*
+ * The start of the last line, from p on, that starts with one of the four
+ * names: past it there is no assignment left to find.
+ */
+static size_t last_candidate_at(const gmf_migration *m, size_t p)
+{
+	const char *end = m->data + m->size;
+	size_t last = 0;
+
+	for (const char *q = m->data + p; q < end;) {
 		const char *nl;
-		if (is_target_name(q, (size_t)(m->data + len - q)))
-			last_candidate = (size_t)(q - m->data);
-		nl = memchr(q, '\n', (size_t)(m->data + len - q));
+		if (is_target_name(q, (size_t)(end - q)))
+			last = (size_t)(q - m->data);
+		nl = memchr(q, '\n', (size_t)(end - q));
 		if (!nl)
 			break;
 		q = nl + 1;
 	}
+	return last;
+}
 
+/* Gives the value read once to every name of a (chained) assignment; the
+ * last name takes over first's items, the others get copies. */
+static void assign_targets(scan *sc, gmf_migration *m, const char *const *names,
+			   const size_t *nlen, int nt, const gmf_value *first)
+{
+	for (int t = 0; t < nt; t++) {
+		gmf_value *v = target_of(m, names[t], nlen[t]);
+		int seen = v->assignments;
+		value_release(v, sc->arena);
+		*v = *first;
+		v->assignments = seen + 1;
+		if (t + 1 < nt) {
+			/* deep copy for the other targets */
+			v->items = NULL;
+			v->nitems = 0;
+			for (size_t k = 0; k < first->nitems; k++)
+				value_push(sc, v, first->items[k].span.off,
+					   first->items[k].span.len);
+		}
+	}
+}
+
+/*
+ * Reads the assignment at p, whose first name RX_ASSIGN matched (ov), into
+ * its targets.  Returns where the next statement starts.
+ */
+static size_t take_assignment(scan *sc, gmf_migration *m, size_t p, PCRE2_SIZE *ov)
+{
+	size_t len = sc->len, next, vpos;
+	const char *names[4];
+	size_t nlen[4];
+	int nt = 0;
+	gmf_value first;
+
+	names[nt] = m->data + ov[2];
+	nlen[nt++] = ov[3] - ov[2];
+	vpos = ov[1];
+	/* chained: branch_labels = depends_on = None */
+	while (nt < 4 && is_target_name(m->data + vpos, len - vpos) &&
+	       rx_match(RX_CHAIN, m->data, len, vpos, 0, &ov)) {
+		names[nt] = m->data + ov[2];
+		nlen[nt++] = ov[3] - ov[2];
+		vpos = ov[1];
+	}
+	memset(&first, 0, sizeof(first));
+	first.line = sline(sc, p);
+	next = parse_value(sc, vpos, &first);
+	if (sc->failed) {
+		value_release(&first, sc->arena);
+		return len;
+	}
+	assign_targets(sc, m, names, nlen, nt, &first);
+	p = skip_ws(sc, next, 0);
+	if (p < len && m->data[p] == ';') {
+		/* `revision = "a"; down_revision = None`: go on with the next
+		 * statement on the same line */
+		p = skip_ws(sc, p + 1, 0);
+		if (p < len && m->data[p] != '\n' && m->data[p] != '#' &&
+		    m->data[p] != '\r')
+			return p;
+	}
+	p = skip_statement(sc, p, NULL);
+	if (p < len)
+		p++;
+	return p;
+}
+
+/* The header docstring, as the statements go by. */
+typedef struct {
+	int found;        /* taken: a docstring with a `Revision ID:` line */
+	int first_taken;  /* first holds the first bare triple-quoted string */
+	size_t first[4];  /* its start, content, content length, end */
+} doc_state;
+
+/*
+ * A string may start a statement at p: a bare triple-quoted one at module
+ * level is the header docstring when it has a `Revision ID:` line; the
+ * first one is kept for when none has.  -1 for an unterminated string.
+ */
+static int consider_docstring(scan *sc, gmf_migration *m, size_t p, doc_state *ds)
+{
+	size_t co, cl, after;
+	int tri, plain;
+	int r = read_string(sc, p, &co, &cl, &after, &tri, &plain);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 || !tri || ds->found || !at_statement_end(sc, after))
+		return 0;
+	if (!ds->first_taken) {
+		ds->first_taken = 1;
+		ds->first[0] = p;
+		ds->first[1] = co;
+		ds->first[2] = cl;
+		ds->first[3] = after;
+	}
+	if (header_fields(sc, co, cl, NULL)) {
+		take_docstring(sc, m, p, co, cl, after);
+		ds->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * Walks the module-level statements from p: assignments to the four names
+ * and the header docstring.  Once the docstring is found and no line
+ * further down starts with one of the names, the rest of the file (the
+ * function bodies) need not be walked.
+ */
+static void scan_statements(scan *sc, gmf_migration *m, size_t p)
+{
+	size_t len = sc->len, last_candidate = last_candidate_at(m, p);
+	doc_state ds;
+
+	memset(&ds, 0, sizeof(ds));
 	/* p is always at the start of a statement here */
-	while (p < len && !sc.failed) {
-		if (p > last_candidate && doc_found)
-			break;
-		unsigned char c = (unsigned char)m->data[p];
-		size_t next;
+	while (p < len && !sc->failed) {
+		unsigned char c;
 		PCRE2_SIZE *ov;
 
+		if (p > last_candidate && ds.found)
+			break;
+		c = (unsigned char)m->data[p];
 		if ((c == 'r' || c == 'd' || c == 'b') && is_target_name(m->data + p, len - p) &&
 		    rx_match(RX_ASSIGN, m->data, len, p, 0, &ov)) {
-			const char *names[4];
-			size_t nlen[4];
-			int nt = 0;
-			size_t vpos;
-
-			names[nt] = m->data + ov[2];
-			nlen[nt++] = ov[3] - ov[2];
-			vpos = ov[1];
-			/* chained: branch_labels = depends_on = None */
-			while (nt < 4 && is_target_name(m->data + vpos, len - vpos) &&
-			       rx_match(RX_CHAIN, m->data, len, vpos, 0, &ov)) {
-				names[nt] = m->data + ov[2];
-				nlen[nt++] = ov[3] - ov[2];
-				vpos = ov[1];
-			}
-			gmf_value first;
-			memset(&first, 0, sizeof(first));
-			first.line = sline(&sc, p);
-			next = parse_value(&sc, vpos, &first);
-			if (sc.failed) {
-				value_release(&first, sc.arena);
-				break;
-			}
-			for (int t = 0; t < nt; t++) {
-				gmf_value *v = target_of(m, names[t], nlen[t]);
-				int seen = v->assignments;
-				value_release(v, sc.arena);
-				*v = first;
-				v->assignments = seen + 1;
-				if (t + 1 < nt) {
-					/* deep copy for the other targets */
-					v->items = NULL;
-					v->nitems = 0;
-					for (size_t k = 0; k < first.nitems; k++)
-						value_push(&sc, v, first.items[k].span.off,
-							   first.items[k].span.len);
-				}
-			}
-			/* the last target took ownership of first.items */
-			p = skip_ws(&sc, next, 0);
-			if (p < len && m->data[p] == ';') {
-				/* `revision = "a"; down_revision = None`: go on with
-				 * the next statement on the same line */
-				p = skip_ws(&sc, p + 1, 0);
-				if (p < len && m->data[p] != '\n' && m->data[p] != '#' &&
-				    m->data[p] != '\r')
-					continue;
-			}
-			p = skip_statement(&sc, p, NULL);
-			if (p < len)
-				p++;
+			p = take_assignment(sc, m, p, ov);
 			continue;
 		}
-		if (c == '"' || c == '\'' || strchr("rRuU", c)) {
-			size_t co, cl, after;
-			int tri, plain;
-			int r = read_string(&sc, p, &co, &cl, &after, &tri, &plain);
-			if (r < 0)
-				break;
-			if (r > 0 && tri && !doc_found &&
-			    at_statement_end(&sc, after)) {
-				/* a bare triple-quoted string at module level */
-				if (!first_doc_taken) {
-					first_doc_taken = 1;
-					first_doc[0] = p;
-					first_doc[1] = co;
-					first_doc[2] = cl;
-					first_doc[3] = after;
-				}
-				if (header_fields(&sc, co, cl, NULL)) {
-					take_docstring(&sc, m, p, co, cl, after);
-					doc_found = 1;
-				}
-			}
-		}
-		p = skip_statement(&sc, p, NULL);
+		if ((c == '"' || c == '\'' || strchr("rRuU", c)) &&
+		    consider_docstring(sc, m, p, &ds) < 0)
+			break;
+		p = skip_statement(sc, p, NULL);
 		if (p < len)
 			p++;
 	}
-	if (sc.failed)
-		return GMF_EPARSE;
-	if (!doc_found && first_doc_taken)
-		take_docstring(&sc, m, first_doc[0], first_doc[1], first_doc[2],
-			       first_doc[3]);
+	if (!sc->failed && !ds.found && ds.first_taken)
+		take_docstring(sc, m, ds.first[0], ds.first[1], ds.first[2],
+			       ds.first[3]);
+}
 
+/* What must be a literal for the graph to be built.  0 or GMF_EPARSE. */
+static int check_values(const gmf_migration *m, gmf_diag *diag)
+{
 	if (m->revision.kind == GMF_VAL_MISSING) {
 		diag_set(diag, 0, 0, "no module-level `revision = \"...\"` assignment");
 		return GMF_EPARSE;
@@ -900,6 +953,33 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 		return GMF_EPARSE;
 	}
 	return 0;
+}
+
+/* Parses buf (len bytes plus a NUL), which the migration takes over.
+ * What this gives for a file is remembered by the parse cache (cache.h):
+ * a change to it must bump GMF_CACHE_FORMAT, or old entries stay valid. */
+static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
+		       char *buf, size_t len, gmf_diag *diag)
+{
+	scan sc;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (diag)
+		memset(diag, 0, sizeof(*diag));
+	if ((rc = rx_init()) < 0) {
+		diag_set(diag, 0, 1, "%s", gmf_error_last());
+		free(buf);
+		return rc;
+	}
+	take_file(m, arena, path, buf, len);
+	scan_init(&sc, m, diag);
+	if ((rc = check_bytes(&sc, m)) < 0)
+		return rc;
+	scan_statements(&sc, m, read_marks(m));
+	if (sc.failed)
+		return GMF_EPARSE;
+	return check_values(m, diag);
 }
 
 int gmf_migration_read(gmf_migration *m, const char *path, gmf_diag *diag)
