@@ -252,8 +252,33 @@ test_done () {
 
 # ---------------------------------------------------------------- assertions
 
+# test_file_exists HELPER FILE: FILE is a regular file (or /dev/null),
+# else says so, naming the helper that needs it.  An assertion about a
+# file that is not there must not pass, be it negative ("does not match")
+# or about its length.
+test_file_exists () {
+	if test -f "$2" || test "x$2" = x/dev/null
+	then
+		return 0
+	fi
+	if test -d "$2"
+	then
+		echo "$1: '$2' is a directory, not a file" >&2
+	else
+		echo "$1: no such file: '$2'" >&2
+	fi
+	return 1
+}
+
 # test_cmp EXPECTED ACTUAL: the files are equal, else show a diff.
 test_cmp () {
+	if test $# != 2
+	then
+		echo "bug in the test script: test_cmp needs 2 arguments, got $#" >&2
+		return 1
+	fi
+	test_file_exists test_cmp "$1" &&
+	test_file_exists test_cmp "$2" &&
 	diff -u "$1" "$2"
 }
 
@@ -272,7 +297,8 @@ test_expect_code () {
 }
 
 # test_must_fail command...: the command exits non-zero but did not crash
-# (a signal gives 128+N).
+# (a signal gives 128+N) and did run: 127 (command not found) and 126
+# (not executable) are the shell's failures, not the command's.
 test_must_fail () {
 	"$@"
 	test_got=$?
@@ -284,12 +310,17 @@ test_must_fail () {
 	then
 		echo "test_must_fail: '$*' died with status $test_got" >&2
 		return 1
+	elif test "$test_got" = 127 || test "$test_got" = 126
+	then
+		echo "test_must_fail: '$*' could not be run (status $test_got)" >&2
+		return 1
 	fi
 	return 0
 }
 
 # test_grep [!] [grep options] PATTERN FILE: like grep ("!": must not
-# match), but shows the file when the expectation does not hold.
+# match), but shows the file when the expectation does not hold.  FILE
+# must exist, and grep must not fail (a bad pattern is no "no match").
 test_grep () {
 	test_negate=
 	if test "$1" = "!"
@@ -297,16 +328,29 @@ test_grep () {
 		test_negate=1
 		shift
 	fi
+	if test $# -lt 2
+	then
+		echo "bug in the test script: test_grep needs a pattern and a file" >&2
+		return 1
+	fi
 	eval "test_grep_file=\${$#}"
+	test_file_exists test_grep "$test_grep_file" || return 1
+	grep "$@" >/dev/null
+	test_got=$?
+	if test "$test_got" -gt 1
+	then
+		echo "test_grep: grep failed (status $test_got) on '$*'" >&2
+		return 1
+	fi
 	if test -n "$test_negate"
 	then
-		if ! grep "$@" >/dev/null
+		if test "$test_got" = 1
 		then
 			return 0
 		fi
 		echo "test_grep: found unexpected '$*' in:" >&2
 	else
-		if grep "$@" >/dev/null
+		if test "$test_got" = 0
 		then
 			return 0
 		fi
@@ -318,6 +362,12 @@ test_grep () {
 
 # test_line_count OP N FILE: the file has OP N lines (OP: = -lt -gt ...).
 test_line_count () {
+	if test $# != 3
+	then
+		echo "bug in the test script: test_line_count needs 3 arguments, got $#" >&2
+		return 1
+	fi
+	test_file_exists test_line_count "$3" || return 1
 	test_n=$(wc -l <"$3" | tr -d ' ')
 	if test "$test_n" "$1" "$2"
 	then
@@ -331,6 +381,7 @@ test_line_count () {
 # test_grep_prefix STRING FILE: some line of FILE starts with STRING
 # (compared as plain text, not as a pattern).
 test_grep_prefix () {
+	test_file_exists test_grep_prefix "$2" || return 1
 	if awk -v s="$1" 'index($0, s) == 1 { found = 1 } END { exit !found }' "$2"
 	then
 		return 0
@@ -364,6 +415,7 @@ gmf_expect () {
 # extended regular expression PATTERN (fails when none does).  awk, not
 # grep: grep calls a file with invalid UTF-8 "binary" and prints no line.
 line_of () {
+	test_file_exists line_of "$2" || return 1
 	test_n=$(LC_ALL=C awk -v pat="$1" '$0 ~ pat { print NR; exit }' "$2")
 	if test -z "$test_n"
 	then
