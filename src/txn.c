@@ -2,10 +2,12 @@
 #include "gmf/txn.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
@@ -14,13 +16,38 @@
 enum { ST_PREPARED, ST_COMMITTING, ST_DONE };
 static const char *const state_names[] = { "prepared", "committing", "done" };
 
+/* What the manifest records of each op's two contents, so that a damaged
+ * copy in the journal and a file changed since can both be told. */
+typedef struct {
+	size_t orig_len, new_len;
+	uint64_t orig_hash, new_hash;
+} recorded;
+
 typedef struct {
 	int state;
 	char *label;
 	char *description;
 	gmf_txn_op *ops;
+	recorded *rec;
 	size_t n;
 } journal;
+
+/* FNV-1a with a final mix: detects damage and edits, not an attacker
+ * (a journal from elsewhere is refused by its paths, not its hashes). */
+static uint64_t content_hash(const char *data, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)len;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 1099511628211ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
 
 static char *sub(const char *dir, const char *name)
 {
@@ -62,6 +89,7 @@ static void journal_release(journal *j)
 	free(j->label);
 	free(j->description);
 	gmf_txn_ops_free(j->ops, j->n);
+	free(j->rec);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -77,15 +105,21 @@ static int write_manifest(const char *dir, const char *label, const char *desc,
 	char *path = sub(dir, "manifest");
 	int rc;
 
-	gmf_strbuf_addf(&sb, "gmf-journal 1\nstate %s\nlabel %s\n", state_names[state], label);
+	gmf_strbuf_addf(&sb, "gmf-journal 2\nstate %s\nlabel %s\n", state_names[state], label);
 	add_path(&sb, "desc", desc ? desc : "");
 	for (size_t i = 0; i < n; i++) {
 		gmf_strbuf_addf(&sb, "op %zu %o %d %d %d\n", i, ops[i].mode, ops[i].tracked,
 				ops[i].old_path != NULL, ops[i].new_path != NULL);
-		if (ops[i].old_path)
+		if (ops[i].old_path) {
 			add_path(&sb, "old", ops[i].old_path);
-		if (ops[i].new_path)
+			gmf_strbuf_addf(&sb, "orig %zu %016llx\n", ops[i].orig_len,
+					(unsigned long long)content_hash(ops[i].orig, ops[i].orig_len));
+		}
+		if (ops[i].new_path) {
 			add_path(&sb, "new", ops[i].new_path);
+			gmf_strbuf_addf(&sb, "content %zu %016llx\n", ops[i].len,
+					(unsigned long long)content_hash(ops[i].content, ops[i].len));
+		}
 	}
 	gmf_strbuf_adds(&sb, "end\n");
 	rc = fresh ? gmf_fs_write_new(path, sb.buf, sb.len, 0600)
@@ -100,22 +134,119 @@ static char *read_path(const char **p, const char *end, const char *key)
 {
 	size_t kl = strlen(key), len;
 	char *stop;
-	if ((size_t)(end - *p) < kl + 2 || strncmp(*p, key, kl) || (*p)[kl] != ' ')
+	if ((size_t)(end - *p) < kl + 2 || strncmp(*p, key, kl) || (*p)[kl] != ' ' ||
+	    (*p)[kl + 1] < '0' || (*p)[kl + 1] > '9')
 		return NULL;
 	*p += kl + 1;
+	errno = 0;
 	len = strtoul(*p, &stop, 10);
-	if (stop == *p || *stop != ' ' || (size_t)(end - stop - 1) < len + 1)
+	if (errno || stop == *p || *stop != ' ' || (size_t)(end - stop - 1) < len + 1 ||
+	    stop[1 + len] != '\n')
 		return NULL;
 	*p = stop + 1 + len + 1;
 	return gmf_xstrndup(stop + 1, len);
 }
 
-static int read_journal(const char *dir, journal *j, int with_content)
+/* Reads "<key> <len> <16 hex digits>\n" at *p. */
+static int read_sum(const char **p, const char *end, const char *key, size_t *len,
+		    uint64_t *hash)
+{
+	size_t kl = strlen(key);
+	const char *q = *p;
+	char *stop;
+	uint64_t h = 0;
+	if ((size_t)(end - q) < kl + 2 || strncmp(q, key, kl) || q[kl] != ' ' ||
+	    q[kl + 1] < '0' || q[kl + 1] > '9')
+		return -1;
+	q += kl + 1;
+	errno = 0;
+	*len = strtoul(q, &stop, 10);
+	if (errno || *stop != ' ' || end - stop < 18 || stop[17] != '\n')
+		return -1;
+	for (int i = 1; i <= 16; i++) {
+		char c = stop[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		h = h << 4 | (uint64_t)v;
+	}
+	*hash = h;
+	*p = stop + 18;
+	return 0;
+}
+
+/* What to do about a journal that cannot be used, for its messages. */
+static void journal_hint(gmf_strbuf *sb, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n >= 4 && !strcmp(dir + n - 4, "/txn"))
+		gmf_strbuf_adds(sb, "to set that run aside, run `git migrate-fix undo --abandon`");
+	else
+		gmf_strbuf_addf(sb, "remove '%s' (the last run can then not be undone)", dir);
+}
+
+/* An absolute path without empty, "." or ".." components. */
+static int path_clean(const char *p)
+{
+	const char *c;
+	if (!p || p[0] != '/')
+		return 0;
+	for (c = p + 1;;) {
+		const char *e = strchr(c, '/');
+		size_t l = e ? (size_t)(e - c) : strlen(c);
+		if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!e)
+			return 1;
+		c = e + 1;
+	}
+}
+
+/* p may be written by a journal of t: clean, and inside one of the roots
+ * or the state directory, symlinks resolved.  No roots: nothing but the
+ * state directory. */
+static int path_allowed(const gmf_txn *t, const char *p)
+{
+	const char *const *roots = t->roots;
+	size_t n = roots ? t->nroots : 0;
+	if (!path_clean(p))
+		return 0;
+	if (n == 0 && t->root) {
+		roots = &t->root;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (roots[i] && gmf_fs_inside(roots[i], p))
+			return 1;
+	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside(t->state_dir, p);
+}
+
+/* Every path of a journal read from dir must be allowed; nothing is
+ * touched otherwise. */
+static int check_journal_paths(const gmf_txn *t, const char *dir, const gmf_txn_op *ops,
+			       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *bad = NULL;
+		if (ops[i].old_path && !path_allowed(t, ops[i].old_path))
+			bad = ops[i].old_path;
+		else if (ops[i].new_path && !path_allowed(t, ops[i].new_path))
+			bad = ops[i].new_path;
+		if (bad)
+			return gmf_error_set(GMF_EREFUSED, "the journal in '%s' names '%s', "
+					     "which lies outside this project: the journal was "
+					     "not made for this project; nothing was touched; "
+					     "remove '%s'", dir, bad, dir);
+	}
+	return 0;
+}
+
+static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_content)
 {
 	char *path = sub(dir, "manifest"), *data = NULL, *line_end;
 	const char *p, *end;
 	size_t len;
-	int rc;
+	int rc, version;
 
 	memset(j, 0, sizeof(*j));
 	rc = gmf_fs_read(path, &data, &len);
@@ -124,11 +255,16 @@ static int read_journal(const char *dir, journal *j, int with_content)
 		return rc;
 	p = data;
 	end = data + len;
-	if (strncmp(p, "gmf-journal 1\nstate ", 20))
+	if (!strncmp(p, "gmf-journal 2\nstate ", 20))
+		version = 2;
+	else if (!strncmp(p, "gmf-journal 1\nstate ", 20))
+		version = 1; /* before the contents were recorded: trusted as is */
+	else
 		goto bad;
 	p += 20;
 	for (j->state = 0; j->state < 3; j->state++)
-		if (!strncmp(p, state_names[j->state], strlen(state_names[j->state])))
+		if (!strncmp(p, state_names[j->state], strlen(state_names[j->state])) &&
+		    p[strlen(state_names[j->state])] == '\n')
 			break;
 	if (j->state == 3)
 		goto bad;
@@ -143,50 +279,84 @@ static int read_journal(const char *dir, journal *j, int with_content)
 		goto bad;
 	while (p < end && !strncmp(p, "op ", 3)) {
 		gmf_txn_op *op;
+		recorded *r;
 		size_t idx;
 		unsigned mode;
 		int tracked, has_old, has_new;
 		if (sscanf(p, "op %zu %o %d %d %d", &idx, &mode, &tracked, &has_old, &has_new) != 5 ||
-		    idx != j->n)
+		    idx != j->n || (!has_old && !has_new))
 			goto bad;
 		p = memchr(p, '\n', (size_t)(end - p));
 		if (!p)
 			goto bad;
 		p++;
 		j->ops = gmf_xrealloc(j->ops, (j->n + 1) * sizeof(*j->ops));
-		op = &j->ops[j->n++];
+		j->rec = gmf_xrealloc(j->rec, (j->n + 1) * sizeof(*j->rec));
+		op = &j->ops[j->n];
+		r = &j->rec[j->n];
+		j->n++;
 		memset(op, 0, sizeof(*op));
-		op->mode = mode;
+		memset(r, 0, sizeof(*r));
+		op->mode = mode & 07777;
 		op->tracked = tracked;
-		if (has_old && !(op->old_path = read_path(&p, end, "old")))
+		if (has_old && (!(op->old_path = read_path(&p, end, "old")) ||
+				(version == 2 &&
+				 read_sum(&p, end, "orig", &r->orig_len, &r->orig_hash) < 0)))
 			goto bad;
-		if (has_new && !(op->new_path = read_path(&p, end, "new")))
+		if (has_new && (!(op->new_path = read_path(&p, end, "new")) ||
+				(version == 2 &&
+				 read_sum(&p, end, "content", &r->new_len, &r->new_hash) < 0)))
 			goto bad;
-		if (with_content) {
+	}
+	if ((size_t)(end - p) != 4 || strncmp(p, "end\n", 4))
+		goto bad;
+	if ((rc = check_journal_paths(t, dir, j->ops, j->n)) < 0)
+		goto fail;
+	for (size_t i = 0; i < j->n && with_content; i++) {
+		gmf_txn_op *op = &j->ops[i];
+		for (int which = 0; which < 2; which++) {
 			char *f;
-			if (has_old) {
-				f = op_file(dir, idx, "orig");
-				rc = gmf_fs_read(f, &op->orig, &op->orig_len);
-				free(f);
-				if (rc < 0)
-					goto fail;
+			char **dst = which ? &op->content : &op->orig;
+			size_t *dlen = which ? &op->len : &op->orig_len;
+			size_t want_len = which ? j->rec[i].new_len : j->rec[i].orig_len;
+			uint64_t want_hash = which ? j->rec[i].new_hash : j->rec[i].orig_hash;
+			if (!(which ? op->new_path : op->old_path))
+				continue;
+			f = op_file(dir, i, which ? "new" : "orig");
+			rc = gmf_fs_read(f, dst, dlen);
+			if (rc == 0 && version == 2 &&
+			    (*dlen != want_len || content_hash(*dst, *dlen) != want_hash)) {
+				gmf_strbuf sb = GMF_STRBUF_INIT;
+				journal_hint(&sb, dir);
+				rc = gmf_error_set(GMF_EREFUSED, "the journal in '%s' is damaged: "
+						   "'%s' is not what it recorded; nothing was "
+						   "touched; %s", dir, f, sb.buf);
+				gmf_strbuf_release(&sb);
+			} else if (rc < 0) {
+				char *saved = gmf_xstrdup(gmf_error_last());
+				gmf_strbuf sb = GMF_STRBUF_INIT;
+				journal_hint(&sb, dir);
+				rc = gmf_error_set(rc == GMF_ENOTFOUND ? GMF_EREFUSED : rc,
+						   "the journal in '%s' is damaged (%s); nothing "
+						   "was touched; %s", dir, saved, sb.buf);
+				gmf_strbuf_release(&sb);
+				free(saved);
 			}
-			if (has_new) {
-				f = op_file(dir, idx, "new");
-				rc = gmf_fs_read(f, &op->content, &op->len);
-				free(f);
-				if (rc < 0)
-					goto fail;
-			}
+			free(f);
+			if (rc < 0)
+				goto fail;
 		}
 	}
-	if (strncmp(p, "end\n", 4))
-		goto bad;
 	free(data);
 	return 0;
 bad:
-	rc = gmf_error_set(GMF_EPARSE, "the journal in '%s' is damaged; remove that "
-			   "directory after checking your migrations by hand", dir);
+	{
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		journal_hint(&sb, dir);
+		rc = gmf_error_set(GMF_EPARSE, "the journal in '%s' is damaged; check your "
+				   "migrations by hand, then %s", dir, sb.buf);
+		gmf_strbuf_release(&sb);
+	}
 fail:
 	free(data);
 	journal_release(j);
@@ -234,21 +404,113 @@ static void sync_parent(const char *path)
 	free(d);
 }
 
-/* Puts every original back. Used on failure and by recovery. */
+/* What path held before the run (which = 0) or after it (which = 1):
+ * 1 with the content, or 0 for "absent". */
+static int content_of(const gmf_txn_op *ops, size_t n, const char *path, int which,
+		      const char **data, size_t *len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = which ? ops[i].new_path : ops[i].old_path;
+		if (p && !strcmp(p, path)) {
+			*data = which ? ops[i].content : ops[i].orig;
+			*len = which ? ops[i].len : ops[i].orig_len;
+			return 1;
+		}
+	}
+	*data = NULL;
+	*len = 0;
+	return 0;
+}
+
+typedef struct {
+	int present;   /* something is there */
+	int readable;  /* and it is a regular file read into data */
+	char *data;
+	size_t len;
+} current;
+
+static int read_current(const char *path, current *c)
+{
+	int rc = gmf_fs_read(path, &c->data, &c->len);
+	c->present = rc == 0 || gmf_fs_exists(path); /* a dangling symlink is there */
+	c->readable = rc == 0;
+	if (rc < 0 && rc != GMF_ENOTFOUND)
+		return rc;
+	return 0;
+}
+
+static int current_is(const current *c, int present, const char *data, size_t len)
+{
+	if (!c->present || !present)
+		return !c->present && !present;
+	return c->readable && c->len == len && (!len || !memcmp(c->data, data, len));
+}
+
+/* Every path of the run holds what it held before the run or what the
+ * run wrote (absent being one of those where it is legitimate): else
+ * someone wrote it since, and it must not be overwritten. */
+static int verify_files(const gmf_txn_op *ops, size_t n, const char *label,
+			const char *txn_dir)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		const char *path = i % 2 ? ops[i / 2].new_path : ops[i / 2].old_path;
+		const char *before, *after;
+		size_t blen, alen;
+		int had, has, ok, rc;
+		current c = { 0, 0, NULL, 0 };
+		if (!path)
+			continue;
+		had = content_of(ops, n, path, 0, &before, &blen);
+		has = content_of(ops, n, path, 1, &after, &alen);
+		if ((rc = read_current(path, &c)) < 0) {
+			char *saved = gmf_xstrdup(gmf_error_last());
+			rc = gmf_error_set(GMF_EREFUSED, "cannot check '%s' before rolling back "
+					   "(%s); nothing was touched, and the journal in '%s' "
+					   "is kept", path, saved, txn_dir);
+			free(saved);
+			return rc;
+		}
+		ok = current_is(&c, had, before, blen) || current_is(&c, has, after, alen);
+		free(c.data);
+		if (!ok)
+			return gmf_error_set(GMF_EREFUSED, "'%s' has changed since the "
+					     "interrupted %s wrote it; it is left as it is, and "
+					     "so is the journal in '%s'; to keep the files as "
+					     "they are now and set that run aside, run "
+					     "`git migrate-fix undo --abandon`", path, label,
+					     txn_dir);
+	}
+	return 0;
+}
+
+/* Puts every original back. Used on failure and by recovery.  Past the
+ * point of no return every file is verified first (verify_files). */
 static int roll_back(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n,
-		     int state)
+		     int state, const char *label)
 {
 	int rc = 0;
 	if (state >= ST_COMMITTING) {
+		if ((rc = verify_files(ops, n, label, txn_dir)) < 0)
+			return rc;
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].new_path && !is_old_path(ops, n, ops[i].new_path) &&
-			    gmf_fs_unlink(ops[i].new_path) < 0)
+			    gmf_fs_exists(ops[i].new_path) && gmf_fs_unlink(ops[i].new_path) < 0)
 				rc = GMF_EIO;
-		for (size_t i = 0; i < n; i++)
-			if (ops[i].old_path &&
-			    gmf_fs_write_atomic(ops[i].old_path, ops[i].orig, ops[i].orig_len,
+		for (size_t i = 0; i < n; i++) {
+			current c = { 0, 0, NULL, 0 };
+			if (!ops[i].old_path)
+				continue;
+			/* already the original: nothing to write */
+			if (read_current(ops[i].old_path, &c) == 0 &&
+			    current_is(&c, 1, ops[i].orig, ops[i].orig_len)) {
+				free(c.data);
+				continue;
+			}
+			free(c.data);
+			if (gmf_fs_write_atomic(ops[i].old_path, ops[i].orig, ops[i].orig_len,
 						ops[i].mode) < 0)
 				rc = GMF_EIO;
+		}
 		if (t->stage && rc == 0 && t->stage(t->stage_data, ops, n, 1) < 0)
 			rc = GMF_EIO;
 	}
@@ -292,37 +554,84 @@ int gmf_txn_pending(const char *state_dir)
 int gmf_txn_recover(gmf_txn *t, char **what, char **completed)
 {
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
 	journal j;
 	int rc = 0;
 
+	memset(&j, 0, sizeof(j));
 	*what = NULL;
 	if (completed)
 		*completed = NULL;
 	if (gmf_fs_exists(tmp_dir))
 		rc = gmf_fs_rmdir_flat(tmp_dir); /* never got going: nothing changed */
-	if (rc == 0 && gmf_fs_exists(txn_dir)) {
-		rc = read_journal(txn_dir, &j, 1);
-		if (rc == 0) {
-			gmf_strbuf sb = GMF_STRBUF_INIT;
-			if (j.state == ST_DONE) {
-				rc = finish(t, txn_dir);
-				gmf_strbuf_addf(&sb, "completed an interrupted %s: %s", j.label,
-						j.description);
-				if (rc == 0 && completed)
-					*completed = gmf_xstrdup(j.label);
-			} else {
-				rc = roll_back(t, txn_dir, j.ops, j.n, j.state);
-				gmf_strbuf_addf(&sb, "rolled back an interrupted %s: %s", j.label,
-						j.description);
-			}
-			if (rc == 0)
-				*what = gmf_strbuf_detach(&sb, NULL);
-			gmf_strbuf_release(&sb);
-			journal_release(&j);
-		}
+	if (rc < 0 || !gmf_fs_exists(txn_dir))
+		goto cleanup;
+	if ((rc = read_journal(t, txn_dir, &j, 1)) < 0)
+		goto cleanup;
+	if (j.state == ST_DONE) {
+		/* the files are final and staged: only the record is left to
+		 * file, but not over files someone changed since */
+		if ((rc = verify_files(j.ops, j.n, j.label, txn_dir)) < 0 ||
+		    (rc = finish(t, txn_dir)) < 0)
+			goto cleanup;
+		gmf_strbuf_addf(&sb, "completed an interrupted %s: %s", j.label, j.description);
+		if (completed)
+			*completed = gmf_xstrdup(j.label);
+	} else {
+		if ((rc = roll_back(t, txn_dir, j.ops, j.n, j.state, j.label)) < 0)
+			goto cleanup;
+		gmf_strbuf_addf(&sb, "rolled back an interrupted %s: %s", j.label,
+				j.description);
 	}
+	*what = gmf_strbuf_detach(&sb, NULL);
+cleanup:
+	gmf_strbuf_release(&sb);
+	journal_release(&j);
 	free(txn_dir);
 	free(tmp_dir);
+	return rc;
+}
+
+int gmf_txn_abandon(gmf_txn *t, char **where)
+{
+	char *txn_dir = sub(t->state_dir, "txn");
+	gmf_strbuf dest = GMF_STRBUF_INIT;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	journal j;
+	int rc;
+
+	*where = NULL;
+	if (!gmf_fs_exists(txn_dir)) {
+		rc = gmf_error_set(GMF_ENOTFOUND, "there is no interrupted run to abandon");
+		goto cleanup;
+	}
+	/* a journal that names paths elsewhere is refused here too; one too
+	 * damaged to read is set aside all the same (that touches nothing) */
+	rc = read_journal(t, txn_dir, &j, 0);
+	if (rc == GMF_EREFUSED)
+		goto cleanup;
+	if (rc == 0)
+		journal_release(&j);
+	gmf_error_clear();
+	if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	for (int k = 1;; k++) {
+		gmf_strbuf_reset(&dest);
+		gmf_strbuf_addf(&dest, "%s/abandoned-%s", t->state_dir, stamp);
+		if (k > 1)
+			gmf_strbuf_addf(&dest, "-%d", k);
+		if (!gmf_fs_exists(dest.buf))
+			break;
+	}
+	if ((rc = gmf_fs_rename(txn_dir, dest.buf)) < 0 ||
+	    (rc = gmf_fs_sync_dir(t->state_dir)) < 0)
+		goto cleanup;
+	*where = gmf_strbuf_detach(&dest, NULL);
+cleanup:
+	gmf_strbuf_release(&dest);
+	free(txn_dir);
 	return rc;
 }
 
@@ -344,14 +653,28 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	for (i = 0; i < n; i++) {
 		gmf_txn_op *op = &ops[i];
 		const char *outside = NULL;
-		if (t->root && op->old_path && !gmf_fs_inside(t->root, op->old_path))
+		if (!op->old_path && !op->new_path) {
+			rc = gmf_error_set(GMF_EUSAGE, "an operation with neither a path to "
+					   "replace nor one to write");
+			goto out;
+		}
+		for (size_t k = 0; k < i; k++)
+			if ((op->old_path && ops[k].old_path && !strcmp(op->old_path, ops[k].old_path)) ||
+			    (op->new_path && ops[k].new_path && !strcmp(op->new_path, ops[k].new_path))) {
+				rc = gmf_error_set(GMF_EUSAGE, "'%s' appears twice in one change",
+						   op->new_path ? op->new_path : op->old_path);
+				goto out;
+			}
+		if (op->old_path && !path_allowed(t, op->old_path))
 			outside = op->old_path;
-		if (t->root && op->new_path && !gmf_fs_inside(t->root, op->new_path))
+		if (op->new_path && !path_allowed(t, op->new_path))
 			outside = outside ? outside : op->new_path;
 		if (outside) {
 			rc = gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
-					   "outside the repository (a symlink, or a version "
-					   "location outside it); nothing was changed", outside);
+					   "outside the repository's version directories (a "
+					   "symlink, a version location outside it, or not an "
+					   "absolute path without '.' and '..'); nothing was "
+					   "changed", outside);
 			goto out;
 		}
 		free(op->orig);
@@ -464,7 +787,11 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	if (rc < 0) {
 		char *saved = gmf_xstrdup(gmf_error_last());
 		int code = rc;
-		if (roll_back(t, txn_dir, ops, n, state) < 0) {
+		int rb = roll_back(t, txn_dir, ops, n, state, label);
+		if (rb < 0) {
+			/* a file changed under us is the one thing to act on */
+			if (rb == GMF_EREFUSED)
+				code = GMF_EREFUSED;
 			gmf_error_set(code, "%s; and then %s", saved, gmf_error_last());
 		} else {
 			gmf_error_set(code, "%s (nothing was changed)", saved);
@@ -498,7 +825,7 @@ int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **out, size_t *nout, char **label,
 
 	*out = NULL;
 	*nout = 0;
-	rc = read_journal(last, &j, 1);
+	rc = read_journal(t, last, &j, 1);
 	free(last);
 	if (rc == GMF_ENOTFOUND)
 		return gmf_error_set(GMF_ENOTFOUND, "nothing to undo");

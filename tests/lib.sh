@@ -318,6 +318,24 @@ test_must_fail () {
 	return 0
 }
 
+# test_might_fail command...: the command may exit non-zero, but must run
+# and not crash (as test_must_fail).  For a command whose status does not
+# matter, in place of breaking the && chain.
+test_might_fail () {
+	"$@"
+	test_got=$?
+	if test "$test_got" -gt 128
+	then
+		echo "test_might_fail: '$*' died with status $test_got" >&2
+		return 1
+	elif test "$test_got" = 127 || test "$test_got" = 126
+	then
+		echo "test_might_fail: '$*' could not be run (status $test_got)" >&2
+		return 1
+	fi
+	return 0
+}
+
 # test_grep [!] [grep options] PATTERN FILE: like grep ("!": must not
 # match), but shows the file when the expectation does not hold.  FILE
 # must exist, and grep must not fail (a bad pattern is no "no match").

@@ -1,17 +1,40 @@
 /*
  * txn: an all-or-nothing change to a set of files, with a journal.
  *
- * Owns: the journal directory (`<git dir>/migrate-fix/`, or
- * `.git-migrate-fix/` at the top outside git) holding, for the run in
- * progress (`txn/`), a copy of every original file and every new content,
- * and for the last completed run (`last/`) the same, which is what `undo`
- * replays backwards.  A run is: journal written and synced; new contents
- * written to temporary files beside their targets; journal marked
- * `committing`; temporaries renamed into place and replaced paths removed;
- * the caller's staging step; `txn/` becomes `last/`.  Any failure rolls back
- * every file; a run killed at any point is rolled back by the next
- * gmf_txn_recover().
- * Must never: lose an original before its copy in the journal is synced.
+ * Owns: the journal in the state directory (state.h), holding for the run
+ * in progress (`txn/`) a copy of every original file and every new
+ * content, and a manifest recording each op's paths and the length and
+ * hash of both contents; for the last completed run (`last/`) the same,
+ * which is what `undo` replays backwards; and runs set aside by
+ * gmf_txn_abandon (`abandoned-<UTC time>/`).
+ *
+ * A run is: (1) journal written and synced as `txn.tmp/`, renamed to
+ * `txn/` (state `prepared`); (2) new contents written to temporaries
+ * beside their targets and synced; (3) manifest marked `committing` (the
+ * point of no return), temporaries renamed into place, replaced paths
+ * removed, directories synced; (4) the caller's staging step; manifest
+ * marked `done`; (5) `txn/` becomes `last/`.  A failure at any step rolls
+ * back every file.  A run killed at any point is handled by the next
+ * gmf_txn_recover(): killed before (1) completed, `txn.tmp/` is removed
+ * (nothing had changed); `prepared`, the temporaries are removed (no file
+ * of the user's had been touched); `committing`, every file is rolled
+ * back and the index re-staged; `done`, the run is completed (filed as
+ * `last/`).  Before rolling back past `prepared`, or completing, every
+ * path is verified: it must hold what it held before the run or what the
+ * run wrote (absent counting where that is what before or after was).
+ * A path that holds anything else was written by someone since: nothing
+ * is touched, the journal is kept, and GMF_EREFUSED names the file and
+ * `git migrate-fix undo --abandon` (gmf_txn_abandon).  The journal's own
+ * copies are checked against the recorded lengths and hashes whenever
+ * they are read: a damaged journal is refused.  Every path of a journal,
+ * written or read, must be absolute, free of empty, `.` and `..`
+ * components, and lie (symlinks resolved) inside one of t->roots or the
+ * state directory; a journal that names any other path is refused whole.
+ *
+ * Must never: lose an original before its copy in the journal is synced;
+ * overwrite or remove a file that holds neither what the run found nor
+ * what it wrote; touch a path outside the roots; trust a journal copy
+ * that does not match its record; print or exit.
  */
 #ifndef GMF_TXN_H
 #define GMF_TXN_H
@@ -53,21 +76,34 @@ typedef struct {
  * "fix", "merge" or "undo" and a one-line description for `undo`.
  * Returns 0; GMF_TXN_UNDO_UNSAVED when the change is complete but its undo
  * record could not be saved (the message says why; the next run files
- * it); or a negative error code, with nothing changed. */
+ * it); or a negative error code, with nothing changed; GMF_EREFUSED when
+ * a path is not allowed (nothing changed), or when the roll-back after a
+ * failure found a file changed meanwhile (that file and the journal are
+ * kept, as for recovery). */
 #define GMF_TXN_UNDO_UNSAVED 1
 int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		  const char *description);
 
 /* Rolls back an interrupted run if there is one (or completes it when it
- * had got past staging); *what is set to a description of what was done
- * (caller frees) or NULL; *completed (if not NULL) to the label of a run
- * that was completed rather than rolled back. */
+ * had got past staging), after verifying every file (see above); *what
+ * is set to a description of what was done (caller frees) or NULL;
+ * *completed (if not NULL) to the label of a run that was completed
+ * rather than rolled back.  GMF_EREFUSED, with nothing touched, for a
+ * file changed since, a damaged journal or one not made for the roots. */
 int gmf_txn_recover(gmf_txn *t, char **what, char **completed);
+/* Sets an interrupted run aside without touching any file but its
+ * journal: `txn/` becomes `abandoned-<UTC time>` in the state directory,
+ * whose path is returned in *where (caller frees).  For a run that
+ * recovery refused because a file changed since.  GMF_ENOTFOUND when no
+ * run is pending; GMF_EREFUSED when its journal names paths outside the
+ * roots (a journal too damaged to read is set aside all the same). */
+int gmf_txn_abandon(gmf_txn *t, char **where);
 /* True when an interrupted run is waiting to be rolled back. */
 int gmf_txn_pending(const char *state_dir);
 
-/* Loads the last completed run as ops that would undo it. force: skip
- * the check that the files are still as that run left them. */
+/* Loads the last completed run as ops that would undo it (its paths
+ * checked against the roots, its copies against their record). force:
+ * skip the check that the files are still as that run left them. */
 int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **ops, size_t *n, char **label,
 		      char **description, int force);
 void gmf_txn_ops_free(gmf_txn_op *ops, size_t n);

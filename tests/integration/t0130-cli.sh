@@ -70,7 +70,7 @@ test_expect_success 'no colour when stdout is not a terminal' '
 test_expect_success TTY 'colour on a terminal' '
 	copy_fixture bad/two-heads &&
 	cd two-heads &&
-	script -qec "\"$GMF_BIN\" check --dir versions" /dev/null >../out 2>&1 </dev/null
+	test_expect_code 1 script -qec "\"$GMF_BIN\" check --dir versions" /dev/null >../out 2>&1 </dev/null &&
 	test_grep "$esc\[" ../out &&
 	test_grep "multiple-heads" ../out
 '
@@ -78,7 +78,7 @@ test_expect_success TTY 'colour on a terminal' '
 test_expect_success TTY 'NO_COLOR turns colour off on a terminal' '
 	copy_fixture bad/two-heads &&
 	cd two-heads &&
-	NO_COLOR=1 script -qec "\"$GMF_BIN\" check --dir versions" /dev/null >../out 2>&1 </dev/null
+	test_expect_code 1 env NO_COLOR=1 script -qec "\"$GMF_BIN\" check --dir versions" /dev/null >../out 2>&1 </dev/null &&
 	test_grep "multiple-heads" ../out &&
 	test_grep ! "$esc" ../out
 '

@@ -118,7 +118,7 @@ test_expect_success FAULTY 'undo: failures and kills at every step' '
 	while test $i -le "$n"
 	do
 		reset_undo &&
-		GMF_FAILPOINT=$i "$FAULTY" undo >/dev/null 2>&1
+		test_might_fail env GMF_FAILPOINT=$i "$FAULTY" undo >/dev/null 2>&1 &&
 		snapshot >../now &&
 		{ cmp -s ../now ../fixed || cmp -s ../now ../undone || {
 			echo "undo failpoint $i: neither"; diff ../fixed ../now; false; }; } &&
@@ -149,7 +149,7 @@ test_expect_success FAULTY 'merge: failures and kills at every step' '
 	while test $i -le "$n"
 	do
 		reset_repo &&
-		GMF_FAILPOINT=$i "$FAULTY" merge -m "merge heads" >/dev/null 2>&1
+		test_might_fail env GMF_FAILPOINT=$i "$FAULTY" merge -m "merge heads" >/dev/null 2>&1 &&
 		msnapshot >../now &&
 		{ cmp -s ../now ../mbefore || cmp -s ../now ../mafter || {
 			echo "merge failpoint $i: neither"; diff ../mbefore ../now; false; }; } &&
@@ -216,14 +216,14 @@ test_expect_success FAULTY 'install and --uninstall: failures and kills at every
 					gmf install >/dev/null
 				fi &&
 				env GMF_$mode=$i "$FAULTY" $args >/dev/null 2>&1
-				rc=$?
+				rc=$? &&
 				if test $mode = KILLPOINT && test $rc -lt 128
 				then
 					echo "$what: point $i not killed (exit $rc)"; return 1
-				fi
+				fi &&
 				# whatever it left, --uninstall puts back the state before
 				# install ("not installed" when it stopped before its record)
-				gmf install --uninstall >/dev/null 2>&1
+				gmf install --uninstall >/dev/null 2>&1 &&
 				isnapshot >../now &&
 				{ test_cmp ../ibefore ../now ||
 					{ echo "$what $mode $i: --uninstall did not restore"; false; }; } &&
@@ -231,7 +231,7 @@ test_expect_success FAULTY 'install and --uninstall: failures and kills at every
 				then
 					# and install run again completes the job
 					reset_install &&
-					env GMF_$mode=$i "$FAULTY" $args >/dev/null 2>&1
+					{ env GMF_$mode=$i "$FAULTY" $args >/dev/null 2>&1 || :; } &&
 					gmf install >/dev/null 2>&1 &&
 					isnapshot >../now &&
 					{ test_cmp ../iafter ../now ||
@@ -297,7 +297,7 @@ test_expect_success FAULTY 'post-merge hook: failures and kills at every step of
 				! grep -q "the repair is staged: commit it yourself" ../out
 			then
 				echo "$mode $i: a failed repair left changes behind"; git status --short; return 1
-			fi
+			fi &&
 			# the next run rolls back an interrupted repair, or does it
 			gmf fix >/dev/null 2>&1 &&
 			snapshot | sed -n "/ migrations\//p" | grep -v "^ \?[MADR]" >../now &&

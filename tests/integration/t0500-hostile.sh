@@ -589,11 +589,11 @@ test_expect_success 'a migration that is a symlink to a file outside: read; the 
 	cksum <../outside_f.py >../o.before &&
 	run 1 ../out check &&
 	test_grep_prefix "migrations/versions/002_f.py:14: error[multiple-heads]" ../out &&
-	"$GMF_BIN" fix >../out 2>../out.err; echo $? >../rc;
+	"$GMF_BIN" fix >../out 2>../out.err; echo $? >../rc &&
 	no_crash ../out ../out.err &&
 	{ test $(cat ../rc) = 0 || test $(cat ../rc) = 1; } &&
 	cksum <../outside_f.py >../o.after && test_cmp ../o.before ../o.after &&
-	"$GMF_BIN" fix --force >../out 2>../out.err; echo $? >../rc;
+	"$GMF_BIN" fix --force >../out 2>../out.err; echo $? >../rc &&
 	no_crash ../out ../out.err &&
 	test $(cat ../rc) = 0 &&
 	cksum <../outside_f.py >../o.after && test_cmp ../o.before ../o.after &&
@@ -612,7 +612,7 @@ version_locations = %(here)s/migrations/versions %(here)s/../ext|" alembic.ini >
 	run 1 ../out check &&
 	test_grep "^  also: ../ext/002_f.py:14" ../out &&
 	state ../ext >../ext.before &&
-	"$GMF_BIN" fix >../out 2>../out.err; echo $? >../rc;
+	"$GMF_BIN" fix >../out 2>../out.err; echo $? >../rc &&
 	no_crash ../out ../out.err &&
 	{ test $(cat ../rc) = 0 || test $(cat ../rc) = 1; } &&
 	state ../ext >../ext.after &&
