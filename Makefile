@@ -52,7 +52,7 @@ endif
 LIB_SRC := $(sort $(wildcard src/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/hooks.o
+CLI_OBJ := $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 HOOKS   := $(sort $(wildcard hooks/*))
 LIB     := $(BUILD)/libgmf.a
 
@@ -87,10 +87,10 @@ $(BUILD)/gen/hooks.c: $(HOOKS) src/cli/embed-hooks.sh
 	@mkdir -p $(dir $@)
 	@sh src/cli/embed-hooks.sh $(HOOKS) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/hooks.o: $(BUILD)/gen/hooks.c src/cli/gen_hooks.h
-	$(Q_CC)$(CC) $(ALL_CFLAGS) -Isrc/cli -c -o $@ $<
+$(BUILD)/gen/hooks.o: $(BUILD)/gen/hooks.c include/gmf/shims.h
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJ)
+$(LIB): $(LIB_OBJ) $(BUILD)/gen/hooks.o
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
@@ -108,11 +108,12 @@ $(BUILD)/fuzz/obj/%.o: src/%.c $(wildcard include/gmf/*.h)
 	$(Q_CC)$(FUZZ_CC) $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		-Iinclude $(DEP_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ) $(BUILD)/gen/hooks.c
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(FUZZ_CC) $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		-Iinclude $(DEP_CFLAGS) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) \
+		$(BUILD)/gen/hooks.c $(DEP_LIBS)
 
 # `make fuzz`: each target for FUZZ_SECONDS; `make test` runs a short smoke.
 fuzz: $(FUZZ_BIN)
@@ -136,6 +137,7 @@ test:
 	@$(MAKE) --no-print-directory check
 
 check: $(BIN) $(FAULT_BIN) $(UNIT_BIN)
+	@sh tests/chainlint.sh --self-test && sh tests/chainlint.sh
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@GMF_BIN=$(CURDIR)/$(BIN) GMF_FAULTY_BIN=$(CURDIR)/$(FAULT_BIN) sh tests/run-integration.sh
 ifneq ($(SANITIZE),1)

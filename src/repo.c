@@ -698,9 +698,22 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 				rc = gmf_error_set_git("cannot read HEAD's parents");
 				goto cleanup;
 			}
-		rc = git_commit_create(&new_id, r->git, NULL, git_commit_author(cur), me,
-				       git_commit_message_encoding(cur), git_commit_message(cur),
-				       tree, np, parents);
+		{
+			/* the message stays; a note is added as its last paragraph */
+			gmf_strbuf msg = GMF_STRBUF_INIT;
+			gmf_strbuf_adds(&msg, git_commit_message(cur));
+			if (message && *message) {
+				while (msg.len && msg.buf[msg.len - 1] == '\n')
+					msg.buf[--msg.len] = '\0';
+				gmf_strbuf_addf(&msg, "\n\n%s", message);
+				if (msg.buf[msg.len - 1] != '\n')
+					gmf_strbuf_addch(&msg, '\n');
+			}
+			rc = git_commit_create(&new_id, r->git, NULL, git_commit_author(cur), me,
+					       git_commit_message_encoding(cur), msg.buf,
+					       tree, np, parents);
+			gmf_strbuf_release(&msg);
+		}
 	} else {
 		np = 0;
 		parents = gmf_xcalloc(2, sizeof(*parents));
@@ -818,4 +831,179 @@ cleanup:
 		free(rel[i]);
 	free(rel);
 	return touches;
+}
+
+/* ------------------------------------------------ what is published */
+
+typedef struct {
+	git_oid *oids;
+	char **names;
+	size_t n, alloc;
+} tip_list;
+
+static void tip_add(gmf_repo *r, tip_list *t, const git_oid *oid, const char *name)
+{
+	git_oid head, use;
+	git_commit *c = NULL;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+
+	git_oid_cpy(&use, oid);
+	gmf_strbuf_adds(&sb, name);
+	/* HEAD as a merge commit is the merge being repaired: what its branch
+	 * had published is what its first parent holds */
+	if (git_reference_name_to_id(&head, r->git, "HEAD") == 0 && git_oid_equal(&head, oid) &&
+	    git_commit_lookup(&c, r->git, oid) == 0 && git_commit_parentcount(c) > 1) {
+		git_oid_cpy(&use, git_commit_parent_id(c, 0));
+		gmf_strbuf_adds(&sb, "^1");
+	}
+	git_commit_free(c);
+	for (size_t i = 0; i < t->n; i++)
+		if (git_oid_equal(&t->oids[i], &use)) {
+			gmf_strbuf_release(&sb);
+			return;
+		}
+	if (t->n == t->alloc) {
+		t->alloc = t->alloc ? 2 * t->alloc : 8;
+		t->oids = gmf_xrealloc(t->oids, t->alloc * sizeof(git_oid));
+		t->names = gmf_xrealloc(t->names, t->alloc * sizeof(char *));
+	}
+	git_oid_cpy(&t->oids[t->n], &use);
+	t->names[t->n++] = gmf_strbuf_detach(&sb, NULL);
+}
+
+/* Each configured mainline value: several keys, or one key naming
+ * several branches separated by spaces or commas. */
+static int add_mainlines(gmf_repo *r, tip_list *t, int *configured)
+{
+	char **vals = NULL;
+	size_t nv = 0;
+	int rc = 0;
+
+	*configured = 0;
+	if (gmf_repo_config_get_all(r, "migrate-fix.mainline", &vals, &nv) < 0)
+		nv = 0;
+	for (size_t i = 0; i < nv; i++) {
+		char *s = vals[i];
+		while (rc == 0 && *s) {
+			size_t len = strcspn(s, " ,\t");
+			if (len) {
+				char *spec = gmf_xstrndup(s, len);
+				git_oid oid;
+				*configured = 1;
+				if (resolve_commit(r, spec, &oid) < 0)
+					rc = gmf_error_set(GMF_ENOTFOUND, "migrate-fix.mainline names "
+							   "'%s', which names no commit", spec);
+				else
+					tip_add(r, t, &oid, spec);
+				free(spec);
+			}
+			s += len;
+			s += strspn(s, " ,\t");
+		}
+	}
+	for (size_t i = 0; i < nv; i++)
+		free(vals[i]);
+	free(vals);
+	return rc;
+}
+
+int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const *extra,
+			    size_t nextra, char ***hex, char ***names, size_t *n,
+			    int *mainline_found)
+{
+	tip_list t;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int rc = 0, configured = 0;
+
+	memset(&t, 0, sizeof(t));
+	*hex = *names = NULL;
+	*n = 0;
+	*mainline_found = 0;
+	if (override) {
+		git_oid oid;
+		if (resolve_commit(r, override, &oid) < 0)
+			return gmf_error_set(GMF_ENOTFOUND, "mainline '%s' does not name a commit",
+					     override);
+		tip_add(r, &t, &oid, override);
+		*mainline_found = 1;
+	} else if ((rc = add_mainlines(r, &t, &configured)) < 0) {
+		goto out;
+	} else if (configured) {
+		*mainline_found = 1;
+	} else {
+		char *mh = NULL, *mn = NULL;
+		if (gmf_repo_mainline(r, NULL, &mh, &mn) == 0) {
+			git_oid oid;
+			/* gmf_repo_mainline already stepped off a merge at HEAD */
+			if (git_oid_fromstr(&oid, mh) == 0) {
+				if (t.n == t.alloc) {
+					t.alloc = 8;
+					t.oids = gmf_xrealloc(t.oids, t.alloc * sizeof(git_oid));
+					t.names = gmf_xrealloc(t.names, t.alloc * sizeof(char *));
+				}
+				git_oid_cpy(&t.oids[t.n], &oid);
+				t.names[t.n++] = gmf_xstrdup(mn);
+				*mainline_found = 1;
+			}
+		}
+		free(mh);
+		free(mn);
+	}
+	for (size_t i = 0; i < nextra; i++) {
+		git_oid oid;
+		if (extra[i] && resolve_commit(r, extra[i], &oid) == 0)
+			tip_add(r, &t, &oid, extra[i]);
+	}
+	/* every remote-tracking branch and every tag */
+	if (git_reference_iterator_glob_new(&it, r->git, "refs/*") < 0) {
+		rc = gmf_error_set_git("cannot list the references");
+		goto out;
+	}
+	while (git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		git_object *obj = NULL;
+		int remote = !strncmp(name, "refs/remotes/", 13), tag = !strncmp(name, "refs/tags/", 10);
+		if ((remote || tag) && git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			tip_add(r, &t, git_object_id(obj), name + (remote ? 13 : 10));
+		git_object_free(obj);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+	*hex = gmf_xcalloc(t.n + 1, sizeof(char *));
+	for (size_t i = 0; i < t.n; i++)
+		(*hex)[i] = oid_hex(&t.oids[i]);
+	*names = t.names;
+	*n = t.n;
+	t.names = NULL;
+	t.n = 0;
+out:
+	for (size_t i = 0; i < t.n; i++)
+		free(t.names[i]);
+	free(t.names);
+	free(t.oids);
+	return rc;
+}
+
+char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref)
+{
+	git_buf buf = GIT_BUF_INIT;
+	char *out = NULL;
+	if (git_branch_upstream_name(&buf, r->git, branch_ref) == 0)
+		out = gmf_xstrndup(buf.ptr, buf.size);
+	git_buf_dispose(&buf);
+	return out;
+}
+
+char *gmf_repo_head_branch(gmf_repo *r)
+{
+	git_reference *head = NULL;
+	char *out = NULL;
+	if (git_reference_lookup(&head, r->git, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+		out = gmf_xstrdup(git_reference_symbolic_target(head));
+	git_reference_free(head);
+	return out;
 }

@@ -78,8 +78,9 @@ int gmf_repo_in_sequence(gmf_repo *r);
 /*
  * Records the index as a commit and moves HEAD's branch to it (compare
  * and swap: GMF_ECONFLICT when HEAD moved meanwhile).  amend: same
- * parents, author and message as HEAD (a merge stays a merge); else a new
- * commit on top of HEAD with `message`.  *old_hex, *new_hex and *ref get
+ * parents, author and message as HEAD (a merge stays a merge), `message`
+ * (unless NULL) added as the message's last paragraph; else a new commit
+ * on top of HEAD with `message`.  *old_hex, *new_hex and *ref get
  * the previous and new commit and the reference moved (caller frees).
  * GMF_ENOTFOUND when the index holds no change against HEAD.
  */
@@ -97,5 +98,25 @@ char *gmf_repo_hooks_dir(gmf_repo *r);
 int gmf_repo_index_touches(gmf_repo *r, const char *const *abs_dirs, size_t n);
 /* Sets a local config value; value NULL deletes the key. */
 int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value);
+
+/*
+ * The commits whose migrations count as published (the decision model,
+ * published.h): the mainline (override, else every value of
+ * migrate-fix.mainline, several branches allowed, else the default of
+ * gmf_repo_mainline), the extra specs (e.g. the upstream of the branch
+ * being merged), every remote-tracking branch and every tag.  A tip that
+ * is HEAD while HEAD is a merge commit stands for HEAD^1: the merge being
+ * repaired is not published.  Each commit once; *hex and *names are
+ * parallel (caller frees each and both arrays).  *mainline_found: the
+ * mainline resolved.  GMF_ENOTFOUND when a configured mainline names no
+ * commit.
+ */
+int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const *extra,
+			    size_t nextra, char ***hex, char ***names, size_t *n,
+			    int *mainline_found);
+/* The upstream (refs/remotes/...) of a branch ref, or NULL. */
+char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref);
+/* The branch HEAD names (refs/heads/...), or NULL when detached. */
+char *gmf_repo_head_branch(gmf_repo *r);
 
 #endif

@@ -1,6 +1,10 @@
-/* The hook shims of hooks/, compiled in (build/gen/hooks.c). */
-#ifndef GMF_GEN_HOOKS_H
-#define GMF_GEN_HOOKS_H
+/*
+ * shims: the hook shims of hooks/, compiled into the library
+ * (build/gen/hooks.c, made by src/cli/embed-hooks.sh) so that install and
+ * the merge driver write exactly what the tree ships.
+ */
+#ifndef GMF_SHIMS_H
+#define GMF_SHIMS_H
 
 typedef struct {
 	const char *name;    /* post-merge, pre-commit, ... */
@@ -15,7 +19,7 @@ extern const gmf_hook_shim gmf_hook_shims[];
 
 /*
  * "on-demand" when install wrote no post-merge hook and the merge driver
- * puts one in place for each merge that needs it (cli/cmd_git.c).
+ * puts one in place for each merge that needs it (pending.h).
  */
 #define GMF_POST_MERGE_KEY "migrate-fix.postmerge"
 

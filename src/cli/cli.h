@@ -11,6 +11,9 @@
 #include "gmf/project.h"
 #include "gmf/repo.h"
 #include "gmf/txn.h"
+#include "gmf/workspace.h"
+
+#include "options.h"
 
 /* Exit statuses (documented in the man page, EXIT STATUS). */
 enum {
@@ -19,15 +22,42 @@ enum {
 	EXIT_FATAL = 2,    /* could not run: usage, missing input, I/O */
 };
 
-typedef struct {
+/*
+ * A subcommand.  A converted command has an option table and its usage is
+ * generated from it (options.h); one not converted yet keeps its usage
+ * line array and parses argv itself (cli_parse_common below).
+ */
+struct cli_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
-	const char *const *usage; /* NULL-terminated lines */
-} cli_command;
+	const char *const *usage;    /* not converted: NULL-terminated lines */
+	const cli_option *options;   /* converted: ends with CLI_END */
+	const char *args;            /* the arguments in the synopsis: "[COMMAND]" */
+	int max_args;                /* 0 none, or CLI_ARGS_ANY */
+	int stop_at_arg;             /* the first argument ends the options */
+	const char *description;     /* paragraphs (blank-line separated) */
+	const char *exit_status;     /* after "Exit status: " */
+};
 
 extern const cli_command cli_commands[];
+/* main's own options (--version, -h/--help) before the command. */
+extern const cli_command cli_main_command;
 const cli_command *cli_find_command(const char *name);
+/* `'NAME' is not a git-migrate-fix command`, the most similar ones; 2. */
+int cli_unknown_command(const char *name);
+
+/* The option tables of the converted commands (in their cmd_*.c). */
+extern const cli_option cli_check_options[];
+extern const cli_option cli_heads_options[];
+extern const cli_option cli_graph_options[];
+
+/*
+ * The exit status for a library error code (include/gmf/error.h): 0 for
+ * success, 1 for a refusal or a state that changed under us (nothing was
+ * done), 2 for everything that kept the command from running.
+ */
+int cli_exit_status(int gmf_code);
 
 /* Messages: "git-migrate-fix: ..." on stderr.  With cli_quiet_errors set,
  * cli_error only keeps the message in cli_last_error. */
@@ -44,19 +74,21 @@ void cli_print_usage(FILE *out, const cli_command *cmd);
 /* Colour on a terminal unless NO_COLOR is set or TERM is dumb. */
 int cli_use_color(FILE *f);
 
-/* The options every command that reads migrations accepts. */
+/* The options every command that reads migrations accepts (filled by
+ * CLI_DISCOVERY in a table, or by cli_parse_common). */
 typedef struct {
 	const char **dirs;
 	size_t ndirs;
 	const char *config;
 	const char *name;
 	const char *naming;
-	const char *format;
+	const char *format;      /* cli_parse_common; a table declares its own --format */
 	int verbose;
 	int no_cache;            /* --no-cache */
 } cli_discovery;
 
 /*
+ * For commands not converted to a table yet.
  * Tries argv[*i] (and maybe argv[*i + 1]) as a discovery/format option.
  * Returns 1 when consumed (advancing *i as needed), 0 when not one of
  * ours, -1 on a usage error (already reported).
@@ -71,13 +103,8 @@ int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc,
 int cli_opt_value(const char *opt, int argc, char **argv, int *i,
 		  const char **val);
 
-typedef struct {
-	gmf_repo *repo;        /* NULL outside git */
-	gmf_project project;
-	gmf_graph **graphs;    /* one per script */
-	gmf_load_opts *loads;  /* how each was read (files, from the cache) */
-	gmf_naming naming;
-} cli_context;
+/* A project opened for a command (the library's workspace). */
+typedef gmf_workspace cli_context;
 
 /* Opens repo, discovers, loads every script. Prints errors itself;
  * returns 0 or an exit status. */
@@ -85,31 +112,18 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d);
 void cli_context_release(cli_context *ctx);
 /* Path for display: relative to the current directory. Caller frees. */
 char *cli_display_path(const cli_context *ctx, const char *abs);
+/* Prints a library error (and its hint lines) and returns its exit
+ * status. */
+int cli_fail(int gmf_code);
+/* Prints the lock and recovery notes of a workflow, one per line. */
+void cli_print_notes(const char *notes);
 
-/* Adds an op rewriting the script's head lockfile (when it exists and
- * does not already name exactly these heads); 1 when added. */
-int cli_lockfile_op(cli_context *ctx, const gmf_script *sc, const char *const *heads,
-		    size_t n, gmf_txn_op **ops, size_t *nops);
-/* The journal directory: <git dir>/migrate-fix, or .git-migrate-fix. */
-char *cli_state_dir(const cli_context *ctx);
-/* Rolls back (or completes) an interrupted run; 0 nothing to do, -1
- * something was done (reload), >0 an exit status.  *completed: see
- * gmf_txn_recover. */
-int cli_recover(cli_context *ctx, gmf_txn *t, char **completed);
-/* Writes merge migrations (`merge`, `fix --strategy=merge`). heads NULL:
- * every branch with several heads. */
-int cli_merge_heads(const cli_discovery *d, const char *message, const char *rev_id,
-		    const char *const *heads, size_t nheads, int dry_run);
-
-/* What a fix did, for the hooks (caller frees onto and description). */
-typedef struct {
-	int changed;
-	size_t nmoving, nrenamed;
-	char *onto;
-	char *description;
-} cli_fix_result;
-/* `fix` with its argv; res (may be NULL) receives what it did. */
-int cli_fix(int argc, char **argv, cli_fix_result *res);
+/* The option tables of the workflow commands (in their cmd_*.c). */
+extern const cli_option cli_fix_options[];
+extern const cli_option cli_merge_options[];
+extern const cli_option cli_undo_options[];
+extern const cli_option cli_hook_options[];
+extern const cli_option cli_driver_options[];
 
 int cmd_check(int argc, char **argv);
 int cmd_fix(int argc, char **argv);

@@ -9,6 +9,23 @@
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_GITHUB } out_format;
 
+typedef struct {
+	cli_discovery d;
+	const char *format;
+} check_opts;
+
+static const char *const formats[] = { "text", "json", "github", NULL };
+
+const cli_option cli_check_options[] = {
+	CLI_CHOICE(0, "format", NULL, formats, check_opts, format,
+		   "text (default), json (schema in docs/json-schema.md), "
+		   "github (workflow annotations)"),
+	CLI_COUNT('v', "verbose", check_opts, d.verbose,
+		  "also say where the migrations were found and list heads"),
+	CLI_DISCOVERY(check_opts, d),
+	CLI_END,
+};
+
 static const char *naming_name(gmf_naming n)
 {
 	switch (n) {
@@ -279,29 +296,22 @@ static void print_github(cli_context *ctx, gmf_findings *all)
 
 int cmd_check(int argc, char **argv)
 {
-	const cli_command *cmd = cli_find_command("check");
-	cli_discovery d;
+	check_opts o = { .format = "text" };
 	cli_context ctx;
 	gmf_findings all;
 	size_t *script_of = NULL;
 	out_format fmt = FMT_TEXT;
 	int rc;
 
-	if ((rc = cli_parse_all_common(cmd, &d, argc, argv)) != 0)
-		return rc;
-	if (d.format) {
-		if (!strcmp(d.format, "json"))
-			fmt = FMT_JSON;
-		else if (!strcmp(d.format, "github"))
-			fmt = FMT_GITHUB;
-		else if (strcmp(d.format, "text")) {
-			free(d.dirs);
-			return cli_usage_error(cmd, "unknown format '%s' (text, json, github)",
-					       d.format);
-		}
-	}
-	rc = cli_context_load(&ctx, &d);
-	free(d.dirs);
+	rc = cli_parse_options(cli_find_command("check"), &o, argc, argv);
+	if (rc < 0)
+		return cli_parse_exit(rc);
+	if (!strcmp(o.format, "json"))
+		fmt = FMT_JSON;
+	else if (!strcmp(o.format, "github"))
+		fmt = FMT_GITHUB;
+	rc = cli_context_load(&ctx, &o.d);
+	cli_options_release(cli_check_options, &o);
 	if (rc)
 		return rc;
 
@@ -320,7 +330,7 @@ int cmd_check(int argc, char **argv)
 	else if (fmt == FMT_GITHUB)
 		print_github(&ctx, &all);
 	else
-		print_text(&ctx, &all, script_of, d.verbose);
+		print_text(&ctx, &all, script_of, o.d.verbose);
 
 	switch (gmf_findings_worst(&all)) {
 	case GMF_SEV_FATAL: rc = EXIT_FATAL; break;

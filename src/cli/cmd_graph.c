@@ -17,6 +17,19 @@
 #define NONE ((size_t)-1)
 
 typedef struct {
+	cli_discovery d;
+} graph_opts;
+
+/* The text graph is the only output: no --format.  -v says nothing more,
+ * but every command that reads migrations has always taken it. */
+const cli_option cli_graph_options[] = {
+	{ .kind = CLI_OPT_COUNT, .short_name = 'v', .long_name = "verbose",
+	  .offset = offsetof(graph_opts, d.verbose), .flags = CLI_OPT_HIDDEN },
+	CLI_DISCOVERY(graph_opts, d),
+	CLI_END,
+};
+
+typedef struct {
 	size_t *v;
 	size_t n, alloc;
 } vec;
@@ -152,16 +165,16 @@ static void draw(gmf_graph *g, gmf_strbuf *sb, int color)
 
 int cmd_graph(int argc, char **argv)
 {
-	const cli_command *cmd = cli_find_command("graph");
-	cli_discovery d;
+	graph_opts o = { 0 };
 	cli_context ctx;
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	int rc;
 
-	if ((rc = cli_parse_all_common(cmd, &d, argc, argv)) != 0)
-		return rc;
-	rc = cli_context_load(&ctx, &d);
-	free(d.dirs);
+	rc = cli_parse_options(cli_find_command("graph"), &o, argc, argv);
+	if (rc < 0)
+		return cli_parse_exit(rc);
+	rc = cli_context_load(&ctx, &o.d);
+	cli_options_release(cli_graph_options, &o);
 	if (rc)
 		return rc;
 	for (size_t s = 0; s < ctx.project.nscripts; s++) {

@@ -6,6 +6,21 @@
 
 #include "gmf/strbuf.h"
 
+typedef struct {
+	cli_discovery d;
+	const char *format;
+} heads_opts;
+
+static const char *const formats[] = { "text", "json", NULL };
+
+const cli_option cli_heads_options[] = {
+	CLI_CHOICE(0, "format", NULL, formats, heads_opts, format,
+		   "text (default, as alembic prints them) or json"),
+	CLI_COUNT('v', "verbose", heads_opts, d.verbose, "add the file of each head"),
+	CLI_DISCOVERY(heads_opts, d),
+	CLI_END,
+};
+
 /* "a,b" -> "a, b" as Alembic prints label lists. */
 static void add_labels(gmf_strbuf *sb, const char *labels)
 {
@@ -19,22 +34,17 @@ static void add_labels(gmf_strbuf *sb, const char *labels)
 
 int cmd_heads(int argc, char **argv)
 {
-	const cli_command *cmd = cli_find_command("heads");
-	cli_discovery d;
+	heads_opts o = { .format = "text" };
 	cli_context ctx;
 	gmf_strbuf sb = GMF_STRBUF_INIT;
-	int json = 0, rc;
+	int json, rc;
 
-	if ((rc = cli_parse_all_common(cmd, &d, argc, argv)) != 0)
-		return rc;
-	if (d.format && !strcmp(d.format, "json"))
-		json = 1;
-	else if (d.format && strcmp(d.format, "text")) {
-		free(d.dirs);
-		return cli_usage_error(cmd, "unknown format '%s' (text, json)", d.format);
-	}
-	rc = cli_context_load(&ctx, &d);
-	free(d.dirs);
+	rc = cli_parse_options(cli_find_command("heads"), &o, argc, argv);
+	if (rc < 0)
+		return cli_parse_exit(rc);
+	json = !strcmp(o.format, "json");
+	rc = cli_context_load(&ctx, &o.d);
+	cli_options_release(cli_heads_options, &o);
 	if (rc)
 		return rc;
 	if (json)
@@ -78,7 +88,7 @@ int cmd_heads(int argc, char **argv)
 					gmf_strbuf_addch(&sb, ')');
 				}
 				gmf_strbuf_adds(&sb, " (head)");
-				if (d.verbose)
+				if (o.d.verbose)
 					gmf_strbuf_addf(&sb, "\t%s", rel);
 				gmf_strbuf_addch(&sb, '\n');
 			}

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gen_hooks.h"
+#include "gmf/shims.h"
 #include "gmf/error.h"
 #include "gmf/fs.h"
 #include "gmf/lockfile.h"
@@ -396,8 +396,9 @@ int cmd_install(int argc, char **argv)
 		cli_context_release(&ctx);
 		return EXIT_FATAL;
 	}
-	state = cli_state_dir(&ctx);
-	rc = uninstall ? do_uninstall(&ctx, state) : do_install(&ctx, state);
+	state = gmf_xstrdup(ctx.state_dir);
+	if ((rc = gmf_workspace_lock(&ctx, NULL)) == 0)
+		rc = uninstall ? do_uninstall(&ctx, state) : do_install(&ctx, state);
 	if (rc < 0)
 		cli_error("%s", gmf_error_last());
 	free(state);

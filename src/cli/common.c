@@ -75,6 +75,10 @@ void cli_warning(const char *fmt, ...)
 
 void cli_print_usage(FILE *out, const cli_command *cmd)
 {
+	if (!cmd->usage) {
+		cli_options_usage(out, cmd); /* converted: from its table */
+		return;
+	}
 	for (const char *const *l = cmd->usage; *l; l++)
 		fprintf(out, "%s\n", *l);
 }
@@ -92,6 +96,21 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 		cli_print_usage(stderr, cmd);
 	}
 	return EXIT_FATAL;
+}
+
+int cli_exit_status(int gmf_code)
+{
+	if (gmf_code >= 0)
+		return EXIT_CLEAN;
+	switch (gmf_code) {
+	case GMF_EREFUSED:
+	case GMF_ECONFLICT:
+		return EXIT_FINDINGS; /* nothing was changed; the message says why */
+	default:
+		/* GMF_ENOTFOUND, GMF_EIO, GMF_EPARSE, GMF_EUSAGE, GMF_EGIT,
+		 * GMF_ERROR, and any code added later: it could not run */
+		return EXIT_FATAL;
+	}
 }
 
 int cli_use_color(FILE *f)
@@ -123,61 +142,7 @@ int cli_opt_value(const char *opt, int argc, char **argv, int *i,
 	return 1;
 }
 
-int cli_parse_common(const cli_command *cmd, cli_discovery *d, int argc,
-		     char **argv, int *i)
-{
-	const char *a = argv[*i], *v;
-	int r;
-
-	if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-		d->verbose++;
-		return 1;
-	}
-	if (!strcmp(a, "--no-cache")) {
-		d->no_cache = 1;
-		return 1;
-	}
-	if ((r = cli_opt_value("--dir", argc, argv, i, &v)) ||
-	    (r = cli_opt_value("-d", argc, argv, i, &v))) {
-		if (r < 0)
-			return cli_usage_error(cmd, "option '%s' needs a directory", a), -1;
-		d->dirs = realloc(d->dirs, (d->ndirs + 1) * sizeof(char *));
-		if (!d->dirs)
-			abort();
-		d->dirs[d->ndirs++] = v;
-		return 1;
-	}
-	if ((r = cli_opt_value("--config", argc, argv, i, &v)) ||
-	    (r = cli_opt_value("-c", argc, argv, i, &v))) {
-		if (r < 0)
-			return cli_usage_error(cmd, "option '%s' needs a file", a), -1;
-		d->config = v;
-		return 1;
-	}
-	if ((r = cli_opt_value("--name", argc, argv, i, &v)) ||
-	    (r = cli_opt_value("-n", argc, argv, i, &v))) {
-		if (r < 0)
-			return cli_usage_error(cmd, "option '%s' needs a section name", a), -1;
-		d->name = v;
-		return 1;
-	}
-	if ((r = cli_opt_value("--naming", argc, argv, i, &v))) {
-		if (r < 0)
-			return cli_usage_error(cmd, "option '--naming' needs a value"), -1;
-		if (strcmp(v, "auto") && strcmp(v, "stem") && strcmp(v, "prefix") &&
-		    strcmp(v, "contains") && strcmp(v, "none"))
-			return cli_usage_error(cmd, "unknown naming '%s' (auto, stem, prefix, contains, none)", v), -1;
-		d->naming = v;
-		return 1;
-	}
-	if ((r = cli_opt_value("--format", argc, argv, i, &v))) {
-		if (r < 0)
-			return cli_usage_error(cmd, "option '--format' needs a value"), -1;
-		d->format = v;
-		return 1;
-	}
-	return 0;
-}
+/* cli_parse_common is in options.c: the discovery table parses for it. */
 
 int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, char **argv)
 {
@@ -190,80 +155,37 @@ int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, cha
 		d->dirs = NULL;
 		if (r < 0)
 			return EXIT_FATAL;
-		return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+		return cli_unknown_option(cmd, argv[i]);
 	}
 	return 0;
 }
 
-static gmf_naming parse_naming(const char *v)
-{
-	if (!v || !strcmp(v, "auto"))
-		return GMF_NAMING_AUTO;
-	if (!strcmp(v, "stem"))
-		return GMF_NAMING_STEM;
-	if (!strcmp(v, "prefix"))
-		return GMF_NAMING_PREFIX;
-	if (!strcmp(v, "contains"))
-		return GMF_NAMING_CONTAINS;
-	return GMF_NAMING_NONE;
-}
-
 int cli_context_load(cli_context *ctx, const cli_discovery *d)
 {
-	gmf_discover_opts o;
+	gmf_workspace_opts o;
 	char *cwd = gmf_path_cwd();
-	char *naming = NULL;
-	int rc, use_cache, cache_cfg;
+	int rc;
 
-	memset(ctx, 0, sizeof(*ctx));
-	if (!cwd) {
-		cli_error("cannot determine the current directory");
-		return EXIT_FATAL;
-	}
-	rc = gmf_repo_open(&ctx->repo, cwd);
-	if (rc < 0 && rc != GMF_ENOTFOUND) {
-		cli_error("%s", gmf_error_last());
-		free(cwd);
-		return EXIT_FATAL;
-	}
 	memset(&o, 0, sizeof(o));
 	o.dirs = d->dirs;
 	o.ndirs = d->ndirs;
 	o.config = d->config;
 	o.name = d->name;
-	o.repo = ctx->repo;
+	o.naming = d->naming;
+	o.no_cache = d->no_cache;
 	o.cwd = cwd;
-	rc = gmf_project_discover(&ctx->project, &o);
-	if (!display_cwd && strcmp(cwd, "/")) {
+	if (cwd && !display_cwd && strcmp(cwd, "/")) {
 		gmf_strbuf sb = GMF_STRBUF_INIT;
 		gmf_strbuf_addf(&sb, "%s/", cwd);
 		display_cwd = gmf_strbuf_detach(&sb, NULL);
 	}
+	rc = gmf_workspace_open(ctx, &o);
 	free(cwd);
 	if (rc < 0) {
+		size_t i = ctx->failed_script;
 		cli_error("%s", gmf_error_last());
-		cli_context_release(ctx);
-		return EXIT_FATAL;
-	}
-	if (d->naming)
-		ctx->naming = parse_naming(d->naming);
-	else if (ctx->repo && gmf_repo_config_get(ctx->repo, "migrate-fix.naming", &naming) == 0) {
-		ctx->naming = parse_naming(naming);
-		free(naming);
-	}
-	use_cache = !d->no_cache;
-	if (use_cache && ctx->repo &&
-	    gmf_repo_config_get_bool(ctx->repo, "migrate-fix.cache", &cache_cfg) == 0)
-		use_cache = cache_cfg;
-	ctx->graphs = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_graph *));
-	ctx->loads = gmf_xcalloc(ctx->project.nscripts + 1, sizeof(gmf_load_opts));
-	for (size_t i = 0; i < ctx->project.nscripts; i++) {
-		ctx->loads[i].use_cache = use_cache;
-		rc = gmf_script_load_opts(&ctx->graphs[i], &ctx->project.scripts[i],
-					  &ctx->loads[i]);
-		if (rc < 0) {
+		if (i != (size_t)-1) {
 			const gmf_script *s = &ctx->project.scripts[i];
-			cli_error("%s", gmf_error_last());
 			if (s->config_path) {
 				char *rel = cli_display_path(ctx, s->config_path);
 				fprintf(stderr, "hint: section [%s] of '%s' names it; "
@@ -274,23 +196,16 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 				fprintf(stderr, "hint: no alembic.ini found; pass --dir PATH or "
 					"set `git config migrate-fix.versions PATH`\n");
 			}
-			cli_context_release(ctx);
-			return EXIT_FATAL;
 		}
+		gmf_workspace_release(ctx);
+		return EXIT_FATAL;
 	}
 	return 0;
 }
 
 void cli_context_release(cli_context *ctx)
 {
-	if (ctx->graphs)
-		for (size_t i = 0; i < ctx->project.nscripts; i++)
-			gmf_graph_free(ctx->graphs[i]);
-	free(ctx->graphs);
-	free(ctx->loads);
-	gmf_project_release(&ctx->project);
-	gmf_repo_free(ctx->repo);
-	memset(ctx, 0, sizeof(*ctx));
+	gmf_workspace_release(ctx);
 }
 
 char *cli_display_path(const cli_context *ctx, const char *abs)
@@ -298,4 +213,22 @@ char *cli_display_path(const cli_context *ctx, const char *abs)
 	if (abs[0] != '/' || !ctx->project.cwd)
 		return gmf_xstrdup(abs);
 	return gmf_path_relative(ctx->project.cwd, abs);
+}
+
+int cli_fail(int code)
+{
+	cli_error("%s", gmf_error_last());
+	return cli_exit_status(code);
+}
+
+void cli_print_notes(const char *notes)
+{
+	const char *p = notes;
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		printf("git-migrate-fix: ");
+		cli_put_safe(stdout, p, n);
+		putchar('\n');
+		p += n + (p[n] == '\n');
+	}
 }

@@ -2,7 +2,7 @@
 # Turns the hook shims in hooks/ into C string constants for
 # `git migrate-fix install` (build/gen/hooks.c; see the Makefile).
 echo '/* generated from hooks/ by src/cli/embed-hooks.sh: do not edit */'
-echo '#include "gen_hooks.h"'
+echo '#include "gmf/shims.h"'
 echo 'const gmf_hook_shim gmf_hook_shims[] = {'
 for f in "$@"; do
 	printf '\t{ "%s",\n' "$(basename "$f")"

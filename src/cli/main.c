@@ -10,94 +10,6 @@
 #define GMF_VERSION "0.1.0"
 #endif
 
-static const char *const check_usage[] = {
-	"usage: git migrate-fix check [--format=text|json|github] [-v] [--naming=MODE]",
-	"                             [--dir PATH]... [-c FILE] [-n SECTION]",
-	"",
-	"Reads every migration (without running Python) and judges the revision",
-	"graph: duplicate ids, missing parents or dependencies, more than one head",
-	"or root per branch, cycles, file names that disagree with the revision,",
-	"stale docstring headers, shared sequence numbers.",
-	"",
-	"    --format=FMT     text (default), json (schema in docs/json-schema.md),",
-	"                     github (workflow annotations)",
-	"    -v, --verbose    also say where the migrations were found and list heads",
-	"    --naming=MODE    how file names follow revisions: auto (default),",
-	"                     stem, prefix, contains, none",
-	"    -d, --dir PATH   read this versions directory (repeatable); skips",
-	"                     alembic.ini discovery",
-	"    -c, --config F   use this alembic.ini",
-	"    -n, --name S     only this alembic.ini section",
-	"    --no-cache       read every file, and leave the parse cache alone",
-	"                     (any command that reads migrations takes it)",
-	"",
-	"Files unchanged since an earlier run (same inode, size, mtime and ctime)",
-	"come from the parse cache in ~/.cache/git-migrate-fix; -v says how many.",
-	"",
-	"Exit status: 0 no errors (warnings allowed), 1 errors found,",
-	"2 could not run (usage, missing directory, unreadable input).",
-	NULL,
-};
-
-static const char *const heads_usage[] = {
-	"usage: git migrate-fix heads [--format=text|json] [-v] [--dir PATH]... [-c FILE] [-n SECTION]",
-	"",
-	"Prints the head revisions, one per line, like `alembic heads`.",
-	"    -v, --verbose    add the file of each head",
-	NULL,
-};
-
-static const char *const graph_usage[] = {
-	"usage: git migrate-fix graph [--dir PATH]... [-c FILE] [-n SECTION]",
-	"",
-	"Draws the revision history as a text graph, newest first, marking",
-	"heads, branch points, merge points and branch labels.",
-	NULL,
-};
-
-static const char *const fix_usage[] = {
-	"usage: git migrate-fix fix [--dry-run] [--format=text|json] [--strategy=renumber|merge]",
-	"                           [--onto REV] [--move REV]... [--mainline REF] [-f]",
-	"                           [--dir PATH]... [-c FILE] [-n SECTION]",
-	"",
-	"Makes every branch with several heads linear again: the migrations the",
-	"mainline does not have move after the mainline head, keeping their order.",
-	"In a sequence-numbered project they get the next free numbers; files are",
-	"renamed and revision, down_revision, depends_on and the docstring's",
-	"Revision ID/Revises are rewritten, nothing else.  Changes are staged.",
-	"",
-	"    --dry-run        print the plan and a diff; change nothing",
-	"    --format=json    the plan for tools",
-	"    --strategy=merge write a merge migration instead of renumbering",
-	"    --onto REV       keep this head; everything else on its branch moves",
-	"    --move REV       move REV and what follows it (repeatable)",
-	"    --mainline REF   the published branch (default: git config",
-	"                     migrate-fix.mainline, origin/HEAD, origin/main, ...)",
-	"    -f, --force      move files that have uncommitted changes",
-	"    -m MSG           message of the merge migration (--strategy=merge)",
-	"",
-	"Exit status: 0 done (or nothing to do), 1 refused (nothing changed),",
-	"2 could not run.",
-	NULL,
-};
-
-static const char *const merge_usage[] = {
-	"usage: git migrate-fix merge [-m MSG] [--rev-id ID] [--dry-run] [HEADS...]",
-	"",
-	"Writes a merge migration whose down_revision is the tuple of heads (all",
-	"heads of each branch that has several, or the HEADS given), named the",
-	"project's way and rendered from its script.py.mako.  Staged in git.",
-	NULL,
-};
-
-static const char *const undo_usage[] = {
-	"usage: git migrate-fix undo [--dry-run] [-f]",
-	"",
-	"Puts back exactly what the last fix, merge or undo changed.  Refuses",
-	"when those files changed since (unless -f).",
-	NULL,
-};
-
 static const char *const install_usage[] = {
 	"usage: git migrate-fix install [--uninstall] [--dir PATH]... [-c FILE]",
 	"",
@@ -126,23 +38,84 @@ static const char *const hook_usage[] = {
 	NULL,
 };
 
-static const char *const help_usage[] = {
-	"usage: git migrate-fix help [COMMAND]",
-	NULL,
+/*
+ * Two kinds of entry: a command converted to an option table (usage NULL,
+ * options, description, exit_status; see options.h) and one still
+ * parsing by hand with its usage lines.
+ */
+const cli_command cli_commands[] = {
+	{ .name = "check", .fn = cmd_check,
+	  .summary = "judge the migration graph (the CI gate)",
+	  .options = cli_check_options,
+	  .description =
+		"Reads every migration (without running Python) and judges the revision "
+		"graph: duplicate ids, missing parents or dependencies, more than one head "
+		"or root per branch, cycles, file names that disagree with the revision, "
+		"stale docstring headers, shared sequence numbers.\n\n"
+		"Files unchanged since an earlier run (same inode, size, mtime and ctime) "
+		"come from the parse cache in ~/.cache/git-migrate-fix; -v says how many.",
+	  .exit_status = "0 no errors (warnings allowed), 1 errors found, 2 could not "
+		"run (usage, missing directory, unreadable input)." },
+	{ .name = "heads", .fn = cmd_heads, .summary = "print the head revisions",
+	  .options = cli_heads_options,
+	  .description = "Prints the head revisions, one per line, like `alembic heads`.",
+	  .exit_status = "0, or 2 when it could not run." },
+	{ .name = "graph", .fn = cmd_graph, .summary = "draw the revision history",
+	  .options = cli_graph_options,
+	  .description = "Draws the revision history as a text graph, newest first, "
+		"marking heads, branch points, merge points and branch labels.",
+	  .exit_status = "0, or 2 when it could not run." },
+	{ .name = "fix", .fn = cmd_fix, .summary = "renumber and re-parent so each branch has one head",
+	  .options = cli_fix_options,
+	  .description = "Makes every branch with several heads linear again: the migrations "
+		"nobody else has (not on the mainline, a remote-tracking branch or a tag) move "
+		"after the published head, keeping their order.  In a sequence-numbered project "
+		"they get the next free numbers; files are renamed and revision, down_revision, "
+		"depends_on and the docstring's Revision ID/Revises are rewritten, nothing else.  "
+		"Where no such move is safe it writes a merge migration (migrate-fix.strategy, "
+		"or a project whose history has merge migrations) or refuses and says what to "
+		"run.  Changes are staged.",
+	  .exit_status = "0 done (or nothing to do), 1 refused (nothing changed), 2 could "
+		"not run." },
+	{ .name = "merge", .fn = cmd_merge, .summary = "write a merge migration for several heads",
+	  .options = cli_merge_options, .args = "[HEADS...]", .max_args = CLI_ARGS_ANY,
+	  .description = "Writes a merge migration whose down_revision is the tuple of heads "
+		"(all heads of each branch that has several, or the HEADS given), named the "
+		"project's way and rendered from its script.py.mako.  Staged in git.",
+	  .exit_status = "0 done (or nothing to merge), 1 refused, 2 could not run." },
+	{ .name = "undo", .fn = cmd_undo, .summary = "put back what the last fix or merge changed",
+	  .options = cli_undo_options,
+	  .description = "Puts back exactly what the last fix, merge or undo changed, and the "
+		"branch where a hook had recorded the repair in a commit.  Refuses when those "
+		"files changed since (unless -f).  --abandon sets aside an interrupted run that "
+		"recovery would not touch because its files changed since.",
+	  .exit_status = "0 done, 1 refused (nothing changed), 2 could not run." },
+	{ .name = "install", .fn = cmd_install, .summary = "wire this repository's merges, pulls and rebases",
+	  .usage = install_usage },
+	{ .name = "merge-driver", .fn = cmd_merge_driver, .summary = "the head lockfile's merge driver (git runs it)",
+	  .usage = driver_usage },
+	{ .name = "hook", .fn = cmd_hook, .summary = "what the installed hooks run",
+	  .usage = hook_usage },
+	{ .name = "help", .fn = cmd_help, .summary = "show help for a command",
+	  .args = "[COMMAND]", .max_args = 1,
+	  .description = "Shows the options of COMMAND, or the list of commands.",
+	  .exit_status = "0, or 2 for an unknown command." },
+	{ .name = NULL },
 };
 
-const cli_command cli_commands[] = {
-	{ "check", cmd_check, "judge the migration graph (the CI gate)", check_usage },
-	{ "heads", cmd_heads, "print the head revisions", heads_usage },
-	{ "graph", cmd_graph, "draw the revision history", graph_usage },
-	{ "fix", cmd_fix, "renumber and re-parent so each branch has one head", fix_usage },
-	{ "merge", cmd_merge, "write a merge migration for several heads", merge_usage },
-	{ "undo", cmd_undo, "put back what the last fix or merge changed", undo_usage },
-	{ "install", cmd_install, "wire this repository's merges, pulls and rebases", install_usage },
-	{ "merge-driver", cmd_merge_driver, "the head lockfile's merge driver (git runs it)", driver_usage },
-	{ "hook", cmd_hook, "what the installed hooks run", hook_usage },
-	{ "help", cmd_help, "show help for a command", help_usage },
-	{ NULL, NULL, NULL, NULL },
+typedef struct {
+	int version, help;
+} main_opts;
+
+static const cli_option main_options[] = {
+	CLI_FLAG(0, "version", main_opts, version, "print the version"),
+	CLI_FLAG('h', "help", main_opts, help, "list the commands"),
+	CLI_END,
+};
+
+const cli_command cli_main_command = {
+	.options = main_options, .args = "<command> [<args>]", .stop_at_arg = 1,
+	.description = "Keeps Alembic migration chains linear across merges and rebases.",
 };
 
 const cli_command *cli_find_command(const char *name)
@@ -153,56 +126,74 @@ const cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
-static void main_usage(FILE *out)
+int cli_unknown_command(const char *name)
 {
-	fprintf(out, "usage: git migrate-fix [--version] [--help] <command> [<args>]\n\n");
-	fprintf(out, "Keeps Alembic migration chains linear across merges and rebases.\n\n");
-	fprintf(out, "Commands:\n");
-	for (const cli_command *c = cli_commands; c->name; c++)
-		fprintf(out, "    %-13s %s\n", c->name, c->summary);
-	fprintf(out, "\n`git migrate-fix help <command>` shows a command's options;"
-		" `man git-migrate-fix` the manual.\n");
+	const char *names[32], *close[4];
+	size_t n = 0, nclose;
+
+	for (const cli_command *c = cli_commands; c->name && n < 32; c++)
+		names[n++] = c->name;
+	nclose = cli_similar(close, 4, name, names, n);
+	cli_error("'%s' is not a git-migrate-fix command; see 'git migrate-fix --help'", name);
+	if (nclose) {
+		fprintf(stderr, "\nThe most similar command%s\n",
+			nclose == 1 ? " is" : "s are");
+		for (size_t k = 0; k < nclose; k++)
+			fprintf(stderr, "\t%s\n", close[k]);
+	}
+	return EXIT_FATAL;
 }
 
 int cmd_help(int argc, char **argv)
 {
 	const cli_command *c;
-	if (argc < 2) {
-		main_usage(stdout);
+	int n = cli_parse_options(cli_find_command("help"), NULL, argc, argv);
+
+	if (n < 0)
+		return cli_parse_exit(n);
+	if (n == 0) {
+		cli_print_usage(stdout, &cli_main_command);
 		return EXIT_CLEAN;
 	}
 	c = cli_find_command(argv[1]);
 	if (!c)
-		return cli_usage_error(NULL, "no such command '%s'; see `git migrate-fix help`",
-				       argv[1]);
+		return cli_unknown_command(argv[1]);
 	cli_print_usage(stdout, c);
 	return EXIT_CLEAN;
 }
 
 int main(int argc, char **argv)
 {
+	main_opts o = { 0, 0 };
 	const cli_command *c;
-	int rc;
+	int n, rc;
 
 	if (argc < 2) {
-		main_usage(stderr);
+		cli_print_usage(stderr, &cli_main_command);
 		return EXIT_FATAL;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		main_usage(stdout);
+	n = cli_parse_options(&cli_main_command, &o, argc, argv);
+	if (n < 0)
+		return cli_parse_exit(n);
+	if (o.help) {
+		cli_print_usage(stdout, &cli_main_command);
 		return EXIT_CLEAN;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (o.version) {
 		printf("git-migrate-fix %s\n", GMF_VERSION);
 		return EXIT_CLEAN;
 	}
-	c = cli_find_command(argv[1]);
-	if (!c) {
-		cli_error("'%s' is not a git-migrate-fix command; see `git migrate-fix --help`",
-			  argv[1]);
+	if (n == 0) {
+		cli_print_usage(stderr, &cli_main_command);
 		return EXIT_FATAL;
 	}
-	for (int i = 2; i < argc; i++) {
+	/* argv[1..n] is now the command and its arguments */
+	c = cli_find_command(argv[1]);
+	if (!c)
+		return cli_unknown_command(argv[1]);
+	/* a converted command answers -h itself, knowing which words are
+	 * option values; the others get their usage here */
+	for (int i = 2; c->usage && i <= n; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -211,7 +202,7 @@ int main(int argc, char **argv)
 		}
 	}
 	gmf_repo_global_init();
-	rc = c->fn(argc - 1, argv + 1);
+	rc = c->fn(n, argv + 1);
 	gmf_repo_global_shutdown();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("cannot write to standard output");

@@ -1,0 +1,39 @@
+/*
+ * hooks: what the installed hook shims (hooks/) run, once git has done its
+ * own work: the repair after a merge (post-merge), when a stopped merge is
+ * concluded (pre-commit), after a rebase (post-rewrite), and the head
+ * lockfile kept current by ordinary commits (pre-commit).
+ *
+ * Each acts only on a note of the merge driver (pending.h) that matches
+ * the state it finds, runs the one repair workflow (fix.h) with what git
+ * keeps as the side that stays, and records the repair in the commit git
+ * made (a merge stays a merge) or in a new commit after a rebase, with
+ * the renamed revision ids in its message.  When no safe repair exists
+ * it changes nothing and says why and the one command to run.
+ * Owns: that state machine and what each hook reports.
+ * Must never: print (it returns the report), fail the user's git command
+ * (exit 0 unless the hook cannot run at all), rewrite a commit while a
+ * rebase or cherry-pick sequence is still running, or retry a refused
+ * repair another way.
+ */
+#ifndef GMF_HOOKS_H
+#define GMF_HOOKS_H
+
+#include "gmf/strbuf.h"
+
+typedef struct {
+	gmf_strbuf out;   /* for standard output: what happened */
+	gmf_strbuf err;   /* for standard error: warnings */
+} gmf_hook_report;
+
+#define GMF_HOOK_REPORT_INIT { GMF_STRBUF_INIT, GMF_STRBUF_INIT }
+
+/*
+ * Runs hook `name` (post-merge, pre-commit, post-rewrite, post-commit, or
+ * disarm with the armed post-merge shim's path) with git's arguments.
+ * Returns 0, or GMF_EUSAGE for an unknown hook.
+ */
+int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv);
+void gmf_hook_report_release(gmf_hook_report *rep);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * workspace: one project opened for a command, a hook or the merge driver.
+ *
+ * Owns: opening the repository around a directory (none outside git),
+ * discovering the project's script locations and reading each into a
+ * graph (parse cache as configured), the tool's state directory for the
+ * project (state.h: inside the git directory, never in the project tree),
+ * the project-wide write lock (lock.h), preparing a journal (txn.h) whose
+ * every path must lie in the project's version directories, recovering an
+ * interrupted run, and the head-lockfile operation shared by the
+ * workflows.
+ * Must never: print, exit, move a migration, or write anything but the
+ * state directory, the lock and (through a journal) the version
+ * directories.
+ */
+#ifndef GMF_WORKSPACE_H
+#define GMF_WORKSPACE_H
+
+#include <stddef.h>
+
+#include "gmf/graph.h"
+#include "gmf/project.h"
+#include "gmf/repo.h"
+#include "gmf/txn.h"
+
+typedef struct {
+	const char *const *dirs; /* --dir values */
+	size_t ndirs;
+	const char *config;      /* -c, or NULL to search */
+	const char *name;        /* -n, or NULL for every section */
+	const char *naming;      /* auto|stem|prefix|contains|none; NULL: git
+	                          * config migrate-fix.naming, else auto */
+	int no_cache;            /* never use the parse cache */
+	const char *cwd;         /* NULL: the process's current directory */
+} gmf_workspace_opts;
+
+typedef struct gmf_workspace {
+	gmf_repo *repo;          /* NULL outside git */
+	gmf_project project;
+	gmf_graph **graphs;      /* one per script, built (not checked) */
+	gmf_load_opts *loads;    /* how each was read */
+	gmf_naming naming;
+	char *state_dir;         /* the tool's state for this project */
+	size_t failed_script;    /* after a load error: its script, else -1 */
+	struct gmf_lock *lock;   /* held write lock, or NULL */
+	int use_cache;
+} gmf_workspace;
+
+/* Opens and reads everything; on error the message says why and
+ * failed_script names the script whose directory could not be read. */
+int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o);
+/* Reads every script's graph again (after files changed). */
+int gmf_workspace_reload(gmf_workspace *ws);
+/* Releases everything, the lock included. */
+void gmf_workspace_release(gmf_workspace *ws);
+
+/* Takes the project's write lock, waiting a little for another process;
+ * GMF_ECONFLICT with the holder named when it stays held.  *note (may be
+ * NULL; caller frees) tells of a stale lock that was removed. */
+int gmf_workspace_lock(gmf_workspace *ws, char **note);
+
+/* Fills t for a journaled change of this project's version directories
+ * (t->roots are allocated: release with gmf_workspace_txn_release). */
+void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t);
+void gmf_workspace_txn_release(gmf_txn *t);
+
+/* Rolls back or completes an interrupted run (verifying every file
+ * first) and reloads the graphs when files changed.  *what (caller
+ * frees) describes what was done, NULL when nothing was pending;
+ * *completed (may be NULL) the label of a run completed. */
+int gmf_workspace_recover(gmf_workspace *ws, char **what, char **completed);
+
+/* The heads the lockfile of script s should name (caller frees the
+ * array, not the ids).  tracked_only: only migrations in the index. */
+size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only,
+			   const char ***out);
+/* Appends an op rewriting script s's head lockfile to name exactly these
+ * heads, when the project has one that says otherwise; 1 when added. */
+int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *heads,
+			      size_t n, gmf_txn_op **ops, size_t *nops);
+
+/* Appends a copy of op to *ops. */
+void gmf_workspace_op_push(gmf_txn_op **ops, size_t *nops, const char *old_path,
+			   const char *new_path, const char *content, size_t len, int tracked);
+
+#endif

@@ -1,0 +1,290 @@
+/* decide: see include/gmf/decide.h. */
+#include "gmf/decide.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/error.h"
+#include "gmf/strbuf.h"
+
+#define NONE ((size_t)-1)
+
+const char *gmf_decision_kind_name(gmf_decision_kind k)
+{
+	static const char *const names[] = { "nothing", "renumber", "merge", "stop" };
+	return (unsigned)k < 4 ? names[k] : "?";
+}
+
+int gmf_strategy_parse(const char *s)
+{
+	if (!s || !strcmp(s, "auto"))
+		return GMF_STRATEGY_AUTO;
+	if (!strcmp(s, "renumber"))
+		return GMF_STRATEGY_RENUMBER;
+	if (!strcmp(s, "merge"))
+		return GMF_STRATEGY_MERGE;
+	return -1;
+}
+
+void gmf_decision_release(gmf_decision *d)
+{
+	gmf_plan_release(&d->plan);
+	for (size_t i = 0; i < d->nheads; i++)
+		free(d->heads[i]);
+	free(d->heads);
+	free(d->why);
+	free(d->command);
+	free(d->dirty_path);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The first finding of the given code, or NULL. */
+static const gmf_finding *first_fork(const gmf_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->items[i].code == GMF_F_MULTIPLE_HEADS)
+			return &f->items[i];
+	return NULL;
+}
+
+static int has_merge_migration(const gmf_graph *g)
+{
+	for (size_t i = 0; i < gmf_graph_count(g); i++)
+		if (gmf_graph_node(g, i)->nparents > 1)
+			return 1;
+	return 0;
+}
+
+static const char *by_of(const gmf_decide_in *in, size_t k)
+{
+	return in->published_by && in->published_by[k] ? in->published_by[k] : "a published branch";
+}
+
+/* Marks in out every ancestor of i, i included. */
+static void ancestors(const gmf_graph *g, size_t i, unsigned char *out)
+{
+	size_t n = gmf_graph_count(g), *stack = gmf_xcalloc(n + 1, sizeof(size_t)), sp = 0;
+	stack[sp++] = i;
+	out[i] = 1;
+	while (sp) {
+		gmf_node *nd = gmf_graph_node(g, stack[--sp]);
+		for (size_t p = 0; p < nd->nparents; p++)
+			if (!out[nd->parents[p]]) {
+				out[nd->parents[p]] = 1;
+				stack[sp++] = nd->parents[p];
+			}
+	}
+	free(stack);
+}
+
+/*
+ * A published migration among those that would move after `kept`: the
+ * ancestors of `head` that `kept` does not have.  NONE when there is none.
+ */
+static size_t published_moving(const gmf_graph *g, size_t kept, size_t head,
+			       const unsigned char *published)
+{
+	size_t n = gmf_graph_count(g), hit = NONE;
+	unsigned char *keep = gmf_xcalloc(n + 1, 1), *mine = gmf_xcalloc(n + 1, 1);
+	ancestors(g, kept, keep);
+	ancestors(g, head, mine);
+	for (size_t k = 0; k < n && hit == NONE; k++)
+		if (mine[k] && !keep[k] && published[k])
+			hit = k;
+	free(keep);
+	free(mine);
+	return hit;
+}
+
+static void list_heads(gmf_strbuf *sb, const gmf_finding *fork)
+{
+	for (size_t i = 0; i < fork->nrevisions; i++)
+		gmf_strbuf_addf(sb, "%s%s", i ? ", " : "", fork->revisions[i]);
+}
+
+/*
+ * The per-node mask the planner keeps in place: the published migrations,
+ * plus, for a fork none of whose heads is published, the side git keeps.
+ * NULL with *why set when a fork has no safe answer.
+ */
+static unsigned char *build_mask(gmf_graph *g, const gmf_findings *f,
+				 const gmf_decide_in *in, gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	size_t n = gmf_graph_count(g);
+	unsigned char *mask = gmf_xcalloc(n + 1, 1);
+
+	if (in->published)
+		memcpy(mask, in->published, n);
+	for (size_t i = 0; i < f->n && !why->len; i++) {
+		const gmf_finding *fork = &f->items[i];
+		size_t np = 0, nours = 0, kept = NONE, kept_ours = NONE, other = NONE;
+		const unsigned char *side;
+		if (fork->code != GMF_F_MULTIPLE_HEADS)
+			continue;
+		for (size_t h = 0; h < fork->nrevisions; h++) {
+			size_t k = gmf_graph_find(g, fork->revisions[h]);
+			if (k == NONE)
+				continue;
+			if (in->published && in->published[k]) {
+				if (np++)
+					other = k;
+				else
+					kept = k;
+			}
+			if (in->ours && in->ours[k] && !nours++)
+				kept_ours = k;
+		}
+		if (np >= 2) {
+			gmf_strbuf_addf(why, "both sides are published: %s is on %s and %s is on %s",
+					gmf_graph_node(g, kept)->id, by_of(in, kept),
+					gmf_graph_node(g, other)->id, by_of(in, other));
+			gmf_strbuf_adds(cmd, "git migrate-fix merge");
+			break;
+		}
+		side = in->published;
+		if (np == 0) {
+			if (!in->ours || nours != 1) {
+				gmf_strbuf_adds(why, "none of the heads ");
+				list_heads(why, fork);
+				if (!in->mainline_found && !in->ours)
+					gmf_strbuf_adds(why, " can be told local: no mainline was found "
+							"(tried migrate-fix.mainline, origin/HEAD, "
+							"origin/main, origin/master, main, master)");
+				else
+					gmf_strbuf_adds(why, " is on the mainline or on any published "
+							"branch, so which side stays cannot be told");
+				gmf_strbuf_addf(cmd, "git migrate-fix fix --onto %s", fork->revisions[0]);
+				break;
+			}
+			/* both sides local: the side git keeps stays */
+			kept = kept_ours;
+			side = in->ours;
+			for (size_t k = 0; k < n; k++)
+				if (in->ours[k] && gmf_graph_node(g, k)->component ==
+							   gmf_graph_node(g, kept)->component)
+					mask[k] = 1;
+		}
+		for (size_t h = 0; h < fork->nrevisions && in->published; h++) {
+			size_t k = gmf_graph_find(g, fork->revisions[h]), bad;
+			if (k == NONE || k == kept)
+				continue;
+			bad = published_moving(g, kept, k, in->published);
+			if (bad != NONE) {
+				gmf_strbuf_addf(why, "%s would have to move after %s, but it is "
+						"published (on %s)", gmf_graph_node(g, bad)->id,
+						gmf_graph_node(g, kept)->id, by_of(in, bad));
+				gmf_strbuf_adds(cmd, "git migrate-fix merge");
+				break;
+			}
+		}
+		(void)side;
+	}
+	if (why->len) {
+		free(mask);
+		return NULL;
+	}
+	return mask;
+}
+
+static int incurable(const gmf_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		switch (f->items[i].code) {
+		case GMF_F_UNREADABLE:
+		case GMF_F_PARSE:
+		case GMF_F_CYCLE:
+		case GMF_F_MISSING_PARENT:
+		case GMF_F_DUPLICATE_REVISION:
+		case GMF_F_UNSAFE_ID:
+			return 1;
+		default:
+			break;
+		}
+	return 0;
+}
+
+/* Tries the renumbering; 0 with out->plan filled, or why/cmd set. */
+static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
+			 const gmf_decide_in *in, gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	gmf_plan_opts po;
+	unsigned char *mask = NULL;
+	size_t which;
+	const char **paths;
+
+	if (in->onto || in->nmove) {
+		/* the user chose: published migrations still never move */
+		if (in->published) {
+			mask = gmf_xcalloc(gmf_graph_count(g) + 1, 1);
+			memcpy(mask, in->published, gmf_graph_count(g));
+		}
+	} else if (!(mask = build_mask(g, f, in, why, cmd))) {
+		return;
+	}
+	memset(&po, 0, sizeof(po));
+	po.onto = in->onto;
+	po.move = in->move;
+	po.nmove = in->nmove;
+	po.on_mainline = mask;
+	po.mainline_name = "published";
+	po.renumber = in->renumber;
+	if (gmf_plan_fix(&out->plan, g, f, &po) < 0) {
+		gmf_strbuf_adds(why, gmf_error_last());
+		gmf_strbuf_adds(cmd, incurable(f) ? "git migrate-fix check" : "git migrate-fix merge");
+		free(mask);
+		return;
+	}
+	free(mask);
+	if (!out->plan.nfiles)
+		return;
+	gmf_plan_render(&out->plan, g);
+	if (!in->dirty)
+		return;
+	paths = gmf_xcalloc(out->plan.nfiles + 1, sizeof(char *));
+	for (size_t i = 0; i < out->plan.nfiles; i++)
+		paths[i] = out->plan.files[i].old_path;
+	if (in->dirty(in->dirty_data, paths, out->plan.nfiles, &which) > 0) {
+		out->dirty_path = gmf_xstrdup(paths[which]);
+		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
+				paths[which]);
+		gmf_strbuf_adds(cmd, "git migrate-fix fix");
+		gmf_plan_release(&out->plan);
+	}
+	free(paths);
+}
+
+int gmf_decide(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
+	       const gmf_decide_in *in)
+{
+	const gmf_finding *fork = first_fork(f);
+	gmf_strbuf why = GMF_STRBUF_INIT, cmd = GMF_STRBUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	if (!fork && !in->nmove && !in->onto && !incurable(f))
+		return 0;
+	if (fork && in->strategy == GMF_STRATEGY_MERGE && !incurable(f)) {
+		gmf_strbuf_adds(&why, "migrate-fix.strategy is merge");
+		goto merge;
+	}
+	try_renumber(out, g, f, in, &why, &cmd);
+	if (!why.len) {
+		out->kind = out->plan.nfiles ? GMF_DECIDE_RENUMBER : GMF_DECIDE_NOTHING;
+		gmf_strbuf_release(&cmd);
+		return 0;
+	}
+	if (fork && in->strategy == GMF_STRATEGY_AUTO && !in->onto && !in->nmove &&
+	    !incurable(f) && has_merge_migration(g))
+		goto merge;
+	out->kind = GMF_DECIDE_STOP;
+	out->why = gmf_strbuf_detach(&why, NULL);
+	out->command = gmf_strbuf_detach(&cmd, NULL);
+	return 0;
+merge:
+	out->kind = GMF_DECIDE_MERGE;
+	out->heads = gmf_xcalloc(fork->nrevisions + 1, sizeof(char *));
+	for (size_t i = 0; i < fork->nrevisions; i++)
+		out->heads[out->nheads++] = gmf_xstrdup(fork->revisions[i]);
+	out->why = gmf_strbuf_detach(&why, NULL);
+	gmf_strbuf_release(&cmd);
+	return 0;
+}

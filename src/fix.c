@@ -1,0 +1,304 @@
+/* fix: see include/gmf/fix.h. */
+#include "gmf/fix.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/lockfile.h"
+#include "gmf/mergemig.h"
+#include "gmf/published.h"
+#include "gmf/strbuf.h"
+
+void gmf_fix_result_release(gmf_fix_result *r)
+{
+	for (size_t s = 0; s < r->nscripts; s++) {
+		gmf_decision_release(&r->scripts[s].decision);
+		free(r->scripts[s].merge_rev);
+		free(r->scripts[s].merge_path);
+		free(r->scripts[s].merge_content);
+	}
+	free(r->scripts);
+	free(r->mainline);
+	free(r->description);
+	free(r->warning);
+	free(r->notes);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t gmf_fix_renames(const gmf_fix_result *r, const gmf_id_rename ***out)
+{
+	size_t n = 0;
+	const gmf_id_rename **v = gmf_xcalloc(r->nrenamed + 1, sizeof(*v));
+	for (size_t s = 0; s < r->nscripts; s++)
+		for (size_t i = 0; i < r->scripts[s].decision.plan.nrenames; i++)
+			v[n++] = &r->scripts[s].decision.plan.renames[i];
+	*out = v;
+	return n;
+}
+
+static void add_note(gmf_fix_result *r, const char *note)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	if (!note)
+		return;
+	if (r->notes)
+		gmf_strbuf_addf(&sb, "%s\n", r->notes);
+	gmf_strbuf_adds(&sb, note);
+	free(r->notes);
+	r->notes = gmf_strbuf_detach(&sb, NULL);
+}
+
+static int dirty_cb(void *data, const char *const *paths, size_t n, size_t *which)
+{
+	return gmf_repo_first_dirty(data, paths, n, which);
+}
+
+static int strategy_of(gmf_workspace *ws, const gmf_fix_opts *o)
+{
+	char *v = NULL;
+	int s;
+	if (o->strategy >= 0)
+		return o->strategy;
+	if (!ws->repo || gmf_repo_config_get(ws->repo, "migrate-fix.strategy", &v) < 0)
+		return GMF_STRATEGY_AUTO;
+	s = gmf_strategy_parse(v);
+	if (s < 0)
+		gmf_error_set(GMF_EUSAGE, "migrate-fix.strategy is '%s'; it takes auto, "
+			      "renumber or merge", v);
+	free(v);
+	return s;
+}
+
+/* Locks and recovers: the state every writing run starts from. */
+static int prepare(gmf_fix_result *out, gmf_workspace *ws)
+{
+	char *note = NULL, *what = NULL;
+	int rc = gmf_workspace_lock(ws, &note);
+	add_note(out, note);
+	free(note);
+	if (rc < 0)
+		return rc;
+	rc = gmf_workspace_recover(ws, &what, NULL);
+	add_note(out, what);
+	free(what);
+	return rc;
+}
+
+/* The decision for script s. */
+static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
+			 const gmf_fix_opts *o, int strategy)
+{
+	gmf_graph *g = ws->graphs[s];
+	const gmf_script *sc = &ws->project.scripts[s];
+	gmf_findings f;
+	gmf_published pub;
+	gmf_decide_in in;
+	unsigned char *ours = NULL;
+	int rc = 0, have_pub = 0;
+
+	memset(&pub, 0, sizeof(pub));
+	gmf_findings_init(&f);
+	gmf_graph_check(g, ws->naming, sc->file_template, &f);
+	memset(&in, 0, sizeof(in));
+	in.strategy = (gmf_strategy)strategy;
+	in.onto = o->onto;
+	in.move = o->move;
+	in.nmove = o->nmove;
+	in.renumber = 1;
+	if (ws->repo) {
+		if ((rc = gmf_published_compute(&pub, ws->repo, sc, g, o->mainline,
+						 o->publishers, o->npublishers)) < 0)
+			goto out;
+		have_pub = 1;
+		in.published = pub.mask;
+		in.published_by = pub.by;
+		in.mainline_found = pub.mainline_found;
+		if (!out->mainline && pub.nrefs && pub.mainline_found)
+			out->mainline = gmf_xstrdup(pub.refs[0]);
+		if (o->ours && (rc = gmf_published_side(&ours, ws->repo, o->ours, sc, g)) < 0)
+			goto out;
+		in.ours = ours;
+		in.ours_name = o->ours_name;
+		if (!o->force && !o->dry_run) {
+			in.dirty = dirty_cb;
+			in.dirty_data = ws->repo;
+		}
+	}
+	rc = gmf_decide(&out->scripts[s].decision, g, &f, &in);
+out:
+	if (have_pub)
+		gmf_published_release(&pub);
+	free(ours);
+	gmf_findings_release(&f);
+	return rc;
+}
+
+/* The journal operations that carry out script s's decision. */
+static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
+		      const gmf_fix_opts *o, gmf_txn_op **ops, size_t *nops, gmf_strbuf *desc)
+{
+	gmf_fix_script *fs = &out->scripts[s];
+	gmf_decision *d = &fs->decision;
+	gmf_graph *g = ws->graphs[s];
+	const char **heads = NULL;
+	size_t nh = 0;
+	int rc = 0;
+
+	if (d->kind == GMF_DECIDE_RENUMBER) {
+		gmf_plan *p = &d->plan;
+		for (size_t i = 0; i < p->nfiles; i++) {
+			gmf_file_change *fc = &p->files[i];
+			gmf_workspace_op_push(ops, nops, fc->old_path, fc->new_path, fc->content,
+					      fc->len, ws->repo && gmf_repo_is_tracked(ws->repo,
+										  fc->old_path));
+		}
+		heads = gmf_xcalloc(p->nheads_after + 1, sizeof(char *));
+		for (size_t i = 0; i < p->nheads_after; i++)
+			heads[nh++] = p->heads_after[i];
+		out->nmoving += p->nmoving;
+		out->nrenamed += p->nrenames;
+		gmf_strbuf_addf(desc, "%smoved %zu migration%s after %s", desc->len ? "; " : "",
+				p->nmoving, p->nmoving == 1 ? "" : "s", p->onto);
+	} else if (d->kind == GMF_DECIDE_MERGE) {
+		size_t *idx = gmf_xcalloc(d->nheads + 1, sizeof(size_t));
+		gmf_mergemig_opts mo;
+		gmf_txn_op op;
+		char *warning = NULL;
+		for (size_t i = 0; i < d->nheads; i++)
+			idx[i] = gmf_graph_find(g, d->heads[i]);
+		memset(&mo, 0, sizeof(mo));
+		mo.message = o->message;
+		mo.tracked = ws->repo != NULL;
+		rc = gmf_mergemig_build(&op, &fs->merge_rev, &warning, &ws->project.scripts[s], g,
+					idx, d->nheads, &mo);
+		if (warning) {
+			free(out->warning);
+			out->warning = warning;
+		}
+		if (rc == 0) {
+			gmf_workspace_op_push(ops, nops, NULL, op.new_path, op.content, op.len,
+					      op.tracked);
+			fs->merge_path = op.new_path;
+			fs->merge_content = op.content;
+			fs->merge_len = op.len;
+			nh = gmf_mergemig_heads_after(&heads, g, idx, d->nheads, fs->merge_rev);
+			out->nmerges++;
+			gmf_strbuf_addf(desc, "%swrote merge migration %s", desc->len ? "; " : "",
+					fs->merge_rev);
+		}
+		free(idx);
+	} else if (d->kind == GMF_DECIDE_NOTHING) {
+		/* nothing moves, but a stale lockfile is rewritten to name the
+		 * heads (a conflicted one only by a repair: this is one) */
+		nh = gmf_workspace_heads(ws, s, 0, &heads);
+	}
+	if (rc == 0 && heads && d->kind != GMF_DECIDE_STOP &&
+	    gmf_workspace_lockfile_op(ws, s, heads, nh, ops, nops)) {
+		fs->lockfile = 1;
+		fs->nlockfile_heads = nh;
+		if (d->kind == GMF_DECIDE_NOTHING)
+			gmf_strbuf_addf(desc, "%srewrote the head lockfile", desc->len ? "; " : "");
+	}
+	free(heads);
+	return rc;
+}
+
+int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
+{
+	gmf_txn_op *ops = NULL;
+	size_t nops = 0;
+	gmf_strbuf desc = GMF_STRBUF_INIT;
+	gmf_txn t;
+	int rc = 0, strategy;
+
+	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
+	if (!o->dry_run && (rc = prepare(out, ws)) < 0)
+		goto out;
+	if (ws->repo && gmf_repo_in_sequence(ws->repo) && !o->force && !o->in_hook) {
+		rc = gmf_error_set(GMF_EREFUSED, "a rebase or cherry-pick is in progress; "
+				   "finish it first (or use --force)");
+		goto out;
+	}
+	if ((strategy = strategy_of(ws, o)) < 0) {
+		rc = GMF_EUSAGE;
+		goto out;
+	}
+	out->scripts = gmf_xcalloc(ws->project.nscripts + 1, sizeof(gmf_fix_script));
+	out->nscripts = ws->project.nscripts;
+	for (size_t s = 0; s < ws->project.nscripts; s++)
+		out->scripts[s].name = ws->project.scripts[s].name;
+	for (size_t s = 0; s < ws->project.nscripts; s++) {
+		if ((rc = decide_script(out, ws, s, o, strategy)) < 0)
+			goto out;
+		if (out->scripts[s].decision.kind == GMF_DECIDE_STOP) {
+			const gmf_decision *d = &out->scripts[s].decision;
+			out->stop = d;
+			rc = gmf_error_set(GMF_EREFUSED, "%s", d->why);
+			goto out;
+		}
+	}
+	for (size_t s = 0; s < ws->project.nscripts && rc == 0; s++)
+		rc = script_ops(out, ws, s, o, &ops, &nops, &desc);
+	if (rc < 0 || !nops)
+		goto out;
+	out->changed = 1;
+	out->description = gmf_xstrdup(desc.buf);
+	if (o->dry_run)
+		goto out;
+	gmf_workspace_txn(ws, &t);
+	rc = gmf_txn_apply(&t, ops, nops, "fix", desc.buf);
+	if (rc == GMF_TXN_UNDO_UNSAVED) {
+		free(out->warning);
+		out->warning = gmf_xstrdup(gmf_error_last());
+		rc = 0;
+	}
+	if (rc < 0)
+		out->changed = 0;
+out:
+	gmf_workspace_txn_release(&t);
+	gmf_txn_ops_free(ops, nops);
+	gmf_strbuf_release(&desc);
+	return rc;
+}
+
+int gmf_fix_lockfile(int *changed, gmf_workspace *ws)
+{
+	gmf_txn_op *ops = NULL;
+	size_t nops = 0;
+	int rc;
+
+	*changed = 0;
+	if ((rc = gmf_workspace_lock(ws, NULL)) < 0)
+		return rc;
+	for (size_t s = 0; s < ws->project.nscripts; s++) {
+		const char **ids;
+		size_t nh = gmf_workspace_heads(ws, s, 1, &ids);
+		gmf_lockfile lf;
+		int conflicted = 0;
+		if (gmf_lockfile_read(&lf, &ws->project.scripts[s]) == 0) {
+			conflicted = lf.conflicted;
+			gmf_lockfile_release(&lf);
+		}
+		/* a commit never hides a lockfile conflict: only a repair does */
+		if (!conflicted)
+			gmf_workspace_lockfile_op(ws, s, ids, nh, &ops, &nops);
+		free(ids);
+	}
+	for (size_t i = 0; i < nops && rc == 0; i++) {
+		if (!gmf_fs_inside(ws->project.top, ops[i].new_path)) {
+			rc = gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies outside "
+					   "the repository", ops[i].new_path);
+			break;
+		}
+		rc = gmf_fs_write_atomic(ops[i].new_path, ops[i].content, ops[i].len, 0);
+		if (rc == 0 && ws->repo && ops[i].tracked)
+			rc = gmf_repo_stage(ws->repo, &ops[i], 1, 0);
+		if (rc == 0)
+			*changed = 1;
+	}
+	gmf_txn_ops_free(ops, nops);
+	return rc;
+}

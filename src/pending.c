@@ -1,0 +1,246 @@
+/* pending: see include/gmf/pending.h. */
+#include "gmf/pending.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/lock.h"
+#include "gmf/path.h"
+#include "gmf/shims.h"
+#include "gmf/state.h"
+#include "gmf/strbuf.h"
+
+#define ARMED_OFF "\narmed=0\n"
+#define ARMED_ON "\narmed=1\n"
+/* A note older than this belongs to a merge that was given up. */
+#define NOTE_MAX_AGE (24 * 3600)
+#define LOCK_WAIT_MS 5000
+
+static char *in_gitdir(gmf_repo *r, const char *name)
+{
+	return gmf_path_join(gmf_repo_gitdir(r), name);
+}
+
+static int gitdir_has(gmf_repo *r, const char *name)
+{
+	char *p = in_gitdir(r, name);
+	int e = gmf_fs_exists(p);
+	free(p);
+	return e;
+}
+
+static char *first_line(const char *path)
+{
+	char *data = NULL, *nl;
+	size_t len;
+	if (gmf_fs_read(path, &data, &len) < 0)
+		return NULL;
+	if ((nl = strchr(data, '\n')) != NULL)
+		*nl = '\0';
+	return data;
+}
+
+/* One lock for the whole repository's hooks directory. */
+static int hooks_lock(gmf_repo *r, gmf_lock *l)
+{
+	char *dir = gmf_path_join(gmf_repo_commondir(r), "migrate-fix/hooks");
+	int rc = gmf_state_dir_make(dir);
+	if (rc == 0)
+		rc = gmf_lock_acquire(l, dir, LOCK_WAIT_MS, NULL);
+	free(dir);
+	return rc;
+}
+
+static int post_merge_on_demand(gmf_repo *r)
+{
+	char *v = NULL;
+	int on = gmf_repo_config_get(r, GMF_POST_MERGE_KEY, &v) == 0 && !strcmp(v, "on-demand");
+	free(v);
+	return on;
+}
+
+static int is_shim(const char *path, const char *also)
+{
+	char *data = NULL;
+	size_t len;
+	int ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER) &&
+		 (!also || strstr(data, also));
+	free(data);
+	return ok;
+}
+
+static int has_shim(gmf_repo *r, const char *name)
+{
+	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name);
+	int ok = is_shim(path, NULL);
+	free(path);
+	free(dir);
+	return ok;
+}
+
+int gmf_pending_hooks_ready(gmf_repo *r)
+{
+	char *mode = NULL;
+	/* husky, lefthook: install printed the lines to add; it said so here */
+	if (gmf_repo_config_get(r, "migrate-fix.hooks", &mode) == 0 && !strcmp(mode, "external")) {
+		free(mode);
+		return 1;
+	}
+	free(mode);
+	if (has_shim(r, "post-merge"))
+		return 1;
+	/* on demand: pre-commit tells, and no other post-merge hook may stand
+	 * where ours would go */
+	if (post_merge_on_demand(r) && has_shim(r, "pre-commit")) {
+		char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, "post-merge");
+		int free_slot = !gmf_fs_exists(path) || is_shim(path, ARMED_ON);
+		free(path);
+		free(dir);
+		return free_slot;
+	}
+	return 0;
+}
+
+/* Writes the armed post-merge shim unless one is there. */
+static int arm(gmf_repo *r)
+{
+	const gmf_hook_shim *h = gmf_hook_shims;
+	char *dir, *path;
+	gmf_strbuf content = GMF_STRBUF_INIT;
+	const char *at;
+	int rc = 0;
+
+	while (h->name && strcmp(h->name, "post-merge"))
+		h++;
+	if (!h->name || !(at = strstr(h->content, ARMED_OFF)))
+		return gmf_error_set(GMF_EIO, "the post-merge shim is missing from this build");
+	dir = gmf_repo_hooks_dir(r);
+	path = gmf_path_join(dir, "post-merge");
+	if (!gmf_fs_exists(path)) {
+		gmf_strbuf_add(&content, h->content, (size_t)(at - h->content));
+		gmf_strbuf_adds(&content, ARMED_ON);
+		gmf_strbuf_adds(&content, at + strlen(ARMED_OFF));
+		rc = gmf_fs_write_atomic(path, content.buf, content.len, 0755);
+		if (rc == 0 && chmod(path, 0755) < 0)
+			rc = gmf_error_set_errno(GMF_EIO, path);
+	} else if (!is_shim(path, NULL)) {
+		rc = gmf_error_set(GMF_EREFUSED, "a post-merge hook of someone else's is in "
+				   "the way");
+	}
+	gmf_strbuf_release(&content);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int gmf_pending_record(gmf_repo *r)
+{
+	char *orig = NULL, *dir = in_gitdir(r, "migrate-fix"), *note = NULL, *orig_path;
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_lock l = GMF_LOCK_INIT;
+	int rebase = gitdir_has(r, "rebase-merge") || gitdir_has(r, "rebase-apply");
+	int on_demand = !rebase && post_merge_on_demand(r), rc;
+
+	orig_path = in_gitdir(r, "ORIG_HEAD");
+	orig = first_line(orig_path);
+	free(orig_path);
+	note = gmf_path_join(dir, "pending");
+	gmf_strbuf_addf(&sb, "orig %s\ncontext %s\n", orig ? orig : "-",
+			rebase ? "rebase" : "merge");
+	/* the note and the shim together, as one step for the other
+	 * worktrees' hooks */
+	rc = on_demand ? hooks_lock(r, &l) : 0;
+	if (rc == 0)
+		rc = gmf_state_dir_make(dir);
+	if (rc == 0)
+		rc = gmf_fs_write_atomic(note, sb.buf, sb.len, 0600);
+	if (rc == 0 && on_demand && (rc = arm(r)) < 0)
+		(void)gmf_fs_unlink(note);
+	if (on_demand)
+		gmf_lock_release(&l);
+	gmf_strbuf_release(&sb);
+	free(note);
+	free(dir);
+	free(orig);
+	return rc;
+}
+
+int gmf_pending_take(gmf_repo *r, gmf_pending *p)
+{
+	char *path = in_gitdir(r, "migrate-fix/pending"), *data = NULL, *s;
+	size_t len;
+	memset(p, 0, sizeof(*p));
+	if (gmf_fs_read(path, &data, &len) < 0) {
+		free(path);
+		return GMF_ENOTFOUND;
+	}
+	(void)gmf_fs_unlink(path);
+	free(path);
+	if ((s = strstr(data, "orig ")) != NULL)
+		p->orig = gmf_xstrndup(s + 5, strcspn(s + 5, "\n"));
+	if ((s = strstr(data, "context ")) != NULL)
+		p->context = gmf_xstrndup(s + 8, strcspn(s + 8, "\n"));
+	free(data);
+	if (!p->orig)
+		p->orig = gmf_xstrdup("-");
+	if (!p->context)
+		p->context = gmf_xstrdup("merge");
+	return 0;
+}
+
+void gmf_pending_release(gmf_pending *p)
+{
+	free(p->orig);
+	free(p->context);
+	memset(p, 0, sizeof(*p));
+}
+
+static int fresh_note(const char *gitdir)
+{
+	char *p = gmf_path_join(gitdir, "migrate-fix/pending");
+	struct stat st;
+	int fresh = stat(p, &st) == 0 && time(NULL) - st.st_mtime < NOTE_MAX_AGE;
+	free(p);
+	return fresh;
+}
+
+/* Does any worktree of the repository have a note waiting? */
+static int any_note(gmf_repo *r)
+{
+	const char *common = gmf_repo_commondir(r);
+	char *wt = gmf_path_join(common, "worktrees");
+	DIR *d;
+	struct dirent *e;
+	int found = fresh_note(common);
+
+	if (!found && (d = opendir(wt)) != NULL) {
+		while (!found && (e = readdir(d)) != NULL) {
+			char *g;
+			if (e->d_name[0] == '.')
+				continue;
+			g = gmf_path_join(wt, e->d_name);
+			found = fresh_note(g);
+			free(g);
+		}
+		closedir(d);
+	}
+	free(wt);
+	return found;
+}
+
+int gmf_pending_disarm(gmf_repo *r, const char *hook_path)
+{
+	gmf_lock l = GMF_LOCK_INIT;
+	int rc = hooks_lock(r, &l);
+	if (rc < 0)
+		return rc;
+	if (!any_note(r) && is_shim(hook_path, ARMED_ON))
+		rc = gmf_fs_unlink(hook_path);
+	gmf_lock_release(&l);
+	return rc;
+}

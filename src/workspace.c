@@ -1,0 +1,235 @@
+/* workspace: see include/gmf/workspace.h. */
+#include "gmf/workspace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/lock.h"
+#include "gmf/lockfile.h"
+#include "gmf/path.h"
+#include "gmf/state.h"
+#include "gmf/strbuf.h"
+
+/* How long a writer waits for another one before refusing. */
+#define WAIT_MS 10000
+
+static gmf_naming parse_naming(const char *v)
+{
+	if (!v || !strcmp(v, "auto"))
+		return GMF_NAMING_AUTO;
+	if (!strcmp(v, "stem"))
+		return GMF_NAMING_STEM;
+	if (!strcmp(v, "prefix"))
+		return GMF_NAMING_PREFIX;
+	if (!strcmp(v, "contains"))
+		return GMF_NAMING_CONTAINS;
+	return GMF_NAMING_NONE;
+}
+
+static void free_graphs(gmf_workspace *ws)
+{
+	if (ws->graphs)
+		for (size_t i = 0; i < ws->project.nscripts; i++)
+			gmf_graph_free(ws->graphs[i]);
+	free(ws->graphs);
+	free(ws->loads);
+	ws->graphs = NULL;
+	ws->loads = NULL;
+}
+
+int gmf_workspace_reload(gmf_workspace *ws)
+{
+	free_graphs(ws);
+	ws->graphs = gmf_xcalloc(ws->project.nscripts + 1, sizeof(gmf_graph *));
+	ws->loads = gmf_xcalloc(ws->project.nscripts + 1, sizeof(gmf_load_opts));
+	ws->failed_script = (size_t)-1;
+	for (size_t i = 0; i < ws->project.nscripts; i++) {
+		int rc;
+		ws->loads[i].use_cache = ws->use_cache;
+		rc = gmf_script_load_opts(&ws->graphs[i], &ws->project.scripts[i], &ws->loads[i]);
+		if (rc < 0) {
+			ws->failed_script = i;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
+{
+	gmf_discover_opts d;
+	char *cwd = o->cwd ? gmf_xstrdup(o->cwd) : gmf_path_cwd(), *naming = NULL;
+	int rc, cfg;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->failed_script = (size_t)-1;
+	if (!cwd)
+		return gmf_error_set(GMF_EIO, "cannot determine the current directory");
+	rc = gmf_repo_open(&ws->repo, cwd);
+	if (rc < 0 && rc != GMF_ENOTFOUND)
+		goto out;
+	memset(&d, 0, sizeof(d));
+	d.dirs = o->dirs;
+	d.ndirs = o->ndirs;
+	d.config = o->config;
+	d.name = o->name;
+	d.repo = ws->repo;
+	d.cwd = cwd;
+	if ((rc = gmf_project_discover(&ws->project, &d)) < 0)
+		goto out;
+	if (o->naming)
+		ws->naming = parse_naming(o->naming);
+	else if (ws->repo && gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
+		ws->naming = parse_naming(naming);
+	ws->use_cache = !o->no_cache;
+	if (ws->use_cache && ws->repo &&
+	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
+		ws->use_cache = cfg;
+	ws->state_dir = gmf_state_dir(ws->repo ? gmf_repo_gitdir(ws->repo) : NULL,
+				      ws->project.top);
+	rc = gmf_workspace_reload(ws);
+out:
+	free(naming);
+	free(cwd);
+	return rc;
+}
+
+void gmf_workspace_release(gmf_workspace *ws)
+{
+	if (ws->lock) {
+		gmf_lock_release(ws->lock);
+		free(ws->lock);
+	}
+	free_graphs(ws);
+	gmf_project_release(&ws->project);
+	gmf_repo_free(ws->repo);
+	free(ws->state_dir);
+	memset(ws, 0, sizeof(*ws));
+	ws->failed_script = (size_t)-1;
+}
+
+int gmf_workspace_lock(gmf_workspace *ws, char **note)
+{
+	gmf_lock *l;
+	int rc;
+	if (note)
+		*note = NULL;
+	if (ws->lock)
+		return 0;
+	if ((rc = gmf_state_dir_make(ws->state_dir)) < 0)
+		return rc;
+	l = gmf_xcalloc(1, sizeof(*l));
+	if ((rc = gmf_lock_acquire(l, ws->state_dir, WAIT_MS, note)) < 0) {
+		free(l);
+		return rc;
+	}
+	ws->lock = l;
+	return 0;
+}
+
+void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t)
+{
+	size_t n = 0;
+	const char **roots;
+	for (size_t s = 0; s < ws->project.nscripts; s++)
+		n += ws->project.scripts[s].ndirs;
+	roots = gmf_xcalloc(n + 1, sizeof(char *));
+	n = 0;
+	for (size_t s = 0; s < ws->project.nscripts; s++)
+		for (size_t d = 0; d < ws->project.scripts[s].ndirs; d++)
+			roots[n++] = ws->project.scripts[s].dirs[d];
+	memset(t, 0, sizeof(*t));
+	t->state_dir = gmf_xstrdup(ws->state_dir);
+	t->roots = roots;
+	t->nroots = n;
+	t->stage = ws->repo ? gmf_repo_stage : NULL;
+	t->stage_data = ws->repo;
+}
+
+void gmf_workspace_txn_release(gmf_txn *t)
+{
+	free(t->state_dir);
+	free((void *)t->roots);
+	memset(t, 0, sizeof(*t));
+}
+
+int gmf_workspace_recover(gmf_workspace *ws, char **what, char **completed)
+{
+	gmf_txn t;
+	int rc;
+	*what = NULL;
+	if (completed)
+		*completed = NULL;
+	if (!gmf_txn_pending(ws->state_dir))
+		return 0;
+	gmf_workspace_txn(ws, &t);
+	rc = gmf_txn_recover(&t, what, completed);
+	gmf_workspace_txn_release(&t);
+	if (rc == 0 && *what)
+		rc = gmf_workspace_reload(ws);
+	return rc;
+}
+
+size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only, const char ***out)
+{
+	gmf_graph *g = ws->graphs[s];
+	size_t n = gmf_graph_count(g), nh = 0;
+	unsigned char *in = gmf_xcalloc(n + 1, 1);
+	const char **ids = gmf_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		in[i] = !gmf_graph_node(g, i)->duplicate &&
+			(!tracked_only || !ws->repo ||
+			 gmf_repo_is_tracked(ws->repo, gmf_graph_node(g, i)->mig.path));
+	for (size_t i = 0; i < n; i++) {
+		gmf_node *nd = gmf_graph_node(g, i);
+		int child = 0;
+		if (!in[i])
+			continue;
+		for (size_t k = 0; k < nd->nchildren && !child; k++)
+			child = in[nd->children[k]];
+		if (!child)
+			ids[nh++] = nd->id;
+	}
+	free(in);
+	*out = ids;
+	return nh;
+}
+
+void gmf_workspace_op_push(gmf_txn_op **ops, size_t *nops, const char *old_path,
+			   const char *new_path, const char *content, size_t len, int tracked)
+{
+	gmf_txn_op *op;
+	*ops = gmf_xrealloc(*ops, (*nops + 1) * sizeof(**ops));
+	op = &(*ops)[(*nops)++];
+	memset(op, 0, sizeof(*op));
+	op->old_path = old_path ? gmf_xstrdup(old_path) : NULL;
+	op->new_path = new_path ? gmf_xstrdup(new_path) : NULL;
+	op->content = content ? gmf_xstrndup(content, len) : NULL;
+	op->len = len;
+	op->tracked = tracked;
+}
+
+int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *heads,
+			      size_t n, gmf_txn_op **ops, size_t *nops)
+{
+	char *path = gmf_lockfile_path(&ws->project.scripts[s]), *cur = NULL, *content;
+	size_t curlen = 0, len = 0;
+	int added = 0;
+
+	if (gmf_fs_read(path, &cur, &curlen) < 0) {
+		free(path); /* no lockfile: the project has not adopted one */
+		return 0;
+	}
+	content = gmf_lockfile_render_ids(heads, n, &len);
+	if (len != curlen || memcmp(cur, content, len)) {
+		gmf_workspace_op_push(ops, nops, path, path, content, len,
+				      ws->repo && gmf_repo_is_tracked(ws->repo, path));
+		added = 1;
+	}
+	free(cur);
+	free(content);
+	free(path);
+	return added;
+}
