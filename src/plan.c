@@ -26,6 +26,8 @@ typedef struct {
 	char **new_path;    /* per node: new path, or NULL */
 	size_t *order;      /* moving nodes in their new order */
 	size_t norder;
+	size_t kept_head;   /* the head the last moved branch follows, or NONE */
+	size_t last_target; /* the head that branch ends in, or NONE */
 } planner;
 
 static gmf_node *N(planner *p, size_t i)
@@ -517,239 +519,328 @@ done:
 	out->files[out->nfiles++] = fc;
 }
 
+/* Refuses a graph with problems a renumber cannot cure, naming them. */
+static int refuse_incurable(const gmf_findings *findings)
+{
+	gmf_strbuf why = GMF_STRBUF_INIT;
+	int rc = 0;
+
+	if (incurable(findings, &why))
+		rc = gmf_error_set(GMF_EREFUSED, "the migrations have problems that "
+				   "renumbering cannot cure; fix these first:%s", why.buf);
+	gmf_strbuf_release(&why);
+	return rc;
+}
+
+static void planner_init(planner *p, gmf_graph *g)
+{
+	memset(p, 0, sizeof(*p));
+	p->g = g;
+	p->n = gmf_graph_count(g);
+	p->moving = gmf_xcalloc(p->n + 1, 1);
+	p->new_id = gmf_xcalloc(p->n + 1, sizeof(char *));
+	p->new_path = gmf_xcalloc(p->n + 1, sizeof(char *));
+	p->order = gmf_xcalloc(p->n + 1, sizeof(size_t));
+	p->kept_head = NONE;
+	p->last_target = NONE;
+}
+
+static void planner_release(planner *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->new_id[i]);
+		free(p->new_path[i]);
+	}
+	free(p->new_id);
+	free(p->new_path);
+	free(p->moving);
+	free(p->rp);
+	free(p->order);
+}
+
+/* Marks i and every descendant of i in out (by down_revision). */
+static void mark_descendants(planner *p, size_t i, unsigned char *out)
+{
+	size_t *stack = gmf_xcalloc(p->n + 1, sizeof(size_t)), sp = 0;
+	stack[sp++] = i;
+	out[i] = 1;
+	while (sp) {
+		gmf_node *nd = N(p, stack[--sp]);
+		for (size_t c = 0; c < nd->nchildren; c++)
+			if (!out[nd->children[c]]) {
+				out[nd->children[c]] = 1;
+				stack[sp++] = nd->children[c];
+			}
+	}
+	free(stack);
+}
+
+/* --move: the user names what moves, those and everything after them
+ * (marked in sel); none of it may be published. */
+static int select_moved(planner *p, const gmf_plan_opts *o, unsigned char *sel)
+{
+	for (size_t i = 0; i < o->nmove; i++) {
+		size_t k = gmf_graph_find(p->g, o->move[i]);
+		if (k == NONE)
+			return gmf_error_set(GMF_EREFUSED, "--move %s: no such revision",
+					     o->move[i]);
+		mark_descendants(p, k, sel);
+	}
+	for (size_t k = 0; k < p->n; k++)
+		if (sel[k] && o->on_mainline && o->on_mainline[k])
+			return gmf_error_set(GMF_EREFUSED,
+					     "%s is on the mainline (%s): migrations that are "
+					     "already published never move", N(p, k)->id,
+					     o->mainline_name ? o->mainline_name : "?");
+	return 0;
+}
+
+/*
+ * --move: the heads that move with the selection (*others, caller frees)
+ * and the head they follow (*kept): --onto, or else the one head of the
+ * first moved migration's chain that stays.
+ */
+static int move_heads(planner *p, const gmf_plan_opts *o, const unsigned char *sel,
+		      size_t *kept, size_t **others, size_t *nothers)
+{
+	size_t *heads, nh = gmf_graph_heads(p->g, &heads);
+	size_t chain = N(p, gmf_graph_find(p->g, o->move[0]))->component;
+	int rc = 0;
+
+	*others = gmf_xcalloc(nh + 1, sizeof(size_t));
+	*nothers = 0;
+	*kept = o->onto ? gmf_graph_find(p->g, o->onto) : NONE;
+	for (size_t k = 0; k < nh; k++) {
+		if (sel[heads[k]]) {
+			(*others)[(*nothers)++] = heads[k];
+		} else if (!o->onto && N(p, heads[k])->component == chain) {
+			if (*kept != NONE) {
+				rc = gmf_error_set(GMF_EREFUSED,
+						   "after moving, %s and %s would both stay "
+						   "heads; say which to follow with --onto",
+						   N(p, *kept)->id, N(p, heads[k])->id);
+				break;
+			}
+			*kept = heads[k];
+		}
+	}
+	if (rc == 0 && *kept == NONE)
+		rc = gmf_error_set(GMF_EREFUSED, "nothing is left to move onto; "
+				   "name the head to follow with --onto");
+	else if (rc == 0 && sel[*kept])
+		rc = gmf_error_set(GMF_EREFUSED, "--onto %s: that revision is "
+				   "among those being moved", N(p, *kept)->id);
+	free(heads);
+	return rc;
+}
+
+/* The --move path: what the user named moves after one head. */
+static int plan_moves(planner *p, const gmf_plan_opts *o)
+{
+	unsigned char *sel = gmf_xcalloc(p->n + 1, 1);
+	size_t kept = NONE, *others = NULL, nothers = 0;
+	int rc = select_moved(p, o, sel);
+
+	if (rc == 0)
+		rc = move_heads(p, o, sel, &kept, &others, &nothers);
+	if (rc == 0) {
+		p->kept_head = kept;
+		rc = plan_group(p, kept, others, nothers, o);
+		if (nothers)
+			p->last_target = others[nothers - 1];
+	}
+	free(others);
+	free(sel);
+	return rc;
+}
+
+/* --onto without --move: a head that exists (*onto, or NONE without it). */
+static int onto_head(planner *p, const gmf_plan_opts *o, size_t *onto)
+{
+	*onto = NONE;
+	if (o->onto && (*onto = gmf_graph_find(p->g, o->onto)) == NONE)
+		return gmf_error_set(GMF_EREFUSED, "--onto %s: no such revision", o->onto);
+	if (*onto != NONE && N(p, *onto)->nchildren)
+		return gmf_error_set(GMF_EREFUSED, "--onto %s: not a head (%s follows it)",
+				     o->onto, N(p, N(p, *onto)->children[0])->id);
+	return 0;
+}
+
+/*
+ * The head of a branch that stays (*kept): --onto when it is one of the
+ * branch's heads (else NONE: the branch is left alone), or the one head
+ * on the mainline.  Refuses when the mainline cannot tell.
+ */
+static int kept_head_of(planner *p, const gmf_plan_opts *o, const group *gr,
+			size_t onto, size_t *kept)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t nkept = 0;
+	int rc = 0;
+
+	*kept = NONE;
+	if (onto != NONE) {
+		for (size_t k = 0; k < gr->n; k++)
+			if (gr->v[k] == onto)
+				*kept = onto;
+		return 0;
+	}
+	list_ids(&sb, p, gr->v, gr->n);
+	if (!o->on_mainline) {
+		rc = gmf_error_set(GMF_EREFUSED,
+				   "the branch has heads %s and there is no mainline to "
+				   "tell which side is local; say which head stays with "
+				   "`--onto <head>` (or which migrations move with "
+				   "`--move <rev>`)", sb.buf);
+		goto out;
+	}
+	for (size_t k = 0; k < gr->n; k++)
+		if (o->on_mainline[gr->v[k]]) {
+			*kept = gr->v[k];
+			nkept++;
+		}
+	if (nkept > 1)
+		rc = gmf_error_set(GMF_EREFUSED,
+				   "the mainline (%s) itself has the heads %s; "
+				   "write a merge migration with `git "
+				   "migrate-fix merge`, or choose with --onto",
+				   o->mainline_name ? o->mainline_name : "?", sb.buf);
+	else if (nkept == 0)
+		rc = gmf_error_set(GMF_EREFUSED,
+				   "none of the heads %s is on the mainline "
+				   "(%s); both sides are unpublished: say which "
+				   "head stays with `--onto <head>`", sb.buf,
+				   o->mainline_name ? o->mainline_name : "?");
+out:
+	gmf_strbuf_release(&sb);
+	return rc;
+}
+
+/* Moves every other head of the branch gr after kept. */
+static int plan_branch(planner *p, const gmf_plan_opts *o, const group *gr, size_t kept)
+{
+	size_t *others = gmf_xcalloc(gr->n + 1, sizeof(size_t)), nothers = 0;
+	int rc;
+
+	for (size_t k = 0; k < gr->n; k++)
+		if (gr->v[k] != kept)
+			others[nothers++] = gr->v[k];
+	rc = plan_group(p, kept, others, nothers, o);
+	p->kept_head = kept;
+	p->last_target = others[nothers - 1];
+	free(others);
+	return rc;
+}
+
+/* Without --move: every branch with more than one head keeps one. */
+static int plan_branches(planner *p, const gmf_plan_opts *o)
+{
+	group *groups = NULL;
+	size_t ngroups = 0, onto;
+	int rc = onto_head(p, o, &onto);
+
+	if (rc == 0)
+		ngroups = collect_groups(p, &groups);
+	for (size_t gi = 0; gi < ngroups && rc == 0; gi++) {
+		size_t kept;
+		if (groups[gi].n < 2)
+			continue;
+		rc = kept_head_of(p, o, &groups[gi], onto, &kept);
+		if (rc == 0 && kept != NONE)
+			rc = plan_branch(p, o, &groups[gi], kept);
+	}
+	for (size_t i = 0; i < ngroups; i++)
+		free(groups[i].v);
+	free(groups);
+	return rc;
+}
+
+/* Every file's change, in node order. */
+static int edit_files(planner *p, gmf_plan *out)
+{
+	int failed = 0;
+	for (size_t i = 0; i < p->n && !failed; i++)
+		edit_file(p, i, out, &failed);
+	return failed ? gmf_error_code() : 0;
+}
+
+static void add_renames(planner *p, gmf_plan *out)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->new_id[i]) {
+			out->renames = gmf_xrealloc(out->renames,
+						    (out->nrenames + 1) * sizeof(gmf_id_rename));
+			out->renames[out->nrenames].old_id = gmf_xstrdup(N(p, i)->id);
+			out->renames[out->nrenames++].new_id = gmf_xstrdup(p->new_id[i]);
+		}
+}
+
+static void add_repoints(planner *p, gmf_plan *out)
+{
+	for (size_t i = 0; i < p->nrp; i++) {
+		out->repoints = gmf_xrealloc(out->repoints,
+					     (out->nrepoints + 1) * sizeof(gmf_repoint));
+		out->repoints[out->nrepoints].revision = gmf_xstrdup(final_id(p, p->rp[i].node));
+		out->repoints[out->nrepoints].old_parent = gmf_xstrdup(N(p, p->rp[i].from)->id);
+		out->repoints[out->nrepoints++].new_parent = gmf_xstrdup(final_id(p, p->rp[i].to));
+	}
+}
+
+/* Heads afterwards: a re-pointed migration's new parent gains a child,
+ * its old parent loses one. */
+static void add_heads_after(planner *p, gmf_plan *out)
+{
+	size_t *kids = gmf_xcalloc(p->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < p->n; i++)
+		kids[i] = N(p, i)->nchildren;
+	for (size_t i = 0; i < p->nrp; i++) {
+		kids[p->rp[i].from]--;
+		kids[p->rp[i].to]++;
+	}
+	out->heads_after = gmf_xcalloc(p->n + 1, sizeof(char *));
+	for (size_t i = 0; i < p->n; i++)
+		if (!N(p, i)->duplicate && !kids[i])
+			out->heads_after[out->nheads_after++] = gmf_xstrdup(final_id(p, i));
+	free(kids);
+}
+
+/* The plan from the moves decided: names, edits, and what they amount to. */
+static int build_plan(planner *p, const gmf_plan_opts *o, gmf_plan *out)
+{
+	int rc;
+
+	if (o->renumber && gmf_graph_is_sequenced(p->g) && (rc = renumber(p)) < 0)
+		return rc;
+	if ((rc = edit_files(p, out)) < 0)
+		return rc;
+	add_renames(p, out);
+	add_repoints(p, out);
+	add_heads_after(p, out);
+	out->moving = gmf_xcalloc(p->norder + 1, sizeof(char *));
+	for (size_t k = 0; k < p->norder; k++)
+		out->moving[out->nmoving++] = gmf_xstrdup(N(p, p->order[k])->id);
+	if (p->kept_head != NONE)
+		out->onto = gmf_xstrdup(final_id(p, p->kept_head));
+	if (p->last_target != NONE)
+		out->new_head = gmf_xstrdup(final_id(p, p->last_target));
+	return 0;
+}
+
 int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
 		 const gmf_plan_opts *o)
 {
 	planner p;
-	gmf_strbuf why = GMF_STRBUF_INIT;
-	group *groups = NULL;
-	size_t ngroups = 0, last_target = NONE, kept_head = NONE;
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&p, 0, sizeof(p));
-	if (incurable(findings, &why)) {
-		rc = gmf_error_set(GMF_EREFUSED, "the migrations have problems that "
-				   "renumbering cannot cure; fix these first:%s", why.buf);
-		gmf_strbuf_release(&why);
+	if ((rc = refuse_incurable(findings)) < 0)
 		return rc;
-	}
-	gmf_strbuf_release(&why);
-	p.g = g;
-	p.n = gmf_graph_count(g);
-	p.moving = gmf_xcalloc(p.n + 1, 1);
-	p.new_id = gmf_xcalloc(p.n + 1, sizeof(char *));
-	p.new_path = gmf_xcalloc(p.n + 1, sizeof(char *));
-	p.order = gmf_xcalloc(p.n + 1, sizeof(size_t));
-
-	if (o->nmove) {
-		/* the user names what moves: those and everything after them */
-		unsigned char *sel = gmf_xcalloc(p.n + 1, 1);
-		size_t *heads, nh, kept = NONE, *others, nothers = 0;
-		for (size_t i = 0; i < o->nmove; i++) {
-			size_t k = gmf_graph_find(g, o->move[i]);
-			size_t *stack, sp = 0;
-			if (k == NONE) {
-				rc = gmf_error_set(GMF_EREFUSED, "--move %s: no such revision",
-						   o->move[i]);
-				free(sel);
-				goto out;
-			}
-			stack = gmf_xcalloc(p.n + 1, sizeof(size_t));
-			stack[sp++] = k;
-			sel[k] = 1;
-			while (sp) {
-				gmf_node *nd = N(&p, stack[--sp]);
-				for (size_t c = 0; c < nd->nchildren; c++)
-					if (!sel[nd->children[c]]) {
-						sel[nd->children[c]] = 1;
-						stack[sp++] = nd->children[c];
-					}
-			}
-			free(stack);
-		}
-		for (size_t k = 0; k < p.n; k++)
-			if (sel[k] && o->on_mainline && o->on_mainline[k]) {
-				rc = gmf_error_set(GMF_EREFUSED,
-						   "%s is on the mainline (%s): migrations that are "
-						   "already published never move", N(&p, k)->id,
-						   o->mainline_name ? o->mainline_name : "?");
-				free(sel);
-				goto out;
-			}
-		nh = gmf_graph_heads(g, &heads);
-		others = gmf_xcalloc(nh + 1, sizeof(size_t));
-		if (o->onto)
-			kept = gmf_graph_find(g, o->onto);
-		for (size_t k = 0; k < nh; k++) {
-			if (sel[heads[k]])
-				others[nothers++] = heads[k];
-			else if (!o->onto && N(&p, heads[k])->component ==
-						     N(&p, gmf_graph_find(g, o->move[0]))->component) {
-				if (kept != NONE) {
-					rc = gmf_error_set(GMF_EREFUSED,
-							   "after moving, %s and %s would both stay "
-							   "heads; say which to follow with --onto",
-							   N(&p, kept)->id, N(&p, heads[k])->id);
-					break;
-				}
-				kept = heads[k];
-			}
-		}
-		if (rc == 0 && kept == NONE)
-			rc = gmf_error_set(GMF_EREFUSED, "nothing is left to move onto; "
-					   "name the head to follow with --onto");
-		else if (rc == 0 && sel[kept])
-			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: that revision is "
-					   "among those being moved", N(&p, kept)->id);
-		if (rc == 0) {
-			kept_head = kept;
-			rc = plan_group(&p, kept, others, nothers, o);
-			if (nothers)
-				last_target = others[nothers - 1];
-		}
-		free(heads);
-		free(others);
-		free(sel);
-		if (rc < 0)
-			goto out;
-	} else {
-		size_t onto = NONE;
-		if (o->onto && (onto = gmf_graph_find(g, o->onto)) == NONE) {
-			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: no such revision", o->onto);
-			goto out;
-		}
-		if (onto != NONE && N(&p, onto)->nchildren) {
-			rc = gmf_error_set(GMF_EREFUSED, "--onto %s: not a head (%s follows it)",
-					   o->onto, N(&p, N(&p, onto)->children[0])->id);
-			goto out;
-		}
-		ngroups = collect_groups(&p, &groups);
-		for (size_t gi = 0; gi < ngroups; gi++) {
-			group *gr = &groups[gi];
-			size_t kept = NONE, nkept = 0;
-			size_t *others;
-			size_t nothers = 0;
-			if (gr->n < 2)
-				continue;
-			if (onto != NONE) {
-				int mine = 0;
-				for (size_t k = 0; k < gr->n; k++)
-					mine |= gr->v[k] == onto;
-				if (!mine)
-					continue;
-				kept = onto;
-			} else if (!o->on_mainline) {
-				gmf_strbuf sb = GMF_STRBUF_INIT;
-				list_ids(&sb, &p, gr->v, gr->n);
-				rc = gmf_error_set(GMF_EREFUSED,
-						   "the branch has heads %s and there is no mainline to "
-						   "tell which side is local; say which head stays with "
-						   "`--onto <head>` (or which migrations move with "
-						   "`--move <rev>`)", sb.buf);
-				gmf_strbuf_release(&sb);
-				goto out;
-			} else {
-				for (size_t k = 0; k < gr->n; k++)
-					if (o->on_mainline[gr->v[k]]) {
-						kept = gr->v[k];
-						nkept++;
-					}
-				if (nkept != 1) {
-					gmf_strbuf sb = GMF_STRBUF_INIT;
-					list_ids(&sb, &p, gr->v, gr->n);
-					if (nkept)
-						rc = gmf_error_set(GMF_EREFUSED,
-								   "the mainline (%s) itself has the heads %s; "
-								   "write a merge migration with `git "
-								   "migrate-fix merge`, or choose with --onto",
-								   o->mainline_name ? o->mainline_name : "?",
-								   sb.buf);
-					else
-						rc = gmf_error_set(GMF_EREFUSED,
-								   "none of the heads %s is on the mainline "
-								   "(%s); both sides are unpublished: say which "
-								   "head stays with `--onto <head>`", sb.buf,
-								   o->mainline_name ? o->mainline_name : "?");
-					gmf_strbuf_release(&sb);
-					goto out;
-				}
-			}
-			others = gmf_xcalloc(gr->n + 1, sizeof(size_t));
-			for (size_t k = 0; k < gr->n; k++)
-				if (gr->v[k] != kept)
-					others[nothers++] = gr->v[k];
-			rc = plan_group(&p, kept, others, nothers, o);
-			kept_head = kept;
-			last_target = others[nothers - 1];
-			free(others);
-			if (rc < 0)
-				goto out;
-		}
-	}
-	if (!p.norder)
-		goto out; /* nothing to do */
-	if (o->renumber && gmf_graph_is_sequenced(g) && (rc = renumber(&p)) < 0)
-		goto out;
-	{
-		int failed = 0;
-		for (size_t i = 0; i < p.n && !failed; i++)
-			edit_file(&p, i, out, &failed);
-		if (failed) {
-			rc = gmf_error_code();
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < p.n; i++)
-		if (p.new_id[i]) {
-			out->renames = gmf_xrealloc(out->renames,
-						    (out->nrenames + 1) * sizeof(gmf_id_rename));
-			out->renames[out->nrenames].old_id = gmf_xstrdup(N(&p, i)->id);
-			out->renames[out->nrenames++].new_id = gmf_xstrdup(p.new_id[i]);
-		}
-	for (size_t i = 0; i < p.nrp; i++) {
-		out->repoints = gmf_xrealloc(out->repoints,
-					     (out->nrepoints + 1) * sizeof(gmf_repoint));
-		out->repoints[out->nrepoints].revision = gmf_xstrdup(final_id(&p, p.rp[i].node));
-		out->repoints[out->nrepoints].old_parent = gmf_xstrdup(N(&p, p.rp[i].from)->id);
-		out->repoints[out->nrepoints++].new_parent = gmf_xstrdup(final_id(&p, p.rp[i].to));
-	}
-	/* heads afterwards: a re-pointed migration's new parent gains a child,
-	 * its old parent loses one */
-	{
-		size_t *kids = gmf_xcalloc(p.n + 1, sizeof(size_t));
-		for (size_t i = 0; i < p.n; i++)
-			kids[i] = N(&p, i)->nchildren;
-		for (size_t i = 0; i < p.nrp; i++) {
-			kids[p.rp[i].from]--;
-			kids[p.rp[i].to]++;
-		}
-		out->heads_after = gmf_xcalloc(p.n + 1, sizeof(char *));
-		for (size_t i = 0; i < p.n; i++)
-			if (!N(&p, i)->duplicate && !kids[i])
-				out->heads_after[out->nheads_after++] = gmf_xstrdup(final_id(&p, i));
-		free(kids);
-	}
-	out->moving = gmf_xcalloc(p.norder + 1, sizeof(char *));
-	for (size_t k = 0; k < p.norder; k++)
-		out->moving[out->nmoving++] = gmf_xstrdup(N(&p, p.order[k])->id);
-	if (kept_head != NONE)
-		out->onto = gmf_xstrdup(final_id(&p, kept_head));
-	if (last_target != NONE)
-		out->new_head = gmf_xstrdup(final_id(&p, last_target));
-out:
-	for (size_t i = 0; i < ngroups; i++)
-		free(groups[i].v);
-	free(groups);
-	for (size_t i = 0; i < p.n; i++) {
-		free(p.new_id[i]);
-		free(p.new_path[i]);
-	}
-	free(p.new_id);
-	free(p.new_path);
-	free(p.moving);
-	free(p.rp);
-	free(p.order);
+	planner_init(&p, g);
+	rc = o->nmove ? plan_moves(&p, o) : plan_branches(&p, o);
+	/* nothing moves: an empty plan */
+	if (rc == 0 && p.norder)
+		rc = build_plan(&p, o, out);
+	planner_release(&p);
 	if (rc < 0)
 		gmf_plan_release(out);
 	return rc;

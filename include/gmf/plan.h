@@ -1,5 +1,5 @@
 /*
- * plan: decides what `fix` changes, byte by byte, without touching disk.
+ * plan: decides what `fix` changes, byte by byte; applying it is txn's job.
  *
  * Owns: choosing the kept head and the moving migrations, the new order
  * (moving migrations after the kept head, in their own order), new sequence
@@ -7,9 +7,13 @@
  * exact byte edits: `revision`, `down_revision`, `depends_on` values and the
  * docstring's `Revision ID:` / `Revises:` fields.  Nothing else in a file
  * ever changes.
- * Must never: plan a change on a graph with problems a renumber cannot cure
- * (unreadable files, cycles, missing parents, duplicate ids), move a
- * migration the mainline has, or produce an unsafe file name.
+ * Must never: write to disk; read from it except to get back the bytes of
+ * a file it edits whose data the loader dropped (gmf_migration_load_data,
+ * which refuses a file changed since it was parsed), so a graph that holds
+ * every file's bytes is planned without any I/O; plan a change on a graph
+ * with problems a renumber cannot cure (unreadable files, cycles, missing
+ * parents, duplicate ids), move a migration the mainline has, or produce
+ * an unsafe file name.
  */
 #ifndef GMF_PLAN_H
 #define GMF_PLAN_H
@@ -71,7 +75,8 @@ typedef struct {
 /*
  * Plans the repair of every branch with more than one head.  Returns 0
  * (an empty plan when nothing needs doing), GMF_EREFUSED with a message
- * that says why and what to do.  The graph must be checked already
+ * that says why and what to do (or the reader's code when a dropped file
+ * cannot be read back).  The graph must be checked already
  * (gmf_graph_check) with its findings passed in.
  */
 int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
