@@ -34,11 +34,106 @@ test_expect_success 'an unknown option is a usage error (exit 2)' '
 	test_grep -e "--no-such-option" ../out.err
 '
 
-test_expect_success 'an unknown --format is a usage error (exit 2)' '
+test_expect_success 'an unknown --format is a usage error naming the formats (exit 2)' '
 	copy_fixture good/numeric-ids &&
 	cd numeric-ids &&
 	gmf_expect 2 ../out check --format=xml &&
-	test_grep xml ../out.err
+	test_grep "option .--format. takes text, json or github, not .xml." ../out.err &&
+	gmf_expect 2 ../out heads --format=github &&
+	test_grep "option .--format. takes text or json, not .github." ../out.err
+'
+
+test_expect_success 'graph takes no --format (exit 2, nothing printed)' '
+	copy_fixture good/numeric-ids &&
+	cd numeric-ids &&
+	gmf_expect 2 ../out graph --format=json &&
+	test_grep "unknown option .--format. for .graph." ../out.err &&
+	test_grep "usage: git migrate-fix graph" ../out.err &&
+	test_line_count = 0 ../out
+'
+
+test_expect_success 'an unknown option gets "did you mean" and the usage' '
+	copy_fixture good/numeric-ids &&
+	cd numeric-ids &&
+	gmf_expect 2 ../out heads --formt=json &&
+	head -n 1 ../out.err >../first &&
+	echo "git-migrate-fix: unknown option '"'"'--formt'"'"' for '"'"'heads'"'"'; did you mean '"'"'--format'"'"'?" >../expect &&
+	test_cmp ../expect ../first &&
+	test_grep "usage: git migrate-fix heads" ../out.err &&
+	gmf_expect 2 ../out check -verbose &&
+	test_grep "did you mean .--verbose.?" ../out.err
+'
+
+test_expect_success 'an unknown option far from every option gets no guess' '
+	copy_fixture good/numeric-ids &&
+	cd numeric-ids &&
+	gmf_expect 2 ../out check --frobnicate &&
+	test_grep "unknown option .--frobnicate. for .check.$" ../out.err
+'
+
+test_expect_success 'an unknown command gets the most similar command' '
+	gmf_expect 2 out chek &&
+	printf "%s\n" \
+		"git-migrate-fix: '"'"'chek'"'"' is not a git-migrate-fix command; see '"'"'git migrate-fix --help'"'"'" \
+		"" "The most similar command is" "	check" >expect &&
+	test_cmp expect out.err &&
+	gmf_expect 2 out help grph &&
+	test_grep "^	graph$" out.err &&
+	gmf_expect 2 out zzzzzz &&
+	test_grep ! "most similar" out.err
+'
+
+test_expect_success 'help check is check --help and lists every option' '
+	gmf_expect 0 help help check &&
+	gmf_expect 0 dashdash check --help &&
+	gmf_expect 0 dash check -h &&
+	test_cmp help dashdash &&
+	test_cmp help dash &&
+	for opt in "--format=text|json|github" "-v, --verbose" "-d, --dir PATH" \
+		"-c, --config FILE" "-n, --name SECTION" "--naming=MODE" "--no-cache" \
+		"-h, --help"
+	do
+		test_grep -F -e "    $opt" help || return 1
+	done &&
+	test_grep "^Exit status: 0 no errors" help
+'
+
+test_expect_success 'every command --help lists has help' '
+	gmf_expect 0 main --help &&
+	sed -n "/^Commands:/,/^\$/s/^    \([a-z-]*\) .*/\1/p" main >commands &&
+	test_line_count -gt 8 commands &&
+	while read c
+	do
+		gmf_expect 0 out help "$c" &&
+		test_grep "^usage: git[ -]migrate-fix $c" out || return 1
+	done <commands
+'
+
+test_expect_success '--opt=value, --opt value and -ovalue are the same' '
+	copy_fixture good/version-locations vl &&
+	cd vl &&
+	gmf_expect 0 ../eq check --format=json --dir=versions_a --dir=versions_b --dir=versions_c &&
+	gmf_expect 0 ../sp check --format json --dir versions_a --dir versions_b --dir versions_c &&
+	gmf_expect 0 ../sh check -dversions_a -d versions_b -dversions_c --format json &&
+	test_grep versions_c ../eq &&
+	test_cmp ../eq ../sp &&
+	test_cmp ../eq ../sh
+'
+
+test_expect_success 'arguments where none are taken, and after --, are usage errors' '
+	copy_fixture good/numeric-ids &&
+	cd numeric-ids &&
+	gmf_expect 2 ../out check versions &&
+	test_grep "takes no arguments, not .versions." ../out.err &&
+	gmf_expect 2 ../out graph -- -v &&
+	test_grep "takes no arguments, not .-v." ../out.err
+'
+
+test_expect_success 'a value missing at the end, or given to a flag (exit 2)' '
+	gmf_expect 2 out check --dir &&
+	test_grep "option .--dir. needs a value" out.err &&
+	gmf_expect 2 out check --no-cache=yes &&
+	test_grep "option .--no-cache. takes no value" out.err
 '
 
 test_expect_success 'an unknown --naming is a usage error (exit 2)' '
@@ -48,9 +143,9 @@ test_expect_success 'an unknown --naming is a usage error (exit 2)' '
 	test_grep whatever ../out.err
 '
 
-test_expect_success 'an unknown command fails and names it' '
-	test_must_fail gmf no-such-command >out 2>&1 &&
-	test_grep no-such-command out
+test_expect_success 'an unknown command fails and names it (exit 2)' '
+	gmf_expect 2 out no-such-command &&
+	test_grep no-such-command out.err
 '
 
 # Colour: only on a terminal, and never with NO_COLOR.  A terminal needs
