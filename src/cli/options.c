@@ -417,7 +417,7 @@ static int surplus(const cli_command *cmd, const char *arg)
 	return CLI_PARSE_ERROR;
 }
 
-int cli_parse_options(const cli_command *cmd, void *opts, int argc, char **argv)
+static int parse_argv(const cli_command *cmd, void *opts, int argc, char **argv)
 {
 	flat f;
 	int nargs = 0, i;
@@ -457,6 +457,15 @@ int cli_parse_options(const cli_command *cmd, void *opts, int argc, char **argv)
 	if (nargs + 1 < argc)
 		argv[nargs + 1] = NULL;
 	return nargs;
+}
+
+int cli_parse_options(const cli_command *cmd, void *opts, int argc, char **argv)
+{
+	int n = parse_argv(cmd, opts, argc, argv);
+	/* a command that does not run has nothing to release */
+	if (n < 0 && opts && cmd->options)
+		cli_options_release(cmd->options, opts);
+	return n;
 }
 
 int cli_parse_exit(int parsed)

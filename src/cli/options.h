@@ -130,7 +130,7 @@ enum {
  * --opt=value, --opt value, -o value, -ovalue, bundled short flags (-vv),
  * and "--" ending the options; options and arguments may be mixed.
  * Returns the number of arguments, moved to argv[1..n] in their order, or
- * CLI_PARSE_HELP / CLI_PARSE_ERROR.  With cmd->stop_at_arg the first
+ * CLI_PARSE_HELP / CLI_PARSE_ERROR (opts then released already).  With cmd->stop_at_arg the first
  * argument ends the options and it and everything after it are the
  * arguments (main uses it: options before the command are main's own).
  */
