@@ -95,13 +95,6 @@ typedef struct {
  */
 int cli_parse_common(const cli_command *cmd, cli_discovery *d, int argc,
 		     char **argv, int *i);
-/* For commands that take only those options: parses all of argv; 0, or
- * the exit status of a usage error (already reported). */
-int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc,
-			 char **argv);
-/* Matches --opt VALUE / --opt=VALUE; sets *val. -1 when VALUE is missing. */
-int cli_opt_value(const char *opt, int argc, char **argv, int *i,
-		  const char **val);
 
 /* A project opened for a command (the library's workspace). */
 typedef gmf_workspace cli_context;

@@ -1,4 +1,4 @@
-/* cli/common: option parsing and project loading shared by commands. */
+/* cli/common: messages, exit statuses and project loading shared by commands. */
 #include "cli.h"
 
 #include <stdarg.h>
@@ -121,43 +121,6 @@ int cli_use_color(FILE *f)
 	if (term && !strcmp(term, "dumb"))
 		return 0;
 	return isatty(fileno(f));
-}
-
-int cli_opt_value(const char *opt, int argc, char **argv, int *i,
-		  const char **val)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
-/* cli_parse_common is in options.c: the discovery table parses for it. */
-
-int cli_parse_all_common(const cli_command *cmd, cli_discovery *d, int argc, char **argv)
-{
-	memset(d, 0, sizeof(*d));
-	for (int i = 1; i < argc; i++) {
-		int r = cli_parse_common(cmd, d, argc, argv, &i);
-		if (r > 0)
-			continue;
-		free(d->dirs);
-		d->dirs = NULL;
-		if (r < 0)
-			return EXIT_FATAL;
-		return cli_unknown_option(cmd, argv[i]);
-	}
-	return 0;
 }
 
 int cli_context_load(cli_context *ctx, const cli_discovery *d)
