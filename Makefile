@@ -78,7 +78,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/fuzz/obj/%.o)
 
 all: $(BIN)
 
-$(BUILD)/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h
+$(BUILD)/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h src/cli/options.h
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -96,7 +96,7 @@ $(LIB): $(LIB_OBJ) $(BUILD)/gen/hooks.o
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
 
-$(BUILD)/faults/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h
+$(BUILD)/faults/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h src/cli/options.h
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -DGMF_FAULT_INJECTION -c -o $@ $<
 

@@ -76,6 +76,7 @@ static int prepare(gmf_fix_result *out, gmf_workspace *ws)
 {
 	char *note = NULL, *what = NULL;
 	int rc = gmf_workspace_lock(ws, &note);
+	add_note(out, ws->lock_note);
 	add_note(out, note);
 	free(note);
 	if (rc < 0)

@@ -177,6 +177,7 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 
 	memset(&wo, 0, sizeof(wo));
 	memset(&res, 0, sizeof(res));
+	wo.lock = 1;
 	if ((rc = gmf_workspace_open(&ws, &wo)) < 0) {
 		gmf_strbuf_addf(&rep->out, "git-migrate-fix: could not read the migrations (%s); "
 				"run `git migrate-fix check`\n", gmf_error_last());
@@ -309,6 +310,7 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 	if (!commit_touches_migrations(r))
 		return;
 	memset(&wo, 0, sizeof(wo));
+	wo.lock = 1;
 	if (gmf_workspace_open(&ws, &wo) == 0) {
 		char *what = NULL;
 		/* an interrupted run is never completed or rolled back behind a

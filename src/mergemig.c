@@ -290,7 +290,7 @@ int gmf_mergemig_run(gmf_mergemig_result *out, gmf_workspace *ws, const gmf_merg
 	if (!dry_run) {
 		char *note = NULL;
 		rc = gmf_workspace_lock(ws, &note);
-		out->notes = note;
+		out->notes = note ? note : ws->lock_note ? gmf_xstrdup(ws->lock_note) : NULL;
 		if (rc == 0 && (rc = gmf_workspace_recover(ws, &note, NULL)) == 0 && note) {
 			free(out->notes);
 			out->notes = note;

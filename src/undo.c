@@ -52,6 +52,8 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 	memset(&t, 0, sizeof(t));
 	if (!o->dry_run) {
 		rc = gmf_workspace_lock(ws, &n);
+		if (ws->lock_note)
+			note(out, gmf_xstrdup(ws->lock_note));
 		note(out, n);
 		if (rc < 0)
 			return rc;

@@ -89,6 +89,12 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 		ws->use_cache = cfg;
 	ws->state_dir = gmf_state_dir(ws->repo ? gmf_repo_gitdir(ws->repo) : NULL,
 				      ws->project.top);
+	if (!ws->state_dir) {
+		rc = gmf_error_code() < 0 ? gmf_error_code() : GMF_ERROR;
+		goto out;
+	}
+	if (o->lock && (rc = gmf_workspace_lock(ws, &ws->lock_note)) < 0)
+		goto out;
 	rc = gmf_workspace_reload(ws);
 out:
 	free(naming);
@@ -106,6 +112,7 @@ void gmf_workspace_release(gmf_workspace *ws)
 	gmf_project_release(&ws->project);
 	gmf_repo_free(ws->repo);
 	free(ws->state_dir);
+	free(ws->lock_note);
 	memset(ws, 0, sizeof(*ws));
 	ws->failed_script = (size_t)-1;
 }

@@ -32,6 +32,8 @@ typedef struct {
 	                          * config migrate-fix.naming, else auto */
 	int no_cache;            /* never use the parse cache */
 	const char *cwd;         /* NULL: the process's current directory */
+	int lock;                /* take the write lock before reading, so
+	                          * what is read is what a writer changes */
 } gmf_workspace_opts;
 
 typedef struct gmf_workspace {
@@ -44,6 +46,7 @@ typedef struct gmf_workspace {
 	size_t failed_script;    /* after a load error: its script, else -1 */
 	struct gmf_lock *lock;   /* held write lock, or NULL */
 	int use_cache;
+	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
 
 /* Opens and reads everything; on error the message says why and

@@ -102,6 +102,9 @@ typedef gmf_workspace cli_context;
 /* Opens repo, discovers, loads every script. Prints errors itself;
  * returns 0 or an exit status. */
 int cli_context_load(cli_context *ctx, const cli_discovery *d);
+/* The same, for a command that writes: lock (when lock) is taken before
+ * the migrations are read. */
+int cli_context_open(cli_context *ctx, const cli_discovery *d, int lock);
 void cli_context_release(cli_context *ctx);
 /* Path for display: relative to the current directory. Caller frees. */
 char *cli_display_path(const cli_context *ctx, const char *abs);

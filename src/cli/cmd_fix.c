@@ -263,7 +263,7 @@ int cmd_fix(int argc, char **argv)
 		rc = cli_usage_error(cli_find_command("fix"), "--move does not go with --strategy=merge");
 		goto out_opts;
 	}
-	if ((rc = cli_context_load(&ctx, &o.d)) != 0)
+	if ((rc = cli_context_open(&ctx, &o.d, !o.dry_run)) != 0)
 		goto out_opts;
 	memset(&fo, 0, sizeof(fo));
 	fo.dry_run = o.dry_run;

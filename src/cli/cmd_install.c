@@ -387,7 +387,7 @@ int cmd_install(int argc, char **argv)
 			return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
 		}
 	}
-	rc = cli_context_load(&ctx, &d);
+	rc = cli_context_open(&ctx, &d, 1);
 	free(d.dirs);
 	if (rc)
 		return rc;
@@ -397,8 +397,7 @@ int cmd_install(int argc, char **argv)
 		return EXIT_FATAL;
 	}
 	state = gmf_xstrdup(ctx.state_dir);
-	if ((rc = gmf_workspace_lock(&ctx, NULL)) == 0)
-		rc = uninstall ? do_uninstall(&ctx, state) : do_install(&ctx, state);
+	rc = uninstall ? do_uninstall(&ctx, state) : do_install(&ctx, state);
 	if (rc < 0)
 		cli_error("%s", gmf_error_last());
 	free(state);

@@ -46,7 +46,7 @@ int cmd_merge(int argc, char **argv)
 		/* `merge heads`, as with alembic: the same as naming none */
 		if (strcmp(argv[i], "heads"))
 			heads[nheads++] = argv[i];
-	if ((rc = cli_context_load(&ctx, &o.d)) != 0)
+	if ((rc = cli_context_open(&ctx, &o.d, !o.dry_run)) != 0)
 		goto out_opts;
 	memset(&mo, 0, sizeof(mo));
 	mo.message = o.message;

@@ -56,7 +56,7 @@ int cmd_undo(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	if ((n = cli_parse_options(cli_find_command("undo"), &o, argc, argv)) < 0)
 		return cli_parse_exit(n);
-	if ((rc = cli_context_load(&ctx, &o.d)) != 0)
+	if ((rc = cli_context_open(&ctx, &o.d, !o.dry_run)) != 0)
 		goto out_opts;
 	memset(&uo, 0, sizeof(uo));
 	uo.dry_run = o.dry_run;

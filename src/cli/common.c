@@ -125,6 +125,11 @@ int cli_use_color(FILE *f)
 
 int cli_context_load(cli_context *ctx, const cli_discovery *d)
 {
+	return cli_context_open(ctx, d, 0);
+}
+
+int cli_context_open(cli_context *ctx, const cli_discovery *d, int lock)
+{
 	gmf_workspace_opts o;
 	char *cwd = gmf_path_cwd();
 	int rc;
@@ -137,6 +142,7 @@ int cli_context_load(cli_context *ctx, const cli_discovery *d)
 	o.naming = d->naming;
 	o.no_cache = d->no_cache;
 	o.cwd = cwd;
+	o.lock = lock;
 	if (cwd && !display_cwd && strcmp(cwd, "/")) {
 		gmf_strbuf sb = GMF_STRBUF_INIT;
 		gmf_strbuf_addf(&sb, "%s/", cwd);
