@@ -126,7 +126,7 @@ test_expect_success ALEMBIC 'sequence prefix with opaque ids: files renumbered, 
 	test -e migrations/versions/0003_add_owner.py &&
 	test_grep "^revision: str = \"b2c3d4e5f6a7\"$" migrations/versions/0003_add_owner.py &&
 	test_grep "down_revision: .* = \"c3d4e5f6a7b8\"" migrations/versions/0003_add_owner.py &&
-	! test_grep "alembic stamp" out &&
+	test_grep ! "alembic stamp" out &&
 	alembic_cycle
 '
 
@@ -144,7 +144,7 @@ test_expect_success ALEMBIC 'alembic default names: only down_revision and Revis
 	git checkout -q feature && git merge -q --no-edit origin/main &&
 	cp migrations/versions/b2c3d4e5f6a7_add_owner.py before.py &&
 	gmf fix >out &&
-	! test_grep rename out &&
+	test_grep ! rename out &&
 	diff before.py migrations/versions/b2c3d4e5f6a7_add_owner.py >d; test $? = 1 &&
 	test "$(grep -c "^[<>]" d)" = 4 &&
 	test_grep "^> Revises: c3d4e5f6a7b8$" d &&
@@ -166,7 +166,7 @@ test_expect_success ALEMBIC 'date-prefixed names with file_template: re-pointed,
 	commit_all m && git push -q origin main &&
 	git checkout -q feature && git merge -q --no-edit origin/main &&
 	gmf fix >out &&
-	! test_grep rename out &&
+	test_grep ! rename out &&
 	test_grep "down_revision: .* = \"cccccccccccc\"" migrations/versions/2024_03_05_0900-bbbbbbbbbbbb_feature.py &&
 	alembic_cycle
 '

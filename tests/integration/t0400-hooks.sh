@@ -177,7 +177,7 @@ test_expect_success 'merge --abort and rebase --abort leave nothing that acts la
 	echo x >unrelated.txt && commit_all unrelated &&
 	git checkout -q main && git merge -q --no-ff --no-edit unrelated &&
 	git reflog -1 >reflog &&
-	! test_grep git-migrate-fix reflog &&
+	test_grep ! git-migrate-fix reflog &&
 	test "$(git log --format=%s -1)" = "Merge branch '\''unrelated'\''"
 '
 

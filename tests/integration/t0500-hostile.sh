@@ -463,10 +463,10 @@ test_expect_success '__pycache__ holding .py files is ignored (also when recursi
 	printf "garbage \000\n" >migrations/versions/__pycache__/002_f.cpython-311.py &&
 	run 1 ../out check &&
 	test_grep "2 heads in one chain: 002_f, 002_m" ../out &&
-	! test_grep "__pycache__" ../out &&
+	test_grep ! "__pycache__" ../out &&
 	printf "recursive_version_locations = true\n" >>alembic.ini &&
 	run 1 ../out check &&
-	! test_grep "__pycache__" ../out
+	test_grep ! "__pycache__" ../out
 '
 
 test_expect_success 'a huge number of tiny files: each named, exit 2, quickly' '
