@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <git2.h>
 
 /* per thread: files are parsed on several threads */
 static _Thread_local char last_msg[1024];
@@ -30,12 +29,6 @@ int gmf_error_set_errno(int code, const char *what)
 	return gmf_error_set(code, "%s: %s", what, strerror(errno));
 }
 
-int gmf_error_set_git(const char *what)
-{
-	const git_error *e = git_error_last(); /* may be NULL on 1.5 */
-	return gmf_error_set(GMF_EGIT, "%s: %s", what,
-			     e && e->message ? e->message : "unknown libgit2 error");
-}
 
 const char *gmf_error_last(void)
 {

@@ -30,6 +30,14 @@ struct gmf_repo {
  */
 static int git_ready;
 
+/* Sets the message from libgit2's last error, prefixed by what. */
+static int gmf_error_set_git(const char *what)
+{
+	const git_error *e = git_error_last(); /* may be NULL on 1.5 */
+	return gmf_error_set(GMF_EGIT, "%s: %s", what,
+			     e && e->message ? e->message : "unknown libgit2 error");
+}
+
 void gmf_repo_global_init(void)
 {
 }

@@ -4,8 +4,9 @@
  * Library functions return 0 on success or a negative GMF_E* code and leave
  * a message for the caller to read with gmf_error_last().  They never print
  * and never exit; only the command-line layer turns a code into text and an
- * exit status.  A message set by an inner call is not overwritten by an
- * outer one unless the outer one has more to say (gmf_error_wrap).
+ * exit status (cli_exit_status).  An outer call that has more to say sets
+ * a new message that quotes the inner one (gmf_error_last() read first).
+ * Free of libgit2: repo.c turns libgit2's errors into these.
  */
 #ifndef GMF_ERROR_H
 #define GMF_ERROR_H
@@ -26,8 +27,6 @@ int gmf_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Sets the message from errno: "<what>: strerror(errno)". */
 int gmf_error_set_errno(int code, const char *what);
-/* Sets the message from libgit2's last error, prefixed by what. */
-int gmf_error_set_git(const char *what);
 const char *gmf_error_last(void);
 int gmf_error_code(void);
 void gmf_error_clear(void);

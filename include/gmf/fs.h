@@ -1,5 +1,10 @@
 /*
- * fs: every file-system mutation the tool makes goes through here.
+ * fs: the file-system mutations of the project's files: every write of
+ * the journal (txn.h), the hooks, the merge driver and install goes
+ * through here.  Two modules write their own private files directly: the
+ * parse cache (cache.h, a file in the user's cache directory) and the
+ * write lock (lock.h, created with O_EXCL, a fault point too; a cache
+ * failure never fails a command, so the cache has none).
  *
  * Owns: atomic replacement of a file (temporary file in the same directory,
  * O_CREAT|O_EXCL, written, fsync'd, renamed over the target, directory

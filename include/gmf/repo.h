@@ -1,9 +1,13 @@
 /*
- * repo: the one place that talks to libgit2.
+ * repo: the only module that includes libgit2 (everything below it, and
+ * error.c, is free of it).
  *
  * Owns: finding the repository around a directory, its work tree and git
- * directory, reading git configuration (including multi-valued keys), and,
- * for the repair commands, which blobs the mainline holds and staging.
+ * directory, reading and setting git configuration (including multi-valued
+ * keys), the commits whose migrations count as published and which ids a
+ * commit holds, the index (staging, dirtiness), recording the index as a
+ * commit and moving a branch (compare and swap), and libgit2's errors as
+ * GMF_EGIT messages.
  * Must never: run hooks, spawn `git`, or change refs unless a function's
  * name says so.  Callers bracket use with gmf_repo_global_init/shutdown.
  */

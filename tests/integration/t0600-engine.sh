@@ -174,13 +174,13 @@ test_expect_success 'a journal shipped in a project outside git changes nothing 
 	echo precious >"$HOME/victim" &&
 	mkdir -p .git-migrate-fix/txn &&
 	{
-		echo "gmf-journal 1"
-		echo "state committing"
-		echo "label fix"
-		echo "desc 4 evil"
-		echo "op 0 644 0 1 1"
-		printf "old %s %s\n" "$(printf %s "$HOME/victim" | wc -c | tr -d " ")" "$HOME/victim"
-		printf "new %s %s\n" "$(printf %s "$HOME/created" | wc -c | tr -d " ")" "$HOME/created"
+		echo "gmf-journal 1" &&
+		echo "state committing" &&
+		echo "label fix" &&
+		echo "desc 4 evil" &&
+		echo "op 0 644 0 1 1" &&
+		printf "old %s %s\n" "$(printf %s "$HOME/victim" | wc -c | tr -d " ")" "$HOME/victim" &&
+		printf "new %s %s\n" "$(printf %s "$HOME/created" | wc -c | tr -d " ")" "$HOME/created" &&
 		echo "end"
 	} >.git-migrate-fix/txn/manifest &&
 	echo precious >.git-migrate-fix/txn/0.orig &&
@@ -201,12 +201,12 @@ test_expect_success 'a journal naming a path outside the version directories is 
 	echo precious >"$HOME/victim2" &&
 	mkdir "$state/txn" &&
 	{
-		echo "gmf-journal 1"
-		echo "state committing"
-		echo "label fix"
-		echo "desc 4 evil"
-		echo "op 0 644 0 1 0"
-		printf "old %s %s\n" "$(printf %s "$HOME/victim2" | wc -c | tr -d " ")" "$HOME/victim2"
+		echo "gmf-journal 1" &&
+		echo "state committing" &&
+		echo "label fix" &&
+		echo "desc 4 evil" &&
+		echo "op 0 644 0 1 0" &&
+		printf "old %s %s\n" "$(printf %s "$HOME/victim2" | wc -c | tr -d " ")" "$HOME/victim2" &&
 		echo "end"
 	} >"$state/txn/manifest" &&
 	echo precious >"$state/txn/0.orig" &&
