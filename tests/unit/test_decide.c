@@ -1,0 +1,331 @@
+/*
+ * Unit tests for decide: the decision model every repair path asks.  Each
+ * test builds a graph in memory, says which nodes are published (and by
+ * which reference) and which side git keeps, and asserts the decision:
+ * its kind, what would move, why, and the one command named.
+ */
+#include "unit.h"
+
+#include "gmf/decide.h"
+
+typedef struct {
+	gmf_graph *g;
+	gmf_findings f;
+	gmf_decision d;
+	gmf_decide_in in;
+	unsigned char pub[16], ours[16];
+	const char *by[16];
+	int ndirty;          /* the fake index: how many calls said dirty */
+	const char *dirty;   /* this path is dirty */
+} ctx;
+
+static int setup(void **state)
+{
+	ctx *c = gmf_xcalloc(1, sizeof(*c));
+	c->g = gmf_graph_new();
+	gmf_findings_init(&c->f);
+	c->in.renumber = 1;
+	c->in.mainline_found = 1;
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ctx *c = *state;
+	gmf_decision_release(&c->d);
+	gmf_findings_release(&c->f);
+	gmf_graph_free(c->g);
+	free(c);
+	return 0;
+}
+
+/* node index of id, after the check built the graph */
+static size_t ix(ctx *c, const char *id)
+{
+	size_t k = gmf_graph_find(c->g, id);
+	assert_true(k != (size_t)-1);
+	return k;
+}
+
+static void publish(ctx *c, const char *id, const char *by)
+{
+	size_t k = ix(c, id);
+	c->pub[k] = 1;
+	c->by[k] = by;
+	c->in.published = c->pub;
+	c->in.published_by = c->by;
+}
+
+static void keep(ctx *c, const char *id)
+{
+	c->ours[ix(c, id)] = 1;
+	c->in.ours = c->ours;
+}
+
+static int fake_dirty(void *data, const char *const *paths, size_t n, size_t *which)
+{
+	ctx *c = data;
+	for (size_t i = 0; i < n; i++)
+		if (c->dirty && !strcmp(paths[i], c->dirty)) {
+			c->ndirty++;
+			*which = i;
+			return 1;
+		}
+	return 0;
+}
+
+/* 001 <- 002_m, 001 <- 002_f: the classic fork */
+static void fork_graph(ctx *c)
+{
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_m.py", "002_m", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_f.py", "002_f", "'001_init'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+}
+
+static void decide(ctx *c)
+{
+	assert_int_equal(gmf_decide(&c->d, c->g, &c->f, &c->in), 0);
+}
+
+static void test_decide_nothing_without_a_fork(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_m.py", "002_m", "'001_init'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_NOTHING);
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_renumber_moves_the_local_side(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "001_init", "origin/main");
+	publish(c, "002_m", "origin/main");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+	assert_int_equal(c->d.plan.nmoving, 1);
+	assert_string_equal(c->d.plan.moving[0], "002_f");
+	assert_string_equal(c->d.plan.onto, "002_m");
+	assert_string_equal(c->d.plan.files[0].new_path, "/p/versions/003_f.py");
+	assert_null(c->d.why);
+}
+
+static void test_decide_both_published_stops_with_merge_command(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "001_init", "origin/main");
+	publish(c, "002_m", "origin/main");
+	publish(c, "002_f", "origin/feature");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_non_null(strstr(c->d.why, "both sides are published"));
+	assert_non_null(strstr(c->d.why, "origin/feature"));
+	assert_non_null(strstr(c->d.why, "origin/main"));
+	assert_string_equal(c->d.command, "git migrate-fix merge");
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_both_published_merge_convention(void **state)
+{
+	ctx *c = *state;
+	/* the history already has a merge migration: the project's way */
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_a.py", "002_a", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_b.py", "002_b", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/003_merge.py", "003_merge", "('002_a', '002_b')", NULL);
+	ut_add(c->g, "/p/versions/004_m.py", "004_m", "'003_merge'", NULL);
+	ut_add(c->g, "/p/versions/004_f.py", "004_f", "'003_merge'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	publish(c, "004_m", "origin/main");
+	publish(c, "004_f", "origin/feature");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_MERGE);
+	assert_int_equal(c->d.nheads, 2);
+	assert_non_null(strstr(c->d.why, "both sides are published"));
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_strategy_merge_always_merges(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "002_m", "origin/main");
+	c->in.strategy = GMF_STRATEGY_MERGE;
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_MERGE);
+	assert_int_equal(c->d.nheads, 2);
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_strategy_renumber_never_merges(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_a.py", "002_a", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_b.py", "002_b", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/003_merge.py", "003_merge", "('002_a', '002_b')", NULL);
+	ut_add(c->g, "/p/versions/004_m.py", "004_m", "'003_merge'", NULL);
+	ut_add(c->g, "/p/versions/004_f.py", "004_f", "'003_merge'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	publish(c, "004_m", "origin/main");
+	publish(c, "004_f", "v1.0");
+	c->in.strategy = GMF_STRATEGY_RENUMBER;
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_non_null(strstr(c->d.why, "v1.0"));
+}
+
+static void test_decide_both_local_keeps_the_side_git_keeps(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	keep(c, "001_init");
+	keep(c, "002_f");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+	assert_string_equal(c->d.plan.onto, "002_f");
+	assert_string_equal(c->d.plan.moving[0], "002_m");
+}
+
+static void test_decide_nothing_known_stops(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	c->in.mainline_found = 0;
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_non_null(strstr(c->d.why, "no mainline was found"));
+	assert_non_null(strstr(c->d.command, "git migrate-fix fix --onto"));
+}
+
+static void test_decide_local_side_unknown_stops(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "001_init", "origin/main");
+	/* git keeps neither head: nothing tells which side is local */
+	keep(c, "001_init");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_non_null(strstr(c->d.why, "cannot be told"));
+}
+
+static void test_decide_dirty_file_stops(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "002_m", "origin/main");
+	c->dirty = "/p/versions/002_f.py";
+	c->in.dirty = fake_dirty;
+	c->in.dirty_data = c;
+	decide(c);
+	assert_int_equal(c->ndirty, 1);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_string_equal(c->d.dirty_path, "/p/versions/002_f.py");
+	assert_non_null(strstr(c->d.why, "uncommitted changes"));
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_clean_files_are_asked_once(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "002_m", "origin/main");
+	c->dirty = "/p/versions/elsewhere.py";
+	c->in.dirty = fake_dirty;
+	c->in.dirty_data = c;
+	decide(c);
+	assert_int_equal(c->ndirty, 0);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+}
+
+static void test_decide_published_on_the_moving_side_stops(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_m.py", "002_m", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_f.py", "002_f", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/003_f.py", "003_f", "'002_f'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	publish(c, "002_m", "origin/main");
+	publish(c, "002_f", "v2.0");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_non_null(strstr(c->d.why, "002_f would have to move after 002_m"));
+	assert_non_null(strstr(c->d.why, "v2.0"));
+}
+
+static void test_decide_explicit_onto_never_moves_published(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	publish(c, "002_m", "origin/main");
+	c->in.onto = "002_f";
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_int_equal(c->d.plan.nfiles, 0);
+}
+
+static void test_decide_explicit_onto_local(void **state)
+{
+	ctx *c = *state;
+	fork_graph(c);
+	c->in.mainline_found = 0;
+	c->in.onto = "002_m";
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+	assert_string_equal(c->d.plan.moving[0], "002_f");
+}
+
+static void test_decide_incurable_names_check(void **state)
+{
+	ctx *c = *state;
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_m.py", "002_m", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_f.py", "002_f", "'nowhere'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	publish(c, "002_m", "origin/main");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
+	assert_string_equal(c->d.command, "git migrate-fix check");
+}
+
+static void test_decide_strategy_names(void **state)
+{
+	(void)state;
+	assert_int_equal(gmf_strategy_parse(NULL), GMF_STRATEGY_AUTO);
+	assert_int_equal(gmf_strategy_parse("auto"), GMF_STRATEGY_AUTO);
+	assert_int_equal(gmf_strategy_parse("renumber"), GMF_STRATEGY_RENUMBER);
+	assert_int_equal(gmf_strategy_parse("merge"), GMF_STRATEGY_MERGE);
+	assert_int_equal(gmf_strategy_parse("Merge"), -1);
+	assert_string_equal(gmf_decision_kind_name(GMF_DECIDE_STOP), "stop");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_decide_nothing_without_a_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_renumber_moves_the_local_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_both_published_stops_with_merge_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_both_published_merge_convention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_strategy_merge_always_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_strategy_renumber_never_merges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_both_local_keeps_the_side_git_keeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_nothing_known_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_local_side_unknown_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_dirty_file_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_clean_files_are_asked_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_published_on_the_moving_side_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_explicit_onto_never_moves_published, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_explicit_onto_local, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_incurable_names_check, setup, teardown),
+		cmocka_unit_test(test_decide_strategy_names),
+	};
+	return cmocka_run_group_tests_name("decide", tests, NULL, NULL);
+}
