@@ -50,6 +50,8 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
+	if (!ws->state_dir)
+		return gmf_error_set(GMF_EREFUSED, "%s", ws->state_error);
 	if (!o->dry_run) {
 		rc = gmf_workspace_lock(ws, &n);
 		if (ws->lock_note)

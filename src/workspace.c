@@ -90,8 +90,13 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	ws->state_dir = gmf_state_dir(ws->repo ? gmf_repo_gitdir(ws->repo) : NULL,
 				      ws->project.top);
 	if (!ws->state_dir) {
-		rc = gmf_error_code() < 0 ? gmf_error_code() : GMF_ERROR;
-		goto out;
+		/* only a writer needs it: a read-only command goes on */
+		ws->state_error = gmf_xstrdup(gmf_error_last());
+		if (o->lock) {
+			rc = gmf_error_code() < 0 ? gmf_error_code() : GMF_ERROR;
+			goto out;
+		}
+		gmf_error_clear();
 	}
 	if (o->lock && (rc = gmf_workspace_lock(ws, &ws->lock_note)) < 0)
 		goto out;
@@ -113,6 +118,7 @@ void gmf_workspace_release(gmf_workspace *ws)
 	gmf_repo_free(ws->repo);
 	free(ws->state_dir);
 	free(ws->lock_note);
+	free(ws->state_error);
 	memset(ws, 0, sizeof(*ws));
 	ws->failed_script = (size_t)-1;
 }
@@ -125,6 +131,9 @@ int gmf_workspace_lock(gmf_workspace *ws, char **note)
 		*note = NULL;
 	if (ws->lock)
 		return 0;
+	if (!ws->state_dir)
+		return gmf_error_set(GMF_EREFUSED, "%s", ws->state_error ? ws->state_error
+						  : "no state directory");
 	if ((rc = gmf_state_dir_make(ws->state_dir)) < 0)
 		return rc;
 	l = gmf_xcalloc(1, sizeof(*l));
@@ -148,7 +157,7 @@ void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t)
 		for (size_t d = 0; d < ws->project.scripts[s].ndirs; d++)
 			roots[n++] = ws->project.scripts[s].dirs[d];
 	memset(t, 0, sizeof(*t));
-	t->state_dir = gmf_xstrdup(ws->state_dir);
+	t->state_dir = ws->state_dir ? gmf_xstrdup(ws->state_dir) : NULL;
 	t->roots = roots;
 	t->nroots = n;
 	t->stage = ws->repo ? gmf_repo_stage : NULL;
@@ -169,7 +178,7 @@ int gmf_workspace_recover(gmf_workspace *ws, char **what, char **completed)
 	*what = NULL;
 	if (completed)
 		*completed = NULL;
-	if (!gmf_txn_pending(ws->state_dir))
+	if (!ws->state_dir || !gmf_txn_pending(ws->state_dir))
 		return 0;
 	gmf_workspace_txn(ws, &t);
 	rc = gmf_txn_recover(&t, what, completed);

@@ -42,7 +42,10 @@ typedef struct gmf_workspace {
 	gmf_graph **graphs;      /* one per script, built (not checked) */
 	gmf_load_opts *loads;    /* how each was read */
 	gmf_naming naming;
-	char *state_dir;         /* the tool's state for this project */
+	char *state_dir;         /* the tool's state for this project, or NULL
+	                          * when it cannot be had (state_error says
+	                          * why; only writers need it) */
+	char *state_error;
 	size_t failed_script;    /* after a load error: its script, else -1 */
 	struct gmf_lock *lock;   /* held write lock, or NULL */
 	int use_cache;
