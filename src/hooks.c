@@ -261,12 +261,21 @@ static int commit_touches_migrations(gmf_repo *r)
 	gmf_project p;
 	gmf_discover_opts o;
 	const char **dirs = NULL;
-	size_t n = 0;
-	int touches = 1;
+	char **versions = NULL;
+	size_t n = 0, nversions = 0;
+	int touches = 1, rc;
 
 	memset(&o, 0, sizeof(o));
-	o.repo = r;
-	if (gmf_project_discover(&p, &o) < 0)
+	o.worktree = gmf_repo_workdir(r);
+	if (gmf_repo_config_get_all(r, "migrate-fix.versions", &versions, &nversions) < 0)
+		nversions = 0;
+	o.config_versions = (const char *const *)versions;
+	o.nconfig_versions = nversions;
+	rc = gmf_project_discover(&p, &o);
+	for (size_t i = 0; i < nversions; i++)
+		free(versions[i]);
+	free(versions);
+	if (rc < 0)
 		return 1;
 	for (size_t s = 0; s < p.nscripts; s++)
 		for (size_t d = 0; d < p.scripts[s].ndirs; d++) {

@@ -192,16 +192,13 @@ static int load_ini(gmf_project *p, const char *ini_path, const char *only)
 
 int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 {
-	char **vals = NULL;
-	size_t nvals = 0;
 	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->cwd = o->cwd ? gmf_xstrdup(o->cwd) : gmf_path_cwd();
 	if (!p->cwd)
 		return gmf_error_set_errno(GMF_EIO, "cannot determine the current directory");
-	p->top = gmf_xstrdup(o->repo && gmf_repo_workdir(o->repo)
-				     ? gmf_repo_workdir(o->repo) : p->cwd);
+	p->top = gmf_xstrdup(o->worktree ? o->worktree : p->cwd);
 
 	/* 1. explicit directories */
 	if (o->ndirs) {
@@ -251,14 +248,10 @@ int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 			return 0;
 	}
 	/* 3. git config migrate-fix.versions */
-	if (o->repo && gmf_repo_config_get_all(o->repo, "migrate-fix.versions",
-					       &vals, &nvals) == 0) {
+	if (o->nconfig_versions) {
 		gmf_script *s = new_script(p, "versions", "git config");
-		for (size_t i = 0; i < nvals; i++) {
-			add_dir(s, p->top, vals[i]);
-			free(vals[i]);
-		}
-		free(vals);
+		for (size_t i = 0; i < o->nconfig_versions; i++)
+			add_dir(s, p->top, o->config_versions[i]);
 		return 0;
 	}
 	/* 4. the default */
@@ -333,63 +326,78 @@ static void file_path(gmf_strbuf *sb, const file_list *f, size_t i)
 	gmf_strbuf_adds(sb, f->names[i]);
 }
 
-/* Lists the migration files under dir, sorted, subfolders in place. */
-static int collect(file_list *out, const char *dir, int recursive, int depth,
-		   unsigned root, const char *prefix)
+/* Opens dir for listing (*d) and keeps a second descriptor of it (*keep)
+ * for opening its files. */
+static int open_dir(const char *dir, DIR **d, int *keep)
 {
-	DIR *d;
-	struct dirent *e;
-	sort_name *names = NULL;
-	size_t n = 0, alloc = 0, me;
-	int rc = 0;
-	int dfd, keep;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 
-	if (depth > 32)
-		return 0;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	keep = dfd >= 0 ? dup(dfd) : -1;
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d || keep < 0) {
+	*keep = dfd >= 0 ? dup(dfd) : -1;
+	*d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!*d || *keep < 0) {
 		int err = errno;
-		if (d)
-			closedir(d);
+		if (*d)
+			closedir(*d);
 		else if (dfd >= 0)
 			close(dfd);
-		if (keep >= 0)
-			close(keep);
+		if (*keep >= 0)
+			close(*keep);
 		if (err == ENOENT || err == ENOTDIR)
 			return gmf_error_set(GMF_ENOTFOUND,
 					     "versions directory '%s' does not exist", dir);
 		return gmf_error_set(GMF_EIO, "cannot read directory '%s': %s", dir,
 				     strerror(err));
 	}
-	{
-		/* the directory's size says roughly how many entries it has
-		 * (ext4: some 32 bytes each); room for them up front saves
-		 * regrowing, and fresh pages, on a large directory */
-		struct stat st;
-		if (fstat(keep, &st) == 0 && st.st_size > 4096) {
-			alloc = (size_t)st.st_size / 32;
-			if (alloc > ((size_t)1 << 20))
-				alloc = (size_t)1 << 20;
-			names = gmf_xmalloc(alloc * sizeof(*names));
-			if (out->alloc < out->n + alloc) {
-				out->alloc = out->n + alloc;
-				out->names = gmf_xrealloc(out->names, out->alloc * sizeof(char *));
-				out->dir = gmf_xrealloc(out->dir, out->alloc * sizeof(size_t));
-			}
-		}
+	return 0;
+}
+
+/*
+ * The directory's size says roughly how many entries it has (ext4: some
+ * 32 bytes each); room for them up front saves regrowing, and fresh
+ * pages, on a large directory.
+ */
+static void presize(file_list *out, int keep, sort_name **names, size_t *alloc)
+{
+	struct stat st;
+
+	if (fstat(keep, &st) != 0 || st.st_size <= 4096)
+		return;
+	*alloc = (size_t)st.st_size / 32;
+	if (*alloc > ((size_t)1 << 20))
+		*alloc = (size_t)1 << 20;
+	*names = gmf_xmalloc(*alloc * sizeof(**names));
+	if (out->alloc < out->n + *alloc) {
+		out->alloc = out->n + *alloc;
+		out->names = gmf_xrealloc(out->names, out->alloc * sizeof(char *));
+		out->dir = gmf_xrealloc(out->dir, out->alloc * sizeof(size_t));
 	}
+}
+
+/* Every entry of d but . and .., names in the arena; closes d. */
+static size_t read_names(file_list *out, DIR *d, sort_name **names, size_t *alloc)
+{
+	struct dirent *e;
+	size_t n = 0;
+
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' && (!e->d_name[1] ||
 					    (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
-		GMF_ALLOC_GROW(names, n + 1, alloc);
-		names[n].name = gmf_arena_strndup(out->arena, e->d_name, strlen(e->d_name));
-		names[n].key = name_key(names[n].name);
+		GMF_ALLOC_GROW(*names, n + 1, *alloc);
+		(*names)[n].name = gmf_arena_strndup(out->arena, e->d_name, strlen(e->d_name));
+		(*names)[n].key = name_key((*names)[n].name);
 		n++;
 	}
 	closedir(d);
+	return n;
+}
+
+/* Lists dir among out's directories, open as keep; returns its index. */
+static size_t add_dir(file_list *out, const char *dir, int keep, unsigned root,
+		      const char *prefix)
+{
+	size_t me;
+
 	GMF_ALLOC_GROW(out->dirs, out->ndirs + 1, out->adirs);
 	out->dirfds = gmf_xrealloc(out->dirfds, out->adirs * sizeof(int));
 	out->droot = gmf_xrealloc(out->droot, out->adirs * sizeof(unsigned));
@@ -399,7 +407,26 @@ static int collect(file_list *out, const char *dir, int recursive, int depth,
 	out->dirfds[me] = keep;
 	out->droot[me] = root;
 	out->dprefix[me] = prefix;
+	return me;
+}
 
+/* Lists the migration files under dir, sorted, subfolders in place. */
+static int collect(file_list *out, const char *dir, int recursive, int depth,
+		   unsigned root, const char *prefix)
+{
+	DIR *d;
+	sort_name *names = NULL;
+	size_t n, alloc = 0, me;
+	int rc = 0;
+	int keep;
+
+	if (depth > 32)
+		return 0;
+	if ((rc = open_dir(dir, &d, &keep)) < 0)
+		return rc;
+	presize(out, keep, &names, &alloc);
+	n = read_names(out, d, &names, &alloc);
+	me = add_dir(out, dir, keep, root, prefix);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {

@@ -36,7 +36,8 @@ int gmf_published_compute(gmf_published *out, gmf_repo *r, const gmf_script *s,
 	out->nrefs = ntips;
 	on = gmf_xcalloc(n + 1, 1);
 	for (size_t t = 0; t < ntips && rc == 0; t++) {
-		rc = gmf_repo_mark_ids_in_commit(r, hex[t], s, g, on);
+		rc = gmf_repo_mark_ids_in_commit(r, hex[t], (const char *const *)s->dirs, s->ndirs,
+						 s->recursive, g, on);
 		for (size_t i = 0; i < n && rc == 0; i++)
 			if (on[i] && !out->mask[i]) {
 				out->mask[i] = 1;
@@ -57,7 +58,8 @@ int gmf_published_side(unsigned char **out, gmf_repo *r, const char *commit_hex,
 		       const gmf_script *s, gmf_graph *g)
 {
 	unsigned char *on = gmf_xcalloc(gmf_graph_count(g) + 1, 1);
-	int rc = gmf_repo_mark_ids_in_commit(r, commit_hex, s, g, on);
+	int rc = gmf_repo_mark_ids_in_commit(r, commit_hex, (const char *const *)s->dirs,
+					     s->ndirs, s->recursive, g, on);
 	if (rc < 0) {
 		free(on);
 		on = NULL;

@@ -11,7 +11,6 @@
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
-#include "gmf/project.h"
 #include "gmf/reader.h"
 #include "gmf/path.h"
 #include "gmf/strbuf.h"
@@ -409,7 +408,8 @@ static int cmp_str(const void *a, const void *b)
 }
 
 int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
-				const gmf_script *s, gmf_graph *g, unsigned char *on)
+				const char *const *dirs, size_t ndirs, int recursive,
+				gmf_graph *g, unsigned char *on)
 {
 	git_oid oid;
 	git_commit *c = NULL;
@@ -432,7 +432,7 @@ int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
 	m.r = r;
 	m.g = g;
 	m.on = on;
-	m.recursive = s->recursive;
+	m.recursive = recursive;
 	m.paths = gmf_xcalloc(n + 1, sizeof(path_ix));
 	for (size_t i = 0; i < n; i++) {
 		char *rel = rel_to_workdir(r, gmf_graph_node(g, i)->mig.path);
@@ -442,8 +442,8 @@ int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
 		m.paths[m.npaths++].node = i;
 	}
 	qsort(m.paths, m.npaths, sizeof(path_ix), cmp_path_ix);
-	for (size_t d = 0; d < s->ndirs; d++) {
-		char *rel = rel_to_workdir(r, s->dirs[d]);
+	for (size_t d = 0; d < ndirs; d++) {
+		char *rel = rel_to_workdir(r, dirs[d]);
 		git_tree_entry *te = NULL;
 		git_tree *sub = NULL;
 		if (!rel)

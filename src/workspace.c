@@ -61,6 +61,8 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 {
 	gmf_discover_opts d;
 	char *cwd = o->cwd ? gmf_xstrdup(o->cwd) : gmf_path_cwd(), *naming = NULL;
+	char **versions = NULL;
+	size_t nversions = 0;
 	int rc, cfg;
 
 	memset(ws, 0, sizeof(*ws));
@@ -75,9 +77,20 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	d.ndirs = o->ndirs;
 	d.config = o->config;
 	d.name = o->name;
-	d.repo = ws->repo;
 	d.cwd = cwd;
-	if ((rc = gmf_project_discover(&ws->project, &d)) < 0)
+	if (ws->repo) {
+		d.worktree = gmf_repo_workdir(ws->repo);
+		if (gmf_repo_config_get_all(ws->repo, "migrate-fix.versions", &versions,
+					    &nversions) < 0)
+			nversions = 0;
+		d.config_versions = (const char *const *)versions;
+		d.nconfig_versions = nversions;
+	}
+	rc = gmf_project_discover(&ws->project, &d);
+	for (size_t i = 0; i < nversions; i++)
+		free(versions[i]);
+	free(versions);
+	if (rc < 0)
 		goto out;
 	if (o->naming)
 		ws->naming = parse_naming(o->naming);

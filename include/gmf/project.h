@@ -16,7 +16,6 @@
 #include <stddef.h>
 
 #include "gmf/graph.h"
-#include "gmf/repo.h"
 
 typedef struct gmf_script {
 	char *name;          /* ini section, or "versions" */
@@ -42,7 +41,9 @@ typedef struct {
 	size_t ndirs;
 	const char *config;      /* -c/--config, or NULL to search */
 	const char *name;        /* -n/--name, or NULL for every section */
-	gmf_repo *repo;          /* NULL outside git */
+	const char *worktree;    /* the git work tree's top, NULL outside git */
+	const char *const *config_versions; /* git config migrate-fix.versions */
+	size_t nconfig_versions;
 	const char *cwd;         /* NULL: the process's cwd */
 } gmf_discover_opts;
 

@@ -50,7 +50,6 @@ struct git_repository *gmf_repo_git(gmf_repo *r);
 #include "gmf/graph.h"
 #include "gmf/txn.h"
 
-struct gmf_script;
 
 /*
  * Resolves the mainline commit: `override` if given, else git config
@@ -62,12 +61,13 @@ struct gmf_script;
 int gmf_repo_mainline(gmf_repo *r, const char *override, char **hex, char **name);
 /*
  * Marks on[i] = 1 for every node of g whose revision id the commit's tree
- * holds in the same version directories (by path and blob id when they
- * match, else by reading the blob).
+ * holds in the same version directories (dirs, absolute; subdirectories
+ * too when recursive), by path and blob id when they match, else by
+ * reading the blob.
  */
 int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
-				const struct gmf_script *s, gmf_graph *g,
-				unsigned char *on);
+				const char *const *dirs, size_t ndirs, int recursive,
+				gmf_graph *g, unsigned char *on);
 /* 1 when one of the n files has changes not committed (or is untracked);
  * *which is its index.  One look at the index and HEAD for all. */
 int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,

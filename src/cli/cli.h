@@ -120,6 +120,7 @@ extern const cli_option cli_merge_options[];
 extern const cli_option cli_undo_options[];
 extern const cli_option cli_hook_options[];
 extern const cli_option cli_driver_options[];
+extern const cli_option cli_install_options[];
 
 int cmd_check(int argc, char **argv);
 int cmd_fix(int argc, char **argv);

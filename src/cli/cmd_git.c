@@ -14,13 +14,25 @@
 #include "gmf/hooks.h"
 #include "gmf/path.h"
 
+typedef struct {
+	int unused;
+} no_opts;
+
+const cli_option cli_driver_options[] = { CLI_END };
+const cli_option cli_hook_options[] = { CLI_END };
+
 int cmd_merge_driver(int argc, char **argv)
 {
 	const char *off = getenv("GIT_MIGRATE_FIX_DRIVER");
 	gmf_driver_in in;
+	no_opts o;
 	char *cwd, *why = NULL;
-	int rc;
+	int rc, n;
 
+	memset(&o, 0, sizeof(o));
+	if ((n = cli_parse_options(cli_find_command("merge-driver"), &o, argc, argv)) < 0)
+		return n == CLI_PARSE_HELP ? 0 : 2; /* git treats 2 as a conflict */
+	argc = n + 1;
 	if (argc < 4) {
 		cli_error("usage: git-migrate-fix merge-driver %%O %%A %%B [%%L [%%P]]");
 		return 2; /* git treats it as a conflict */
@@ -43,8 +55,13 @@ int cmd_merge_driver(int argc, char **argv)
 int cmd_hook(int argc, char **argv)
 {
 	gmf_hook_report rep = GMF_HOOK_REPORT_INIT;
-	int rc;
+	no_opts o;
+	int rc, n;
 
+	memset(&o, 0, sizeof(o));
+	if ((n = cli_parse_options(cli_find_command("hook"), &o, argc, argv)) < 0)
+		return cli_parse_exit(n);
+	argc = n + 1;
 	if (argc < 2)
 		return cli_usage_error(cli_find_command("hook"), "which hook?");
 	rc = gmf_hook_run(&rep, argv[1], argc - 2, argv + 2);

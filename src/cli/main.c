@@ -10,34 +10,6 @@
 #define GMF_VERSION "0.1.0"
 #endif
 
-static const char *const install_usage[] = {
-	"usage: git migrate-fix install [--uninstall] [--dir PATH]... [-c FILE]",
-	"",
-	"Wires this repository so merges, pulls and rebases repair the migration",
-	"chain by themselves: the head lockfile (.head in the versions directory)",
-	"and its merge driver (git config and .gitattributes), and the hooks",
-	"post-merge, pre-commit, post-rewrite and post-commit in the directory git",
-	"uses (core.hooksPath honoured; a hook already there is kept and still",
-	"runs).  Idempotent.  --uninstall puts back exactly the previous state.",
-	NULL,
-};
-
-static const char *const driver_usage[] = {
-	"usage: git-migrate-fix merge-driver %O %A %B [%L [%P]]",
-	"",
-	"The head lockfile's merge driver (git runs it; install configures it).",
-	"Writes only %A; exit 0 resolved, 1 conflict.  GIT_MIGRATE_FIX_DRIVER=0",
-	"turns it into an ordinary conflict.",
-	NULL,
-};
-
-static const char *const hook_usage[] = {
-	"usage: git-migrate-fix hook <post-merge|pre-commit|post-rewrite|post-commit> [ARGS]",
-	"",
-	"What the installed hook shims run.  Never fails the git command.",
-	NULL,
-};
-
 /*
  * Two kinds of entry: a command converted to an option table (usage NULL,
  * options, description, exit_status; see options.h) and one still
@@ -91,11 +63,26 @@ const cli_command cli_commands[] = {
 		"recovery would not touch because its files changed since.",
 	  .exit_status = "0 done, 1 refused (nothing changed), 2 could not run." },
 	{ .name = "install", .fn = cmd_install, .summary = "wire this repository's merges, pulls and rebases",
-	  .usage = install_usage },
+	  .options = cli_install_options,
+	  .description = "Wires this repository so merges, pulls and rebases repair the migration "
+		"chain by themselves: the head lockfile (.head in the versions directory) and its "
+		"merge driver (git config and .gitattributes), and the hooks post-merge, "
+		"pre-commit, post-rewrite and post-commit in the directory git uses "
+		"(core.hooksPath honoured; a hook already there is kept and still runs).  One "
+		"journaled change: a run stopped anywhere is rolled back by the next one.  "
+		"Idempotent.  --uninstall takes out exactly what install added.",
+	  .exit_status = "0 done, 1 refused (not installed, a hook in the way), 2 could not run." },
 	{ .name = "merge-driver", .fn = cmd_merge_driver, .summary = "the head lockfile's merge driver (git runs it)",
-	  .usage = driver_usage },
+	  .options = cli_driver_options, .args = "%O %A %B [%L [%P]]", .max_args = 5,
+	  .stop_at_arg = 1,
+	  .description = "The head lockfile's merge driver (git runs it; install configures it).  "
+		"Writes only %A.  GIT_MIGRATE_FIX_DRIVER=0 turns it into an ordinary conflict.",
+	  .exit_status = "0 resolved, 1 conflict (git shows it as one)." },
 	{ .name = "hook", .fn = cmd_hook, .summary = "what the installed hooks run",
-	  .usage = hook_usage },
+	  .options = cli_hook_options, .args = "<post-merge|pre-commit|post-rewrite|post-commit> [ARGS]",
+	  .max_args = CLI_ARGS_ANY, .stop_at_arg = 1,
+	  .description = "What the installed hook shims run.  Never fails the git command.",
+	  .exit_status = "0, or 2 for an unknown hook." },
 	{ .name = "help", .fn = cmd_help, .summary = "show help for a command",
 	  .args = "[COMMAND]", .max_args = 1,
 	  .description = "Shows the options of COMMAND, or the list of commands.",

@@ -1,0 +1,43 @@
+/*
+ * install: wiring a repository so that merges, pulls and rebases repair
+ * themselves (`git migrate-fix install`), and taking it out again
+ * (`--uninstall`).
+ *
+ * What install writes is one journaled change (txn.h, in its own slot of
+ * the state directory, `install/`): the hook shims in the directory git
+ * really uses (core.hooksPath honoured; a hook of the user's is moved to
+ * <hook>.git-migrate-fix-prev and still runs), the .gitattributes line of
+ * each head lockfile and the lockfiles themselves (staged); then the merge
+ * driver's configuration (its name and command always together).  A run
+ * stopped anywhere is rolled back by the next writer's recovery.  The
+ * journal's description is install's record: which hooks, lines and files
+ * are its own, accumulated over installs, so --uninstall removes exactly
+ * those, as one journaled change too, and leaves what others added.
+ * Where a hook manager owns the hooks (husky, lefthook, the pre-commit
+ * framework) no hook is written and the report says what to add.
+ * Owns: that sequence and its record.
+ * Must never: print, overwrite a hook that is not its own, remove a line
+ * or file it did not add, or leave the driver configured without hooks.
+ */
+#ifndef GMF_INSTALL_H
+#define GMF_INSTALL_H
+
+#include "gmf/strbuf.h"
+#include "gmf/workspace.h"
+
+typedef struct {
+	gmf_strbuf report;   /* lines for the user, in order */
+	const char *manager; /* the hook manager that owns the hooks, or NULL */
+	int changed;         /* anything was written */
+} gmf_install_result;
+
+#define GMF_INSTALL_RESULT_INIT { GMF_STRBUF_INIT, NULL, 0 }
+
+/* ws must be opened with the write lock, in a repository with a work
+ * tree. */
+int gmf_install_run(gmf_install_result *out, gmf_workspace *ws);
+/* GMF_ENOTFOUND: not installed here. */
+int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws);
+void gmf_install_result_release(gmf_install_result *r);
+
+#endif

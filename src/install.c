@@ -1,0 +1,463 @@
+/* install: see include/gmf/install.h. */
+#include "gmf/install.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gmf/error.h"
+#include "gmf/fs.h"
+#include "gmf/lockfile.h"
+#include "gmf/path.h"
+#include "gmf/shims.h"
+#include "gmf/txn.h"
+
+#define DRIVER "migrate-fix-head"
+#define PREV_SUFFIX ".git-migrate-fix-prev"
+#define RECORD_HEADER "gmf-install 1\n"
+
+static const char *const driver_keys[][2] = {
+	{ "merge." DRIVER ".name", "git-migrate-fix: the Alembic head lockfile" },
+	{ "merge." DRIVER ".driver", "git-migrate-fix merge-driver %O %A %B %L %P" },
+	{ "merge." DRIVER ".recursive", "binary" },
+};
+
+void gmf_install_result_release(gmf_install_result *r)
+{
+	gmf_strbuf_release(&r->report);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---------------------------------------------------------- the record */
+
+/* Is "kind what" a whole line of the record? */
+static int rec_has(const gmf_strbuf *rec, const char *kind, const char *what)
+{
+	size_t kl = strlen(kind), wl = strlen(what);
+	for (const char *l = rec->buf; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
+		if (ll == kl + 1 + wl && !memcmp(l, kind, kl) && l[kl] == ' ' &&
+		    !memcmp(l + kl + 1, what, wl))
+			return 1;
+		l = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static void rec_add(gmf_strbuf *rec, const char *kind, const char *what)
+{
+	if (!rec_has(rec, kind, what))
+		gmf_strbuf_addf(rec, "%s %s\n", kind, what);
+}
+
+/* The journal slot of install and its record (the last run's
+ * description); *rec is empty when nothing is installed. */
+typedef struct {
+	gmf_txn t;
+	const char *roots[4];
+	char *slot;
+	char *hooks_dir;
+	gmf_strbuf rec;
+	int had_record;
+} install_ctx;
+
+static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
+{
+	gmf_txn_op *ops = NULL;
+	size_t n = 0;
+	char *label = NULL, *desc = NULL, *what = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	gmf_strbuf_init(&c->rec, 0);
+	c->slot = gmf_path_join(ws->state_dir, "install");
+	c->hooks_dir = gmf_repo_hooks_dir(ws->repo);
+	c->roots[0] = ws->project.top;
+	c->roots[1] = c->hooks_dir;
+	c->t.state_dir = c->slot;
+	c->t.roots = c->roots;
+	c->t.nroots = 2;
+	c->t.stage = gmf_repo_stage;
+	c->t.stage_data = ws->repo;
+	if (gmf_txn_pending(c->slot)) {
+		if ((rc = gmf_txn_recover(&c->t, &what, NULL)) < 0)
+			return rc;
+		if (what)
+			gmf_strbuf_addf(&out->report, "%s\n", what);
+		free(what);
+	}
+	if (gmf_txn_load_undo(&c->t, &ops, &n, &label, &desc, 1) == 0 &&
+	    !strncmp(desc, RECORD_HEADER, strlen(RECORD_HEADER))) {
+		gmf_strbuf_adds(&c->rec, desc + strlen(RECORD_HEADER));
+		c->had_record = 1;
+	}
+	gmf_error_clear();
+	gmf_txn_ops_free(ops, n);
+	free(label);
+	free(desc);
+	return 0;
+}
+
+static void close_slot(install_ctx *c)
+{
+	free(c->slot);
+	free(c->hooks_dir);
+	gmf_strbuf_release(&c->rec);
+}
+
+static int apply(install_ctx *c, gmf_txn_op *ops, size_t n, const char *label)
+{
+	gmf_strbuf desc = GMF_STRBUF_INIT;
+	int rc;
+	gmf_strbuf_adds(&desc, RECORD_HEADER);
+	gmf_strbuf_add(&desc, c->rec.buf, c->rec.len);
+	rc = gmf_txn_apply(&c->t, ops, n, label, desc.buf);
+	gmf_strbuf_release(&desc);
+	return rc == GMF_TXN_UNDO_UNSAVED ? 0 : rc;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static int file_has(const char *path, const char *needle)
+{
+	char *data = NULL;
+	size_t len;
+	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
+	free(data);
+	return found;
+}
+
+static int is_shim(const char *path)
+{
+	return file_has(path, GMF_HOOK_MARKER);
+}
+
+/* A hook manager that owns the hooks: report lines instead of writing. */
+static const char *manager(gmf_workspace *ws, const char *hooks_dir)
+{
+	static const char *const lefthook[] = { "lefthook.yml", ".lefthook.yml",
+						"lefthook.yaml", NULL };
+	if (strstr(hooks_dir, "/.husky"))
+		return "husky";
+	for (int i = 0; lefthook[i]; i++) {
+		char *p = gmf_path_join(ws->project.top, lefthook[i]);
+		int e = gmf_fs_exists(p);
+		free(p);
+		if (e)
+			return "lefthook";
+	}
+	return NULL;
+}
+
+static void push(gmf_txn_op **ops, size_t *n, const char *old_path, const char *new_path,
+		 const char *content, size_t len, int tracked, unsigned mode)
+{
+	gmf_workspace_op_push(ops, n, old_path, new_path, content, len, tracked);
+	(*ops)[*n - 1].mode = mode;
+}
+
+static char *rel_to_top(gmf_workspace *ws, const char *abs)
+{
+	return gmf_path_relative(ws->project.top, abs);
+}
+
+/* ------------------------------------------------------------- install */
+
+/* The lockfile of each script and its .gitattributes line. */
+static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
+			   gmf_txn_op **ops, size_t *n)
+{
+	char *attr_path = gmf_path_join(ws->project.top, ".gitattributes"), *attr = NULL;
+	size_t attr_len = 0;
+	int attr_existed = gmf_fs_read(attr_path, &attr, &attr_len) == 0;
+	gmf_strbuf attrs = GMF_STRBUF_INIT;
+
+	gmf_strbuf_add(&attrs, attr ? attr : "", attr_len);
+	for (size_t s = 0; s < ws->project.nscripts; s++) {
+		char *lock = gmf_lockfile_path(&ws->project.scripts[s]), *rel;
+		gmf_strbuf line = GMF_STRBUF_INIT;
+		if (!gmf_path_is_within(ws->project.top, lock) ||
+		    !gmf_fs_inside(ws->project.top, lock)) {
+			free(lock);
+			continue;
+		}
+		rel = rel_to_top(ws, lock);
+		gmf_strbuf_addf(&line, "/%s merge=" DRIVER " -text", rel);
+		if (!strstr(attrs.buf, line.buf)) {
+			if (attrs.len && attrs.buf[attrs.len - 1] != '\n')
+				gmf_strbuf_addch(&attrs, '\n');
+			gmf_strbuf_addf(&attrs, "%s\n", line.buf);
+			rec_add(&c->rec, "attr", line.buf);
+		}
+		if (!gmf_fs_exists(lock)) {
+			size_t len;
+			char *content = gmf_lockfile_render(ws->graphs[s], &len);
+			push(ops, n, NULL, lock, content, len, 1, 0644);
+			rec_add(&c->rec, "lockfile", lock);
+			gmf_strbuf_addf(&out->report, "created the head lockfile %s\n", rel);
+			free(content);
+		}
+		free(rel);
+		free(lock);
+		gmf_strbuf_release(&line);
+	}
+	if (attrs.len != attr_len) {
+		push(ops, n, attr_existed ? attr_path : NULL, attr_path, attrs.buf, attrs.len, 1,
+		     attr_existed ? 0 : 0644);
+		if (!attr_existed)
+			rec_add(&c->rec, "attrfile", attr_path);
+	}
+	gmf_strbuf_release(&attrs);
+	free(attr);
+	free(attr_path);
+}
+
+/* One shim: written, replacing an older shim of ours, or with the user's
+ * hook moved aside to keep running after it.  0, or a refusal. */
+static int plan_shim(install_ctx *c, gmf_install_result *out, const gmf_hook_shim *h,
+		     int on_demand, gmf_txn_op **ops, size_t *n)
+{
+	char *path = gmf_path_join(c->hooks_dir, h->name), *cur = NULL;
+	gmf_strbuf prev = GMF_STRBUF_INIT;
+	size_t len = 0, clen = strlen(h->content);
+	int exists = gmf_fs_read(path, &cur, &len) == 0, rc = 0;
+
+	gmf_strbuf_addf(&prev, "%s" PREV_SUFFIX, path);
+	/* post-merge on demand: no hook to start on every merge, unless a
+	 * hook of the user's (here, or already moved aside) must keep running */
+	if (on_demand && !strcmp(h->name, "post-merge") && !gmf_fs_exists(prev.buf) &&
+	    (!exists || strstr(cur, GMF_HOOK_MARKER))) {
+		rec_add(&c->rec, "postmerge", GMF_POST_MERGE_KEY);
+		goto out;
+	}
+	if (exists && !strstr(cur, GMF_HOOK_MARKER)) {
+		if (strstr(cur, "pre-commit.com") || strstr(cur, "File generated by pre-commit")) {
+			gmf_strbuf_addf(&out->report, "the pre-commit framework owns %s: add a local "
+					"hook to .pre-commit-config.yaml with `entry: git-migrate-fix "
+					"hook %s` and `stages: [%s]`\n", h->name, h->name, h->name);
+			goto out;
+		}
+		if (gmf_fs_exists(prev.buf)) {
+			rc = gmf_error_set(GMF_EREFUSED, "both '%s' and '%s' exist; move one away",
+					   path, prev.buf);
+			goto out;
+		}
+		push(ops, n, path, prev.buf, cur, len, 0, 0);
+		rec_add(&c->rec, "prev", path);
+		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+	} else if (!exists) {
+		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+	} else if (len != clen || memcmp(cur, h->content, len)) {
+		push(ops, n, path, path, h->content, clen, 0, 0755);
+	}
+	rec_add(&c->rec, "hook", path);
+out:
+	free(cur);
+	free(path);
+	gmf_strbuf_release(&prev);
+	return rc;
+}
+
+static int set_config(gmf_workspace *ws, const install_ctx *c, const char *mgr)
+{
+	int rc = 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		rc = gmf_repo_config_set(ws->repo, driver_keys[i][0], driver_keys[i][1]);
+	if (rc == 0 && mgr)
+		rc = gmf_repo_config_set(ws->repo, "migrate-fix.hooks", "external");
+	if (rc == 0 && rec_has(&c->rec, "postmerge", GMF_POST_MERGE_KEY))
+		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, "on-demand");
+	return rc;
+}
+
+int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
+{
+	install_ctx c;
+	gmf_txn_op *ops = NULL;
+	size_t n = 0;
+	size_t before;
+	const char *mgr;
+	char *rel = NULL;
+	int rc;
+
+	if (!ws->repo || !gmf_repo_workdir(ws->repo))
+		return gmf_error_set(GMF_EUSAGE, "install needs a git repository with a work tree");
+	if ((rc = open_slot(&c, ws, out)) < 0)
+		goto out;
+	before = c.rec.len;
+	out->manager = mgr = manager(ws, c.hooks_dir);
+	plan_lockfiles(&c, ws, out, &ops, &n);
+	if (mgr) {
+		gmf_strbuf_addf(&out->report, "%s manages this repository's hooks, so none was "
+				"written; make each of these git hooks run the command shown (with "
+				"the hook's arguments, and for post-rewrite its standard input):\n",
+				mgr);
+		for (const gmf_hook_shim *h = gmf_hook_shims; h->name; h++)
+			gmf_strbuf_addf(&out->report, "  %-13s git-migrate-fix hook %s \"$@\"\n",
+					h->name, h->name);
+		rec_add(&c.rec, "external", "migrate-fix.hooks");
+	} else {
+		/* only git's own hooks directory gains and loses the post-merge
+		 * shim during merges: a core.hooksPath may be tracked, or shared
+		 * by other repositories */
+		int on_demand = gmf_path_is_within(gmf_repo_commondir(ws->repo), c.hooks_dir);
+		if (!gmf_fs_exists(c.hooks_dir) && (rc = gmf_fs_mkdir(c.hooks_dir, 0755)) < 0)
+			goto out;
+		for (const gmf_hook_shim *h = gmf_hook_shims; h->name && rc == 0; h++)
+			rc = plan_shim(&c, out, h, on_demand, &ops, &n);
+		if (rc < 0)
+			goto out;
+	}
+	/* files first, as one change; the driver only once the hooks it
+	 * counts on are there */
+	if (n || !c.had_record || c.rec.len != before)
+		rc = apply(&c, ops, n, "install");
+	if (rc == 0)
+		rc = set_config(ws, &c, mgr);
+	if (rc < 0)
+		goto out;
+	out->changed = n > 0;
+	rel = gmf_path_relative(ws->project.cwd, c.hooks_dir);
+	if (mgr)
+		gmf_strbuf_adds(&out->report, "installed: merge driver and .gitattributes (hooks: "
+				"see above)\n");
+	else
+		gmf_strbuf_addf(&out->report, "installed: merge driver, .gitattributes, hooks in "
+				"%s\n", rel);
+	gmf_strbuf_adds(&out->report, "commit .gitattributes and the head lockfile so "
+			"everyone's merges use them; `git migrate-fix install --uninstall` "
+			"undoes this\n");
+out:
+	free(rel);
+	gmf_txn_ops_free(ops, n);
+	close_slot(&c);
+	return rc;
+}
+
+/* ----------------------------------------------------------- uninstall */
+
+/* Every record line of kind, in order (pointers into a copy the caller
+ * frees as *buf). */
+static size_t rec_items(const gmf_strbuf *rec, const char *kind, char ***out, char **buf)
+{
+	size_t kl = strlen(kind), n = 0;
+	char *copy = gmf_xstrdup(rec->buf ? rec->buf : ""), **v = NULL;
+	for (char *l = copy, *e; l && *l; l = e) {
+		e = strchr(l, '\n');
+		if (e)
+			*e++ = '\0';
+		if (!strncmp(l, kind, kl) && l[kl] == ' ') {
+			v = gmf_xrealloc(v, (n + 1) * sizeof(char *));
+			v[n++] = l + kl + 1;
+		}
+	}
+	*out = v;
+	*buf = copy;
+	return n;
+}
+
+/* .gitattributes without the lines install added. */
+static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_txn_op **ops, size_t *n)
+{
+	char *path = gmf_path_join(ws->project.top, ".gitattributes"), *cur = NULL, *buf;
+	char **lines;
+	size_t cl = 0, nl = rec_items(&c->rec, "attr", &lines, &buf);
+	gmf_strbuf kept = GMF_STRBUF_INIT;
+
+	if (gmf_fs_read(path, &cur, &cl) == 0) {
+		for (char *l = cur, *e; l && *l; l = e) {
+			size_t ll;
+			int ours = 0;
+			e = strchr(l, '\n');
+			ll = e ? (size_t)(e - l) : strlen(l);
+			for (size_t k = 0; k < nl && !ours; k++)
+				ours = strlen(lines[k]) == ll && !strncmp(l, lines[k], ll);
+			if (!ours)
+				gmf_strbuf_add(&kept, l, ll + (e ? 1 : 0));
+			e = e ? e + 1 : NULL;
+		}
+		if (!kept.len && rec_has(&c->rec, "attrfile", path))
+			push(ops, n, path, NULL, NULL, 0, 1, 0); /* install made it */
+		else if (kept.len != cl)
+			push(ops, n, path, path, kept.buf, kept.len, 1, 0);
+	}
+	gmf_strbuf_release(&kept);
+	free(lines);
+	free(buf);
+	free(cur);
+	free(path);
+}
+
+/* The hooks: ours removed, the user's put back where they were. */
+static void plan_hooks(install_ctx *c, gmf_txn_op **ops, size_t *n)
+{
+	char **v, *buf;
+	size_t nv = rec_items(&c->rec, "hook", &v, &buf);
+	for (size_t i = 0; i < nv; i++) {
+		gmf_strbuf prev = GMF_STRBUF_INIT;
+		char *data = NULL;
+		size_t len;
+		gmf_strbuf_addf(&prev, "%s" PREV_SUFFIX, v[i]);
+		if (is_shim(v[i]))
+			push(ops, n, v[i], NULL, NULL, 0, 0, 0);
+		if (rec_has(&c->rec, "prev", v[i]) && gmf_fs_read(prev.buf, &data, &len) == 0 &&
+		    (is_shim(v[i]) || !gmf_fs_exists(v[i])))
+			push(ops, n, prev.buf, v[i], data, len, 0, 0);
+		free(data);
+		gmf_strbuf_release(&prev);
+	}
+	free(v);
+	free(buf);
+}
+
+int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
+{
+	install_ctx c;
+	gmf_txn_op *ops = NULL;
+	size_t n = 0;
+	char **locks, *buf = NULL;
+	size_t nlocks;
+	int rc;
+
+	if (!ws->repo || !gmf_repo_workdir(ws->repo))
+		return gmf_error_set(GMF_EUSAGE, "install needs a git repository with a work tree");
+	if ((rc = open_slot(&c, ws, out)) < 0)
+		goto out;
+	if (!c.had_record) {
+		rc = gmf_error_set(GMF_ENOTFOUND, "not installed in this repository");
+		goto out;
+	}
+	plan_hooks(&c, &ops, &n);
+	plan_attrs(&c, ws, &ops, &n);
+	nlocks = rec_items(&c.rec, "lockfile", &locks, &buf);
+	for (size_t i = 0; i < nlocks; i++)
+		if (gmf_fs_exists(locks[i]))
+			push(&ops, &n, locks[i], NULL, NULL, 0, 1, 0);
+	free(locks);
+	/* the driver first: without it a merge is an ordinary conflict */
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		rc = gmf_repo_config_set(ws->repo, driver_keys[i][0], NULL);
+	if (rc == 0)
+		rc = gmf_repo_config_set(ws->repo, "migrate-fix.hooks", NULL);
+	if (rc == 0)
+		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, NULL);
+	if (rc == 0 && n)
+		rc = apply(&c, ops, n, "uninstall");
+	if (rc == 0) {
+		/* the record goes last: a run stopped before is simply repeated */
+		char *last = gmf_path_join(c.slot, "last");
+		rc = gmf_fs_rmdir_flat(last);
+		free(last);
+	}
+	if (rc == 0)
+		gmf_strbuf_adds(&out->report, "uninstalled: hooks, merge driver and .gitattributes "
+				"line removed, earlier hooks restored\n");
+	out->changed = n > 0;
+out:
+	free(buf);
+	gmf_txn_ops_free(ops, n);
+	close_slot(&c);
+	return rc;
+}
