@@ -393,8 +393,8 @@ static size_t read_names(file_list *out, DIR *d, sort_name **names, size_t *allo
 }
 
 /* Lists dir among out's directories, open as keep; returns its index. */
-static size_t add_dir(file_list *out, const char *dir, int keep, unsigned root,
-		      const char *prefix)
+static size_t list_dir(file_list *out, const char *dir, int keep, unsigned root,
+		       const char *prefix)
 {
 	size_t me;
 
@@ -426,7 +426,7 @@ static int collect(file_list *out, const char *dir, int recursive, int depth,
 		return rc;
 	presize(out, keep, &names, &alloc);
 	n = read_names(out, d, &names, &alloc);
-	me = add_dir(out, dir, keep, root, prefix);
+	me = list_dir(out, dir, keep, root, prefix);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
