@@ -138,6 +138,7 @@ test:
 
 check: $(BIN) $(FAULT_BIN) $(UNIT_BIN)
 	@sh tests/chainlint.sh --self-test && sh tests/chainlint.sh
+	@sh tests/layering.sh
 	@sh tests/run-unit.sh $(UNIT_BIN)
 	@GMF_BIN=$(CURDIR)/$(BIN) GMF_FAULTY_BIN=$(CURDIR)/$(FAULT_BIN) sh tests/run-integration.sh
 ifneq ($(SANITIZE),1)
