@@ -65,6 +65,9 @@ extern int cli_quiet_errors;
 extern char cli_last_error[512];
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes text with the current directory's paths shown relative to it,
+ * control characters escaped. */
+void cli_put_relative(FILE *out, const char *text);
 /* Writes n bytes of s with control characters escaped (\\xNN). */
 void cli_put_safe(FILE *out, const char *s, size_t n);
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)

@@ -65,8 +65,8 @@ int cmd_hook(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error(cli_find_command("hook"), "which hook?");
 	rc = gmf_hook_run(&rep, argv[1], argc - 2, argv + 2);
-	cli_put_safe(stdout, rep.out.buf, rep.out.len);
-	cli_put_safe(stderr, rep.err.buf, rep.err.len);
+	cli_put_relative(stdout, rep.out.buf);
+	cli_put_relative(stderr, rep.err.buf);
 	gmf_hook_report_release(&rep);
 	if (rc < 0)
 		return cli_usage_error(cli_find_command("hook"), "%s", gmf_error_last());

@@ -16,19 +16,37 @@ static char *display_cwd; /* "<cwd>/" once a context is loaded */
 void cli_put_safe(FILE *out, const char *s, size_t n);
 
 /* Library messages name absolute paths; show them relative to the cwd. */
-static void print_relative(FILE *out, const char *fmt, va_list ap)
+static void print_relative_text(FILE *out, const char *p)
 {
-	gmf_strbuf sb = GMF_STRBUF_INIT;
-	const char *p, *hit;
-	gmf_strbuf_vaddf(&sb, fmt, ap);
-	p = sb.buf;
+	const char *hit;
 	if (display_cwd)
 		while ((hit = strstr(p, display_cwd)) != NULL) {
 			cli_put_safe(out, p, (size_t)(hit - p));
 			p = hit + strlen(display_cwd);
 		}
 	cli_put_safe(out, p, strlen(p));
+}
+
+static void print_relative(FILE *out, const char *fmt, va_list ap)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_strbuf_vaddf(&sb, fmt, ap);
+	print_relative_text(out, sb.buf);
 	gmf_strbuf_release(&sb);
+}
+
+void cli_put_relative(FILE *out, const char *text)
+{
+	if (!display_cwd) {
+		char *cwd = gmf_path_cwd();
+		if (cwd && strcmp(cwd, "/")) {
+			gmf_strbuf sb = GMF_STRBUF_INIT;
+			gmf_strbuf_addf(&sb, "%s/", cwd);
+			display_cwd = gmf_strbuf_detach(&sb, NULL);
+		}
+		free(cwd);
+	}
+	print_relative_text(out, text);
 }
 
 void cli_put_safe(FILE *out, const char *s, size_t n)

@@ -102,6 +102,42 @@ test_expect_success FAULTY 'fix: a SIGKILL at every step is rolled back and redo
 	cd repo && run_faults KILLPOINT ../before ../after fix
 '
 
+# After a kill at every point, someone edits every migration before the
+# next run: whatever that run does (recover, refuse, complete), no edit is
+# lost, and a run the journal cannot verify says which file and what to do.
+test_expect_success FAULTY 'fix: a kill at every step, then edits: the next run keeps every edit' '
+	cd repo &&
+	n=$(count_points fix) &&
+	i=1 && refused=0 && stale=0 &&
+	while test $i -le "$n"
+	do
+		reset_repo &&
+		{ GMF_KILLPOINT=$i "$FAULTY" fix >/dev/null 2>&1; test $? -ge 128; } &&
+		if test -e .git/migrate-fix/lock
+		then
+			stale=$((stale + 1))
+		fi &&
+		for f in migrations/versions/*.py
+		do
+			echo "# edited after the kill" >>"$f" || return 1
+		done &&
+		edited=$(grep -l "# edited after the kill" migrations/versions/*.py | wc -l) &&
+		{ gmf fix >../out 2>&1; true; } &&
+		test "$(grep -l "# edited after the kill" migrations/versions/*.py | wc -l)" = "$edited" &&
+		if test -d .git/migrate-fix/txn
+		then
+			test_grep "undo --abandon" ../out &&
+			refused=$((refused + 1)) &&
+			gmf undo --abandon >/dev/null &&
+			test "$(grep -l "# edited after the kill" migrations/versions/*.py | wc -l)" = "$edited"
+		fi &&
+		test ! -e .git/migrate-fix/lock &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "fix kill + edit: $n of $n points kept every edit ($refused refused to recover, $stale left a stale lock that the next run took)" |
+		tee -a "$TRASH/summary"
+'
+
 test_expect_success FAULTY 'undo: failures and kills at every step' '
 	cd repo && reset_repo && gmf fix >/dev/null && git commit -q -m fixed &&
 	git tag fixed && snapshot >../fixed &&
