@@ -424,10 +424,11 @@ static int cmp_long(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void gmf_graph_build(gmf_graph *g)
+/* Sizes the id table and the two shared arrays that hold every node's
+ * parents, children and labels. */
+static void alloc_tables(gmf_graph *g)
 {
-	size_t i, k;
-	size_t numbered = 0, distinct = 0;
+	size_t nedges = 0, nlabelv = 0;
 
 	free(g->slots);
 	/* at most two thirds full (the table is one of the larger blocks of
@@ -439,21 +440,25 @@ void gmf_graph_build(gmf_graph *g)
 	/* parents, children and labels live in two shared arrays */
 	free(g->edges);
 	free(g->labelv);
-	{
-		size_t nedges = 0, nlabelv = 0;
-		for (i = 0; i < g->n; i++) {
-			const gmf_migration *m = &g->nodes[i].mig;
-			nedges += m->down_revision.nitems;
-			if (m->branch_labels.kind == GMF_VAL_STRING ||
-			    m->branch_labels.kind == GMF_VAL_SEQ)
-				nlabelv += m->branch_labels.nitems + 1;
-		}
-		g->edges = gmf_xmalloc((2 * nedges + 1) * sizeof(size_t));
-		g->labelv = gmf_xmalloc((nlabelv + 1) * sizeof(char *));
+	for (size_t i = 0; i < g->n; i++) {
+		const gmf_migration *m = &g->nodes[i].mig;
+		nedges += m->down_revision.nitems;
+		if (m->branch_labels.kind == GMF_VAL_STRING ||
+		    m->branch_labels.kind == GMF_VAL_SEQ)
+			nlabelv += m->branch_labels.nitems + 1;
 	}
-	size_t *edge = g->edges;
+	g->edges = gmf_xmalloc((2 * nedges + 1) * sizeof(size_t));
+	g->labelv = gmf_xmalloc((nlabelv + 1) * sizeof(char *));
+}
+
+/* Per node: its id in the table (a later file with a known id is a
+ * duplicate), its sequence number and its branch labels. */
+static void index_nodes(gmf_graph *g)
+{
 	char **labelv = g->labelv;
-	for (i = 0; i < g->n; i++) {
+	size_t k;
+
+	for (size_t i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
 		size_t h, hv;
 		nd->parents = nd->children = NULL;
@@ -485,6 +490,14 @@ void gmf_graph_build(gmf_graph *g)
 			labelv += nd->nlabels + 1;
 		}
 	}
+}
+
+/* Parents and children, both out of g->edges. */
+static void link_nodes(gmf_graph *g)
+{
+	size_t *edge = g->edges;
+	size_t i, k;
+
 	/* parents (distinct, known, not itself), counting children */
 	for (i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
@@ -522,49 +535,65 @@ void gmf_graph_build(gmf_graph *g)
 			p->children[p->nchildren++] = i;
 		}
 	}
-	/* independent chains: union-find over down_revision edges */
-	{
-		size_t *up = gmf_xcalloc(g->n + 1, sizeof(size_t));
-		for (i = 0; i < g->n; i++)
-			up[i] = i;
-		for (i = 0; i < g->n; i++)
-			for (k = 0; k < g->nodes[i].nparents; k++) {
-				size_t a = i, b = g->nodes[i].parents[k];
-				while (up[a] != a)
-					a = up[a] = up[up[a]];
-				while (up[b] != b)
-					b = up[b] = up[up[b]];
-				if (a != b)
-					up[a < b ? b : a] = a < b ? a : b;
-			}
-		for (i = 0; i < g->n; i++) {
-			size_t a = i;
+}
+
+/* Independent chains: union-find over down_revision edges. */
+static void find_components(gmf_graph *g)
+{
+	size_t *up = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		up[i] = i;
+	for (i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].nparents; k++) {
+			size_t a = i, b = g->nodes[i].parents[k];
 			while (up[a] != a)
-				a = up[a];
-			g->nodes[i].component = a;
+				a = up[a] = up[up[a]];
+			while (up[b] != b)
+				b = up[b] = up[up[b]];
+			if (a != b)
+				up[a < b ? b : a] = a < b ? a : b;
 		}
-		free(up);
+	for (i = 0; i < g->n; i++) {
+		size_t a = i;
+		while (up[a] != a)
+			a = up[a];
+		g->nodes[i].component = a;
 	}
-	/* a project numbers its files when most do, with distinct numbers */
-	{
-		long *seqs = gmf_xcalloc(g->n + 1, sizeof(long));
-		for (i = 0; i < g->n; i++)
-			if (g->nodes[i].seq >= 0)
-				seqs[numbered++] = g->nodes[i].seq;
-		/* files sort by name, so numbers of one width come in order:
-		 * sorting is only needed when they do not */
-		for (i = 1; i < numbered && seqs[i - 1] <= seqs[i]; i++)
-			;
-		if (i < numbered)
-			qsort(seqs, numbered, sizeof(long), cmp_long);
-		for (i = 0; i < numbered; i++)
-			distinct += !i || seqs[i] != seqs[i - 1];
-		free(seqs);
-	}
+	free(up);
+}
+
+/* A project numbers its files when most do, with distinct numbers. */
+static int detect_sequenced(const gmf_graph *g)
+{
+	long *seqs = gmf_xcalloc(g->n + 1, sizeof(long));
+	size_t i, numbered = 0, distinct = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (g->nodes[i].seq >= 0)
+			seqs[numbered++] = g->nodes[i].seq;
+	/* files sort by name, so numbers of one width come in order:
+	 * sorting is only needed when they do not */
+	for (i = 1; i < numbered && seqs[i - 1] <= seqs[i]; i++)
+		;
+	if (i < numbered)
+		qsort(seqs, numbered, sizeof(long), cmp_long);
+	for (i = 0; i < numbered; i++)
+		distinct += !i || seqs[i] != seqs[i - 1];
+	free(seqs);
 	/* two branches that each added a file share numbers: that is the
 	 * very case to repair, so only demand that most numbers differ */
-	g->sequenced = g->n >= 2 && numbered * 10 >= g->n * 8 &&
-		       distinct * 2 > numbered;
+	return g->n >= 2 && numbered * 10 >= g->n * 8 && distinct * 2 > numbered;
+}
+
+void gmf_graph_build(gmf_graph *g)
+{
+	alloc_tables(g);
+	index_nodes(g);
+	link_nodes(g);
+	find_components(g);
+	g->sequenced = detect_sequenced(g);
 	resolve_naming(g);
 	g->built = 1;
 }
@@ -740,6 +769,66 @@ static size_t left_parent(const gmf_graph *g, const char *state, size_t i)
 	return i; /* cannot happen for a node left over */
 }
 
+/* A node whose down_revision names itself. */
+static void check_self_parent(const gmf_node *nd, gmf_findings *out)
+{
+	for (size_t k = 0; k < nd->mig.down_revision.nitems; k++)
+		if (!strcmp(nd->mig.down_revision.items[k].text, nd->id)) {
+			gmf_finding *f = gmf_findings_add(
+				out, GMF_F_CYCLE,
+				"a migration cannot be its own parent: point "
+				"down_revision at the revision before it",
+				"revision %s names itself in down_revision", nd->id);
+			gmf_finding_add_loc(f, nd->mig.path,
+					    nd->mig.down_revision.items[k].span.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+}
+
+/*
+ * What is left lies on a cycle or above one, and every such node has a
+ * parent that is left too.  Following the first such parent from each
+ * unvisited node either meets this walk again (a cycle) or an earlier
+ * walk (nothing new).
+ */
+static void report_cycles(const gmf_graph *g, const char *state, gmf_findings *out)
+{
+	size_t *stamp = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < g->n; i++) {
+		size_t cur = i, c;
+		if (state[i] || stamp[i])
+			continue;
+		while (!state[cur] && !stamp[cur]) {
+			stamp[cur] = i + 1;
+			cur = left_parent(g, state, cur);
+		}
+		if (state[cur] || stamp[cur] != i + 1)
+			continue;
+		gmf_strbuf list = GMF_STRBUF_INIT;
+		gmf_finding *f;
+		c = cur;
+		do {
+			gmf_strbuf_adds(&list, g->nodes[c].id);
+			gmf_strbuf_adds(&list, " -> ");
+			c = left_parent(g, state, c);
+		} while (c != cur);
+		gmf_strbuf_adds(&list, g->nodes[cur].id);
+		f = gmf_findings_add(out, GMF_F_CYCLE,
+				     "break the cycle: one of these down_revision "
+				     "values must point further back",
+				     "down_revision cycle: %s", list.buf);
+		c = cur;
+		do {
+			gmf_finding_add_loc(f, g->nodes[c].mig.path,
+					    g->nodes[c].mig.down_revision.line);
+			gmf_finding_add_rev(f, g->nodes[c].id);
+			c = left_parent(g, state, c);
+		} while (c != cur);
+		gmf_strbuf_release(&list);
+	}
+	free(stamp);
+}
+
 static void check_cycles(gmf_graph *g, gmf_findings *out)
 {
 	size_t *pending = gmf_xcalloc(g->n + 1, sizeof(size_t));
@@ -756,17 +845,7 @@ static void check_cycles(gmf_graph *g, gmf_findings *out)
 		pending[i] = nd->nparents;
 		if (!pending[i])
 			queue[qt++] = i;
-		for (size_t k = 0; k < nd->mig.down_revision.nitems; k++)
-			if (!strcmp(nd->mig.down_revision.items[k].text, nd->id)) {
-				gmf_finding *f = gmf_findings_add(
-					out, GMF_F_CYCLE,
-					"a migration cannot be its own parent: point "
-					"down_revision at the revision before it",
-					"revision %s names itself in down_revision", nd->id);
-				gmf_finding_add_loc(f, nd->mig.path,
-						    nd->mig.down_revision.items[k].span.line);
-				gmf_finding_add_rev(f, nd->id);
-			}
+		check_self_parent(nd, out);
 	}
 	while (qh < qt) {
 		size_t cur = queue[qh++];
@@ -777,48 +856,7 @@ static void check_cycles(gmf_graph *g, gmf_findings *out)
 				queue[qt++] = c;
 		}
 	}
-	/*
-	 * What is left lies on a cycle or above one, and every such node has a
-	 * parent that is left too.  Following the first such parent from each
-	 * unvisited node either meets this walk again (a cycle) or an earlier
-	 * walk (nothing new).
-	 */
-	{
-		size_t *stamp = gmf_xcalloc(g->n + 1, sizeof(size_t));
-		for (i = 0; i < g->n; i++) {
-			size_t cur = i, c;
-			if (state[i] || stamp[i])
-				continue;
-			while (!state[cur] && !stamp[cur]) {
-				stamp[cur] = i + 1;
-				cur = left_parent(g, state, cur);
-			}
-			if (state[cur] || stamp[cur] != i + 1)
-				continue;
-			gmf_strbuf list = GMF_STRBUF_INIT;
-			gmf_finding *f;
-			c = cur;
-			do {
-				gmf_strbuf_adds(&list, g->nodes[c].id);
-				gmf_strbuf_adds(&list, " -> ");
-				c = left_parent(g, state, c);
-			} while (c != cur);
-			gmf_strbuf_adds(&list, g->nodes[cur].id);
-			f = gmf_findings_add(out, GMF_F_CYCLE,
-					     "break the cycle: one of these down_revision "
-					     "values must point further back",
-					     "down_revision cycle: %s", list.buf);
-			c = cur;
-			do {
-				gmf_finding_add_loc(f, g->nodes[c].mig.path,
-						    g->nodes[c].mig.down_revision.line);
-				gmf_finding_add_rev(f, g->nodes[c].id);
-				c = left_parent(g, state, c);
-			} while (c != cur);
-			gmf_strbuf_release(&list);
-		}
-		free(stamp);
-	}
+	report_cycles(g, state, out);
 	free(pending);
 	free(queue);
 	free(state);
