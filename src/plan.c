@@ -186,6 +186,39 @@ static void list_ids(gmf_strbuf *sb, planner *p, const size_t *v, size_t n)
 }
 
 /*
+ * Chains the sets of the other heads after `kept`, in the order of their
+ * earliest migration (first[]): each set's migrations move, and those
+ * whose parent lies outside the set are re-pointed at the previous head.
+ */
+static void chain_sets(planner *p, size_t kept, const size_t *others, size_t nothers,
+		       unsigned char **sets, const size_t *first, size_t *idx)
+{
+	size_t target = kept;
+
+	for (size_t i = 1; i < nothers; i++)
+		for (size_t j = i; j > 0 && cmp_nodes_by_seq(p, first[idx[j]], first[idx[j - 1]]) < 0; j--) {
+			size_t t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	for (size_t s = 0; s < nothers; s++) {
+		unsigned char *in = sets[idx[s]];
+		for (size_t k = 0; k < p->n; k++) {
+			gmf_node *nd;
+			if (!in[k])
+				continue;
+			p->moving[k] = 1;
+			nd = N(p, k);
+			for (size_t j = 0; j < nd->nparents; j++)
+				if (!in[nd->parents[j]] && nd->parents[j] != target)
+					add_repoint(p, k, nd->parents[j], target);
+		}
+		order_set(p, in);
+		target = others[idx[s]];
+	}
+}
+
+/*
  * Moves the other heads of a branch after `kept`: each other head's own
  * migrations form a set; sets are chained one after the other.
  */
@@ -196,7 +229,6 @@ static int plan_group(planner *p, size_t kept, const size_t *others, size_t noth
 	unsigned char **sets = gmf_xcalloc(nothers + 1, sizeof(*sets));
 	size_t *idx = gmf_xcalloc(nothers + 1, sizeof(size_t));
 	size_t *first = gmf_xcalloc(nothers + 1, sizeof(size_t));
-	size_t target = kept;
 	int rc = 0;
 
 	mark_ancestors(p, kept, keep);
@@ -232,28 +264,7 @@ static int plan_group(planner *p, size_t kept, const size_t *others, size_t noth
 				first[i] = k;
 		}
 	}
-	/* chain the sets in the order of their earliest migration */
-	for (size_t i = 1; i < nothers; i++)
-		for (size_t j = i; j > 0 && cmp_nodes_by_seq(p, first[idx[j]], first[idx[j - 1]]) < 0; j--) {
-			size_t t = idx[j];
-			idx[j] = idx[j - 1];
-			idx[j - 1] = t;
-		}
-	for (size_t s = 0; s < nothers; s++) {
-		unsigned char *in = sets[idx[s]];
-		for (size_t k = 0; k < p->n; k++) {
-			gmf_node *nd;
-			if (!in[k])
-				continue;
-			p->moving[k] = 1;
-			nd = N(p, k);
-			for (size_t j = 0; j < nd->nparents; j++)
-				if (!in[nd->parents[j]] && nd->parents[j] != target)
-					add_repoint(p, k, nd->parents[j], target);
-		}
-		order_set(p, in);
-		target = others[idx[s]];
-	}
+	chain_sets(p, kept, others, nothers, sets, first, idx);
 out:
 	for (size_t i = 0; i < nothers; i++)
 		free(sets[i]);
@@ -387,32 +398,27 @@ static int touches(planner *p, size_t i)
 	return 0;
 }
 
-static void edit_file(planner *p, size_t i, gmf_plan *out, int *failed)
+/* The revision line and the header's Revision ID: of a renamed node. */
+static void edit_revision(planner *p, size_t i, gmf_file_change *fc)
 {
-	gmf_node *nd = N(p, i);
-	gmf_migration *m = &nd->mig;
-	gmf_file_change fc;
-	const gmf_value *dv = &m->down_revision;
-	char **newp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
-	char **oldp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
-	size_t nuniq = 0;
-	int changed = 0, dup = 0;
+	const gmf_migration *m = &N(p, i)->mig;
 
-	memset(&fc, 0, sizeof(fc));
-	fc.node = i;
-	if (!touches(p, i))
-		goto done;
-	if (gmf_migration_load_data(m) < 0) {
-		*failed = 1;
-		goto done;
-	}
-	if (p->new_id[i]) {
-		add_edit(&fc, m->revision.items[0].span.off, m->revision.items[0].span.len,
+	if (!p->new_id[i])
+		return;
+	add_edit(fc, m->revision.items[0].span.off, m->revision.items[0].span.len,
+		 p->new_id[i]);
+	if (m->hdr_revision.present)
+		add_edit(fc, m->hdr_revision.value.off, m->hdr_revision.value.len,
 			 p->new_id[i]);
-		if (m->hdr_revision.present)
-			add_edit(&fc, m->hdr_revision.value.off, m->hdr_revision.value.len,
-				 p->new_id[i]);
-	}
+}
+
+/* Each parent of node i as it was (oldp) and as it will be (newp); *dup
+ * when two of them become one.  Returns whether any changes. */
+static int new_parents(planner *p, size_t i, char **oldp, char **newp, int *dup)
+{
+	const gmf_value *dv = &N(p, i)->mig.down_revision;
+	int changed = 0;
+
 	for (size_t k = 0; k < dv->nitems; k++) {
 		size_t par = gmf_graph_find(p->g, dv->items[k].text), to;
 		const char *nid = dv->items[k].text;
@@ -424,87 +430,165 @@ static void edit_file(planner *p, size_t i, gmf_plan *out, int *failed)
 		newp[k] = (char *)nid;
 		changed |= strcmp(nid, dv->items[k].text) != 0;
 		for (size_t j = 0; j < k; j++)
-			dup |= !strcmp(newp[j], nid);
+			*dup |= !strcmp(newp[j], nid);
 	}
-	if (changed) {
-		char **uniq = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
-		for (size_t k = 0; k < dv->nitems; k++) {
-			size_t j;
-			for (j = 0; j < nuniq; j++)
-				if (!strcmp(uniq[j], newp[k]))
-					break;
-			if (j == nuniq)
-				uniq[nuniq++] = newp[k];
-		}
-		if (!dup) {
-			for (size_t k = 0; k < dv->nitems; k++)
-				if (strcmp(newp[k], oldp[k]))
-					add_edit(&fc, dv->items[k].span.off, dv->items[k].span.len,
+	return changed;
+}
+
+/* The distinct ids of ids[0..n), in order, into uniq; returns how many. */
+static size_t unique_ids(char **uniq, char **ids, size_t n)
+{
+	size_t nuniq = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t j;
+		for (j = 0; j < nuniq; j++)
+			if (!strcmp(uniq[j], ids[k]))
+				break;
+		if (j == nuniq)
+			uniq[nuniq++] = ids[k];
+	}
+	return nuniq;
+}
+
+/* down_revision: each changed id where it stands, or the whole value
+ * when two parents became one. */
+static void edit_down_revision(gmf_file_change *fc, const gmf_migration *m, char **oldp,
+			       char **newp, char **uniq, size_t nuniq, int dup)
+{
+	const gmf_value *dv = &m->down_revision;
+	gmf_strbuf v = GMF_STRBUF_INIT;
+	char q;
+
+	if (!dup) {
+		for (size_t k = 0; k < dv->nitems; k++)
+			if (strcmp(newp[k], oldp[k]))
+				add_edit(fc, dv->items[k].span.off, dv->items[k].span.len,
+					 newp[k]);
+		return;
+	}
+	/* two parents became one: rewrite the whole value */
+	q = m->data[dv->items[0].span.off - 1];
+	if (nuniq == 1) {
+		gmf_strbuf_addf(&v, "%c%s%c", q, uniq[0], q);
+	} else {
+		gmf_strbuf_addch(&v, '(');
+		for (size_t k = 0; k < nuniq; k++)
+			gmf_strbuf_addf(&v, "%s%c%s%c", k ? ", " : "", q, uniq[k], q);
+		gmf_strbuf_addch(&v, ')');
+	}
+	add_edit(fc, dv->whole.off, dv->whole.len, v.buf);
+	gmf_strbuf_release(&v);
+}
+
+/* Does the header's Revises: list exactly the ids of down_revision? */
+static int revises_in_step(const gmf_migration *m, char **oldp)
+{
+	const gmf_value *dv = &m->down_revision;
+	int in_step = m->hdr_nrevises == dv->nitems;
+
+	for (size_t k = 0; in_step && k < m->hdr_nrevises; k++) {
+		size_t j;
+		for (j = 0; j < dv->nitems; j++)
+			if (!strcmp(m->hdr_revises_ids[k], oldp[j]))
+				break;
+		in_step = j < dv->nitems;
+	}
+	return in_step;
+}
+
+/* Replaces each id token of the Revises: line where it stands. */
+static void edit_revises_tokens(gmf_file_change *fc, const gmf_migration *m, char **oldp,
+				char **newp)
+{
+	const char *t = m->data + m->hdr_revises.value.off;
+	size_t len = m->hdr_revises.value.len, a = 0;
+
+	while (a < len) {
+		size_t b;
+		while (a < len && strchr(" \t()[]'\",", t[a]))
+			a++;
+		b = a;
+		while (b < len && !strchr(" \t()[]'\",", t[b]))
+			b++;
+		for (size_t k = 0; k < m->down_revision.nitems && b > a; k++)
+			if (strlen(oldp[k]) == b - a && !memcmp(t + a, oldp[k], b - a)) {
+				if (strcmp(oldp[k], newp[k]))
+					add_edit(fc, m->hdr_revises.value.off + a, b - a,
 						 newp[k]);
-		} else {
-			/* two parents became one: rewrite the whole value */
-			gmf_strbuf v = GMF_STRBUF_INIT;
-			char q = m->data[dv->items[0].span.off - 1];
-			if (nuniq == 1) {
-				gmf_strbuf_addf(&v, "%c%s%c", q, uniq[0], q);
-			} else {
-				gmf_strbuf_addch(&v, '(');
-				for (size_t k = 0; k < nuniq; k++)
-					gmf_strbuf_addf(&v, "%s%c%s%c", k ? ", " : "", q, uniq[k], q);
-				gmf_strbuf_addch(&v, ')');
+				break;
 			}
-			add_edit(&fc, dv->whole.off, dv->whole.len, v.buf);
-			gmf_strbuf_release(&v);
-		}
-		if (m->hdr_revises.present) {
-			int in_step = m->hdr_nrevises == dv->nitems;
-			for (size_t k = 0; in_step && k < m->hdr_nrevises; k++) {
-				size_t j;
-				for (j = 0; j < dv->nitems; j++)
-					if (!strcmp(m->hdr_revises_ids[k], oldp[j]))
-						break;
-				in_step = j < dv->nitems;
-			}
-			if (in_step && !dup) {
-				/* replace each id token where it stands */
-				const char *t = m->data + m->hdr_revises.value.off;
-				size_t len = m->hdr_revises.value.len, a = 0;
-				while (a < len) {
-					size_t b;
-					while (a < len && strchr(" \t()[]'\",", t[a]))
-						a++;
-					b = a;
-					while (b < len && !strchr(" \t()[]'\",", t[b]))
-						b++;
-					for (size_t k = 0; k < dv->nitems && b > a; k++)
-						if (strlen(oldp[k]) == b - a &&
-						    !memcmp(t + a, oldp[k], b - a)) {
-							if (strcmp(oldp[k], newp[k]))
-								add_edit(&fc, m->hdr_revises.value.off + a,
-									 b - a, newp[k]);
-							break;
-						}
-					a = b;
-				}
-			} else {
-				gmf_strbuf v = GMF_STRBUF_INIT;
-				render_revises(&v, m->hdr_revises.text, uniq, nuniq);
-				add_edit(&fc, m->hdr_revises.value.off, m->hdr_revises.value.len,
-					 v.buf);
-				gmf_strbuf_release(&v);
-			}
-		}
+		a = b;
+	}
+}
+
+/* The header's Revises: line, kept in step with down_revision. */
+static void edit_revises(gmf_file_change *fc, const gmf_migration *m, char **oldp,
+			 char **newp, char **uniq, size_t nuniq, int dup)
+{
+	gmf_strbuf v = GMF_STRBUF_INIT;
+
+	if (!m->hdr_revises.present)
+		return;
+	if (revises_in_step(m, oldp) && !dup) {
+		edit_revises_tokens(fc, m, oldp, newp);
+		return;
+	}
+	render_revises(&v, m->hdr_revises.text, uniq, nuniq);
+	add_edit(fc, m->hdr_revises.value.off, m->hdr_revises.value.len, v.buf);
+	gmf_strbuf_release(&v);
+}
+
+/* down_revision and Revises: of node i, pointed at its new parents. */
+static void edit_parents(planner *p, size_t i, gmf_file_change *fc)
+{
+	const gmf_migration *m = &N(p, i)->mig;
+	const gmf_value *dv = &m->down_revision;
+	char **newp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+	char **oldp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+	int dup = 0;
+
+	if (new_parents(p, i, oldp, newp, &dup)) {
+		char **uniq = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
+		size_t nuniq = unique_ids(uniq, newp, dv->nitems);
+		edit_down_revision(fc, m, oldp, newp, uniq, nuniq, dup);
+		edit_revises(fc, m, oldp, newp, uniq, nuniq, dup);
 		free(uniq);
 	}
+	free(newp);
+	free(oldp);
+}
+
+/* depends_on entries that name a renamed revision. */
+static void edit_depends_on(planner *p, size_t i, gmf_file_change *fc)
+{
+	const gmf_migration *m = &N(p, i)->mig;
+
 	for (size_t k = 0; k < m->depends_on.nitems; k++) {
 		size_t d = gmf_graph_find(p->g, m->depends_on.items[k].text);
 		if (d != NONE && p->new_id[d])
-			add_edit(&fc, m->depends_on.items[k].span.off,
+			add_edit(fc, m->depends_on.items[k].span.off,
 				 m->depends_on.items[k].span.len, p->new_id[d]);
 	}
+}
+
+static void edit_file(planner *p, size_t i, gmf_plan *out, int *failed)
+{
+	gmf_migration *m = &N(p, i)->mig;
+	gmf_file_change fc;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.node = i;
+	if (!touches(p, i))
+		goto done;
+	if (gmf_migration_load_data(m) < 0) {
+		*failed = 1;
+		goto done;
+	}
+	edit_revision(p, i, &fc);
+	edit_parents(p, i, &fc);
+	edit_depends_on(p, i, &fc);
 done:
-	free(newp);
-	free(oldp);
 	if (*failed || (!fc.nedits && !p->new_path[i])) {
 		for (size_t k = 0; k < fc.nedits; k++)
 			free(fc.edits[k].text);
