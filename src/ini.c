@@ -69,17 +69,107 @@ static void add_section(gmf_ini *ini, const char *name)
 	ini->sections[ini->nsections++] = gmf_xstrdup(name);
 }
 
+/* Where gmf_ini_parse is: the section it is in, the entry an indented
+ * line continues, the blank lines that may belong to that entry. */
+typedef struct {
+	gmf_ini *ini;
+	char *section;
+	entry *last;
+	unsigned lineno, blank_lines;
+} parser;
+
+/* An indented line: one more line of the value of the last entry. */
+static void continue_value(parser *ps, char *t)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+
+	strip_inline_comment(t);
+	gmf_strbuf_adds(&sb, ps->last->raw);
+	for (; ps->blank_lines; ps->blank_lines--)
+		gmf_strbuf_addch(&sb, '\n');
+	gmf_strbuf_addch(&sb, '\n');
+	gmf_strbuf_adds(&sb, trim(t));
+	free(ps->last->raw);
+	ps->last->raw = gmf_strbuf_detach(&sb, NULL);
+}
+
+/* A [section] header. */
+static int parse_section(parser *ps, char *t)
+{
+	char *close = strchr(t, ']');
+
+	if (!close || close == t + 1)
+		return gmf_error_set(GMF_EPARSE, "line %u: malformed section header",
+				     ps->lineno);
+	*close = '\0';
+	free(ps->section);
+	ps->section = gmf_xstrdup(trim(t + 1));
+	add_section(ps->ini, ps->section);
+	ps->last = NULL;
+	return 0;
+}
+
+/* A `key = value` (or `key: value`) line. */
+static int parse_entry(parser *ps, char *t)
+{
+	gmf_ini *ini = ps->ini;
+	char *sep = strpbrk(t, "=:");
+	char *key, *val;
+
+	if (!sep || sep == t)
+		return gmf_error_set(GMF_EPARSE, "line %u: expected `key = value`", ps->lineno);
+	if (!ps->section)
+		return gmf_error_set(GMF_EPARSE, "line %u: `key = value` before any [section]",
+				     ps->lineno);
+	*sep = '\0';
+	key = trim(t);
+	val = sep + 1;
+	strip_inline_comment(val);
+	val = trim(val);
+	GMF_ALLOC_GROW(ini->e, ini->n + 1, ini->alloc);
+	ps->last = &ini->e[ini->n++];
+	memset(ps->last, 0, sizeof(*ps->last));
+	ps->last->section = gmf_xstrdup(ps->section);
+	ps->last->key = gmf_xstrdup(key);
+	for (char *k = ps->last->key; *k; k++)
+		*k = (char)tolower((unsigned char)*k);
+	ps->last->raw = gmf_xstrdup(val);
+	ps->last->line = ps->lineno;
+	return 0;
+}
+
+static int parse_line(parser *ps, char *line)
+{
+	char *t = trim(line);
+
+	if (!*t || *t == '#' || *t == ';') {
+		/* ConfigParser keeps blank lines inside a value when an
+		 * indented line follows; a trailing one is trimmed */
+		if (!*t && ps->last)
+			ps->blank_lines++;
+		return 0;
+	}
+	if ((line[0] == ' ' || line[0] == '\t') && ps->last) {
+		continue_value(ps, t);
+		return 0;
+	}
+	ps->blank_lines = 0;
+	if (*t == '[')
+		return parse_section(ps, t);
+	return parse_entry(ps, t);
+}
+
 int gmf_ini_parse(gmf_ini **out, const char *text, size_t len,
 		  const char *here, unsigned *bad_line)
 {
 	gmf_ini *ini = gmf_xcalloc(1, sizeof(*ini));
 	char *copy = gmf_xstrndup(text, len), *line, *next;
-	char *section = NULL;
-	entry *last = NULL;
-	unsigned lineno = 0, blank_lines = 0;
+	parser ps;
 	int rc = 0;
 
 	*out = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.ini = ini;
 	ini->here = gmf_xstrdup(here ? here : ".");
 	if (memchr(text, '\0', len)) {
 		if (bad_line)
@@ -91,84 +181,18 @@ int gmf_ini_parse(gmf_ini **out, const char *text, size_t len,
 	if (len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
 		line += 3;
 	for (; line; line = next) {
-		char *t;
-		lineno++;
+		ps.lineno++;
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		t = trim(line);
-		if (!*t || *t == '#' || *t == ';') {
-			/* ConfigParser keeps blank lines inside a value when an
-			 * indented line follows; a trailing one is trimmed */
-			if (!*t && last)
-				blank_lines++;
-			continue;
-		}
-		if ((line[0] == ' ' || line[0] == '\t') && last) {
-			gmf_strbuf sb = GMF_STRBUF_INIT;
-			strip_inline_comment(t);
-			gmf_strbuf_adds(&sb, last->raw);
-			for (; blank_lines; blank_lines--)
-				gmf_strbuf_addch(&sb, '\n');
-			gmf_strbuf_addch(&sb, '\n');
-			gmf_strbuf_adds(&sb, trim(t));
-			free(last->raw);
-			last->raw = gmf_strbuf_detach(&sb, NULL);
-			continue;
-		}
-		blank_lines = 0;
-		if (*t == '[') {
-			char *close = strchr(t, ']');
-			if (!close || close == t + 1) {
-				if (bad_line)
-					*bad_line = lineno;
-				rc = gmf_error_set(GMF_EPARSE,
-						   "line %u: malformed section header", lineno);
-				goto done;
-			}
-			*close = '\0';
-			free(section);
-			section = gmf_xstrdup(trim(t + 1));
-			add_section(ini, section);
-			last = NULL;
-			continue;
-		}
-		{
-			char *sep = strpbrk(t, "=:");
-			char *key, *val;
-			if (!sep || sep == t) {
-				if (bad_line)
-					*bad_line = lineno;
-				rc = gmf_error_set(GMF_EPARSE,
-						   "line %u: expected `key = value`", lineno);
-				goto done;
-			}
-			if (!section) {
-				if (bad_line)
-					*bad_line = lineno;
-				rc = gmf_error_set(GMF_EPARSE,
-						   "line %u: `key = value` before any [section]",
-						   lineno);
-				goto done;
-			}
-			*sep = '\0';
-			key = trim(t);
-			val = sep + 1;
-			strip_inline_comment(val);
-			val = trim(val);
-			GMF_ALLOC_GROW(ini->e, ini->n + 1, ini->alloc);
-			last = &ini->e[ini->n++];
-			memset(last, 0, sizeof(*last));
-			last->section = gmf_xstrdup(section);
-			last->key = gmf_xstrdup(key);
-			for (char *k = last->key; *k; k++)
-				*k = (char)tolower((unsigned char)*k);
-			last->raw = gmf_xstrdup(val);
-			last->line = lineno;
+		if ((rc = parse_line(&ps, line)) < 0) {
+			if (bad_line)
+				*bad_line = ps.lineno;
+			goto done;
 		}
 	}
 done:
-	free(section);
+	free(ps.section);
 	free(copy);
 	if (rc < 0) {
 		gmf_ini_free(ini);
