@@ -383,22 +383,21 @@ static void release_buf(gmf_cache *c)
 	c->mapped = 0;
 }
 
-static void load(gmf_cache *c)
+/* Reads the cache file into c->buf, c->len: -1 when there is none that
+ * is safe to read. */
+static int read_cache_file(gmf_cache *c)
 {
 	int fd = open(c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
-	size_t got = 0, keylen = strlen(c->key);
-	rd r;
-	uint32_t n;
-	uint64_t plen, sum;
+	size_t got = 0;
 
 	if (fd < 0)
-		return;
+		return -1;
 	/* the user's own regular file, which nobody else can write */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 022) || (unsigned long long)st.st_size > MAX_CACHE_FILE) {
 		close(fd);
-		return;
+		return -1;
 	}
 	/* mapped: its pages are the page cache's, not fresh memory; the file
 	 * is only ever replaced by a rename, never rewritten in place */
@@ -423,53 +422,78 @@ static void load(gmf_cache *c)
 	}
 	close(fd);
 	c->len = got;
-	r.p = (const unsigned char *)c->buf;
-	r.end = r.p + got;
-	r.bad = 0;
-	if (got < sizeof(magic) || memcmp(c->buf, magic, sizeof(magic)))
-		goto bad;
-	r.p += sizeof(magic);
-	if (rd_u32(&r) != GMF_CACHE_FORMAT || rd_u32(&r) != BYTE_ORDER_MARK ||
-	    rd_u32(&r) != keylen || r.bad || (size_t)(r.end - r.p) < keylen ||
-	    memcmp(r.p, c->key, keylen))
-		goto bad;
-	r.p += keylen;
-	n = rd_u32(&r);
-	plen = rd_u64(&r);
-	sum = rd_u64(&r);
-	if (r.bad || plen != (uint64_t)(r.end - r.p) || sum != gmf_cache_checksum(r.p, (size_t)plen) ||
-	    n > plen / 8)
-		goto bad;
+	return 0;
+}
+
+/* Checks magic, format, byte order, key and checksum; leaves r at the
+ * first record and *n the number of entries. */
+static int check_header(const gmf_cache *c, rd *r, uint32_t *n)
+{
+	size_t keylen = strlen(c->key);
+	uint64_t plen, sum;
+
+	if (c->len < sizeof(magic) || memcmp(c->buf, magic, sizeof(magic)))
+		return -1;
+	r->p += sizeof(magic);
+	if (rd_u32(r) != GMF_CACHE_FORMAT || rd_u32(r) != BYTE_ORDER_MARK ||
+	    rd_u32(r) != keylen || r->bad || (size_t)(r->end - r->p) < keylen ||
+	    memcmp(r->p, c->key, keylen))
+		return -1;
+	r->p += keylen;
+	*n = rd_u32(r);
+	plen = rd_u64(r);
+	sum = rd_u64(r);
+	if (r->bad || plen != (uint64_t)(r->end - r->p) ||
+	    sum != gmf_cache_checksum(r->p, (size_t)plen) || *n > plen / 8)
+		return -1;
+	return 0;
+}
+
+/* Where each of the n records starts, and the (root, name) hash of them. */
+static int index_records(gmf_cache *c, rd *r, uint32_t n)
+{
 	c->off = gmf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
 	c->nslots = 16;
 	while (c->nslots < (size_t)n + n / 2 + 2)
 		c->nslots *= 2;
 	c->slots = gmf_xcalloc(c->nslots, sizeof(uint32_t));
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t len = rd_u32(&r);
+		uint32_t len = rd_u32(r);
 		rd e;
 		rec_head h;
 		size_t s;
-		if (r.bad || (size_t)(r.end - r.p) < len)
-			goto bad;
-		c->off[i] = (uint32_t)(r.p - 4 - (const unsigned char *)c->buf);
-		e.p = r.p;
-		e.end = r.p + len;
+		if (r->bad || (size_t)(r->end - r->p) < len)
+			return -1;
+		c->off[i] = (uint32_t)(r->p - 4 - (const unsigned char *)c->buf);
+		e.p = r->p;
+		e.end = r->p + len;
 		e.bad = 0;
 		rd_head(&e, &h);
 		if (e.bad)
-			goto bad;
+			return -1;
 		for (s = name_hash(h.root, "", h.name) & (c->nslots - 1); c->slots[s];
 		     s = (s + 1) & (c->nslots - 1))
 			;
 		c->slots[s] = i + 1;
-		r.p += len;
+		r->p += len;
 	}
-	if (r.p != r.end)
-		goto bad;
-	c->n = n;
-	return;
-bad:
+	return r->p != r->end ? -1 : 0;
+}
+
+static void load(gmf_cache *c)
+{
+	rd r;
+	uint32_t n;
+
+	if (read_cache_file(c) < 0)
+		return;
+	r.p = (const unsigned char *)c->buf;
+	r.end = r.p + c->len;
+	r.bad = 0;
+	if (check_header(c, &r, &n) == 0 && index_records(c, &r, n) == 0) {
+		c->n = n;
+		return;
+	}
 	/* unusable: as if there were none, and the next save replaces it */
 	free(c->off);
 	free(c->slots);
@@ -667,11 +691,45 @@ static int mkdir_p(const char *dir)
 	return -1;
 }
 
+/* The records of the cacheable files: unchanged ones as they were. */
+static void put_payload(gmf_strbuf *body, const gmf_cache *c, const gmf_cache_file *files,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!cacheable(c, &files[i]))
+			continue;
+		if (files[i].entry) {
+			/* unchanged: its record as it was */
+			uint32_t len;
+			size_t at = c->off[files[i].entry - 1];
+			memcpy(&len, c->buf + at, 4);
+			gmf_strbuf_add(body, c->buf + at, (size_t)len + 4);
+		} else {
+			put_record(body, &files[i]);
+		}
+	}
+}
+
+static int write_all(int fd, const gmf_strbuf *sb)
+{
+	size_t done = 0;
+
+	while (done < sb->len) {
+		ssize_t k = write(fd, sb->buf + done, sb->len - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
 int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t hits)
 {
 	gmf_strbuf body = GMF_STRBUF_INIT, head = GMF_STRBUF_INIT, tmp = GMF_STRBUF_INIT;
 	size_t count = 0;
-	int fd, rc = -1;
+	int fd, ok, rc = -1;
 
 	if (!c)
 		return 0;
@@ -682,19 +740,7 @@ int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t h
 		return 0;
 	if (count > UINT32_MAX / 2)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!cacheable(c, &files[i]))
-			continue;
-		if (files[i].entry) {
-			/* unchanged: its record as it was */
-			uint32_t len;
-			size_t at = c->off[files[i].entry - 1];
-			memcpy(&len, c->buf + at, 4);
-			gmf_strbuf_add(&body, c->buf + at, (size_t)len + 4);
-		} else {
-			put_record(&body, &files[i]);
-		}
-	}
+	put_payload(&body, c, files, n);
 	gmf_strbuf_add(&head, magic, sizeof(magic));
 	put_u32(&head, GMF_CACHE_FORMAT);
 	put_u32(&head, BYTE_ORDER_MARK);
@@ -710,28 +756,12 @@ int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t h
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		goto out;
-	{
-		const gmf_strbuf *parts[2] = { &head, &body };
-		int ok = 1;
-		for (int p = 0; p < 2 && ok; p++) {
-			size_t done = 0;
-			while (done < parts[p]->len) {
-				ssize_t k = write(fd, parts[p]->buf + done, parts[p]->len - done);
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k <= 0) {
-					ok = 0;
-					break;
-				}
-				done += (size_t)k;
-			}
-		}
-		if (close(fd) < 0)
-			ok = 0;
-		if (!ok || rename(tmp.buf, c->path) < 0) {
-			unlink(tmp.buf);
-			goto out;
-		}
+	ok = write_all(fd, &head) == 0 && write_all(fd, &body) == 0;
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok || rename(tmp.buf, c->path) < 0) {
+		unlink(tmp.buf);
+		goto out;
 	}
 	rc = 1;
 out:
