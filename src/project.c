@@ -688,6 +688,51 @@ static void *load_cache(void *arg)
 	return NULL;
 }
 
+/* The cache is named by the identities of the script's directories. */
+static void cache_key(gmf_strbuf *key, const gmf_script *s)
+{
+	gmf_strbuf_addf(key, "recursive=%d\n", s->recursive);
+	for (size_t i = 0; i < s->ndirs; i++) {
+		struct stat st;
+		if (stat(s->dirs[i], &st) == 0)
+			gmf_strbuf_addf(key, "%zu %llu:%llu\n", i,
+					(unsigned long long)st.st_dev,
+					(unsigned long long)st.st_ino);
+		else
+			gmf_strbuf_addf(key, "%zu ?%s\n", i, s->dirs[i]);
+	}
+}
+
+/* The graph of the files listed: each read (or taken from cache), the
+ * ones that failed set aside as unreadable.  *hits: how many from cache. */
+static gmf_graph *build_graph(const file_list *files, gmf_cache *cache,
+			      const unsigned char *valid, size_t *hits)
+{
+	gmf_strbuf path = GMF_STRBUF_INIT;
+	gmf_graph *g = gmf_graph_new();
+	int *rcs = gmf_xcalloc(files->n + 1, sizeof(int));
+	gmf_diag **diags = gmf_xcalloc(files->n + 1, sizeof(gmf_diag *));
+
+	gmf_graph_resize(g, files->n);
+	*hits = read_all(files, g, rcs, diags, cache, valid);
+	/* failed files leave the graph for the list of unreadable ones */
+	gmf_graph_compact(g, rcs);
+	for (size_t i = 0; i < files->n; i++)
+		if (rcs[i] < 0) {
+			file_path(&path, files, i);
+			gmf_graph_add_unreadable(g, path.buf,
+						 diags[i]->unreadable ? GMF_F_UNREADABLE
+								     : GMF_F_PARSE,
+						 diags[i]);
+			free(diags[i]);
+		}
+	gmf_strbuf_release(&path);
+	gmf_graph_build(g);
+	free(rcs);
+	free(diags);
+	return g;
+}
+
 int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 {
 	gmf_cache *cache = NULL;
@@ -695,10 +740,8 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	cache_loader loader;
 	pthread_t loader_tid;
 	int loading = 0;
-	gmf_graph *g = NULL;
 	file_list files;
-	int *rcs = NULL;
-	gmf_diag **diags = NULL;
+	size_t hits;
 	int rc = 0;
 
 	*out = NULL;
@@ -710,18 +753,8 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		return rc;
 	files.arena = gmf_arena_new(0);
 	if (o && o->use_cache) {
-		/* the cache is named by the directories' identities; it loads
-		 * on a thread of its own while the directories are listed */
-		gmf_strbuf_addf(&key, "recursive=%d\n", s->recursive);
-		for (size_t i = 0; i < s->ndirs; i++) {
-			struct stat st;
-			if (stat(s->dirs[i], &st) == 0)
-				gmf_strbuf_addf(&key, "%zu %llu:%llu\n", i,
-						(unsigned long long)st.st_dev,
-						(unsigned long long)st.st_ino);
-			else
-				gmf_strbuf_addf(&key, "%zu ?%s\n", i, s->dirs[i]);
-		}
+		/* it loads on a thread of its own while the directories are listed */
+		cache_key(&key, s);
 		loader.key = key.buf;
 		loading = pthread_create(&loader_tid, NULL, load_cache, &loader) == 0;
 		if (!loading)
@@ -744,34 +777,13 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
-		gmf_strbuf path = GMF_STRBUF_INIT;
-		g = gmf_graph_new();
-		gmf_graph_resize(g, files.n);
-		rcs = gmf_xcalloc(files.n + 1, sizeof(int));
-		diags = gmf_xcalloc(files.n + 1, sizeof(gmf_diag *));
-		size_t hits = read_all(&files, g, rcs, diags, cache, loader.valid);
+		*out = build_graph(&files, cache, loader.valid, &hits);
 		if (o)
 			o->ncached = hits;
-		/* failed files leave the graph for the list of unreadable ones */
-		gmf_graph_compact(g, rcs);
-		for (size_t i = 0; i < files.n; i++)
-			if (rcs[i] < 0) {
-				file_path(&path, &files, i);
-				gmf_graph_add_unreadable(g, path.buf,
-							 diags[i]->unreadable ? GMF_F_UNREADABLE
-									     : GMF_F_PARSE,
-							 diags[i]);
-				free(diags[i]);
-			}
-		gmf_strbuf_release(&path);
-		gmf_graph_build(g);
-		*out = g;
 	}
 	gmf_cache_close(cache);
 	free(loader.valid);
 	gmf_strbuf_release(&key);
 	file_list_release(&files);
-	free(rcs);
-	free(diags);
 	return rc;
 }
