@@ -77,13 +77,84 @@ static void connector(gmf_strbuf *sb, size_t nlanes, size_t from, int dir)
 	free(c);
 }
 
+/* The lane x is drawn in: of the lanes waiting for x the leftmost keeps
+ * it and the rest join it; a new lane when none waits. */
+static size_t take_lane(gmf_strbuf *sb, vec *lanes, size_t x)
+{
+	size_t col = NONE;
+
+	for (size_t j = 0; j < lanes->n; j++)
+		if (lanes->v[j] == x) {
+			if (col == NONE) {
+				col = j;
+				continue;
+			}
+			vec_remove(lanes, j);
+			connector(sb, lanes->n + 1, j, -1);
+			j--;
+		}
+	if (col == NONE) {
+		col = lanes->n;
+		vec_push(lanes, x);
+	}
+	return col;
+}
+
+/* The revision row of nd, `*` in lane col of nlanes. */
+static void draw_row(gmf_strbuf *sb, const gmf_node *nd, size_t nlanes, size_t col,
+		     int color)
+{
+	const char *yel = color ? "\033[33m" : "", *grn = color ? "\033[1;32m" : "",
+		   *off = color ? "\033[m" : "";
+
+	for (size_t k = 0; k < nlanes; k++) {
+		gmf_strbuf_addch(sb, k == col ? '*' : '|');
+		gmf_strbuf_addch(sb, ' ');
+	}
+	gmf_strbuf_addf(sb, "%s%s%s", yel, nd->id, off);
+	if (!nd->nchildren)
+		gmf_strbuf_addf(sb, " %s(head)%s", grn, off);
+	if (nd->nchildren > 1)
+		gmf_strbuf_adds(sb, " (branchpoint)");
+	if (nd->nparents > 1)
+		gmf_strbuf_adds(sb, " (mergepoint)");
+	if (!nd->nparents)
+		gmf_strbuf_adds(sb, nd->mig.down_revision.nitems ? " (missing parent)"
+								  : " (root)");
+	if (nd->nlabels) {
+		gmf_strbuf_adds(sb, " (");
+		for (size_t k = 0; k < nd->nlabels; k++)
+			gmf_strbuf_addf(sb, "%s%s", k ? ", " : "", nd->labels[k]);
+		gmf_strbuf_addch(sb, ')');
+	}
+	if (nd->mig.message && *nd->mig.message)
+		gmf_strbuf_addf(sb, "  %s", nd->mig.message);
+	gmf_strbuf_addch(sb, '\n');
+}
+
+/* nd's lane col now waits for its parents: closed at a root, opening a
+ * lane for each further parent of a merge point. */
+static void pass_to_parents(gmf_strbuf *sb, vec *lanes, const gmf_node *nd, size_t col)
+{
+	if (!nd->nparents) {
+		vec_remove(lanes, col);
+		/* lanes right of the closed one shift left */
+		if (col < lanes->n)
+			connector(sb, lanes->n + 1, col + 1, -1);
+	} else {
+		lanes->v[col] = nd->parents[0];
+		for (size_t k = 1; k < nd->nparents; k++)
+			vec_insert(lanes, col + k, nd->parents[k]);
+		if (nd->nparents > 1)
+			connector(sb, lanes->n, col + 1, 1);
+	}
+}
+
 static void draw(gmf_graph *g, gmf_strbuf *sb, int color)
 {
 	size_t n = gmf_graph_count(g), *waiting, done = 0;
 	vec stack = { 0 }, lanes = { 0 };
 	size_t *heads, nh = gmf_graph_heads(g, &heads);
-	const char *yel = color ? "\033[33m" : "", *grn = color ? "\033[1;32m" : "",
-		   *off = color ? "\033[m" : "";
 
 	waiting = gmf_xcalloc(n + 1, sizeof(size_t));
 	for (size_t i = 0; i < n; i++)
@@ -93,62 +164,13 @@ static void draw(gmf_graph *g, gmf_strbuf *sb, int color)
 	free(heads);
 
 	while (stack.n) {
-		size_t x = stack.v[--stack.n], col = NONE;
+		size_t x = stack.v[--stack.n], col;
 		gmf_node *nd = gmf_graph_node(g, x);
 
 		done++;
-		/* lanes waiting for x: the leftmost keeps it, the rest join */
-		for (size_t j = 0; j < lanes.n; j++)
-			if (lanes.v[j] == x) {
-				if (col == NONE) {
-					col = j;
-					continue;
-				}
-				vec_remove(&lanes, j);
-				connector(sb, lanes.n + 1, j, -1);
-				j--;
-			}
-		if (col == NONE) {
-			col = lanes.n;
-			vec_push(&lanes, x);
-		}
-		for (size_t k = 0; k < lanes.n; k++) {
-			gmf_strbuf_addch(sb, k == col ? '*' : '|');
-			gmf_strbuf_addch(sb, ' ');
-		}
-		gmf_strbuf_addf(sb, "%s%s%s", yel, nd->id, off);
-		if (!nd->nchildren)
-			gmf_strbuf_addf(sb, " %s(head)%s", grn, off);
-		if (nd->nchildren > 1)
-			gmf_strbuf_adds(sb, " (branchpoint)");
-		if (nd->nparents > 1)
-			gmf_strbuf_adds(sb, " (mergepoint)");
-		if (!nd->nparents)
-			gmf_strbuf_adds(sb, nd->mig.down_revision.nitems ? " (missing parent)"
-									  : " (root)");
-		if (nd->nlabels) {
-			gmf_strbuf_adds(sb, " (");
-			for (size_t k = 0; k < nd->nlabels; k++)
-				gmf_strbuf_addf(sb, "%s%s", k ? ", " : "", nd->labels[k]);
-			gmf_strbuf_addch(sb, ')');
-		}
-		if (nd->mig.message && *nd->mig.message)
-			gmf_strbuf_addf(sb, "  %s", nd->mig.message);
-		gmf_strbuf_addch(sb, '\n');
-
-		/* x's lane now waits for its parents */
-		if (!nd->nparents) {
-			vec_remove(&lanes, col);
-			/* lanes right of the closed one shift left */
-			if (col < lanes.n)
-				connector(sb, lanes.n + 1, col + 1, -1);
-		} else {
-			lanes.v[col] = nd->parents[0];
-			for (size_t k = 1; k < nd->nparents; k++)
-				vec_insert(&lanes, col + k, nd->parents[k]);
-			if (nd->nparents > 1)
-				connector(sb, lanes.n, col + 1, 1);
-		}
+		col = take_lane(sb, &lanes, x);
+		draw_row(sb, nd, lanes.n, col, color);
+		pass_to_parents(sb, &lanes, nd, col);
 		/* parents whose children are all drawn go next, first parent last
 		 * pushed so it is drawn first */
 		for (size_t k = nd->nparents; k-- > 0;)
