@@ -144,15 +144,17 @@ static unsigned char *build_mask(gmf_graph *g, const gmf_findings *f,
 		side = in->published;
 		if (np == 0) {
 			if (!in->ours || nours != 1) {
-				gmf_strbuf_adds(why, "none of the heads ");
+				gmf_strbuf_adds(why, "the branch has heads ");
 				list_heads(why, fork);
 				if (!in->mainline_found && !in->ours)
-					gmf_strbuf_adds(why, " can be told local: no mainline was found "
-							"(tried migrate-fix.mainline, origin/HEAD, "
-							"origin/main, origin/master, main, master)");
+					gmf_strbuf_adds(why, " and there is no mainline to tell which "
+							"side is local (tried migrate-fix.mainline, "
+							"origin/HEAD, origin/main, origin/master, main, "
+							"master)");
 				else
-					gmf_strbuf_adds(why, " is on the mainline or on any published "
-							"branch, so which side stays cannot be told");
+					gmf_strbuf_adds(why, ", none of them on the mainline or on any "
+							"published branch, so which side stays cannot be "
+							"told");
 				gmf_strbuf_addf(cmd, "git migrate-fix fix --onto %s", fork->revisions[0]);
 				break;
 			}

@@ -114,12 +114,12 @@ static int choose_name(gmf_strbuf *name, char **rev, gmf_graph *g, const gmf_scr
 static int check_name(gmf_graph *g, const char *rev, const gmf_strbuf *name)
 {
 	if (!gmf_revision_id_is_safe(rev))
-		return gmf_error_set(GMF_EUSAGE, "'%s' is not a safe revision id (letters, "
+		return gmf_error_set(GMF_EREFUSED, "'%s' is not a safe revision id (letters, "
 				     "digits and underscores)", rev);
 	if (gmf_graph_find(g, rev) != (size_t)-1)
-		return gmf_error_set(GMF_EUSAGE, "revision '%s' already exists", rev);
+		return gmf_error_set(GMF_EREFUSED, "revision '%s' already exists", rev);
 	if (strchr(name->buf, '/') || strstr(name->buf, "..") || !name->len)
-		return gmf_error_set(GMF_EUSAGE, "refusing the file name '%s'", name->buf);
+		return gmf_error_set(GMF_EREFUSED, "refusing the file name '%s'", name->buf);
 	return 0;
 }
 

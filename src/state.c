@@ -25,15 +25,6 @@ static uint64_t path_hash(const char *s)
 	return h;
 }
 
-/* a inside b (or equal), both absolute and without trailing slashes */
-static int under(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (!strcmp(b, "/"))
-		return 1;
-	return !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '/');
-}
-
 /* base with symlinks resolved as far as it exists */
 static char *resolve_existing(const char *base)
 {
@@ -69,13 +60,12 @@ char *gmf_state_dir(const char *gitdir, const char *project_top)
 			      "set HOME or XDG_STATE_HOME to an absolute path", top);
 		goto cleanup;
 	}
+	/* the user's own state directory, even when the project contains it
+	 * (a project that is the home directory): what a project ships is
+	 * never read because no project names this place, and whatever a
+	 * journal names must still lie in the version directories (txn.h) */
 	base = resolve_existing(sb.buf);
 	gmf_strbuf_reset(&sb);
-	if (under(base, top)) {
-		gmf_error_set(GMF_EREFUSED, "the state directory '%s' lies inside the project "
-			      "'%s'; set XDG_STATE_HOME to a directory outside it", base, top);
-		goto cleanup;
-	}
 	name = strrchr(top, '/');
 	name = name && name[1] ? name + 1 : "root";
 	gmf_strbuf_addf(&sb, "%s/git-migrate-fix/projects/", base);

@@ -77,8 +77,16 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 	}
 	gmf_workspace_txn(ws, &t);
 	if ((rc = gmf_txn_load_undo(&t, &out->ops, &out->nops, &out->label,
-				    &out->description, o->force)) < 0)
+				    &out->description, o->force)) < 0) {
+		/* nothing to undo, or a record that cannot be read: a refusal,
+		 * nothing was changed */
+		if (rc == GMF_ENOTFOUND || rc == GMF_EPARSE) {
+			char *msg = gmf_xstrdup(gmf_error_last());
+			rc = gmf_error_set(GMF_EREFUSED, "%s", msg);
+			free(msg);
+		}
 		goto out;
+	}
 	/* undoing an undo redoes: say so instead of nesting */
 	if (!strncmp(out->description, "undid: ", 7))
 		gmf_strbuf_addf(&sb, "redid: %s", out->description + 7);

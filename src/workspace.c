@@ -166,9 +166,16 @@ void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t)
 		n += ws->project.scripts[s].ndirs;
 	roots = gmf_xcalloc(n + 1, sizeof(char *));
 	n = 0;
+	/* a version directory is written only where it lies, symlinks
+	 * resolved, inside the project: never through a link to elsewhere */
 	for (size_t s = 0; s < ws->project.nscripts; s++)
-		for (size_t d = 0; d < ws->project.scripts[s].ndirs; d++)
-			roots[n++] = ws->project.scripts[s].dirs[d];
+		for (size_t d = 0; d < ws->project.scripts[s].ndirs; d++) {
+			const char *dir = ws->project.scripts[s].dirs[d];
+			char *probe = gmf_path_join(dir, ".gmf-probe");
+			if (gmf_fs_inside(ws->project.top, probe))
+				roots[n++] = dir;
+			free(probe);
+		}
 	memset(t, 0, sizeof(*t));
 	t->state_dir = ws->state_dir ? gmf_xstrdup(ws->state_dir) : NULL;
 	t->roots = roots;

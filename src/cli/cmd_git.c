@@ -29,10 +29,13 @@ int cmd_merge_driver(int argc, char **argv)
 	char *cwd, *why = NULL;
 	int rc, n;
 
+	/* git passes file names, which may look like options: only a lone
+	 * -h/--help is one */
 	memset(&o, 0, sizeof(o));
-	if ((n = cli_parse_options(cli_find_command("merge-driver"), &o, argc, argv)) < 0)
-		return n == CLI_PARSE_HELP ? 0 : 2; /* git treats 2 as a conflict */
-	argc = n + 1;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		n = cli_parse_options(cli_find_command("merge-driver"), &o, argc, argv);
+		return n == CLI_PARSE_HELP ? 0 : 2;
+	}
 	if (argc < 4) {
 		cli_error("usage: git-migrate-fix merge-driver %%O %%A %%B [%%L [%%P]]");
 		return 2; /* git treats it as a conflict */

@@ -829,7 +829,9 @@ test_expect_success 'fix in the middle of a rebase: refused, nothing changed' '
 	echo 1 >.git/rebase-merge/msgnum && echo 2 >.git/rebase-merge/end &&
 	refuse_unchanged 1 . fix &&
 	test_grep "rebase" ../ru.out.err &&
-	test ! -e .git/migrate-fix
+	# the lock was taken and given back; no journal was started
+	test ! -e .git/migrate-fix/lock && test ! -e .git/migrate-fix/txn &&
+	test ! -e .git/migrate-fix/last
 '
 
 test_expect_success 'fix --move of a nonexistent revision: refused, named, nothing changed' '

@@ -200,7 +200,7 @@ static void test_decide_nothing_known_stops(void **state)
 	c->in.mainline_found = 0;
 	decide(c);
 	assert_int_equal(c->d.kind, GMF_DECIDE_STOP);
-	assert_non_null(strstr(c->d.why, "no mainline was found"));
+	assert_non_null(strstr(c->d.why, "no mainline to tell"));
 	assert_non_null(strstr(c->d.command, "git migrate-fix fix --onto"));
 }
 
