@@ -102,6 +102,92 @@ static void list_heads(gmf_strbuf *sb, const gmf_finding *fork)
 		gmf_strbuf_addf(sb, "%s%s", i ? ", " : "", fork->revisions[i]);
 }
 
+/* The heads of a fork that are published (*np of them, the first two in
+ * *kept and *other) and that git keeps (*nours, the first in *kept_ours). */
+static void count_sides(gmf_graph *g, const gmf_finding *fork, const gmf_decide_in *in,
+			size_t *np, size_t *kept, size_t *other, size_t *nours, size_t *kept_ours)
+{
+	*np = *nours = 0;
+	*kept = *other = *kept_ours = NONE;
+	for (size_t h = 0; h < fork->nrevisions; h++) {
+		size_t k = gmf_graph_find(g, fork->revisions[h]);
+		if (k == NONE)
+			continue;
+		if (in->published && in->published[k]) {
+			if ((*np)++)
+				*other = k;
+			else
+				*kept = k;
+		}
+		if (in->ours && in->ours[k] && !(*nours)++)
+			*kept_ours = k;
+	}
+}
+
+/* Says why the side that stays cannot be told for this fork. */
+static void no_side(gmf_strbuf *why, gmf_strbuf *cmd, const gmf_finding *fork,
+		    const gmf_decide_in *in)
+{
+	gmf_strbuf_adds(why, "the branch has heads ");
+	list_heads(why, fork);
+	if (!in->mainline_found && !in->ours)
+		gmf_strbuf_adds(why, " and there is no mainline to tell which side is local "
+				"(tried migrate-fix.mainline, origin/HEAD, origin/main, "
+				"origin/master, main, master)");
+	else
+		gmf_strbuf_adds(why, ", none of them on the mainline or on any published "
+				"branch, so which side stays cannot be told");
+	gmf_strbuf_addf(cmd, "git migrate-fix fix --onto %s", fork->revisions[0]);
+}
+
+/* A published migration among those of the fork that would move. */
+static int moving_published(gmf_graph *g, const gmf_finding *fork, size_t kept,
+			    const gmf_decide_in *in, gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	for (size_t h = 0; h < fork->nrevisions && in->published; h++) {
+		size_t k = gmf_graph_find(g, fork->revisions[h]), bad;
+		if (k == NONE || k == kept)
+			continue;
+		if ((bad = published_moving(g, kept, k, in->published)) != NONE) {
+			gmf_strbuf_addf(why, "%s would have to move after %s, but it is published "
+					"(on %s)", gmf_graph_node(g, bad)->id,
+					gmf_graph_node(g, kept)->id, by_of(in, bad));
+			gmf_strbuf_adds(cmd, "git migrate-fix merge");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* One fork: marks in mask what stays; 0, or why and cmd set. */
+static int fork_mask(gmf_graph *g, const gmf_finding *fork, const gmf_decide_in *in,
+		     unsigned char *mask, gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	size_t np, kept, other, nours, kept_ours, n = gmf_graph_count(g);
+
+	count_sides(g, fork, in, &np, &kept, &other, &nours, &kept_ours);
+	if (np >= 2) {
+		gmf_strbuf_addf(why, "both sides are published: %s is on %s and %s is on %s",
+				gmf_graph_node(g, kept)->id, by_of(in, kept),
+				gmf_graph_node(g, other)->id, by_of(in, other));
+		gmf_strbuf_adds(cmd, "git migrate-fix merge");
+		return -1;
+	}
+	if (np == 0) {
+		if (!in->ours || nours != 1) {
+			no_side(why, cmd, fork, in);
+			return -1;
+		}
+		/* both sides local: the side git keeps stays */
+		kept = kept_ours;
+		for (size_t k = 0; k < n; k++)
+			if (in->ours[k] &&
+			    gmf_graph_node(g, k)->component == gmf_graph_node(g, kept)->component)
+				mask[k] = 1;
+	}
+	return moving_published(g, fork, kept, in, why, cmd) ? -1 : 0;
+}
+
 /*
  * The per-node mask the planner keeps in place: the published migrations,
  * plus, for a fork none of whose heads is published, the side git keeps.
@@ -115,76 +201,12 @@ static unsigned char *build_mask(gmf_graph *g, const gmf_findings *f,
 
 	if (in->published)
 		memcpy(mask, in->published, n);
-	for (size_t i = 0; i < f->n && !why->len; i++) {
-		const gmf_finding *fork = &f->items[i];
-		size_t np = 0, nours = 0, kept = NONE, kept_ours = NONE, other = NONE;
-		const unsigned char *side;
-		if (fork->code != GMF_F_MULTIPLE_HEADS)
-			continue;
-		for (size_t h = 0; h < fork->nrevisions; h++) {
-			size_t k = gmf_graph_find(g, fork->revisions[h]);
-			if (k == NONE)
-				continue;
-			if (in->published && in->published[k]) {
-				if (np++)
-					other = k;
-				else
-					kept = k;
-			}
-			if (in->ours && in->ours[k] && !nours++)
-				kept_ours = k;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->items[i].code == GMF_F_MULTIPLE_HEADS &&
+		    fork_mask(g, &f->items[i], in, mask, why, cmd) < 0) {
+			free(mask);
+			return NULL;
 		}
-		if (np >= 2) {
-			gmf_strbuf_addf(why, "both sides are published: %s is on %s and %s is on %s",
-					gmf_graph_node(g, kept)->id, by_of(in, kept),
-					gmf_graph_node(g, other)->id, by_of(in, other));
-			gmf_strbuf_adds(cmd, "git migrate-fix merge");
-			break;
-		}
-		side = in->published;
-		if (np == 0) {
-			if (!in->ours || nours != 1) {
-				gmf_strbuf_adds(why, "the branch has heads ");
-				list_heads(why, fork);
-				if (!in->mainline_found && !in->ours)
-					gmf_strbuf_adds(why, " and there is no mainline to tell which "
-							"side is local (tried migrate-fix.mainline, "
-							"origin/HEAD, origin/main, origin/master, main, "
-							"master)");
-				else
-					gmf_strbuf_adds(why, ", none of them on the mainline or on any "
-							"published branch, so which side stays cannot be "
-							"told");
-				gmf_strbuf_addf(cmd, "git migrate-fix fix --onto %s", fork->revisions[0]);
-				break;
-			}
-			/* both sides local: the side git keeps stays */
-			kept = kept_ours;
-			side = in->ours;
-			for (size_t k = 0; k < n; k++)
-				if (in->ours[k] && gmf_graph_node(g, k)->component ==
-							   gmf_graph_node(g, kept)->component)
-					mask[k] = 1;
-		}
-		for (size_t h = 0; h < fork->nrevisions && in->published; h++) {
-			size_t k = gmf_graph_find(g, fork->revisions[h]), bad;
-			if (k == NONE || k == kept)
-				continue;
-			bad = published_moving(g, kept, k, in->published);
-			if (bad != NONE) {
-				gmf_strbuf_addf(why, "%s would have to move after %s, but it is "
-						"published (on %s)", gmf_graph_node(g, bad)->id,
-						gmf_graph_node(g, kept)->id, by_of(in, bad));
-				gmf_strbuf_adds(cmd, "git migrate-fix merge");
-				break;
-			}
-		}
-		(void)side;
-	}
-	if (why->len) {
-		free(mask);
-		return NULL;
-	}
 	return mask;
 }
 

@@ -661,19 +661,78 @@ static int signature(gmf_repo *r, const char *who, git_signature **out)
 	return rc;
 }
 
+/* The index written as a tree; GMF_ENOTFOUND when it is cur's tree. */
+static int index_tree(gmf_repo *r, git_commit *cur, git_tree **out)
+{
+	git_index *index = NULL;
+	git_oid id;
+	int rc = 0;
+	if (git_repository_index(&index, r->git) < 0 || git_index_write_tree(&id, index) < 0 ||
+	    git_tree_lookup(out, r->git, &id) < 0)
+		rc = gmf_error_set_git("cannot write the index as a tree");
+	else if (git_oid_equal(&id, git_commit_tree_id(cur)))
+		rc = GMF_ENOTFOUND;
+	git_index_free(index);
+	return rc;
+}
+
+/* cur again with tree: same parents, author and message, `note` (unless
+ * NULL) added as the message's last paragraph. */
+static int amend_commit(gmf_repo *r, git_commit *cur, git_tree *tree, const git_signature *me,
+			const char *note, git_oid *out)
+{
+	size_t np = git_commit_parentcount(cur);
+	const git_commit **parents = gmf_xcalloc(np + 1, sizeof(*parents));
+	gmf_strbuf msg = GMF_STRBUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < np && rc == 0; i++)
+		if (git_commit_parent((git_commit **)&parents[i], cur, (unsigned)i) < 0)
+			rc = gmf_error_set_git("cannot read HEAD's parents");
+	gmf_strbuf_adds(&msg, git_commit_message(cur));
+	if (note && *note) {
+		while (msg.len && msg.buf[msg.len - 1] == '\n')
+			msg.buf[--msg.len] = '\0';
+		gmf_strbuf_addf(&msg, "\n\n%s", note);
+		if (msg.buf[msg.len - 1] != '\n')
+			gmf_strbuf_addch(&msg, '\n');
+	}
+	if (rc == 0 && git_commit_create(out, r->git, NULL, git_commit_author(cur), me,
+					 git_commit_message_encoding(cur), msg.buf, tree, np,
+					 parents) < 0)
+		rc = gmf_error_set_git("cannot create the commit");
+	for (size_t i = 0; i < np; i++)
+		git_commit_free((git_commit *)parents[i]);
+	free(parents);
+	gmf_strbuf_release(&msg);
+	return rc;
+}
+
+/* A new commit on top of cur with tree and message. */
+static int child_commit(gmf_repo *r, git_commit *cur, git_tree *tree, const git_signature *me,
+			const char *message, git_oid *out)
+{
+	const git_commit *parents[1];
+	git_signature *author = NULL;
+	int rc = 0;
+	parents[0] = cur;
+	if (signature(r, "AUTHOR", &author) < 0)
+		git_signature_dup(&author, me);
+	if (git_commit_create(out, r->git, NULL, author, me, NULL, message, tree, 1, parents) < 0)
+		rc = gmf_error_set_git("cannot create the commit");
+	git_signature_free(author);
+	return rc;
+}
+
 int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 			  char **old_hex, char **new_hex, char **ref_out)
 {
 	git_reference *head = NULL;
 	git_commit *cur = NULL;
-	git_index *index = NULL;
 	git_tree *tree = NULL;
 	git_signature *me = NULL;
-	const git_commit **parents = NULL;
-	git_oid tree_id, new_id;
-	const char *refname;
-	size_t np = 0;
-	int rc = 0;
+	git_oid new_id;
+	int rc;
 
 	*old_hex = *new_hex = *ref_out = NULL;
 	if (git_repository_head(&head, r->git) < 0 ||
@@ -681,67 +740,23 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 		rc = gmf_error_set_git("cannot read HEAD");
 		goto cleanup;
 	}
-	/* HEAD's branch, or HEAD itself when detached */
-	refname = git_repository_head_detached(r->git) ? "HEAD" : git_reference_name(head);
-	if (git_repository_index(&index, r->git) < 0 ||
-	    git_index_write_tree(&tree_id, index) < 0 ||
-	    git_tree_lookup(&tree, r->git, &tree_id) < 0) {
-		rc = gmf_error_set_git("cannot write the index as a tree");
+	if ((rc = index_tree(r, cur, &tree)) < 0)
 		goto cleanup;
-	}
-	if (git_oid_equal(&tree_id, git_commit_tree_id(cur))) {
-		rc = GMF_ENOTFOUND;
-		goto cleanup;
-	}
 	if (signature(r, "COMMITTER", &me) < 0 &&
 	    git_signature_dup(&me, git_commit_committer(cur)) < 0) {
 		rc = gmf_error_set_git("no committer identity");
 		goto cleanup;
 	}
-	if (amend) {
-		np = git_commit_parentcount(cur);
-		parents = gmf_xcalloc(np + 1, sizeof(*parents));
-		for (size_t i = 0; i < np; i++)
-			if (git_commit_parent((git_commit **)&parents[i], cur, (unsigned)i) < 0) {
-				rc = gmf_error_set_git("cannot read HEAD's parents");
-				goto cleanup;
-			}
-		{
-			/* the message stays; a note is added as its last paragraph */
-			gmf_strbuf msg = GMF_STRBUF_INIT;
-			gmf_strbuf_adds(&msg, git_commit_message(cur));
-			if (message && *message) {
-				while (msg.len && msg.buf[msg.len - 1] == '\n')
-					msg.buf[--msg.len] = '\0';
-				gmf_strbuf_addf(&msg, "\n\n%s", message);
-				if (msg.buf[msg.len - 1] != '\n')
-					gmf_strbuf_addch(&msg, '\n');
-			}
-			rc = git_commit_create(&new_id, r->git, NULL, git_commit_author(cur), me,
-					       git_commit_message_encoding(cur), msg.buf,
-					       tree, np, parents);
-			gmf_strbuf_release(&msg);
-		}
-	} else {
-		np = 0;
-		parents = gmf_xcalloc(2, sizeof(*parents));
-		parents[0] = cur;
-		git_signature *author = NULL;
-		if (signature(r, "AUTHOR", &author) < 0)
-			git_signature_dup(&author, me);
-		rc = git_commit_create(&new_id, r->git, NULL, author, me, NULL, message, tree, 1,
-				       parents);
-		git_signature_free(author);
-		parents[0] = NULL;
-	}
-	if (rc < 0) {
-		rc = gmf_error_set_git("cannot create the commit");
+	rc = amend ? amend_commit(r, cur, tree, me, message, &new_id)
+		   : child_commit(r, cur, tree, me, message, &new_id);
+	if (rc < 0)
 		goto cleanup;
-	}
 	*old_hex = oid_hex(git_commit_id(cur));
 	*new_hex = oid_hex(&new_id);
-	*ref_out = gmf_xstrdup(refname);
-	rc = gmf_repo_move_ref(r, refname, *old_hex, *new_hex,
+	/* HEAD's branch, or HEAD itself when detached */
+	*ref_out = gmf_xstrdup(git_repository_head_detached(r->git) ? "HEAD"
+								     : git_reference_name(head));
+	rc = gmf_repo_move_ref(r, *ref_out, *old_hex, *new_hex,
 			       amend ? "git-migrate-fix: amend with the renumbered migrations"
 				     : "git-migrate-fix: renumber migrations");
 	if (rc < 0) {
@@ -751,12 +766,8 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 		*old_hex = *new_hex = *ref_out = NULL;
 	}
 cleanup:
-	for (size_t i = 0; parents && i < np; i++)
-		git_commit_free((git_commit *)parents[i]);
-	free(parents);
 	git_signature_free(me);
 	git_tree_free(tree);
-	git_index_free(index);
 	git_commit_free(cur);
 	git_reference_free(head);
 	return rc;
@@ -915,13 +926,54 @@ static int add_mainlines(gmf_repo *r, tip_list *t, int *configured)
 	return rc;
 }
 
+/* The default mainline (gmf_repo_mainline, which already steps off a
+ * merge at HEAD); 1 when there is one. */
+static int add_default_mainline(gmf_repo *r, tip_list *t)
+{
+	char *mh = NULL, *mn = NULL;
+	git_oid oid;
+	int found = gmf_repo_mainline(r, NULL, &mh, &mn) == 0 && git_oid_fromstr(&oid, mh) == 0;
+	if (found) {
+		if (t->n == t->alloc) {
+			t->alloc = t->alloc ? 2 * t->alloc : 8;
+			t->oids = gmf_xrealloc(t->oids, t->alloc * sizeof(git_oid));
+			t->names = gmf_xrealloc(t->names, t->alloc * sizeof(char *));
+		}
+		git_oid_cpy(&t->oids[t->n], &oid);
+		t->names[t->n++] = gmf_xstrdup(mn);
+	}
+	free(mh);
+	free(mn);
+	return found;
+}
+
+/* Every remote-tracking branch and every tag. */
+static int add_remotes_and_tags(gmf_repo *r, tip_list *t)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	if (git_reference_iterator_glob_new(&it, r->git, "refs/*") < 0)
+		return gmf_error_set_git("cannot list the references");
+	while (git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		git_object *obj = NULL;
+		int remote = !strncmp(name, "refs/remotes/", 13), tag = !strncmp(name, "refs/tags/", 10);
+		if ((remote || tag) && git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			tip_add(r, t, git_object_id(obj), name + (remote ? 13 : 10));
+		git_object_free(obj);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	git_reference_iterator_free(it);
+	return 0;
+}
+
 int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const *extra,
 			    size_t nextra, char ***hex, char ***names, size_t *n,
 			    int *mainline_found)
 {
 	tip_list t;
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
 	int rc = 0, configured = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -940,46 +992,15 @@ int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const
 	} else if (configured) {
 		*mainline_found = 1;
 	} else {
-		char *mh = NULL, *mn = NULL;
-		if (gmf_repo_mainline(r, NULL, &mh, &mn) == 0) {
-			git_oid oid;
-			/* gmf_repo_mainline already stepped off a merge at HEAD */
-			if (git_oid_fromstr(&oid, mh) == 0) {
-				if (t.n == t.alloc) {
-					t.alloc = 8;
-					t.oids = gmf_xrealloc(t.oids, t.alloc * sizeof(git_oid));
-					t.names = gmf_xrealloc(t.names, t.alloc * sizeof(char *));
-				}
-				git_oid_cpy(&t.oids[t.n], &oid);
-				t.names[t.n++] = gmf_xstrdup(mn);
-				*mainline_found = 1;
-			}
-		}
-		free(mh);
-		free(mn);
+		*mainline_found = add_default_mainline(r, &t);
 	}
 	for (size_t i = 0; i < nextra; i++) {
 		git_oid oid;
 		if (extra[i] && resolve_commit(r, extra[i], &oid) == 0)
 			tip_add(r, &t, &oid, extra[i]);
 	}
-	/* every remote-tracking branch and every tag */
-	if (git_reference_iterator_glob_new(&it, r->git, "refs/*") < 0) {
-		rc = gmf_error_set_git("cannot list the references");
+	if ((rc = add_remotes_and_tags(r, &t)) < 0)
 		goto out;
-	}
-	while (git_reference_next(&ref, it) == 0) {
-		const char *name = git_reference_name(ref);
-		git_object *obj = NULL;
-		int remote = !strncmp(name, "refs/remotes/", 13), tag = !strncmp(name, "refs/tags/", 10);
-		if ((remote || tag) && git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
-		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-			tip_add(r, &t, git_object_id(obj), name + (remote ? 13 : 10));
-		git_object_free(obj);
-		git_reference_free(ref);
-		ref = NULL;
-	}
-	git_reference_iterator_free(it);
 	*hex = gmf_xcalloc(t.n + 1, sizeof(char *));
 	for (size_t i = 0; i < t.n; i++)
 		(*hex)[i] = oid_hex(&t.oids[i]);

@@ -41,52 +41,41 @@ static int abandon(gmf_undo_result *out, gmf_workspace *ws)
 	return rc;
 }
 
-int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o)
+static int lock(gmf_undo_result *out, gmf_workspace *ws)
 {
-	gmf_txn t;
-	gmf_strbuf sb = GMF_STRBUF_INIT;
-	char *ref = NULL, *ref_old = NULL, *ref_new = NULL, *n = NULL, *completed = NULL;
-	int rc;
+	char *n = NULL;
+	int rc = gmf_workspace_lock(ws, &n);
+	if (ws->lock_note)
+		note(out, gmf_xstrdup(ws->lock_note));
+	note(out, n);
+	return rc;
+}
 
-	memset(out, 0, sizeof(*out));
-	memset(&t, 0, sizeof(t));
-	if (!ws->state_dir)
-		return gmf_error_set(GMF_EREFUSED, "%s", ws->state_error);
-	if (!o->dry_run) {
-		rc = gmf_workspace_lock(ws, &n);
-		if (ws->lock_note)
-			note(out, gmf_xstrdup(ws->lock_note));
-		note(out, n);
-		if (rc < 0)
-			return rc;
-		if (o->abandon)
-			return abandon(out, ws);
-		rc = gmf_workspace_recover(ws, &n, &completed);
-		note(out, n);
-		if (rc < 0)
-			return rc;
-		if (completed && !strcmp(completed, "undo")) {
-			/* the interrupted undo is now complete: that was the job */
-			free(completed);
-			out->only_recovered = 1;
-			return 0;
-		}
-		free(completed);
-	} else if (o->abandon) {
-		return gmf_error_set(GMF_EUSAGE, "--abandon does not go with --dry-run");
+/* Recovers; 1 when an interrupted undo was completed (that was the job). */
+static int recover(gmf_undo_result *out, gmf_workspace *ws)
+{
+	char *n = NULL, *completed = NULL;
+	int rc = gmf_workspace_recover(ws, &n, &completed), done;
+	note(out, n);
+	done = rc == 0 && completed && !strcmp(completed, "undo");
+	free(completed);
+	return rc < 0 ? rc : done;
+}
+
+/* The last run's record as ops that undo it; a refusal when there is none
+ * or it cannot be read (nothing was changed). */
+static int load(gmf_undo_result *out, gmf_txn *t, int force)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int rc = gmf_txn_load_undo(t, &out->ops, &out->nops, &out->label, &out->description,
+				   force);
+	if (rc == GMF_ENOTFOUND || rc == GMF_EPARSE) {
+		char *msg = gmf_xstrdup(gmf_error_last());
+		rc = gmf_error_set(GMF_EREFUSED, "%s", msg);
+		free(msg);
 	}
-	gmf_workspace_txn(ws, &t);
-	if ((rc = gmf_txn_load_undo(&t, &out->ops, &out->nops, &out->label,
-				    &out->description, o->force)) < 0) {
-		/* nothing to undo, or a record that cannot be read: a refusal,
-		 * nothing was changed */
-		if (rc == GMF_ENOTFOUND || rc == GMF_EPARSE) {
-			char *msg = gmf_xstrdup(gmf_error_last());
-			rc = gmf_error_set(GMF_EREFUSED, "%s", msg);
-			free(msg);
-		}
-		goto out;
-	}
+	if (rc < 0)
+		return rc;
 	/* undoing an undo redoes: say so instead of nesting */
 	if (!strncmp(out->description, "undid: ", 7))
 		gmf_strbuf_addf(&sb, "redid: %s", out->description + 7);
@@ -96,7 +85,48 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 		gmf_strbuf_addf(&sb, "undid: %s", out->description);
 	free(out->description);
 	out->description = gmf_strbuf_detach(&sb, NULL);
-	if (o->dry_run)
+	return 0;
+}
+
+/* Puts the branch back where it was before a hook's commit of the repair. */
+static void move_branch_back(gmf_undo_result *out, gmf_workspace *ws, gmf_txn *t,
+			     const char *ref, const char *ref_old, const char *ref_new)
+{
+	gmf_strbuf w = GMF_STRBUF_INIT;
+	if (gmf_repo_move_ref(ws->repo, ref, ref_new, ref_old, "git-migrate-fix: undo") == 0) {
+		(void)gmf_txn_record_ref(t, ref, ref_new, ref_old);
+		out->branch_moved = 1;
+		return;
+	}
+	gmf_strbuf_addf(&w, "%s; commit the restored files yourself", gmf_error_last());
+	free(out->warning);
+	out->warning = gmf_strbuf_detach(&w, NULL);
+}
+
+int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o)
+{
+	gmf_txn t;
+	char *ref = NULL, *ref_old = NULL, *ref_new = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!ws->state_dir)
+		return gmf_error_set(GMF_EREFUSED, "%s", ws->state_error);
+	if (o->abandon && o->dry_run)
+		return gmf_error_set(GMF_EUSAGE, "--abandon does not go with --dry-run");
+	if (!o->dry_run) {
+		/* abandon is what to do when recovery refuses: before it */
+		if ((rc = lock(out, ws)) < 0)
+			return rc;
+		if (o->abandon)
+			return abandon(out, ws);
+		if ((rc = recover(out, ws)) != 0) {
+			out->only_recovered = rc > 0;
+			return rc < 0 ? rc : 0;
+		}
+	}
+	gmf_workspace_txn(ws, &t);
+	if ((rc = load(out, &t, o->force)) < 0 || o->dry_run)
 		goto out;
 	/* a hook that recorded the repair in a commit noted it: read that
 	 * before this run's own record replaces it */
@@ -106,20 +136,8 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 		out->warning = gmf_xstrdup(gmf_error_last());
 		rc = 0;
 	}
-	if (rc < 0)
-		goto out;
-	if (ref && ws->repo) {
-		/* put the branch back where it was before the hook's commit */
-		if (gmf_repo_move_ref(ws->repo, ref, ref_new, ref_old, "git-migrate-fix: undo") == 0) {
-			(void)gmf_txn_record_ref(&t, ref, ref_new, ref_old);
-			out->branch_moved = 1;
-		} else {
-			gmf_strbuf w = GMF_STRBUF_INIT;
-			gmf_strbuf_addf(&w, "%s; commit the restored files yourself", gmf_error_last());
-			free(out->warning);
-			out->warning = gmf_strbuf_detach(&w, NULL);
-		}
-	}
+	if (rc == 0 && ref && ws->repo)
+		move_branch_back(out, ws, &t, ref, ref_old, ref_new);
 out:
 	free(ref);
 	free(ref_old);
