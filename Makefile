@@ -28,13 +28,17 @@ CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
+# The one version source: --version, the man page, `make dist` and the
+# packages take it from here.
+VERSION    := $(shell cat VERSION)
+
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2 libpcre2-8 2>/dev/null)
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null) -pthread
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 ALL_CFLAGS = $(WARNFLAGS) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE \
-             -Iinclude $(DEP_CFLAGS) $(CFLAGS)
+             -DGMF_VERSION='"$(VERSION)"' -Iinclude $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 ifneq ($(V),1)
 Q_CC  = @echo "  CC      $@";
@@ -95,6 +99,9 @@ $(LIB): $(LIB_OBJ) $(BUILD)/gen/hooks.o
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
+
+# --version is compiled into main.o.
+$(BUILD)/cli/main.o $(BUILD)/faults/cli/main.o: VERSION
 
 $(BUILD)/faults/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h src/cli/options.h
 	@mkdir -p $(dir $@)

@@ -6,8 +6,9 @@
 
 #include "gmf/repo.h"
 
+/* The one version source is the VERSION file; the Makefile passes it. */
 #ifndef GMF_VERSION
-#define GMF_VERSION "0.1.0"
+#error "GMF_VERSION is not defined: build with the Makefile (it reads VERSION)"
 #endif
 
 /*
