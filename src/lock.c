@@ -215,15 +215,72 @@ cleanup:
 	return removed;
 }
 
+/* What the lock holds: "pid host start-time\n". */
+static void describe_self(gmf_strbuf *content, const char *host)
+{
+	char started[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(started, sizeof(started), "%lld", (long long)now);
+	gmf_strbuf_addf(content, "%ld %s %s\n", (long)getpid(), host, started);
+}
+
+/* The lock at path, just created as st, is ours: for the caller, and
+ * for the re-entry check and the atexit handler. */
+static void hold(gmf_lock *out, const char *path, const struct stat *st)
+{
+	out->path = gmf_xstrdup(path);
+	out->dev = (unsigned long long)st->st_dev;
+	out->ino = (unsigned long long)st->st_ino;
+	held_path = gmf_xstrdup(path);
+	held_dev = out->dev;
+	held_ino = out->ino;
+	held_pid = getpid();
+	if (!exit_hook && atexit(release_at_exit) == 0)
+		exit_hook = 1;
+}
+
+static void note_stale(gmf_strbuf *msg, const holder *h, const char *path)
+{
+	gmf_strbuf_reset(msg);
+	if (h->parsed)
+		gmf_strbuf_addf(msg, "removed a stale lock left by process %ld", h->pid);
+	else
+		gmf_strbuf_addf(msg, "removed a stale lock left by a process "
+				"that never wrote its name into '%s'", path);
+}
+
+/* The wait is over and h still holds path. */
+static int still_held(const holder *h, const char *path)
+{
+	if (h->parsed)
+		return gmf_error_set(GMF_ECONFLICT, "another git-migrate-fix is writing "
+				     "here: process %ld on %s, started %s, holds '%s'; "
+				     "if no such process runs, remove '%s'", h->pid,
+				     h->host, h->started, path, path);
+	return gmf_error_set(GMF_ECONFLICT, "another git-migrate-fix is writing "
+			     "here (it holds '%s'); if no such process runs, "
+			     "remove '%s'", path, path);
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts;
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int gmf_lock_acquire(gmf_lock *out, const char *state_dir, unsigned wait_ms,
 		     char **note)
 {
 	gmf_strbuf path = GMF_STRBUF_INIT, content = GMF_STRBUF_INIT, msg = GMF_STRBUF_INIT;
-	char host[256], started[64];
+	char host[256];
 	const char *env = getenv(GMF_LOCK_TIMEOUT_ENV);
 	long long deadline;
-	time_t now = time(NULL);
-	struct tm tm;
 	int rc;
 
 	out->path = NULL;
@@ -239,10 +296,8 @@ int gmf_lock_acquire(gmf_lock *out, const char *state_dir, unsigned wait_ms,
 		return gmf_error_set(GMF_EUSAGE, "%s must be a number of milliseconds, not '%s'",
 				     GMF_LOCK_TIMEOUT_ENV, env);
 	host_name(host, sizeof(host));
-	if (!gmtime_r(&now, &tm) || !strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(started, sizeof(started), "%lld", (long long)now);
 	gmf_strbuf_addf(&path, "%s/lock", state_dir);
-	gmf_strbuf_addf(&content, "%ld %s %s\n", (long)getpid(), host, started);
+	describe_self(&content, host);
 	deadline = now_ms() + wait_ms;
 	for (;;) {
 		struct stat st;
@@ -253,15 +308,7 @@ int gmf_lock_acquire(gmf_lock *out, const char *state_dir, unsigned wait_ms,
 		if (rc < 0)
 			goto cleanup;
 		if (rc == 0) {
-			out->path = gmf_xstrdup(path.buf);
-			out->dev = (unsigned long long)st.st_dev;
-			out->ino = (unsigned long long)st.st_ino;
-			held_path = gmf_xstrdup(path.buf);
-			held_dev = out->dev;
-			held_ino = out->ino;
-			held_pid = getpid();
-			if (!exit_hook && atexit(release_at_exit) == 0)
-				exit_hook = 1;
+			hold(out, path.buf, &st);
 			if (note && msg.len)
 				*note = gmf_strbuf_detach(&msg, NULL);
 			goto cleanup;
@@ -269,38 +316,16 @@ int gmf_lock_acquire(gmf_lock *out, const char *state_dir, unsigned wait_ms,
 		if (read_holder(path.buf, &h) == 1)
 			continue; /* let go meanwhile */
 		if (is_stale(&h, host)) {
-			if (break_lock(path.buf, &h)) {
-				gmf_strbuf_reset(&msg);
-				if (h.parsed)
-					gmf_strbuf_addf(&msg, "removed a stale lock left by process %ld",
-							h.pid);
-				else
-					gmf_strbuf_addf(&msg, "removed a stale lock left by a process "
-							"that never wrote its name into '%s'", path.buf);
-			}
+			if (break_lock(path.buf, &h))
+				note_stale(&msg, &h, path.buf);
 			continue;
 		}
 		left = deadline - now_ms();
 		if (left <= 0) {
-			if (h.parsed)
-				rc = gmf_error_set(GMF_ECONFLICT, "another git-migrate-fix is writing "
-						   "here: process %ld on %s, started %s, holds '%s'; "
-						   "if no such process runs, remove '%s'", h.pid,
-						   h.host, h.started, path.buf, path.buf);
-			else
-				rc = gmf_error_set(GMF_ECONFLICT, "another git-migrate-fix is writing "
-						   "here (it holds '%s'); if no such process runs, "
-						   "remove '%s'", path.buf, path.buf);
+			rc = still_held(&h, path.buf);
 			goto cleanup;
 		}
-		{
-			struct timespec ts;
-			long step = left < 20 ? (long)left : 20;
-			ts.tv_sec = 0;
-			ts.tv_nsec = step * 1000000L;
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-		}
+		pause_ms(left < 20 ? (long)left : 20);
 	}
 cleanup:
 	gmf_strbuf_release(&path);

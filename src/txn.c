@@ -241,55 +241,56 @@ static int check_journal_paths(const gmf_txn *t, const char *dir, const gmf_txn_
 	return 0;
 }
 
-static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_content)
+/* The manifest's lines up to the description, at *p: its format version
+ * (1 or 2), or -1 when they are damaged. */
+static int read_header(const char **p, const char *end, journal *j)
 {
-	char *path = sub(dir, "manifest"), *data = NULL, *line_end;
-	const char *p, *end;
-	size_t len;
-	int rc, version;
+	const char *q = *p, *line_end;
+	int version;
 
-	memset(j, 0, sizeof(*j));
-	rc = gmf_fs_read(path, &data, &len);
-	free(path);
-	if (rc < 0)
-		return rc;
-	p = data;
-	end = data + len;
-	if (!strncmp(p, "gmf-journal 2\nstate ", 20))
+	if (!strncmp(q, "gmf-journal 2\nstate ", 20))
 		version = 2;
-	else if (!strncmp(p, "gmf-journal 1\nstate ", 20))
+	else if (!strncmp(q, "gmf-journal 1\nstate ", 20))
 		version = 1; /* before the contents were recorded: trusted as is */
 	else
-		goto bad;
-	p += 20;
+		return -1;
+	q += 20;
 	for (j->state = 0; j->state < 3; j->state++)
-		if (!strncmp(p, state_names[j->state], strlen(state_names[j->state])) &&
-		    p[strlen(state_names[j->state])] == '\n')
+		if (!strncmp(q, state_names[j->state], strlen(state_names[j->state])) &&
+		    q[strlen(state_names[j->state])] == '\n')
 			break;
 	if (j->state == 3)
-		goto bad;
-	if (!(p = strchr(p, '\n')) || strncmp(p + 1, "label ", 6))
-		goto bad;
-	p += 7;
-	if (!(line_end = memchr(p, '\n', (size_t)(end - p))))
-		goto bad;
-	j->label = gmf_xstrndup(p, (size_t)(line_end - p));
-	p = line_end + 1;
-	if (!(j->description = read_path(&p, end, "desc")))
-		goto bad;
-	while (p < end && !strncmp(p, "op ", 3)) {
+		return -1;
+	if (!(q = strchr(q, '\n')) || strncmp(q + 1, "label ", 6))
+		return -1;
+	q += 7;
+	if (!(line_end = memchr(q, '\n', (size_t)(end - q))))
+		return -1;
+	j->label = gmf_xstrndup(q, (size_t)(line_end - q));
+	q = line_end + 1;
+	if (!(j->description = read_path(&q, end, "desc")))
+		return -1;
+	*p = q;
+	return version;
+}
+
+/* The manifest's ops at *p, up to its "end" line: 0, or -1 when they are
+ * damaged.  Version 1 recorded no lengths or hashes. */
+static int read_ops(const char **p, const char *end, journal *j, int version)
+{
+	while (*p < end && !strncmp(*p, "op ", 3)) {
 		gmf_txn_op *op;
 		recorded *r;
 		size_t idx;
 		unsigned mode;
 		int tracked, has_old, has_new;
-		if (sscanf(p, "op %zu %o %d %d %d", &idx, &mode, &tracked, &has_old, &has_new) != 5 ||
+		if (sscanf(*p, "op %zu %o %d %d %d", &idx, &mode, &tracked, &has_old, &has_new) != 5 ||
 		    idx != j->n || (!has_old && !has_new))
-			goto bad;
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			goto bad;
-		p++;
+			return -1;
+		*p = memchr(*p, '\n', (size_t)(end - *p));
+		if (!*p)
+			return -1;
+		(*p)++;
 		j->ops = gmf_xrealloc(j->ops, (j->n + 1) * sizeof(*j->ops));
 		j->rec = gmf_xrealloc(j->rec, (j->n + 1) * sizeof(*j->rec));
 		op = &j->ops[j->n];
@@ -299,67 +300,101 @@ static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_
 		memset(r, 0, sizeof(*r));
 		op->mode = mode & 07777;
 		op->tracked = tracked;
-		if (has_old && (!(op->old_path = read_path(&p, end, "old")) ||
+		if (has_old && (!(op->old_path = read_path(p, end, "old")) ||
 				(version == 2 &&
-				 read_sum(&p, end, "orig", &r->orig_len, &r->orig_hash) < 0)))
-			goto bad;
-		if (has_new && (!(op->new_path = read_path(&p, end, "new")) ||
+				 read_sum(p, end, "orig", &r->orig_len, &r->orig_hash) < 0)))
+			return -1;
+		if (has_new && (!(op->new_path = read_path(p, end, "new")) ||
 				(version == 2 &&
-				 read_sum(&p, end, "content", &r->new_len, &r->new_hash) < 0)))
-			goto bad;
+				 read_sum(p, end, "content", &r->new_len, &r->new_hash) < 0)))
+			return -1;
 	}
-	if ((size_t)(end - p) != 4 || strncmp(p, "end\n", 4))
-		goto bad;
-	if ((rc = check_journal_paths(t, dir, j->ops, j->n)) < 0)
-		goto fail;
-	for (size_t i = 0; i < j->n && with_content; i++) {
-		gmf_txn_op *op = &j->ops[i];
-		for (int which = 0; which < 2; which++) {
-			char *f;
-			char **dst = which ? &op->content : &op->orig;
-			size_t *dlen = which ? &op->len : &op->orig_len;
-			size_t want_len = which ? j->rec[i].new_len : j->rec[i].orig_len;
-			uint64_t want_hash = which ? j->rec[i].new_hash : j->rec[i].orig_hash;
-			if (!(which ? op->new_path : op->old_path))
-				continue;
-			f = op_file(dir, i, which ? "new" : "orig");
-			rc = gmf_fs_read(f, dst, dlen);
-			if (rc == 0 && version == 2 &&
-			    (*dlen != want_len || content_hash(*dst, *dlen) != want_hash)) {
-				gmf_strbuf sb = GMF_STRBUF_INIT;
-				journal_hint(&sb, dir);
-				rc = gmf_error_set(GMF_EREFUSED, "the journal in '%s' is damaged: "
-						   "'%s' is not what it recorded; nothing was "
-						   "touched; %s", dir, f, sb.buf);
-				gmf_strbuf_release(&sb);
-			} else if (rc < 0) {
-				char *saved = gmf_xstrdup(gmf_error_last());
-				gmf_strbuf sb = GMF_STRBUF_INIT;
-				journal_hint(&sb, dir);
-				rc = gmf_error_set(rc == GMF_ENOTFOUND ? GMF_EREFUSED : rc,
-						   "the journal in '%s' is damaged (%s); nothing "
-						   "was touched; %s", dir, saved, sb.buf);
-				gmf_strbuf_release(&sb);
-				free(saved);
-			}
-			free(f);
-			if (rc < 0)
-				goto fail;
-		}
-	}
-	free(data);
+	if ((size_t)(end - *p) != 4 || strncmp(*p, "end\n", 4))
+		return -1;
 	return 0;
-bad:
-	{
+}
+
+/* Reads op i's copy of its original (which = 0) or of its new content
+ * (which = 1) from dir; a version 2 copy must match its record. */
+static int read_copy(const char *dir, journal *j, size_t i, int which, int version)
+{
+	gmf_txn_op *op = &j->ops[i];
+	char **dst = which ? &op->content : &op->orig;
+	size_t *dlen = which ? &op->len : &op->orig_len;
+	size_t want_len = which ? j->rec[i].new_len : j->rec[i].orig_len;
+	uint64_t want_hash = which ? j->rec[i].new_hash : j->rec[i].orig_hash;
+	char *f;
+	int rc;
+
+	if (!(which ? op->new_path : op->old_path))
+		return 0;
+	f = op_file(dir, i, which ? "new" : "orig");
+	rc = gmf_fs_read(f, dst, dlen);
+	if (rc == 0 && version == 2 &&
+	    (*dlen != want_len || content_hash(*dst, *dlen) != want_hash)) {
 		gmf_strbuf sb = GMF_STRBUF_INIT;
 		journal_hint(&sb, dir);
-		rc = gmf_error_set(GMF_EPARSE, "the journal in '%s' is damaged; check your "
-				   "migrations by hand, then %s", dir, sb.buf);
+		rc = gmf_error_set(GMF_EREFUSED, "the journal in '%s' is damaged: "
+				   "'%s' is not what it recorded; nothing was "
+				   "touched; %s", dir, f, sb.buf);
 		gmf_strbuf_release(&sb);
+	} else if (rc < 0) {
+		char *saved = gmf_xstrdup(gmf_error_last());
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		journal_hint(&sb, dir);
+		rc = gmf_error_set(rc == GMF_ENOTFOUND ? GMF_EREFUSED : rc,
+				   "the journal in '%s' is damaged (%s); nothing "
+				   "was touched; %s", dir, saved, sb.buf);
+		gmf_strbuf_release(&sb);
+		free(saved);
 	}
-fail:
+	free(f);
+	return rc;
+}
+
+static int read_copies(const char *dir, journal *j, int version)
+{
+	int rc;
+	for (size_t i = 0; i < j->n; i++)
+		for (int which = 0; which < 2; which++)
+			if ((rc = read_copy(dir, j, i, which, version)) < 0)
+				return rc;
+	return 0;
+}
+
+/* A manifest that cannot be parsed. */
+static int journal_damaged(const char *dir)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int rc;
+	journal_hint(&sb, dir);
+	rc = gmf_error_set(GMF_EPARSE, "the journal in '%s' is damaged; check your "
+			   "migrations by hand, then %s", dir, sb.buf);
+	gmf_strbuf_release(&sb);
+	return rc;
+}
+
+static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_content)
+{
+	char *path = sub(dir, "manifest"), *data = NULL;
+	const char *p;
+	size_t len;
+	int rc, version;
+
+	memset(j, 0, sizeof(*j));
+	rc = gmf_fs_read(path, &data, &len);
+	free(path);
+	if (rc < 0)
+		return rc;
+	p = data;
+	if ((version = read_header(&p, data + len, j)) < 0 ||
+	    read_ops(&p, data + len, j, version) < 0)
+		rc = journal_damaged(dir);
+	else if ((rc = check_journal_paths(t, dir, j->ops, j->n)) == 0 && with_content)
+		rc = read_copies(dir, j, version);
 	free(data);
-	journal_release(j);
+	if (rc < 0)
+		journal_release(j);
 	return rc;
 }
 
@@ -635,77 +670,77 @@ cleanup:
 	return rc;
 }
 
-int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
-		  const char *description)
+/* Op i names a path to replace or one to write, no path an earlier op
+ * names, and nothing t does not allow. */
+static int check_op(const gmf_txn *t, const gmf_txn_op *ops, size_t i)
 {
-	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
-	char **synced = NULL; /* files written, to be made durable together */
-	size_t nsynced = 0;
-	int rc = 0, state = ST_PREPARED;
-	size_t i;
+	const gmf_txn_op *op = &ops[i];
+	const char *outside = NULL;
 
-	if (gmf_fs_exists(txn_dir)) {
-		rc = gmf_error_set(GMF_ECONFLICT, "an interrupted run is pending in '%s'",
-				   txn_dir);
-		goto out;
+	if (!op->old_path && !op->new_path)
+		return gmf_error_set(GMF_EUSAGE, "an operation with neither a path to "
+				     "replace nor one to write");
+	for (size_t k = 0; k < i; k++)
+		if ((op->old_path && ops[k].old_path && !strcmp(op->old_path, ops[k].old_path)) ||
+		    (op->new_path && ops[k].new_path && !strcmp(op->new_path, ops[k].new_path)))
+			return gmf_error_set(GMF_EUSAGE, "'%s' appears twice in one change",
+					     op->new_path ? op->new_path : op->old_path);
+	if (op->old_path && !path_allowed(t, op->old_path))
+		outside = op->old_path;
+	if (op->new_path && !path_allowed(t, op->new_path))
+		outside = outside ? outside : op->new_path;
+	if (outside)
+		return gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
+				     "outside the repository's version directories (a "
+				     "symlink, a version location outside it, or not an "
+				     "absolute path without '.' and '..'); nothing was "
+				     "changed", outside);
+	return 0;
+}
+
+/* Fills in op's original and mode; the path it writes must be free
+ * unless the run replaces what is there. */
+static int read_original(gmf_txn_op *ops, size_t n, gmf_txn_op *op)
+{
+	int rc;
+
+	free(op->orig);
+	op->orig = NULL;
+	op->orig_len = 0;
+	if (op->old_path) {
+		if ((rc = gmf_fs_read(op->old_path, &op->orig, &op->orig_len)) < 0)
+			return rc;
+		op->mode = gmf_fs_mode(op->old_path);
+	} else if (!op->mode) {
+		mode_t um = umask(0);
+		umask(um);
+		op->mode = 0666 & ~um;
 	}
-	/* read originals and check targets before touching anything */
-	for (i = 0; i < n; i++) {
-		gmf_txn_op *op = &ops[i];
-		const char *outside = NULL;
-		if (!op->old_path && !op->new_path) {
-			rc = gmf_error_set(GMF_EUSAGE, "an operation with neither a path to "
-					   "replace nor one to write");
-			goto out;
-		}
-		for (size_t k = 0; k < i; k++)
-			if ((op->old_path && ops[k].old_path && !strcmp(op->old_path, ops[k].old_path)) ||
-			    (op->new_path && ops[k].new_path && !strcmp(op->new_path, ops[k].new_path))) {
-				rc = gmf_error_set(GMF_EUSAGE, "'%s' appears twice in one change",
-						   op->new_path ? op->new_path : op->old_path);
-				goto out;
-			}
-		if (op->old_path && !path_allowed(t, op->old_path))
-			outside = op->old_path;
-		if (op->new_path && !path_allowed(t, op->new_path))
-			outside = outside ? outside : op->new_path;
-		if (outside) {
-			rc = gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
-					   "outside the repository's version directories (a "
-					   "symlink, a version location outside it, or not an "
-					   "absolute path without '.' and '..'); nothing was "
-					   "changed", outside);
-			goto out;
-		}
-		free(op->orig);
-		op->orig = NULL;
-		op->orig_len = 0;
-		if (op->old_path) {
-			if ((rc = gmf_fs_read(op->old_path, &op->orig, &op->orig_len)) < 0)
-				goto out;
-			op->mode = gmf_fs_mode(op->old_path);
-		} else if (!op->mode) {
-			mode_t um = umask(0);
-			umask(um);
-			op->mode = 0666 & ~um;
-		}
-		if (op->new_path && gmf_fs_exists(op->new_path) &&
-		    !is_old_path(ops, n, op->new_path)) {
-			rc = gmf_error_set(GMF_EREFUSED, "'%s' already exists", op->new_path);
-			goto out;
-		}
-	}
-	/* 1. the journal */
-	if ((rc = gmf_fs_mkdir(t->state_dir, 0700)) < 0)
-		goto out;
-	if (gmf_fs_exists(tmp_dir) && (rc = gmf_fs_rmdir_flat(tmp_dir)) < 0)
-		goto out;
-	if ((rc = gmf_fs_mkdir(tmp_dir, 0700)) < 0)
-		goto out;
-	/* written first, then made durable together (one journal commit on
-	 * Linux), before the manifest that names them */
-	synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
-	for (i = 0; i < n && rc == 0; i++) {
+	if (op->new_path && gmf_fs_exists(op->new_path) && !is_old_path(ops, n, op->new_path))
+		return gmf_error_set(GMF_EREFUSED, "'%s' already exists", op->new_path);
+	return 0;
+}
+
+/* Before touching anything: every op checked and its original read. */
+static int read_originals(const gmf_txn *t, gmf_txn_op *ops, size_t n)
+{
+	int rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = check_op(t, ops, i)) < 0 || (rc = read_original(ops, n, &ops[i])) < 0)
+			return rc;
+	return 0;
+}
+
+/* The journal's copies of every original and new content in tmp_dir:
+ * written first, then made durable together (one journal commit on
+ * Linux), before the manifest that names them. */
+static int write_copies(const char *tmp_dir, const gmf_txn_op *ops, size_t n)
+{
+	char **synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
+	size_t nsynced = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *f;
 		if (ops[i].old_path) {
 			f = op_file(tmp_dir, i, "orig");
@@ -721,6 +756,25 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	if (rc == 0)
 		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
 	free_paths(synced, &nsynced);
+	free(synced);
+	return rc;
+}
+
+/* Step 1: the journal, built as tmp_dir and renamed to txn_dir (state
+ * prepared) once durable.  A failure removes both. */
+static int write_journal(const gmf_txn *t, const gmf_txn_op *ops, size_t n,
+			 const char *label, const char *description, const char *tmp_dir,
+			 const char *txn_dir)
+{
+	int rc;
+
+	if ((rc = gmf_fs_mkdir(t->state_dir, 0700)) < 0)
+		return rc;
+	if (gmf_fs_exists(tmp_dir) && (rc = gmf_fs_rmdir_flat(tmp_dir)) < 0)
+		return rc;
+	if ((rc = gmf_fs_mkdir(tmp_dir, 0700)) < 0)
+		return rc;
+	rc = write_copies(tmp_dir, ops, n);
 	if (rc == 0)
 		rc = write_manifest(tmp_dir, label, description, ops, n, ST_PREPARED, 1);
 	if (rc == 0)
@@ -735,11 +789,19 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		(void)gmf_fs_rmdir_flat(txn_dir);
 		gmf_error_set(rc, "%s (nothing was changed)", saved);
 		free(saved);
-		goto out;
 	}
-	/* 2. new contents beside their targets, durable before the point of
-	 * no return */
-	for (i = 0; i < n && rc == 0; i++)
+	return rc;
+}
+
+/* Step 2: new contents beside their targets, durable before the point
+ * of no return. */
+static int write_beside(const gmf_txn_op *ops, size_t n)
+{
+	char **synced = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t nsynced = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
 		if (ops[i].new_path) {
 			char *tmp = tmp_for(ops[i].new_path);
 			if (gmf_fs_exists(tmp))
@@ -754,21 +816,31 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	if (rc == 0)
 		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
 	free_paths(synced, &nsynced);
-	/* 3. the point of no return is journaled first */
-	if (rc == 0 && (rc = write_manifest(txn_dir, label, description, ops, n,
-					    ST_COMMITTING, 0)) == 0)
-		state = ST_COMMITTING;
-	for (i = 0; i < n && rc == 0; i++)
+	free(synced);
+	return rc;
+}
+
+/* The temporaries renamed over their targets, then the paths replaced
+ * by none removed. */
+static int move_into_place(const gmf_txn_op *ops, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
 		if (ops[i].new_path) {
 			char *tmp = tmp_for(ops[i].new_path);
 			rc = gmf_fs_rename(tmp, ops[i].new_path);
 			free(tmp);
 		}
-	for (i = 0; i < n && rc == 0; i++)
+	for (size_t i = 0; i < n && rc == 0; i++)
 		if (ops[i].old_path && !is_new_path(ops, n, ops[i].old_path))
 			rc = gmf_fs_unlink(ops[i].old_path);
-	for (i = 0; i < n && rc == 0; i++) {
-		/* each directory once (a fix renames many files in one) */
+	return rc;
+}
+
+/* Syncs each directory of the run once (a fix renames many files in one). */
+static void sync_dirs(const gmf_txn_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		const char *p = ops[i].new_path ? ops[i].new_path : ops[i].old_path;
 		size_t k;
 		for (k = 0; k < i; k++) {
@@ -779,25 +851,78 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		if (k == i)
 			sync_parent(p);
 	}
-	/* 4. the index */
-	if (rc == 0 && t->stage)
+}
+
+/* Step 3: the point of no return is journaled first (*state then says
+ * so), then the files are moved into place. */
+static int commit(const char *txn_dir, const gmf_txn_op *ops, size_t n, const char *label,
+		  const char *description, int *state)
+{
+	int rc = write_manifest(txn_dir, label, description, ops, n, ST_COMMITTING, 0);
+	if (rc == 0) {
+		*state = ST_COMMITTING;
+		rc = move_into_place(ops, n);
+	}
+	if (rc == 0)
+		sync_dirs(ops, n);
+	return rc;
+}
+
+/* Step 4: the index, then the done marker. */
+static int stage_and_mark_done(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n,
+			       const char *label, const char *description)
+{
+	int rc = 0;
+	if (t->stage)
 		rc = t->stage(t->stage_data, ops, n, 0);
 	if (rc == 0)
 		rc = write_manifest(txn_dir, label, description, ops, n, ST_DONE, 0);
+	return rc;
+}
+
+/* After a step failed with rc in state: every original put back.
+ * Returns the code to report, its message saying whether the roll-back
+ * worked too. */
+static int fail_run(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n, int state,
+		    const char *label, int rc)
+{
+	char *saved = gmf_xstrdup(gmf_error_last());
+	int code = rc;
+	int rb = roll_back(t, txn_dir, ops, n, state, label);
+	if (rb < 0) {
+		/* a file changed under us is the one thing to act on */
+		if (rb == GMF_EREFUSED)
+			code = GMF_EREFUSED;
+		gmf_error_set(code, "%s; and then %s", saved, gmf_error_last());
+	} else {
+		gmf_error_set(code, "%s (nothing was changed)", saved);
+	}
+	free(saved);
+	return code;
+}
+
+int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
+		  const char *description)
+{
+	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
+	int rc, state = ST_PREPARED;
+
+	if (gmf_fs_exists(txn_dir)) {
+		rc = gmf_error_set(GMF_ECONFLICT, "an interrupted run is pending in '%s'",
+				   txn_dir);
+		goto out;
+	}
+	if ((rc = read_originals(t, ops, n)) < 0 ||
+	    (rc = write_journal(t, ops, n, label, description, tmp_dir, txn_dir)) < 0)
+		goto out;
+	if (rc == 0)
+		rc = write_beside(ops, n);
+	if (rc == 0)
+		rc = commit(txn_dir, ops, n, label, description, &state);
+	if (rc == 0)
+		rc = stage_and_mark_done(t, txn_dir, ops, n, label, description);
 	if (rc < 0) {
-		char *saved = gmf_xstrdup(gmf_error_last());
-		int code = rc;
-		int rb = roll_back(t, txn_dir, ops, n, state, label);
-		if (rb < 0) {
-			/* a file changed under us is the one thing to act on */
-			if (rb == GMF_EREFUSED)
-				code = GMF_EREFUSED;
-			gmf_error_set(code, "%s; and then %s", saved, gmf_error_last());
-		} else {
-			gmf_error_set(code, "%s (nothing was changed)", saved);
-		}
-		free(saved);
-		rc = code;
+		rc = fail_run(t, txn_dir, ops, n, state, label, rc);
 		goto out;
 	}
 	/* 5. done: keep the record for undo */
@@ -807,9 +932,6 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 		rc = GMF_TXN_UNDO_UNSAVED;
 	}
 out:
-	if (synced)
-		free_paths(synced, &nsynced);
-	free(synced);
 	free(txn_dir);
 	free(tmp_dir);
 	return rc;
