@@ -112,6 +112,9 @@ static void describe(gmf_strbuf *sb, const gmf_fix_result *res, const char *pref
 		for (size_t i = 0; i < n; i++)
 			gmf_strbuf_addf(sb, "  %s -> %s   (alembic stamp --purge %s)\n",
 					rn[i]->old_id, rn[i]->new_id, rn[i]->new_id);
+		gmf_strbuf_adds(sb, "  (only where that database also has the mainline's newer "
+				"migrations; otherwise downgrade it first, from the checkout that "
+				"still has the old ids)\n");
 	}
 	free(rn);
 }

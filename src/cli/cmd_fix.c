@@ -154,7 +154,8 @@ static void print_stamp_advice(const gmf_fix_result *res)
 			printf("  alembic stamp --purge %s   # was %s\n", rn[i]->new_id,
 			       rn[i]->old_id);
 		printf("  (only where that database also has the mainline's newer "
-		       "migrations; otherwise downgrade it first)\n");
+		       "migrations; otherwise downgrade it first, from the checkout that "
+		       "still has the old ids)\n");
 	}
 	free(rn);
 }
