@@ -2,7 +2,8 @@
 #   make            build git-migrate-fix
 #   make test       install missing build/test packages (Debian, as root),
 #                   build, run unit and integration tests
-#   make install    install binary and man page (prefix, DESTDIR honoured)
+#   make install    install the binary, man page, docs and shell completions
+#                   (prefix, DESTDIR honoured); make uninstall takes them out
 #   make bench      benchmarks against the real alternatives (never gates CI)
 #   make demo       the main job on a built-in sample repository
 #   make valgrind   unit and integration tests under valgrind memcheck
@@ -13,7 +14,16 @@ bindir     ?= $(prefix)/bin
 datadir    ?= $(prefix)/share
 mandir     ?= $(datadir)/man
 man1dir    ?= $(mandir)/man1
+docdir     ?= $(datadir)/doc/git-migrate-fix
+zshcompdir ?= $(datadir)/zsh/site-functions
+# bash-completion's layout (its pkg-config file) under our prefix, so that
+# a --prefix ~/.local install needs no root; else the usual place.
+bashcompdir ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(prefix) \
+                 --define-variable=datadir=$(datadir) \
+                 --variable=completionsdir bash-completion 2>/dev/null), \
+                 $(datadir)/bash-completion/completions)
 DESTDIR    ?=
+INSTALL    ?= install
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -66,6 +76,12 @@ FAULT_BIN := $(BUILD)/faults/git-migrate-fix
 FAULT_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/faults/%.o) $(CLI_SRC:src/%.c=$(BUILD)/faults/%.o) \
              $(BUILD)/gen/hooks.o
 
+# The man page with the version from VERSION in its .TH line.
+MAN     := $(BUILD)/git-migrate-fix.1
+# Installed as in the tree, so README.md's links to docs/ still work.
+DOCS    := README.md CHANGELOG.md LICENSE
+DOC_MD  := $(sort $(wildcard docs/*.md))
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -80,7 +96,14 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/fuzz/obj/%.o)
 
-all: $(BIN)
+all: $(BIN) $(MAN)
+
+man: $(MAN)
+
+$(MAN): docs/git-migrate-fix.1 VERSION
+	@mkdir -p $(dir $@)
+	@sed -e '/^\.TH /s/"git-migrate-fix[^"]*"/"git-migrate-fix $(VERSION)"/' \
+		docs/git-migrate-fix.1 >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: src/%.c $(wildcard include/gmf/*.h) src/cli/cli.h src/cli/options.h
 	@mkdir -p $(dir $@)
@@ -167,13 +190,24 @@ valgrind: $(BIN) $(UNIT_BIN)
 	@./install.sh --deps-only --quiet
 	@sh tests/valgrind/run.sh $(BIN) $(UNIT_BIN)
 
-install: $(BIN)
-	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir)
-	cp $(BIN) $(DESTDIR)$(bindir)/$(BIN).tmp && mv -f $(DESTDIR)$(bindir)/$(BIN).tmp $(DESTDIR)$(bindir)/$(BIN)
-	cp docs/git-migrate-fix.1 $(DESTDIR)$(man1dir)/git-migrate-fix.1
+# The binary goes in under a temporary name and is renamed over the old
+# one, so a hook running during an upgrade never sees half a file.
+install: $(BIN) $(MAN)
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir) $(DESTDIR)$(docdir)/docs \
+		$(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir)
+	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(bindir)/git-migrate-fix.tmp
+	mv -f $(DESTDIR)$(bindir)/git-migrate-fix.tmp $(DESTDIR)$(bindir)/git-migrate-fix
+	$(INSTALL) -m 644 $(MAN) $(DESTDIR)$(man1dir)/git-migrate-fix.1
+	$(INSTALL) -m 644 $(DOCS) $(DESTDIR)$(docdir)
+	$(INSTALL) -m 644 $(DOC_MD) $(DESTDIR)$(docdir)/docs
+	$(INSTALL) -m 644 contrib/completion/git-migrate-fix.bash $(DESTDIR)$(bashcompdir)/git-migrate-fix
+	$(INSTALL) -m 644 contrib/completion/_git-migrate-fix $(DESTDIR)$(zshcompdir)/_git-migrate-fix
 
 uninstall:
-	rm -f $(DESTDIR)$(bindir)/$(BIN) $(DESTDIR)$(man1dir)/git-migrate-fix.1
+	rm -f $(DESTDIR)$(bindir)/git-migrate-fix $(DESTDIR)$(man1dir)/git-migrate-fix.1 \
+		$(DESTDIR)$(bashcompdir)/git-migrate-fix $(DESTDIR)$(zshcompdir)/_git-migrate-fix \
+		$(addprefix $(DESTDIR)$(docdir)/,$(DOCS) $(DOC_MD))
+	rmdir $(DESTDIR)$(docdir)/docs $(DESTDIR)$(docdir) 2>/dev/null || :
 
 bench:
 	@./install.sh --deps-only --quiet --bench

@@ -146,8 +146,9 @@ deps_debian() {
 		# Tests: cmocka for the unit tests; the real alembic (which pulls
 		# python3-sqlalchemy) for the agreement and end-to-end tests;
 		# clang and its libFuzzer runtime for the fuzzing smoke;
-		# valgrind for `make valgrind`.
-		wanted="$wanted libcmocka-dev python3 alembic clang libclang-rt-dev valgrind"
+		# valgrind for `make valgrind`; bash-completion for the
+		# completion test (git ships its own part of it).
+		wanted="$wanted libcmocka-dev python3 alembic clang libclang-rt-dev valgrind bash-completion"
 	fi
 	if [ "$bench" = 1 ]; then
 		# hyperfine times the runs; GNU time reports peak memory.

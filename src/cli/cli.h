@@ -38,6 +38,7 @@ struct cli_command {
 	int stop_at_arg;             /* the first argument ends the options */
 	const char *description;     /* paragraphs (blank-line separated) */
 	const char *exit_status;     /* after "Exit status: " */
+	int hidden;                  /* runs, but not listed: for tools, not people */
 };
 
 extern const cli_command cli_commands[];
@@ -135,5 +136,6 @@ int cmd_install(int argc, char **argv);
 int cmd_heads(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 #endif

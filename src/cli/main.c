@@ -88,6 +88,19 @@ const cli_command cli_commands[] = {
 	  .args = "[COMMAND]", .max_args = 1,
 	  .description = "Shows the options of COMMAND, or the list of commands.",
 	  .exit_status = "0, or 2 for an unknown command." },
+	{ .name = "completion", .fn = cmd_completion, .hidden = 1,
+	  .summary = "the words the shell completion offers",
+	  .args = "commands | options COMMAND | values COMMAND OPTION", .max_args = 3,
+	  .stop_at_arg = 1,
+	  .description = "What the bash and zsh completion scripts (contrib/completion/) "
+		"offer, read from the same tables as the usage, so they cannot drift: "
+		"`commands` prints NAME<TAB>SUMMARY for each command; `options COMMAND` "
+		"prints LONG<TAB>SHORT<TAB>VALUE<TAB>HELP for each option of COMMAND "
+		"(LONG ends in = when the option takes a value; empty fields where it "
+		"has no such name or value); `values COMMAND OPTION` prints the values "
+		"OPTION accepts, when it has a fixed set.  Not listed by --help: it is "
+		"for the scripts.",
+	  .exit_status = "0, or 2 for an unknown command or option." },
 	{ .name = NULL },
 };
 
@@ -120,7 +133,8 @@ int cli_unknown_command(const char *name)
 	size_t n = 0, nclose;
 
 	for (const cli_command *c = cli_commands; c->name && n < 32; c++)
-		names[n++] = c->name;
+		if (!c->hidden)
+			names[n++] = c->name;
 	nclose = cli_similar(close, 4, name, names, n);
 	cli_error("'%s' is not a git-migrate-fix command; see 'git migrate-fix --help'", name);
 	if (nclose) {

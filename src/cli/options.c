@@ -642,6 +642,16 @@ static void option_line(FILE *out, const cli_option *o)
 	gmf_strbuf_release(&sb);
 }
 
+void cli_options_each(const cli_command *cmd,
+		      void (*fn)(const cli_option *o, void *data), void *data)
+{
+	flat f;
+	flatten(&f, cmd->options);
+	for (size_t k = 0; k < f.n; k++)
+		if (!(f.v[k].o->flags & CLI_OPT_HIDDEN))
+			fn(f.v[k].o, data);
+}
+
 static const cli_option help_option = {
 	.kind = CLI_OPT_FLAG, .short_name = 'h', .long_name = "help",
 	.help = "show this help",
@@ -659,7 +669,8 @@ void cli_options_usage(FILE *out, const cli_command *cmd)
 	if (cmd == &cli_main_command) {
 		fputs("\nCommands:\n", out);
 		for (const cli_command *c = cli_commands; c->name; c++)
-			fprintf(out, "    %-13s %s\n", c->name, c->summary);
+			if (!c->hidden)
+				fprintf(out, "    %-13s %s\n", c->name, c->summary);
 		fputs("\n`git migrate-fix help <command>` shows a command's options;"
 		      " `man git-migrate-fix` the manual.\n", out);
 		return;

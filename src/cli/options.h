@@ -140,6 +140,14 @@ int cli_parse_exit(int parsed);
 /* Frees what the parser allocated in opts (the lists). */
 void cli_options_release(const cli_option *table, void *opts);
 
+/*
+ * Calls fn(o, data) for each option a user of cmd can give, in the order
+ * the usage lists them: included blocks resolved, shadowed and hidden
+ * entries left out.  For the shell completion (cmd_completion.c).
+ */
+void cli_options_each(const cli_command *cmd,
+		      void (*fn)(const cli_option *o, void *data), void *data);
+
 /* The generated usage: synopsis, description, options, exit status. */
 void cli_options_usage(FILE *out, const cli_command *cmd);
 

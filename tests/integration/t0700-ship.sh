@@ -1,0 +1,167 @@
+#!/bin/sh
+test_description='shipping: shell completion, the version, make dist and make install'
+. "$(dirname "$0")/../lib.sh"
+
+# bash-completion and git's completion for bash, as Debian installs them
+# (install.sh --deps-only installs bash-completion; git ships its part).
+BASH_COMPLETION_SH=${GMF_BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
+GIT_COMPLETION_DIR=$(dirname "$BASH_COMPLETION_SH")/completions
+export BASH_COMPLETION_SH
+
+test_lazy_prereq BASH_COMPLETION '
+	command -v bash &&
+	test -f "$BASH_COMPLETION_SH" &&
+	test -f "$GIT_COMPLETION_DIR/git"
+'
+test_lazy_prereq ZSH 'command -v zsh'
+# make dist packs a commit: it needs the git checkout, not a tarball.
+test_lazy_prereq GIT_CHECKOUT 'git -C "$TOP" rev-parse --verify -q HEAD'
+
+VERSION=$(cat "$TOP/VERSION")
+export VERSION
+
+test_expect_success 'VERSION is one line, a version' '
+	test_line_count = 1 "$TOP/VERSION" &&
+	grep -E "^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$" "$TOP/VERSION"
+'
+
+test_expect_success '--version says the version of VERSION' '
+	gmf_expect 0 out --version &&
+	echo "git-migrate-fix $VERSION" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'the completion command is hidden from --help and typo hints' '
+	gmf_expect 0 out --help &&
+	test_grep ! "^    completion " out &&
+	gmf_expect 2 out complet &&
+	test_grep ! "completion" out.err
+'
+
+test_expect_success 'completion options: one line per option, LONG ends in = when it takes a value' '
+	gmf_expect 0 out completion options fix &&
+	test_grep "^--dry-run	" out &&
+	test_grep "^--strategy=		" out &&
+	test_grep "^--dir=	-d	PATH	" out &&
+	gmf_expect 0 out completion values fix --strategy &&
+	printf "%s\n" auto renumber merge >expect &&
+	test_cmp expect out &&
+	gmf_expect 2 out completion values fix --no-such &&
+	test_grep "has no option .--no-such." out.err
+'
+
+# What the completion must offer, read from what a user reads: the
+# commands --help lists and the options help fix lists.
+test_expect_success 'the binary on PATH; the commands and the options of fix' '
+	mkdir -p bin &&
+	ln -s "$GMF_BIN" bin/git-migrate-fix &&
+	gmf_expect 0 help --help &&
+	sed -n "/^Commands:/,/^$/s/^    \([a-z-]*\) .*/\1/p" help >commands &&
+	test_grep "^fix$" commands &&
+	test_grep "^merge-driver$" commands &&
+	gmf_expect 0 help-fix help fix &&
+	sed -n "s/^ *\(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p" help-fix |
+		grep -v "^--help$" >fix-options &&
+	test_grep "^--strategy$" fix-options &&
+	test_grep "^--dir$" fix-options
+'
+
+# A prefix laid out as make install lays it out, the binary first on PATH,
+# and a bash driving the completion as readline would: COMP_WORDS and
+# COMP_CWORD from a command line, then the function bash-completion
+# registered for its first word.
+test_expect_success BASH_COMPLETION 'set up bash with bash-completion and git completion' '
+	mkdir -p share/bash-completion/completions &&
+	cp "$TOP/contrib/completion/git-migrate-fix.bash" \
+		share/bash-completion/completions/git-migrate-fix &&
+	cat >complete.bash <<-\EOF &&
+	. "$BASH_COMPLETION_SH"
+	COMP_LINE=$1
+	COMP_POINT=${#COMP_LINE}
+	read -r -a COMP_WORDS <<<"$COMP_LINE"
+	case $COMP_LINE in *" ") COMP_WORDS+=("") ;; esac
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	__load_completion "${COMP_WORDS[0]}" || exit 1
+	spec=$(complete -p "${COMP_WORDS[0]}") || exit 1
+	fn=${spec##*-F }
+	fn=${fn%% *}
+	"$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+	for w in "${COMPREPLY[@]}"; do printf "%s\n" "${w% }"; done
+	EOF
+	cat >complete <<-\EOF &&
+	#!/bin/sh
+	PATH=$TRASH/bin:$PATH XDG_DATA_DIRS=$TRASH/share:/usr/share \
+		exec bash --norc --noprofile "$TRASH/complete.bash" "$1"
+	EOF
+	chmod +x complete
+'
+
+test_expect_success BASH_COMPLETION 'git migrate-fix <TAB> offers the commands' '
+	TRASH=$TRASH ./complete "git migrate-fix " >out &&
+	test_cmp commands out
+'
+
+test_expect_success BASH_COMPLETION 'git migrate-fix fix --<TAB> offers the options of fix' '
+	TRASH=$TRASH ./complete "git migrate-fix fix --" >out &&
+	sed "s/=$//" out >names &&
+	test_cmp fix-options names &&
+	test_grep "^--onto=$" out &&
+	test_grep "^--dry-run$" out
+'
+
+test_expect_success BASH_COMPLETION 'git migrate-fix fix --strategy=<TAB> offers its values' '
+	TRASH=$TRASH ./complete "git migrate-fix fix --strategy=" >out &&
+	printf "%s\n" auto renumber merge >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH_COMPLETION 'git migrate-fix -C dir che<TAB> and git-migrate-fix he<TAB>' '
+	TRASH=$TRASH ./complete "git -C . migrate-fix che" >out &&
+	echo check >expect &&
+	test_cmp expect out &&
+	TRASH=$TRASH ./complete "git-migrate-fix he" >out &&
+	printf "%s\n" heads help >expect &&
+	test_cmp expect out
+'
+
+# zsh: the completion system itself needs a terminal; its entry points
+# (_describe, compset, _files) are replaced by stubs that print what they
+# were given, and the function is autoloaded from $fpath as compinit
+# would.
+test_expect_success ZSH 'zsh: the script parses and offers the commands and options' '
+	zsh -n "$TOP/contrib/completion/_git-migrate-fix" &&
+	mkdir -p zfunc &&
+	cp "$TOP/contrib/completion/_git-migrate-fix" zfunc/ &&
+	cat >complete.zsh <<-\EOF &&
+	fpath=($TRASH/zfunc $fpath)
+	autoload -Uz _git-migrate-fix
+	_describe () {
+		local a
+		shift 3
+		while (( $# )); do
+			case $1 in
+			--) shift ;;
+			-S) shift 2 ;;
+			*) for a in ${(P)1}; do print -r -- "${a%%:*}"; done; shift ;;
+			esac
+		done
+	}
+	compset () { : }
+	_files () { print -r -- FILES }
+	words=("$@")
+	CURRENT=$#
+	_git-migrate-fix
+	EOF
+	PATH=$TRASH/bin:$PATH TRASH=$TRASH zsh -f complete.zsh migrate-fix "" >out &&
+	test_cmp commands out &&
+	PATH=$TRASH/bin:$PATH TRASH=$TRASH zsh -f complete.zsh migrate-fix fix -- >out &&
+	sort fix-options >expect &&
+	sed "s/=$//" out | sort >names &&
+	test_cmp expect names &&
+	PATH=$TRASH/bin:$PATH TRASH=$TRASH zsh -f complete.zsh migrate-fix fix --strategy= >out &&
+	printf "%s\n" auto renumber merge >expect &&
+	test_cmp expect out
+'
+
+test_done
