@@ -4,6 +4,8 @@
 #                   build, run unit and integration tests
 #   make install    install the binary, man page, docs and shell completions
 #                   (prefix, DESTDIR honoured); make uninstall takes them out
+#   make dist       the release tarball build/git-migrate-fix-VERSION.tar.gz
+#                   and its .sha256, reproducible (SOURCE_DATE_EPOCH)
 #   make bench      benchmarks against the real alternatives (never gates CI)
 #   make demo       the main job on a built-in sample repository
 #   make valgrind   unit and integration tests under valgrind memcheck
@@ -85,7 +87,7 @@ DOC_MD  := $(sort $(wildcard docs/*.md))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check unit integration deps install uninstall clean bench demo man fuzz fuzz-smoke valgrind
+.PHONY: all test check unit integration deps install uninstall clean bench demo man fuzz fuzz-smoke valgrind dist
 
 # libFuzzer targets (clang): the library built with the fuzzer and the
 # sanitizers, one binary per tests/fuzz/fuzz_*.c.
@@ -208,6 +210,10 @@ uninstall:
 		$(DESTDIR)$(bashcompdir)/git-migrate-fix $(DESTDIR)$(zshcompdir)/_git-migrate-fix \
 		$(addprefix $(DESTDIR)$(docdir)/,$(DOCS) $(DOC_MD))
 	rmdir $(DESTDIR)$(docdir)/docs $(DESTDIR)$(docdir) 2>/dev/null || :
+
+# The committed tree at HEAD (see tools/dist.sh), into $(BUILD).
+dist:
+	@sh tools/dist.sh $(VERSION) $(BUILD)
 
 bench:
 	@./install.sh --deps-only --quiet --bench

@@ -164,4 +164,57 @@ test_expect_success ZSH 'zsh: the script parses and offers the commands and opti
 	test_cmp expect out
 '
 
+test_expect_success GIT_CHECKOUT 'make dist twice gives the same bytes; sorted entries, owner 0, fixed modes' '
+	SOURCE_DATE_EPOCH=1767225600 sh "$TOP/tools/dist.sh" "$VERSION" one >/dev/null 2>dist.err &&
+	SOURCE_DATE_EPOCH=1767225600 sh "$TOP/tools/dist.sh" "$VERSION" two >/dev/null 2>>dist.err &&
+	name=git-migrate-fix-$VERSION &&
+	cmp one/$name.tar.gz two/$name.tar.gz &&
+	test_cmp one/$name.tar.gz.sha256 two/$name.tar.gz.sha256 &&
+	(cd one && sha256sum -c $name.tar.gz.sha256) &&
+	gzip -dc one/$name.tar.gz >one.tar &&
+	tar -tf one.tar >list &&
+	LC_ALL=C sort -c list &&
+	awk -v p="$name/" "index(\$0, p) != 1" list >outside &&
+	test_line_count = 0 outside &&
+	tar -tvf one.tar >long &&
+	awk "!/^(-rw-r--r--|-rwxr-xr-x|drwxr-xr-x) root\/root /" long >odd &&
+	test_line_count = 0 odd &&
+	test_grep ! "^$name/\.git/" list &&
+	for f in LICENSE VERSION README.md CHANGELOG.md docs/git-migrate-fix.1 \
+		contrib/completion/git-migrate-fix.bash contrib/completion/_git-migrate-fix
+	do
+		test_grep "^$name/$f$" list || return 1
+	done &&
+	SOURCE_DATE_EPOCH=1767225601 sh "$TOP/tools/dist.sh" "$VERSION" three >/dev/null 2>>dist.err &&
+	! cmp -s one/$name.tar.gz three/$name.tar.gz
+'
+
+test_expect_success GIT_CHECKOUT 'the tarball unpacked without git builds and says the version' '
+	mkdir unpacked &&
+	(cd unpacked && gzip -dc ../one/git-migrate-fix-$VERSION.tar.gz | tar -xf -) &&
+	src=unpacked/git-migrate-fix-$VERSION &&
+	! test -e "$src/.git" &&
+	GIT_CEILING_DIRECTORIES=$TRASH make -C "$src" -j4 >build.log 2>&1 &&
+	"$src/git-migrate-fix" --version >out &&
+	echo "git-migrate-fix $VERSION" >expect &&
+	test_cmp expect out &&
+	test_grep "^\.TH .*\"git-migrate-fix $VERSION\"" "$src/build/git-migrate-fix.1"
+'
+
+test_expect_success GIT_CHECKOUT 'make install puts everything in place; make uninstall takes it out' '
+	src=unpacked/git-migrate-fix-$VERSION &&
+	make -C "$src" install prefix=/usr/local DESTDIR="$TRASH/stage" >install.log 2>&1 &&
+	(cd stage && find . -type f | LC_ALL=C sort) >files &&
+	test_grep "^\./usr/local/bin/git-migrate-fix$" files &&
+	test_grep "^\./usr/local/share/man/man1/git-migrate-fix\.1$" files &&
+	test_grep "^\./usr/local/share/doc/git-migrate-fix/LICENSE$" files &&
+	test_grep "^\./usr/local/share/doc/git-migrate-fix/docs/guide\.md$" files &&
+	test_grep "^\./usr/local/share/bash-completion/completions/git-migrate-fix$" files &&
+	test_grep "^\./usr/local/share/zsh/site-functions/_git-migrate-fix$" files &&
+	test -x stage/usr/local/bin/git-migrate-fix &&
+	make -C "$src" uninstall prefix=/usr/local DESTDIR="$TRASH/stage" >>install.log 2>&1 &&
+	(cd stage && find . -type f) >left &&
+	test_line_count = 0 left
+'
+
 test_done
