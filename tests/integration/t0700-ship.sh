@@ -25,6 +25,12 @@ test_expect_success 'VERSION is one line, a version' '
 	grep -E "^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$" "$TOP/VERSION"
 '
 
+test_expect_success 'the Debian package has the version of VERSION' '
+	sed -n "1s/^git-migrate-fix (\([^)]*\)-[0-9][0-9]*) .*/\1/p" "$TOP/debian/changelog" >out &&
+	echo "$VERSION" | sed "s/-/~/" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success '--version says the version of VERSION' '
 	gmf_expect 0 out --version &&
 	echo "git-migrate-fix $VERSION" >expect &&
