@@ -28,7 +28,7 @@ int gmf_strategy_parse(const char *s)
 
 void gmf_decision_release(gmf_decision *d)
 {
-	gmf_plan_release(&d->plan);
+	gmf_renumber_release(&d->plan);
 	for (size_t i = 0; i < d->nheads; i++)
 		free(d->heads[i]);
 	free(d->heads);
@@ -231,7 +231,7 @@ static int incurable(const gmf_findings *f)
 static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 			 const gmf_decide_in *in, gmf_strbuf *why, gmf_strbuf *cmd)
 {
-	gmf_plan_opts po;
+	gmf_renumber_opts po;
 	unsigned char *mask = NULL;
 	size_t which;
 	const char **paths;
@@ -252,7 +252,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	po.on_mainline = mask;
 	po.mainline_name = "published";
 	po.renumber = in->renumber;
-	if (gmf_plan_fix(&out->plan, g, f, &po) < 0) {
+	if (gmf_renumber_plan(&out->plan, g, f, &po) < 0) {
 		gmf_strbuf_adds(why, gmf_error_last());
 		gmf_strbuf_adds(cmd, incurable(f) ? "git migrate-fix check" : "git migrate-fix merge");
 		free(mask);
@@ -261,7 +261,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	free(mask);
 	if (!out->plan.nfiles)
 		return;
-	gmf_plan_render(&out->plan, g);
+	gmf_renumber_render(&out->plan, g);
 	if (!in->dirty)
 		return;
 	paths = gmf_xcalloc(out->plan.nfiles + 1, sizeof(char *));
@@ -272,7 +272,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
 				paths[which]);
 		gmf_strbuf_adds(cmd, "git migrate-fix fix");
-		gmf_plan_release(&out->plan);
+		gmf_renumber_release(&out->plan);
 	}
 	free(paths);
 }

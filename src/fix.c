@@ -138,7 +138,7 @@ out:
 
 /* The journal operations that carry out script s's decision. */
 static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
-		      const gmf_fix_opts *o, gmf_txn_op **ops, size_t *nops, gmf_strbuf *desc)
+		      const gmf_fix_opts *o, gmf_journal_op **ops, size_t *nops, gmf_strbuf *desc)
 {
 	gmf_fix_script *fs = &out->scripts[s];
 	gmf_decision *d = &fs->decision;
@@ -165,7 +165,7 @@ static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	} else if (d->kind == GMF_DECIDE_MERGE) {
 		size_t *idx = gmf_xcalloc(d->nheads + 1, sizeof(size_t));
 		gmf_mergemig_opts mo;
-		gmf_txn_op op;
+		gmf_journal_op op;
 		char *warning = NULL;
 		for (size_t i = 0; i < d->nheads; i++)
 			idx[i] = gmf_graph_find(g, d->heads[i]);
@@ -208,10 +208,10 @@ static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 
 int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t nops = 0;
 	gmf_strbuf desc = GMF_STRBUF_INIT;
-	gmf_txn t;
+	gmf_journal t;
 	int rc = 0, strategy;
 
 	memset(out, 0, sizeof(*out));
@@ -249,9 +249,9 @@ int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 	out->description = gmf_xstrdup(desc.buf);
 	if (o->dry_run)
 		goto out;
-	gmf_workspace_txn(ws, &t);
-	rc = gmf_txn_apply(&t, ops, nops, "fix", desc.buf);
-	if (rc == GMF_TXN_UNDO_UNSAVED) {
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_apply(&t, ops, nops, "fix", desc.buf);
+	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
 		free(out->warning);
 		out->warning = gmf_xstrdup(gmf_error_last());
 		rc = 0;
@@ -259,15 +259,15 @@ int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 	if (rc < 0)
 		out->changed = 0;
 out:
-	gmf_workspace_txn_release(&t);
-	gmf_txn_ops_free(ops, nops);
+	gmf_workspace_journal_release(&t);
+	gmf_journal_ops_free(ops, nops);
 	gmf_strbuf_release(&desc);
 	return rc;
 }
 
 int gmf_fix_lockfile(int *changed, gmf_workspace *ws)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t nops = 0;
 	int rc;
 
@@ -300,6 +300,6 @@ int gmf_fix_lockfile(int *changed, gmf_workspace *ws)
 		if (rc == 0)
 			*changed = 1;
 	}
-	gmf_txn_ops_free(ops, nops);
+	gmf_journal_ops_free(ops, nops);
 	return rc;
 }

@@ -208,15 +208,15 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 				"undo`\n", what_of(&res, &what), where);
 	} else {
 		char *old = NULL, *new = NULL, *ref = NULL;
-		gmf_txn t;
+		gmf_journal t;
 		if (!commit)
 			gmf_strbuf_addf(&msg, "%s\n\n", title);
 		commit_note(&msg, &res);
 		rc = gmf_repo_commit_index(ws.repo, commit, msg.buf, &old, &new, &ref);
 		if (rc == 0) {
-			gmf_workspace_txn(&ws, &t);
-			(void)gmf_txn_record_ref(&t, ref, old, new);
-			gmf_workspace_txn_release(&t);
+			gmf_workspace_journal(&ws, &t);
+			(void)gmf_journal_record_ref(&t, ref, old, new);
+			gmf_workspace_journal_release(&t);
 			gmf_strbuf_addf(&rep->out, "git-migrate-fix: %s %s; undo with `git "
 					"migrate-fix undo`\n", what_of(&res, &what),
 					commit ? "inside the commit" : "in a new commit");

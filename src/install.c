@@ -11,7 +11,7 @@
 #include "gmf/lockfile.h"
 #include "gmf/path.h"
 #include "gmf/shims.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 
 #define DRIVER "migrate-fix-head"
 #define PREV_SUFFIX ".git-migrate-fix-prev"
@@ -55,7 +55,7 @@ static void rec_add(gmf_strbuf *rec, const char *kind, const char *what)
 /* The journal slot of install and its record (the last run's
  * description); *rec is empty when nothing is installed. */
 typedef struct {
-	gmf_txn t;
+	gmf_journal t;
 	const char *roots[4];
 	char *slot;
 	char *hooks_dir;
@@ -65,7 +65,7 @@ typedef struct {
 
 static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	char *label = NULL, *desc = NULL, *what = NULL;
 	int rc;
@@ -81,20 +81,20 @@ static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 	c->t.nroots = 2;
 	c->t.stage = gmf_repo_stage;
 	c->t.stage_data = ws->repo;
-	if (gmf_txn_pending(c->slot)) {
-		if ((rc = gmf_txn_recover(&c->t, &what, NULL)) < 0)
+	if (gmf_journal_pending(c->slot)) {
+		if ((rc = gmf_journal_recover(&c->t, &what, NULL)) < 0)
 			return rc;
 		if (what)
 			gmf_strbuf_addf(&out->report, "%s\n", what);
 		free(what);
 	}
-	if (gmf_txn_load_undo(&c->t, &ops, &n, &label, &desc, 1) == 0 &&
+	if (gmf_journal_load_undo(&c->t, &ops, &n, &label, &desc, 1) == 0 &&
 	    !strncmp(desc, RECORD_HEADER, strlen(RECORD_HEADER))) {
 		gmf_strbuf_adds(&c->rec, desc + strlen(RECORD_HEADER));
 		c->had_record = 1;
 	}
 	gmf_error_clear();
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 	free(label);
 	free(desc);
 	return 0;
@@ -107,15 +107,15 @@ static void close_slot(install_ctx *c)
 	gmf_strbuf_release(&c->rec);
 }
 
-static int apply(install_ctx *c, gmf_txn_op *ops, size_t n, const char *label)
+static int apply(install_ctx *c, gmf_journal_op *ops, size_t n, const char *label)
 {
 	gmf_strbuf desc = GMF_STRBUF_INIT;
 	int rc;
 	gmf_strbuf_adds(&desc, RECORD_HEADER);
 	gmf_strbuf_add(&desc, c->rec.buf, c->rec.len);
-	rc = gmf_txn_apply(&c->t, ops, n, label, desc.buf);
+	rc = gmf_journal_apply(&c->t, ops, n, label, desc.buf);
 	gmf_strbuf_release(&desc);
-	return rc == GMF_TXN_UNDO_UNSAVED ? 0 : rc;
+	return rc == GMF_JOURNAL_UNDO_UNSAVED ? 0 : rc;
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -151,7 +151,7 @@ static const char *manager(gmf_workspace *ws, const char *hooks_dir)
 	return NULL;
 }
 
-static void push(gmf_txn_op **ops, size_t *n, const char *old_path, const char *new_path,
+static void push(gmf_journal_op **ops, size_t *n, const char *old_path, const char *new_path,
 		 const char *content, size_t len, int tracked, unsigned mode)
 {
 	gmf_workspace_op_push(ops, n, old_path, new_path, content, len, tracked);
@@ -167,7 +167,7 @@ static char *rel_to_top(gmf_workspace *ws, const char *abs)
 
 /* The lockfile of each script and its .gitattributes line. */
 static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
-			   gmf_txn_op **ops, size_t *n)
+			   gmf_journal_op **ops, size_t *n)
 {
 	char *attr_path = gmf_path_join(ws->project.top, ".gitattributes"), *attr = NULL;
 	size_t attr_len = 0;
@@ -217,7 +217,7 @@ static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result
 /* One shim: written, replacing an older shim of ours, or with the user's
  * hook moved aside to keep running after it.  0, or a refusal. */
 static int plan_shim(install_ctx *c, gmf_install_result *out, const gmf_hook_shim *h,
-		     int on_demand, gmf_txn_op **ops, size_t *n)
+		     int on_demand, gmf_journal_op **ops, size_t *n)
 {
 	char *path = gmf_path_join(c->hooks_dir, h->name), *cur = NULL;
 	gmf_strbuf prev = GMF_STRBUF_INIT;
@@ -275,7 +275,7 @@ static int set_config(gmf_workspace *ws, const install_ctx *c, const char *mgr)
 int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 {
 	install_ctx c;
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	size_t before;
 	const char *mgr;
@@ -331,7 +331,7 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 			"undoes this\n");
 out:
 	free(rel);
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 	close_slot(&c);
 	return rc;
 }
@@ -359,7 +359,7 @@ static size_t rec_items(const gmf_strbuf *rec, const char *kind, char ***out, ch
 }
 
 /* .gitattributes without the lines install added. */
-static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_txn_op **ops, size_t *n)
+static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_journal_op **ops, size_t *n)
 {
 	char *path = gmf_path_join(ws->project.top, ".gitattributes"), *cur = NULL, *buf;
 	char **lines;
@@ -391,7 +391,7 @@ static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_txn_op **ops, size
 }
 
 /* The hooks: ours removed, the user's put back where they were. */
-static void plan_hooks(install_ctx *c, gmf_txn_op **ops, size_t *n)
+static void plan_hooks(install_ctx *c, gmf_journal_op **ops, size_t *n)
 {
 	char **v, *buf;
 	size_t nv = rec_items(&c->rec, "hook", &v, &buf);
@@ -415,7 +415,7 @@ static void plan_hooks(install_ctx *c, gmf_txn_op **ops, size_t *n)
 int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 {
 	install_ctx c;
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	char **locks, *buf = NULL;
 	size_t nlocks;
@@ -457,7 +457,7 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 	out->changed = n > 0;
 out:
 	free(buf);
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 	close_slot(&c);
 	return rc;
 }

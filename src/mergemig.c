@@ -173,7 +173,7 @@ static int verify(const char *name, const gmf_strbuf *body, const char *rev, siz
 	return 0;
 }
 
-int gmf_mergemig_build(gmf_txn_op *op, char **rev_out, char **warning, const gmf_script *sc,
+int gmf_mergemig_build(gmf_journal_op *op, char **rev_out, char **warning, const gmf_script *sc,
 		       gmf_graph *g, const size_t *heads, size_t nheads,
 		       const gmf_mergemig_opts *o)
 {
@@ -326,8 +326,8 @@ static int lock_and_recover(gmf_mergemig_result *out, gmf_workspace *ws)
 /* Records the merge migration op of script s, joining heads sel[], in out
  * and queues it (with the head lockfile unless dry_run) in ops. */
 static void record_merge(gmf_mergemig_result *out, gmf_workspace *ws, size_t s,
-			 const gmf_txn_op *op, const size_t *sel, size_t nsel, int dry_run,
-			 gmf_txn_op **ops, size_t *nops, gmf_strbuf *desc)
+			 const gmf_journal_op *op, const size_t *sel, size_t nsel, int dry_run,
+			 gmf_journal_op **ops, size_t *nops, gmf_strbuf *desc)
 {
 	gmf_graph *g = ws->graphs[s];
 	const char **after;
@@ -352,7 +352,7 @@ static void record_merge(gmf_mergemig_result *out, gmf_workspace *ws, size_t s,
 /* The merge migration of script s, when its graph has heads to join. */
 static int merge_script(gmf_mergemig_result *out, gmf_workspace *ws, size_t s,
 			const gmf_mergemig_opts *mo, const char *const *want, size_t nwant,
-			int dry_run, gmf_txn_op **ops, size_t *nops, gmf_strbuf *desc)
+			int dry_run, gmf_journal_op **ops, size_t *nops, gmf_strbuf *desc)
 {
 	gmf_graph *g = ws->graphs[s];
 	gmf_findings f;
@@ -364,7 +364,7 @@ static int merge_script(gmf_mergemig_result *out, gmf_workspace *ws, size_t s,
 	if ((rc = incurable(&f)) == 0)
 		rc = select_heads(sel, &nsel, g, &f, want, nwant, ws->project.nscripts);
 	if (rc == 0 && nsel >= 2) {
-		gmf_txn_op op;
+		gmf_journal_op op;
 		char *warning = NULL;
 		rc = gmf_mergemig_build(&op, &out->revs[s], &warning, &ws->project.scripts[s],
 					g, sel, nsel, mo);
@@ -383,11 +383,11 @@ static int merge_script(gmf_mergemig_result *out, gmf_workspace *ws, size_t s,
 int gmf_mergemig_run(gmf_mergemig_result *out, gmf_workspace *ws, const gmf_mergemig_opts *o,
 		     const char *const *want, size_t nwant, int dry_run)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t nops = 0;
 	gmf_strbuf desc = GMF_STRBUF_INIT;
 	gmf_mergemig_opts mo = *o;
-	gmf_txn t;
+	gmf_journal t;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -406,16 +406,16 @@ int gmf_mergemig_run(gmf_mergemig_result *out, gmf_workspace *ws, const gmf_merg
 		rc = merge_script(out, ws, s, &mo, want, nwant, dry_run, &ops, &nops, &desc);
 	if (rc < 0 || !nops || dry_run)
 		goto out;
-	gmf_workspace_txn(ws, &t);
-	rc = gmf_txn_apply(&t, ops, nops, "merge", desc.buf);
-	if (rc == GMF_TXN_UNDO_UNSAVED) {
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_apply(&t, ops, nops, "merge", desc.buf);
+	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
 		free(out->warning);
 		out->warning = gmf_xstrdup(gmf_error_last());
 		rc = 0;
 	}
 out:
-	gmf_workspace_txn_release(&t);
-	gmf_txn_ops_free(ops, nops);
+	gmf_workspace_journal_release(&t);
+	gmf_journal_ops_free(ops, nops);
 	gmf_strbuf_release(&desc);
 	return rc;
 }

@@ -554,7 +554,7 @@ int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)
 	return found;
 }
 
-int gmf_repo_stage(void *data, const gmf_txn_op *ops, size_t n, int rollback)
+int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback)
 {
 	gmf_repo *r = data;
 	git_index *index = NULL;

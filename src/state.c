@@ -63,7 +63,7 @@ char *gmf_state_dir(const char *gitdir, const char *project_top)
 	/* the user's own state directory, even when the project contains it
 	 * (a project that is the home directory): what a project ships is
 	 * never read because no project names this place, and whatever a
-	 * journal names must still lie in the version directories (txn.h) */
+	 * journal names must still lie in the version directories (journal.h) */
 	base = resolve_existing(sb.buf);
 	gmf_strbuf_reset(&sb);
 	name = strrchr(top, '/');

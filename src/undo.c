@@ -9,7 +9,7 @@
 
 void gmf_undo_result_release(gmf_undo_result *r)
 {
-	gmf_txn_ops_free(r->ops, r->nops);
+	gmf_journal_ops_free(r->ops, r->nops);
 	free(r->label);
 	free(r->description);
 	free(r->warning);
@@ -31,13 +31,13 @@ static void note(gmf_undo_result *r, char *s)
 
 static int abandon(gmf_undo_result *out, gmf_workspace *ws)
 {
-	gmf_txn t;
+	gmf_journal t;
 	int rc;
-	if (!gmf_txn_pending(ws->state_dir))
+	if (!gmf_journal_pending(ws->state_dir))
 		return gmf_error_set(GMF_ENOTFOUND, "no interrupted run to abandon");
-	gmf_workspace_txn(ws, &t);
-	rc = gmf_txn_abandon(&t, &out->abandoned);
-	gmf_workspace_txn_release(&t);
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_abandon(&t, &out->abandoned);
+	gmf_workspace_journal_release(&t);
 	return rc;
 }
 
@@ -64,10 +64,10 @@ static int recover(gmf_undo_result *out, gmf_workspace *ws)
 
 /* The last run's record as ops that undo it; a refusal when there is none
  * or it cannot be read (nothing was changed). */
-static int load(gmf_undo_result *out, gmf_txn *t, int force)
+static int load(gmf_undo_result *out, gmf_journal *t, int force)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
-	int rc = gmf_txn_load_undo(t, &out->ops, &out->nops, &out->label, &out->description,
+	int rc = gmf_journal_load_undo(t, &out->ops, &out->nops, &out->label, &out->description,
 				   force);
 	if (rc == GMF_ENOTFOUND || rc == GMF_EPARSE) {
 		char *msg = gmf_xstrdup(gmf_error_last());
@@ -89,12 +89,12 @@ static int load(gmf_undo_result *out, gmf_txn *t, int force)
 }
 
 /* Puts the branch back where it was before a hook's commit of the repair. */
-static void move_branch_back(gmf_undo_result *out, gmf_workspace *ws, gmf_txn *t,
+static void move_branch_back(gmf_undo_result *out, gmf_workspace *ws, gmf_journal *t,
 			     const char *ref, const char *ref_old, const char *ref_new)
 {
 	gmf_strbuf w = GMF_STRBUF_INIT;
 	if (gmf_repo_move_ref(ws->repo, ref, ref_new, ref_old, "git-migrate-fix: undo") == 0) {
-		(void)gmf_txn_record_ref(t, ref, ref_new, ref_old);
+		(void)gmf_journal_record_ref(t, ref, ref_new, ref_old);
 		out->branch_moved = 1;
 		return;
 	}
@@ -105,7 +105,7 @@ static void move_branch_back(gmf_undo_result *out, gmf_workspace *ws, gmf_txn *t
 
 int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o)
 {
-	gmf_txn t;
+	gmf_journal t;
 	char *ref = NULL, *ref_old = NULL, *ref_new = NULL;
 	int rc;
 
@@ -125,14 +125,14 @@ int gmf_undo_run(gmf_undo_result *out, gmf_workspace *ws, const gmf_undo_opts *o
 			return rc < 0 ? rc : 0;
 		}
 	}
-	gmf_workspace_txn(ws, &t);
+	gmf_workspace_journal(ws, &t);
 	if ((rc = load(out, &t, o->force)) < 0 || o->dry_run)
 		goto out;
 	/* a hook that recorded the repair in a commit noted it: read that
 	 * before this run's own record replaces it */
-	(void)gmf_txn_last_ref(&t, &ref, &ref_old, &ref_new);
-	rc = gmf_txn_apply(&t, out->ops, out->nops, "undo", out->description);
-	if (rc == GMF_TXN_UNDO_UNSAVED) {
+	(void)gmf_journal_last_ref(&t, &ref, &ref_old, &ref_new);
+	rc = gmf_journal_apply(&t, out->ops, out->nops, "undo", out->description);
+	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
 		out->warning = gmf_xstrdup(gmf_error_last());
 		rc = 0;
 	}
@@ -142,6 +142,6 @@ out:
 	free(ref);
 	free(ref_old);
 	free(ref_new);
-	gmf_workspace_txn_release(&t);
+	gmf_workspace_journal_release(&t);
 	return rc;
 }

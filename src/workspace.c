@@ -158,7 +158,7 @@ int gmf_workspace_lock(gmf_workspace *ws, char **note)
 	return 0;
 }
 
-void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t)
+void gmf_workspace_journal(gmf_workspace *ws, gmf_journal *t)
 {
 	size_t n = 0;
 	const char **roots;
@@ -184,7 +184,7 @@ void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t)
 	t->stage_data = ws->repo;
 }
 
-void gmf_workspace_txn_release(gmf_txn *t)
+void gmf_workspace_journal_release(gmf_journal *t)
 {
 	free(t->state_dir);
 	free((void *)t->roots);
@@ -193,16 +193,16 @@ void gmf_workspace_txn_release(gmf_txn *t)
 
 int gmf_workspace_recover(gmf_workspace *ws, char **what, char **completed)
 {
-	gmf_txn t;
+	gmf_journal t;
 	int rc;
 	*what = NULL;
 	if (completed)
 		*completed = NULL;
-	if (!ws->state_dir || !gmf_txn_pending(ws->state_dir))
+	if (!ws->state_dir || !gmf_journal_pending(ws->state_dir))
 		return 0;
-	gmf_workspace_txn(ws, &t);
-	rc = gmf_txn_recover(&t, what, completed);
-	gmf_workspace_txn_release(&t);
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_recover(&t, what, completed);
+	gmf_workspace_journal_release(&t);
 	if (rc == 0 && *what)
 		rc = gmf_workspace_reload(ws);
 	return rc;
@@ -233,10 +233,10 @@ size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only, const 
 	return nh;
 }
 
-void gmf_workspace_op_push(gmf_txn_op **ops, size_t *nops, const char *old_path,
+void gmf_workspace_op_push(gmf_journal_op **ops, size_t *nops, const char *old_path,
 			   const char *new_path, const char *content, size_t len, int tracked)
 {
-	gmf_txn_op *op;
+	gmf_journal_op *op;
 	*ops = gmf_xrealloc(*ops, (*nops + 1) * sizeof(**ops));
 	op = &(*ops)[(*nops)++];
 	memset(op, 0, sizeof(*op));
@@ -248,7 +248,7 @@ void gmf_workspace_op_push(gmf_txn_op **ops, size_t *nops, const char *old_path,
 }
 
 int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *heads,
-			      size_t n, gmf_txn_op **ops, size_t *nops)
+			      size_t n, gmf_journal_op **ops, size_t *nops)
 {
 	char *path = gmf_lockfile_path(&ws->project.scripts[s]), *cur = NULL, *content;
 	size_t curlen = 0, len = 0;

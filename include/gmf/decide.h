@@ -6,7 +6,7 @@
  * Given which migrations are published (published.h) and, for a merge or
  * rebase, which side git keeps, the answer is one of:
  *   NOTHING   every branch has one head;
- *   RENUMBER  a plan (plan.h) that moves local migrations only, none of
+ *   RENUMBER  a plan (renumber.h) that moves local migrations only, none of
  *             them with uncommitted changes;
  *   MERGE     a merge migration of the fork's heads (moves nothing), when
  *             migrate-fix.strategy is merge, or when no renumbering is
@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "gmf/graph.h"
-#include "gmf/plan.h"
+#include "gmf/renumber.h"
 
 typedef enum {
 	GMF_STRATEGY_AUTO = 0, /* renumber when safe, else the convention */

@@ -2,8 +2,8 @@
  * fix: the repair workflow behind `git migrate-fix fix`, the hooks and
  * the CI command: takes the project's write lock, recovers an interrupted
  * run, asks the decision model (decide.h, with published.h) what each
- * script's fork gets, and carries it out as one journaled change (txn.h):
- * the renumbered and re-pointed files (plan.h), or a merge migration
+ * script's fork gets, and carries it out as one journaled change (journal.h):
+ * the renumbered and re-pointed files (renumber.h), or a merge migration
  * (mergemig.h), and the head lockfile; staged in git.
  * Owns: turning decisions into journal operations, and the head lockfile
  * kept current by commits (gmf_fix_lockfile).

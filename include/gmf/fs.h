@@ -1,6 +1,6 @@
 /*
  * fs: the file-system mutations of the project's files: every write of
- * the journal (txn.h), the hooks, the merge driver and install goes
+ * the journal (journal.h), the hooks, the merge driver and install goes
  * through here.  Two modules write their own private files directly: the
  * parse cache (cache.h, a file in the user's cache directory) and the
  * write lock (lock.h, created with O_EXCL, a fault point too; a cache

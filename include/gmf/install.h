@@ -3,7 +3,7 @@
  * themselves (`git migrate-fix install`), and taking it out again
  * (`--uninstall`).
  *
- * What install writes is one journaled change (txn.h, in its own slot of
+ * What install writes is one journaled change (journal.h, in its own slot of
  * the state directory, `install/`): the hook shims in the directory git
  * really uses (core.hooksPath honoured; a hook of the user's is moved to
  * <hook>.git-migrate-fix-prev and still runs), the .gitattributes line of

@@ -4,7 +4,7 @@
  * sequence-numbered convention, or file_template), its text rendered from
  * the project's script.py.mako (else a generic template), read back to be
  * sure it declares what was meant.
- * Owns: building that file as a journal operation (txn.h), the heads the
+ * Owns: building that file as a journal operation (journal.h), the heads the
  * graph has once it exists, and the `merge` workflow (gmf_mergemig_run:
  * under the write lock, after recovery, one journaled change with the
  * head lockfile).
@@ -18,7 +18,7 @@
 
 #include "gmf/graph.h"
 #include "gmf/project.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 
 typedef struct {
 	const char *message;  /* NULL: "merge heads" */
@@ -32,7 +32,7 @@ typedef struct {
  * frees, may stay NULL) a note such as a template that could not be
  * rendered and was replaced by the generic one.
  */
-int gmf_mergemig_build(gmf_txn_op *op, char **rev, char **warning, const gmf_script *s,
+int gmf_mergemig_build(gmf_journal_op *op, char **rev, char **warning, const gmf_script *s,
 		       gmf_graph *g, const size_t *heads, size_t nheads,
 		       const gmf_mergemig_opts *o);
 

@@ -48,7 +48,7 @@ struct git_repository *gmf_repo_git(gmf_repo *r);
 /* ---- used by fix, merge and undo ---- */
 
 #include "gmf/graph.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 
 
 /*
@@ -74,8 +74,8 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,
 			 size_t *which);
 /* 1 when abs_path is in the index. */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
-/* gmf_txn_stage_fn: data is the gmf_repo. */
-int gmf_repo_stage(void *repo, const gmf_txn_op *ops, size_t n, int rollback);
+/* gmf_journal_stage_fn: data is the gmf_repo. */
+int gmf_repo_stage(void *repo, const gmf_journal_op *ops, size_t n, int rollback);
 /* True while a rebase, cherry-pick or revert sequence is in progress. */
 int gmf_repo_in_sequence(gmf_repo *r);
 

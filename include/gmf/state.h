@@ -1,6 +1,6 @@
 /*
  * state: where git-migrate-fix keeps what it writes about a project (the
- * journal of txn, the lock of lock, the install record).
+ * journal (journal.h), the lock of lock, the install record).
  *
  * Owns: the choice of that directory and its creation.  Inside git it is
  * `<git dir>/migrate-fix`.  Outside git it is

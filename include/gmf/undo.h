@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 #include "gmf/workspace.h"
 
 typedef struct {
@@ -23,7 +23,7 @@ typedef struct {
 } gmf_undo_opts;
 
 typedef struct {
-	gmf_txn_op *ops;       /* what was (or would be) put back */
+	gmf_journal_op *ops;       /* what was (or would be) put back */
 	size_t nops;
 	char *label;           /* of the run undone */
 	char *description;     /* "undid: ..." / "redid: ..." */

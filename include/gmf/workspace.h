@@ -5,7 +5,7 @@
  * discovering the project's script locations and reading each into a
  * graph (parse cache as configured), the tool's state directory for the
  * project (state.h: inside the git directory, never in the project tree),
- * the project-wide write lock (lock.h), preparing a journal (txn.h) whose
+ * the project-wide write lock (lock.h), preparing a journal (journal.h) whose
  * every path must lie in the project's version directories, recovering an
  * interrupted run, and the head-lockfile operation shared by the
  * workflows.
@@ -21,7 +21,7 @@
 #include "gmf/graph.h"
 #include "gmf/project.h"
 #include "gmf/repo.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 
 typedef struct {
 	const char *const *dirs; /* --dir values */
@@ -66,9 +66,9 @@ void gmf_workspace_release(gmf_workspace *ws);
 int gmf_workspace_lock(gmf_workspace *ws, char **note);
 
 /* Fills t for a journaled change of this project's version directories
- * (t->roots are allocated: release with gmf_workspace_txn_release). */
-void gmf_workspace_txn(gmf_workspace *ws, gmf_txn *t);
-void gmf_workspace_txn_release(gmf_txn *t);
+ * (t->roots are allocated: release with gmf_workspace_journal_release). */
+void gmf_workspace_journal(gmf_workspace *ws, gmf_journal *t);
+void gmf_workspace_journal_release(gmf_journal *t);
 
 /* Rolls back or completes an interrupted run (verifying every file
  * first) and reloads the graphs when files changed.  *what (caller
@@ -83,10 +83,10 @@ size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only,
 /* Appends an op rewriting script s's head lockfile to name exactly these
  * heads, when the project has one that says otherwise; 1 when added. */
 int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *heads,
-			      size_t n, gmf_txn_op **ops, size_t *nops);
+			      size_t n, gmf_journal_op **ops, size_t *nops);
 
 /* Appends a copy of op to *ops. */
-void gmf_workspace_op_push(gmf_txn_op **ops, size_t *nops, const char *old_path,
+void gmf_workspace_op_push(gmf_journal_op **ops, size_t *nops, const char *old_path,
 			   const char *new_path, const char *content, size_t len, int tracked);
 
 #endif

@@ -10,7 +10,7 @@
 #include "gmf/graph.h"
 #include "gmf/project.h"
 #include "gmf/repo.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 #include "gmf/workspace.h"
 
 #include "options.h"

@@ -28,7 +28,7 @@ const cli_option cli_undo_options[] = {
 static void print_ops(cli_context *ctx, const gmf_undo_result *res, int dry_run)
 {
 	for (size_t i = 0; i < res->nops; i++) {
-		const gmf_txn_op *op = &res->ops[i];
+		const gmf_journal_op *op = &res->ops[i];
 		char *a = op->old_path ? cli_display_path(ctx, op->old_path) : NULL;
 		char *b = op->new_path ? cli_display_path(ctx, op->new_path) : NULL;
 		if (a && b && strcmp(a, b))

@@ -1,5 +1,5 @@
-/* plan: see include/gmf/plan.h. */
-#include "gmf/plan.h"
+/* renumber: see include/gmf/renumber.h. */
+#include "gmf/renumber.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,7 +223,7 @@ static void chain_sets(planner *p, size_t kept, const size_t *others, size_t not
  * migrations form a set; sets are chained one after the other.
  */
 static int plan_group(planner *p, size_t kept, const size_t *others, size_t nothers,
-		      const gmf_plan_opts *o)
+		      const gmf_renumber_opts *o)
 {
 	unsigned char *keep = gmf_xcalloc(p->n + 1, 1);
 	unsigned char **sets = gmf_xcalloc(nothers + 1, sizeof(*sets));
@@ -661,7 +661,7 @@ static void mark_descendants(planner *p, size_t i, unsigned char *out)
 
 /* --move: the user names what moves, those and everything after them
  * (marked in sel); none of it may be published. */
-static int select_moved(planner *p, const gmf_plan_opts *o, unsigned char *sel)
+static int select_moved(planner *p, const gmf_renumber_opts *o, unsigned char *sel)
 {
 	for (size_t i = 0; i < o->nmove; i++) {
 		size_t k = gmf_graph_find(p->g, o->move[i]);
@@ -684,7 +684,7 @@ static int select_moved(planner *p, const gmf_plan_opts *o, unsigned char *sel)
  * and the head they follow (*kept): --onto, or else the one head of the
  * first moved migration's chain that stays.
  */
-static int move_heads(planner *p, const gmf_plan_opts *o, const unsigned char *sel,
+static int move_heads(planner *p, const gmf_renumber_opts *o, const unsigned char *sel,
 		      size_t *kept, size_t **others, size_t *nothers)
 {
 	size_t *heads, nh = gmf_graph_heads(p->g, &heads);
@@ -719,7 +719,7 @@ static int move_heads(planner *p, const gmf_plan_opts *o, const unsigned char *s
 }
 
 /* The --move path: what the user named moves after one head. */
-static int plan_moves(planner *p, const gmf_plan_opts *o)
+static int plan_moves(planner *p, const gmf_renumber_opts *o)
 {
 	unsigned char *sel = gmf_xcalloc(p->n + 1, 1);
 	size_t kept = NONE, *others = NULL, nothers = 0;
@@ -739,7 +739,7 @@ static int plan_moves(planner *p, const gmf_plan_opts *o)
 }
 
 /* --onto without --move: a head that exists (*onto, or NONE without it). */
-static int onto_head(planner *p, const gmf_plan_opts *o, size_t *onto)
+static int onto_head(planner *p, const gmf_renumber_opts *o, size_t *onto)
 {
 	*onto = NONE;
 	if (o->onto && (*onto = gmf_graph_find(p->g, o->onto)) == NONE)
@@ -755,7 +755,7 @@ static int onto_head(planner *p, const gmf_plan_opts *o, size_t *onto)
  * branch's heads (else NONE: the branch is left alone), or the one head
  * on the mainline.  Refuses when the mainline cannot tell.
  */
-static int kept_head_of(planner *p, const gmf_plan_opts *o, const group *gr,
+static int kept_head_of(planner *p, const gmf_renumber_opts *o, const group *gr,
 			size_t onto, size_t *kept)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
@@ -801,7 +801,7 @@ out:
 }
 
 /* Moves every other head of the branch gr after kept. */
-static int plan_branch(planner *p, const gmf_plan_opts *o, const group *gr, size_t kept)
+static int plan_branch(planner *p, const gmf_renumber_opts *o, const group *gr, size_t kept)
 {
 	size_t *others = gmf_xcalloc(gr->n + 1, sizeof(size_t)), nothers = 0;
 	int rc;
@@ -817,7 +817,7 @@ static int plan_branch(planner *p, const gmf_plan_opts *o, const group *gr, size
 }
 
 /* Without --move: every branch with more than one head keeps one. */
-static int plan_branches(planner *p, const gmf_plan_opts *o)
+static int plan_branches(planner *p, const gmf_renumber_opts *o)
 {
 	group *groups = NULL;
 	size_t ngroups = 0, onto;
@@ -889,7 +889,7 @@ static void add_heads_after(planner *p, gmf_plan *out)
 }
 
 /* The plan from the moves decided: names, edits, and what they amount to. */
-static int build_plan(planner *p, const gmf_plan_opts *o, gmf_plan *out)
+static int build_plan(planner *p, const gmf_renumber_opts *o, gmf_plan *out)
 {
 	int rc;
 
@@ -910,8 +910,8 @@ static int build_plan(planner *p, const gmf_plan_opts *o, gmf_plan *out)
 	return 0;
 }
 
-int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
-		 const gmf_plan_opts *o)
+int gmf_renumber_plan(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
+		 const gmf_renumber_opts *o)
 {
 	planner p;
 	int rc;
@@ -926,7 +926,7 @@ int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
 		rc = build_plan(&p, o, out);
 	planner_release(&p);
 	if (rc < 0)
-		gmf_plan_release(out);
+		gmf_renumber_release(out);
 	return rc;
 }
 
@@ -947,7 +947,7 @@ char *gmf_apply_edits(const char *data, size_t len, const gmf_edit *edits, size_
 	return gmf_strbuf_detach(&sb, out_len);
 }
 
-void gmf_plan_render(gmf_plan *p, gmf_graph *g)
+void gmf_renumber_render(gmf_plan *p, gmf_graph *g)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {
 		gmf_file_change *fc = &p->files[i];
@@ -957,7 +957,7 @@ void gmf_plan_render(gmf_plan *p, gmf_graph *g)
 	}
 }
 
-void gmf_plan_release(gmf_plan *p)
+void gmf_renumber_release(gmf_plan *p)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {
 		gmf_file_change *fc = &p->files[i];

@@ -1,5 +1,5 @@
-/* txn: see include/gmf/txn.h. */
-#include "gmf/txn.h"
+/* journal: see include/gmf/journal.h. */
+#include "gmf/journal.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -27,7 +27,7 @@ typedef struct {
 	int state;
 	char *label;
 	char *description;
-	gmf_txn_op *ops;
+	gmf_journal_op *ops;
 	recorded *rec;
 	size_t n;
 } journal;
@@ -73,7 +73,7 @@ static char *tmp_for(const char *path)
 	return gmf_strbuf_detach(&sb, NULL);
 }
 
-void gmf_txn_ops_free(gmf_txn_op *ops, size_t n)
+void gmf_journal_ops_free(gmf_journal_op *ops, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(ops[i].old_path);
@@ -88,7 +88,7 @@ static void journal_release(journal *j)
 {
 	free(j->label);
 	free(j->description);
-	gmf_txn_ops_free(j->ops, j->n);
+	gmf_journal_ops_free(j->ops, j->n);
 	free(j->rec);
 	memset(j, 0, sizeof(*j));
 }
@@ -99,7 +99,7 @@ static void add_path(gmf_strbuf *sb, const char *key, const char *p)
 }
 
 static int write_manifest(const char *dir, const char *label, const char *desc,
-			  const gmf_txn_op *ops, size_t n, int state, int fresh)
+			  const gmf_journal_op *ops, size_t n, int state, int fresh)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	char *path = sub(dir, "manifest");
@@ -205,7 +205,7 @@ static int path_clean(const char *p)
 /* p may be written by a journal of t: clean, and inside one of the roots
  * or the state directory, symlinks resolved.  No roots: nothing but the
  * state directory. */
-static int path_allowed(const gmf_txn *t, const char *p)
+static int path_allowed(const gmf_journal *t, const char *p)
 {
 	const char *const *roots = t->roots;
 	size_t n = roots ? t->nroots : 0;
@@ -223,7 +223,7 @@ static int path_allowed(const gmf_txn *t, const char *p)
 
 /* Every path of a journal read from dir must be allowed; nothing is
  * touched otherwise. */
-static int check_journal_paths(const gmf_txn *t, const char *dir, const gmf_txn_op *ops,
+static int check_journal_paths(const gmf_journal *t, const char *dir, const gmf_journal_op *ops,
 			       size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -279,7 +279,7 @@ static int read_header(const char **p, const char *end, journal *j)
 static int read_ops(const char **p, const char *end, journal *j, int version)
 {
 	while (*p < end && !strncmp(*p, "op ", 3)) {
-		gmf_txn_op *op;
+		gmf_journal_op *op;
 		recorded *r;
 		size_t idx;
 		unsigned mode;
@@ -318,7 +318,7 @@ static int read_ops(const char **p, const char *end, journal *j, int version)
  * (which = 1) from dir; a version 2 copy must match its record. */
 static int read_copy(const char *dir, journal *j, size_t i, int which, int version)
 {
-	gmf_txn_op *op = &j->ops[i];
+	gmf_journal_op *op = &j->ops[i];
 	char **dst = which ? &op->content : &op->orig;
 	size_t *dlen = which ? &op->len : &op->orig_len;
 	size_t want_len = which ? j->rec[i].new_len : j->rec[i].orig_len;
@@ -374,7 +374,7 @@ static int journal_damaged(const char *dir)
 	return rc;
 }
 
-static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_content)
+static int read_journal(const gmf_journal *t, const char *dir, journal *j, int with_content)
 {
 	char *path = sub(dir, "manifest"), *data = NULL;
 	const char *p;
@@ -398,7 +398,7 @@ static int read_journal(const gmf_txn *t, const char *dir, journal *j, int with_
 	return rc;
 }
 
-static int is_new_path(const gmf_txn_op *ops, size_t n, const char *p)
+static int is_new_path(const gmf_journal_op *ops, size_t n, const char *p)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].new_path && !strcmp(ops[i].new_path, p))
@@ -406,7 +406,7 @@ static int is_new_path(const gmf_txn_op *ops, size_t n, const char *p)
 	return 0;
 }
 
-static int is_old_path(const gmf_txn_op *ops, size_t n, const char *p)
+static int is_old_path(const gmf_journal_op *ops, size_t n, const char *p)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ops[i].old_path && !strcmp(ops[i].old_path, p))
@@ -441,7 +441,7 @@ static void sync_parent(const char *path)
 
 /* What path held before the run (which = 0) or after it (which = 1):
  * 1 with the content, or 0 for "absent". */
-static int content_of(const gmf_txn_op *ops, size_t n, const char *path, int which,
+static int content_of(const gmf_journal_op *ops, size_t n, const char *path, int which,
 		      const char **data, size_t *len)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -484,7 +484,7 @@ static int current_is(const current *c, int present, const char *data, size_t le
 /* Every path of the run holds what it held before the run or what the
  * run wrote (absent being one of those where it is legitimate): else
  * someone wrote it since, and it must not be overwritten. */
-static int verify_files(const gmf_txn_op *ops, size_t n, const char *label,
+static int verify_files(const gmf_journal_op *ops, size_t n, const char *label,
 			const char *txn_dir)
 {
 	for (size_t i = 0; i < 2 * n; i++) {
@@ -520,7 +520,7 @@ static int verify_files(const gmf_txn_op *ops, size_t n, const char *label,
 
 /* Puts every original back. Used on failure and by recovery.  Past the
  * point of no return every file is verified first (verify_files). */
-static int roll_back(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n,
+static int roll_back(gmf_journal *t, const char *txn_dir, gmf_journal_op *ops, size_t n,
 		     int state, const char *label)
 {
 	int rc = 0;
@@ -566,7 +566,7 @@ static int roll_back(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n,
 }
 
 /* The last step: txn/ becomes last/. Safe to repeat. */
-static int finish(gmf_txn *t, const char *txn_dir)
+static int finish(gmf_journal *t, const char *txn_dir)
 {
 	char *last = sub(t->state_dir, "last");
 	int rc = gmf_fs_rmdir_flat(last);
@@ -578,7 +578,7 @@ static int finish(gmf_txn *t, const char *txn_dir)
 	return rc;
 }
 
-int gmf_txn_pending(const char *state_dir)
+int gmf_journal_pending(const char *state_dir)
 {
 	char *d = sub(state_dir, "txn");
 	int r = gmf_fs_exists(d);
@@ -586,7 +586,7 @@ int gmf_txn_pending(const char *state_dir)
 	return r;
 }
 
-int gmf_txn_recover(gmf_txn *t, char **what, char **completed)
+int gmf_journal_recover(gmf_journal *t, char **what, char **completed)
 {
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
 	gmf_strbuf sb = GMF_STRBUF_INIT;
@@ -627,7 +627,7 @@ cleanup:
 	return rc;
 }
 
-int gmf_txn_abandon(gmf_txn *t, char **where)
+int gmf_journal_abandon(gmf_journal *t, char **where)
 {
 	char *txn_dir = sub(t->state_dir, "txn");
 	gmf_strbuf dest = GMF_STRBUF_INIT;
@@ -672,9 +672,9 @@ cleanup:
 
 /* Op i names a path to replace or one to write, no path an earlier op
  * names, and nothing t does not allow. */
-static int check_op(const gmf_txn *t, const gmf_txn_op *ops, size_t i)
+static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i)
 {
-	const gmf_txn_op *op = &ops[i];
+	const gmf_journal_op *op = &ops[i];
 	const char *outside = NULL;
 
 	if (!op->old_path && !op->new_path)
@@ -700,7 +700,7 @@ static int check_op(const gmf_txn *t, const gmf_txn_op *ops, size_t i)
 
 /* Fills in op's original and mode; the path it writes must be free
  * unless the run replaces what is there. */
-static int read_original(gmf_txn_op *ops, size_t n, gmf_txn_op *op)
+static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op)
 {
 	int rc;
 
@@ -722,7 +722,7 @@ static int read_original(gmf_txn_op *ops, size_t n, gmf_txn_op *op)
 }
 
 /* Before touching anything: every op checked and its original read. */
-static int read_originals(const gmf_txn *t, gmf_txn_op *ops, size_t n)
+static int read_originals(const gmf_journal *t, gmf_journal_op *ops, size_t n)
 {
 	int rc;
 	for (size_t i = 0; i < n; i++)
@@ -734,7 +734,7 @@ static int read_originals(const gmf_txn *t, gmf_txn_op *ops, size_t n)
 /* The journal's copies of every original and new content in tmp_dir:
  * written first, then made durable together (one journal commit on
  * Linux), before the manifest that names them. */
-static int write_copies(const char *tmp_dir, const gmf_txn_op *ops, size_t n)
+static int write_copies(const char *tmp_dir, const gmf_journal_op *ops, size_t n)
 {
 	char **synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
 	size_t nsynced = 0;
@@ -762,7 +762,7 @@ static int write_copies(const char *tmp_dir, const gmf_txn_op *ops, size_t n)
 
 /* Step 1: the journal, built as tmp_dir and renamed to txn_dir (state
  * prepared) once durable.  A failure removes both. */
-static int write_journal(const gmf_txn *t, const gmf_txn_op *ops, size_t n,
+static int write_journal(const gmf_journal *t, const gmf_journal_op *ops, size_t n,
 			 const char *label, const char *description, const char *tmp_dir,
 			 const char *txn_dir)
 {
@@ -795,7 +795,7 @@ static int write_journal(const gmf_txn *t, const gmf_txn_op *ops, size_t n,
 
 /* Step 2: new contents beside their targets, durable before the point
  * of no return. */
-static int write_beside(const gmf_txn_op *ops, size_t n)
+static int write_beside(const gmf_journal_op *ops, size_t n)
 {
 	char **synced = gmf_xcalloc(n + 1, sizeof(char *));
 	size_t nsynced = 0;
@@ -822,7 +822,7 @@ static int write_beside(const gmf_txn_op *ops, size_t n)
 
 /* The temporaries renamed over their targets, then the paths replaced
  * by none removed. */
-static int move_into_place(const gmf_txn_op *ops, size_t n)
+static int move_into_place(const gmf_journal_op *ops, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -838,7 +838,7 @@ static int move_into_place(const gmf_txn_op *ops, size_t n)
 }
 
 /* Syncs each directory of the run once (a fix renames many files in one). */
-static void sync_dirs(const gmf_txn_op *ops, size_t n)
+static void sync_dirs(const gmf_journal_op *ops, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *p = ops[i].new_path ? ops[i].new_path : ops[i].old_path;
@@ -855,7 +855,7 @@ static void sync_dirs(const gmf_txn_op *ops, size_t n)
 
 /* Step 3: the point of no return is journaled first (*state then says
  * so), then the files are moved into place. */
-static int commit(const char *txn_dir, const gmf_txn_op *ops, size_t n, const char *label,
+static int commit(const char *txn_dir, const gmf_journal_op *ops, size_t n, const char *label,
 		  const char *description, int *state)
 {
 	int rc = write_manifest(txn_dir, label, description, ops, n, ST_COMMITTING, 0);
@@ -869,7 +869,7 @@ static int commit(const char *txn_dir, const gmf_txn_op *ops, size_t n, const ch
 }
 
 /* Step 4: the index, then the done marker. */
-static int stage_and_mark_done(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n,
+static int stage_and_mark_done(gmf_journal *t, const char *txn_dir, gmf_journal_op *ops, size_t n,
 			       const char *label, const char *description)
 {
 	int rc = 0;
@@ -883,7 +883,7 @@ static int stage_and_mark_done(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops,
 /* After a step failed with rc in state: every original put back.
  * Returns the code to report, its message saying whether the roll-back
  * worked too. */
-static int fail_run(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n, int state,
+static int fail_run(gmf_journal *t, const char *txn_dir, gmf_journal_op *ops, size_t n, int state,
 		    const char *label, int rc)
 {
 	char *saved = gmf_xstrdup(gmf_error_last());
@@ -901,7 +901,7 @@ static int fail_run(gmf_txn *t, const char *txn_dir, gmf_txn_op *ops, size_t n, 
 	return code;
 }
 
-int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
+int gmf_journal_apply(gmf_journal *t, gmf_journal_op *ops, size_t n, const char *label,
 		  const char *description)
 {
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
@@ -929,7 +929,7 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
 	if (finish(t, txn_dir) < 0) {
 		gmf_error_set(GMF_EIO, "the change is complete, but its undo record could "
 			      "not be saved yet: %s", gmf_error_last());
-		rc = GMF_TXN_UNDO_UNSAVED;
+		rc = GMF_JOURNAL_UNDO_UNSAVED;
 	}
 out:
 	free(txn_dir);
@@ -937,12 +937,12 @@ out:
 	return rc;
 }
 
-int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **out, size_t *nout, char **label,
+int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **out, size_t *nout, char **label,
 		      char **description, int force)
 {
 	char *last = sub(t->state_dir, "last");
 	journal j;
-	gmf_txn_op *inv;
+	gmf_journal_op *inv;
 	int rc;
 
 	*out = NULL;
@@ -990,7 +990,7 @@ int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **out, size_t *nout, char **label,
 	return 0;
 }
 
-int gmf_txn_record_ref(gmf_txn *t, const char *ref, const char *old_hex,
+int gmf_journal_record_ref(gmf_journal *t, const char *ref, const char *old_hex,
 		       const char *new_hex)
 {
 	char *last = sub(t->state_dir, "last"), *path = sub(last, "ref");
@@ -1004,7 +1004,7 @@ int gmf_txn_record_ref(gmf_txn *t, const char *ref, const char *old_hex,
 	return rc;
 }
 
-int gmf_txn_last_ref(gmf_txn *t, char **ref, char **old_hex, char **new_hex)
+int gmf_journal_last_ref(gmf_journal *t, char **ref, char **old_hex, char **new_hex)
 {
 	char *last = sub(t->state_dir, "last"), *path = sub(last, "ref"), *data = NULL;
 	char *a, *b, *c;

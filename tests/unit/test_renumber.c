@@ -8,7 +8,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include "gmf/plan.h"
+#include "gmf/renumber.h"
 
 #define MAINLINE "origin/main"
 
@@ -16,7 +16,7 @@ typedef struct {
 	gmf_graph *g;
 	gmf_findings f;
 	gmf_plan p;
-	gmf_plan_opts o;
+	gmf_renumber_opts o;
 	unsigned char on[32]; /* on the mainline, per node in the order added */
 } ctx;
 
@@ -34,7 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	ctx *c = *state;
-	gmf_plan_release(&c->p);
+	gmf_renumber_release(&c->p);
 	gmf_findings_release(&c->f);
 	gmf_graph_free(c->g);
 	free(c);
@@ -98,9 +98,9 @@ static int plan(ctx *c, int mask)
 	gmf_graph_build(c->g);
 	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
 	c->o.on_mainline = mask ? c->on : NULL;
-	rc = gmf_plan_fix(&c->p, c->g, &c->f, &c->o);
+	rc = gmf_renumber_plan(&c->p, c->g, &c->f, &c->o);
 	if (rc == 0)
-		gmf_plan_render(&c->p, c->g);
+		gmf_renumber_render(&c->p, c->g);
 	else
 		print_message("refused: %s\n", gmf_error_last());
 	return rc;
@@ -153,7 +153,7 @@ static void add_fork(ctx *c)
 
 /* -------------------------------------------------------------- moves */
 
-static void test_plan_fork_moves_local_side(void **state)
+static void test_renumber_fork_moves_local_side(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -180,7 +180,7 @@ static void test_plan_fork_moves_local_side(void **state)
 	assert_string_equal(c->p.heads_after[0], "003_local");
 }
 
-static void test_plan_local_chain_moves_in_order(void **state)
+static void test_renumber_local_chain_moves_in_order(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_init", "001_init", "None", "", "None", 1);
@@ -209,7 +209,7 @@ static void test_plan_local_chain_moves_in_order(void **state)
 	assert_string_equal(c->p.heads_after[0], "006_z");
 }
 
-static void test_plan_renumber_off_keeps_names(void **state)
+static void test_renumber_renumber_off_keeps_names(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -224,7 +224,7 @@ static void test_plan_renumber_off_keeps_names(void **state)
 }
 
 /* Ids that are not the file stem: the file is renumbered, the id stays. */
-static void test_plan_hash_ids_rename_files_only(void **state)
+static void test_renumber_hash_ids_rename_files_only(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_aaaa_init", "aaaa", "None", "", "None", 1);
@@ -238,7 +238,7 @@ static void test_plan_hash_ids_rename_files_only(void **state)
 	assert_string_equal(c->p.heads_after[0], "cccc");
 }
 
-static void test_plan_depends_on_follows_renames(void **state)
+static void test_renumber_depends_on_follows_renames(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_init", "001_init", "None", "", "None", 1);
@@ -253,7 +253,7 @@ static void test_plan_depends_on_follows_renames(void **state)
 }
 
 /* Heads of other chains stay as they are, and are heads afterwards. */
-static void test_plan_heads_after_keeps_other_chains(void **state)
+static void test_renumber_heads_after_keeps_other_chains(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -269,7 +269,7 @@ static void test_plan_heads_after_keeps_other_chains(void **state)
 			"002_main", "None");
 }
 
-static void test_plan_empty_when_one_head(void **state)
+static void test_renumber_empty_when_one_head(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_init", "001_init", "None", "", "None", 1);
@@ -282,15 +282,15 @@ static void test_plan_empty_when_one_head(void **state)
 	assert_null(c->p.onto);
 	assert_null(c->p.new_head);
 	/* also without a mainline: nothing to decide */
-	gmf_plan_release(&c->p);
+	gmf_renumber_release(&c->p);
 	c->o.on_mainline = NULL;
-	assert_int_equal(gmf_plan_fix(&c->p, c->g, &c->f, &c->o), 0);
+	assert_int_equal(gmf_renumber_plan(&c->p, c->g, &c->f, &c->o), 0);
 	assert_int_equal(c->p.nfiles, 0);
 }
 
 /* ------------------------------------------------ --onto and --move */
 
-static void test_plan_onto_chooses_the_kept_head(void **state)
+static void test_renumber_onto_chooses_the_kept_head(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -303,7 +303,7 @@ static void test_plan_onto_chooses_the_kept_head(void **state)
 	assert_string_equal(c->p.new_head, "003_main");
 }
 
-static void test_plan_onto_not_a_head_refused(void **state)
+static void test_renumber_onto_not_a_head_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -312,7 +312,7 @@ static void test_plan_onto_not_a_head_refused(void **state)
 	assert_int_equal(c->p.nfiles, 0);
 }
 
-static void test_plan_onto_no_such_revision_refused(void **state)
+static void test_renumber_onto_no_such_revision_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -320,7 +320,7 @@ static void test_plan_onto_no_such_revision_refused(void **state)
 	assert_refused(plan(c, 0), "--onto nope: no such revision");
 }
 
-static void test_plan_move_selects_what_moves(void **state)
+static void test_renumber_move_selects_what_moves(void **state)
 {
 	static const char *const move[] = { "002_main" };
 	ctx *c = *state;
@@ -337,7 +337,7 @@ static void test_plan_move_selects_what_moves(void **state)
 	assert_string_equal(c->p.heads_after[0], "003_main");
 }
 
-static void test_plan_move_no_such_revision_refused(void **state)
+static void test_renumber_move_no_such_revision_refused(void **state)
 {
 	static const char *const move[] = { "002_local", "nope" };
 	ctx *c = *state;
@@ -347,7 +347,7 @@ static void test_plan_move_no_such_revision_refused(void **state)
 	assert_refused(plan(c, 1), "--move nope: no such revision");
 }
 
-static void test_plan_move_of_mainline_refused(void **state)
+static void test_renumber_move_of_mainline_refused(void **state)
 {
 	static const char *const move[] = { "002_main" };
 	ctx *c = *state;
@@ -358,7 +358,7 @@ static void test_plan_move_of_mainline_refused(void **state)
 		       "migrations that are already published never move");
 }
 
-static void test_plan_move_leaving_two_heads_refused(void **state)
+static void test_renumber_move_leaving_two_heads_refused(void **state)
 {
 	static const char *const move[] = { "002_a" };
 	ctx *c = *state;
@@ -372,8 +372,8 @@ static void test_plan_move_leaving_two_heads_refused(void **state)
 		       "heads; say which to follow with --onto");
 	/* --onto settles it; the third head stays a head */
 	c->o.onto = "003_b";
-	assert_int_equal(gmf_plan_fix(&c->p, c->g, &c->f, &c->o), 0);
-	gmf_plan_render(&c->p, c->g);
+	assert_int_equal(gmf_renumber_plan(&c->p, c->g, &c->f, &c->o), 0);
+	gmf_renumber_render(&c->p, c->g);
 	assert_int_equal(c->p.nfiles, 1);
 	assert_rendered(c, "002_a", "005_a", "005_a", "'003_b'", "003_b", "None");
 	assert_int_equal(c->p.nheads_after, 2);
@@ -383,7 +383,7 @@ static void test_plan_move_leaving_two_heads_refused(void **state)
 
 /* ------------------------------------------------------------ refusals */
 
-static void test_plan_no_mainline_refused(void **state)
+static void test_renumber_no_mainline_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -396,7 +396,7 @@ static void test_plan_no_mainline_refused(void **state)
 	assert_null(c->p.heads_after);
 }
 
-static void test_plan_both_heads_on_mainline_refused(void **state)
+static void test_renumber_both_heads_on_mainline_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -407,7 +407,7 @@ static void test_plan_both_heads_on_mainline_refused(void **state)
 		       "merge`, or choose with --onto");
 }
 
-static void test_plan_no_head_on_mainline_refused(void **state)
+static void test_renumber_no_head_on_mainline_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -420,7 +420,7 @@ static void test_plan_no_head_on_mainline_refused(void **state)
 
 /* The local head sits on a migration the mainline has: the mainline
  * itself forked, and renumbering would rewrite published history. */
-static void test_plan_moving_mainline_migration_refused(void **state)
+static void test_renumber_moving_mainline_migration_refused(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_init", "001_init", "None", "", "None", 1);
@@ -433,7 +433,7 @@ static void test_plan_moving_mainline_migration_refused(void **state)
 		       "merge migration with `git migrate-fix merge`");
 }
 
-static void test_plan_heads_sharing_a_migration_refused(void **state)
+static void test_renumber_heads_sharing_a_migration_refused(void **state)
 {
 	ctx *c = *state;
 	add(c, "001_init", "001_init", "None", "", "None", 1);
@@ -447,7 +447,7 @@ static void test_plan_heads_sharing_a_migration_refused(void **state)
 		       "`git migrate-fix merge 003_y 003_z`");
 }
 
-static void test_plan_missing_parent_refused(void **state)
+static void test_renumber_missing_parent_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -459,7 +459,7 @@ static void test_plan_missing_parent_refused(void **state)
 		       "names 002_gone, which no migration declares");
 }
 
-static void test_plan_duplicate_revision_refused(void **state)
+static void test_renumber_duplicate_revision_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -471,7 +471,7 @@ static void test_plan_duplicate_revision_refused(void **state)
 		       "is declared by more than one file");
 }
 
-static void test_plan_cycle_refused(void **state)
+static void test_renumber_cycle_refused(void **state)
 {
 	ctx *c = *state;
 	add_fork(c);
@@ -485,7 +485,7 @@ static void test_plan_cycle_refused(void **state)
 
 /* -------------------------------------------------- edits and the disk */
 
-static void test_plan_apply_edits(void **state)
+static void test_renumber_apply_edits(void **state)
 {
 	const gmf_edit e[] = {
 		{ 0, 0, (char *)">" },   /* insert at the start */
@@ -509,7 +509,7 @@ static void test_plan_apply_edits(void **state)
 }
 
 /* The planner only plans: files it has read stay, nothing new appears. */
-static void test_plan_writes_nothing(void **state)
+static void test_renumber_writes_nothing(void **state)
 {
 	static const char *const names[] = { "001_init.py", "002_main.py",
 					     "002_local.py" };
@@ -568,30 +568,30 @@ static void test_plan_writes_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_plan_fork_moves_local_side),
-		T(test_plan_local_chain_moves_in_order),
-		T(test_plan_renumber_off_keeps_names),
-		T(test_plan_hash_ids_rename_files_only),
-		T(test_plan_depends_on_follows_renames),
-		T(test_plan_heads_after_keeps_other_chains),
-		T(test_plan_empty_when_one_head),
-		T(test_plan_onto_chooses_the_kept_head),
-		T(test_plan_onto_not_a_head_refused),
-		T(test_plan_onto_no_such_revision_refused),
-		T(test_plan_move_selects_what_moves),
-		T(test_plan_move_no_such_revision_refused),
-		T(test_plan_move_of_mainline_refused),
-		T(test_plan_move_leaving_two_heads_refused),
-		T(test_plan_no_mainline_refused),
-		T(test_plan_both_heads_on_mainline_refused),
-		T(test_plan_no_head_on_mainline_refused),
-		T(test_plan_moving_mainline_migration_refused),
-		T(test_plan_heads_sharing_a_migration_refused),
-		T(test_plan_missing_parent_refused),
-		T(test_plan_duplicate_revision_refused),
-		T(test_plan_cycle_refused),
-		cmocka_unit_test(test_plan_apply_edits),
-		T(test_plan_writes_nothing),
+		T(test_renumber_fork_moves_local_side),
+		T(test_renumber_local_chain_moves_in_order),
+		T(test_renumber_renumber_off_keeps_names),
+		T(test_renumber_hash_ids_rename_files_only),
+		T(test_renumber_depends_on_follows_renames),
+		T(test_renumber_heads_after_keeps_other_chains),
+		T(test_renumber_empty_when_one_head),
+		T(test_renumber_onto_chooses_the_kept_head),
+		T(test_renumber_onto_not_a_head_refused),
+		T(test_renumber_onto_no_such_revision_refused),
+		T(test_renumber_move_selects_what_moves),
+		T(test_renumber_move_no_such_revision_refused),
+		T(test_renumber_move_of_mainline_refused),
+		T(test_renumber_move_leaving_two_heads_refused),
+		T(test_renumber_no_mainline_refused),
+		T(test_renumber_both_heads_on_mainline_refused),
+		T(test_renumber_no_head_on_mainline_refused),
+		T(test_renumber_moving_mainline_migration_refused),
+		T(test_renumber_heads_sharing_a_migration_refused),
+		T(test_renumber_missing_parent_refused),
+		T(test_renumber_duplicate_revision_refused),
+		T(test_renumber_cycle_refused),
+		cmocka_unit_test(test_renumber_apply_edits),
+		T(test_renumber_writes_nothing),
 	};
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }

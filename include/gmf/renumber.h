@@ -1,5 +1,7 @@
 /*
- * plan: decides what `fix` changes, byte by byte; applying it is txn's job.
+ * renumber: decides what a renumbering changes, byte by byte: where
+ * migrations move and where revision ids are renamed (applying it is the
+ * journal's job).
  *
  * Owns: choosing the kept head and the moving migrations, the new order
  * (moving migrations after the kept head, in their own order), new sequence
@@ -15,8 +17,8 @@
  * parents, duplicate ids), move a migration the mainline has, or produce
  * an unsafe file name.
  */
-#ifndef GMF_PLAN_H
-#define GMF_PLAN_H
+#ifndef GMF_RENUMBER_H
+#define GMF_RENUMBER_H
 
 #include <stddef.h>
 
@@ -33,7 +35,7 @@ typedef struct {
 	char *new_path;       /* absolute; equal to old_path unless renamed */
 	gmf_edit *edits;
 	size_t nedits;
-	char *content;        /* the new bytes, after gmf_plan_render */
+	char *content;        /* the new bytes, after gmf_renumber_render */
 	size_t len;
 } gmf_file_change;
 
@@ -70,7 +72,7 @@ typedef struct {
 	const unsigned char *on_mainline; /* per node, or NULL when unknown */
 	const char *mainline_name;  /* for messages */
 	int renumber;               /* rename sequence-numbered files */
-} gmf_plan_opts;
+} gmf_renumber_opts;
 
 /*
  * Plans the repair of every branch with more than one head.  Returns 0
@@ -79,11 +81,11 @@ typedef struct {
  * cannot be read back).  The graph must be checked already
  * (gmf_graph_check) with its findings passed in.
  */
-int gmf_plan_fix(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
-		 const gmf_plan_opts *opts);
+int gmf_renumber_plan(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
+		 const gmf_renumber_opts *opts);
 /* Builds every file's new content from its edits. */
-void gmf_plan_render(gmf_plan *p, gmf_graph *g);
-void gmf_plan_release(gmf_plan *p);
+void gmf_renumber_render(gmf_plan *p, gmf_graph *g);
+void gmf_renumber_release(gmf_plan *p);
 
 /* Applies sorted, non-overlapping edits to data. Caller frees. */
 char *gmf_apply_edits(const char *data, size_t len, const gmf_edit *edits,

@@ -1,12 +1,13 @@
 /*
- * txn: an all-or-nothing change to a set of files, with a journal.
+ * journal: an all-or-nothing change to a set of files, journaled; where an
+ * interrupted run is replayed (recovery) and the last one undone.
  *
  * Owns: the journal in the state directory (state.h), holding for the run
  * in progress (`txn/`) a copy of every original file and every new
  * content, and a manifest recording each op's paths and the length and
  * hash of both contents; for the last completed run (`last/`) the same,
  * which is what `undo` replays backwards; and runs set aside by
- * gmf_txn_abandon (`abandoned-<UTC time>/`).
+ * gmf_journal_abandon (`abandoned-<UTC time>/`).
  *
  * A run is: (1) journal written and synced as `txn.tmp/`, renamed to
  * `txn/` (state `prepared`); (2) new contents written to temporaries
@@ -15,7 +16,7 @@
  * removed, directories synced; (4) the caller's staging step; manifest
  * marked `done`; (5) `txn/` becomes `last/`.  A failure at any step rolls
  * back every file.  A run killed at any point is handled by the next
- * gmf_txn_recover(): killed before (1) completed, `txn.tmp/` is removed
+ * gmf_journal_recover(): killed before (1) completed, `txn.tmp/` is removed
  * (nothing had changed); `prepared`, the temporaries are removed (no file
  * of the user's had been touched); `committing`, every file is rolled
  * back and the index re-staged; `done`, the run is completed (filed as
@@ -24,7 +25,7 @@
  * run wrote (absent counting where that is what before or after was).
  * A path that holds anything else was written by someone since: nothing
  * is touched, the journal is kept, and GMF_EREFUSED names the file and
- * `git migrate-fix undo --abandon` (gmf_txn_abandon).  The journal's own
+ * `git migrate-fix undo --abandon` (gmf_journal_abandon).  The journal's own
  * copies are checked against the recorded lengths and hashes whenever
  * they are read: a damaged journal is refused.  Every path of a journal,
  * written or read, must be absolute, free of empty, `.` and `..`
@@ -36,8 +37,8 @@
  * what it wrote; touch a path outside the roots; trust a journal copy
  * that does not match its record; print or exit.
  */
-#ifndef GMF_TXN_H
-#define GMF_TXN_H
+#ifndef GMF_JOURNAL_H
+#define GMF_JOURNAL_H
 
 #include <stddef.h>
 
@@ -51,14 +52,14 @@ typedef struct {
 	size_t orig_len;
 	unsigned mode;    /* mode of old_path (or 0644 for a new file) */
 	int tracked;      /* caller: old_path is in the git index */
-} gmf_txn_op;
+} gmf_journal_op;
 
 /*
  * Brings the index in line after files moved.  For each op, remove
  * `from` (unless NULL) from the index and add `to` (unless NULL).
  * Called with the ops of the run, and with them inverted on roll-back.
  */
-typedef int (*gmf_txn_stage_fn)(void *data, const gmf_txn_op *ops, size_t n,
+typedef int (*gmf_journal_stage_fn)(void *data, const gmf_journal_op *ops, size_t n,
 				int rollback);
 
 typedef struct {
@@ -68,20 +69,20 @@ typedef struct {
 	const char *const *roots;
 	size_t nroots;
 	const char *root;  /* old callers: a single root, used when nroots == 0 */
-	gmf_txn_stage_fn stage;
+	gmf_journal_stage_fn stage;
 	void *stage_data;
-} gmf_txn;
+} gmf_journal;
 
 /* Fills ops[i].orig / mode from disk, journals, applies, stages.  label is
  * "fix", "merge" or "undo" and a one-line description for `undo`.
- * Returns 0; GMF_TXN_UNDO_UNSAVED when the change is complete but its undo
+ * Returns 0; GMF_JOURNAL_UNDO_UNSAVED when the change is complete but its undo
  * record could not be saved (the message says why; the next run files
  * it); or a negative error code, with nothing changed; GMF_EREFUSED when
  * a path is not allowed (nothing changed), or when the roll-back after a
  * failure found a file changed meanwhile (that file and the journal are
  * kept, as for recovery). */
-#define GMF_TXN_UNDO_UNSAVED 1
-int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
+#define GMF_JOURNAL_UNDO_UNSAVED 1
+int gmf_journal_apply(gmf_journal *t, gmf_journal_op *ops, size_t n, const char *label,
 		  const char *description);
 
 /* Rolls back an interrupted run if there is one (or completes it when it
@@ -90,29 +91,29 @@ int gmf_txn_apply(gmf_txn *t, gmf_txn_op *ops, size_t n, const char *label,
  * *completed (if not NULL) to the label of a run that was completed
  * rather than rolled back.  GMF_EREFUSED, with nothing touched, for a
  * file changed since, a damaged journal or one not made for the roots. */
-int gmf_txn_recover(gmf_txn *t, char **what, char **completed);
+int gmf_journal_recover(gmf_journal *t, char **what, char **completed);
 /* Sets an interrupted run aside without touching any file but its
  * journal: `txn/` becomes `abandoned-<UTC time>` in the state directory,
  * whose path is returned in *where (caller frees).  For a run that
  * recovery refused because a file changed since.  GMF_ENOTFOUND when no
  * run is pending; GMF_EREFUSED when its journal names paths outside the
  * roots (a journal too damaged to read is set aside all the same). */
-int gmf_txn_abandon(gmf_txn *t, char **where);
+int gmf_journal_abandon(gmf_journal *t, char **where);
 /* True when an interrupted run is waiting to be rolled back. */
-int gmf_txn_pending(const char *state_dir);
+int gmf_journal_pending(const char *state_dir);
 
 /* Loads the last completed run as ops that would undo it (its paths
  * checked against the roots, its copies against their record). force:
  * skip the check that the files are still as that run left them. */
-int gmf_txn_load_undo(gmf_txn *t, gmf_txn_op **ops, size_t *n, char **label,
+int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **ops, size_t *n, char **label,
 		      char **description, int force);
-void gmf_txn_ops_free(gmf_txn_op *ops, size_t n);
+void gmf_journal_ops_free(gmf_journal_op *ops, size_t n);
 
 /* Notes on the last completed run that it also moved ref from old_hex to
  * new_hex (a hook amended a commit), so that undo moves it back. */
-int gmf_txn_record_ref(gmf_txn *t, const char *ref, const char *old_hex,
+int gmf_journal_record_ref(gmf_journal *t, const char *ref, const char *old_hex,
 		       const char *new_hex);
 /* That note for the last run: GMF_ENOTFOUND when there is none. */
-int gmf_txn_last_ref(gmf_txn *t, char **ref, char **old_hex, char **new_hex);
+int gmf_journal_last_ref(gmf_journal *t, char **ref, char **old_hex, char **new_hex);
 
 #endif

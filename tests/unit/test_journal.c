@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "gmf/fs.h"
-#include "gmf/txn.h"
+#include "gmf/journal.h"
 
 /* rename(2), counted: the N-th call can fail (EIO) or end the process as
  * a kill would (no clean-up, no exit handlers). */
@@ -43,7 +43,7 @@ static const char *base_name(const char *p)
 	return p ? (s ? s + 1 : p) : "-";
 }
 
-static int fake_stage(void *data, const gmf_txn_op *ops, size_t n, int rollback)
+static int fake_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback)
 {
 	fake_index *x = data;
 	x->calls++;
@@ -63,7 +63,7 @@ static int serial;
 static struct {
 	char top[128], ver[256], state[256], out[256];
 	const char *roots[1];
-	gmf_txn t;
+	gmf_journal t;
 	fake_index idx;
 } F;
 
@@ -180,10 +180,10 @@ static char *snapshot(const char *dir)
 	return gmf_strbuf_detach(&sb, NULL);
 }
 
-static void push(gmf_txn_op **ops, size_t *n, const char *old_path, const char *new_path,
+static void push(gmf_journal_op **ops, size_t *n, const char *old_path, const char *new_path,
 		 const char *content)
 {
-	gmf_txn_op *op;
+	gmf_journal_op *op;
 	*ops = realloc(*ops, (*n + 1) * sizeof(**ops));
 	op = &(*ops)[(*n)++];
 	memset(op, 0, sizeof(*op));
@@ -199,7 +199,7 @@ static void push(gmf_txn_op **ops, size_t *n, const char *old_path, const char *
 static const char before_state[] = "a.py=A;b.py=B;e.py=E;";
 static const char after_state[] = "b.py=B2;c.py=A2;d.py=D;";
 
-static size_t usual(gmf_txn_op **ops)
+static size_t usual(gmf_journal_op **ops)
 {
 	size_t n = 0;
 	put(at(F.ver, "a.py"), "A");
@@ -222,14 +222,14 @@ static void assert_tree(const char *want)
 
 static int pending(void)
 {
-	return gmf_txn_pending(F.state);
+	return gmf_journal_pending(F.state);
 }
 
 /* Runs the usual change in a child killed at its kill_at-th rename;
  * 1 when it was killed there, 0 when it ran to the end. */
 static int run_killed_at(int kill_at)
 {
-	gmf_txn_op *ops;
+	gmf_journal_op *ops;
 	size_t n = usual(&ops);
 	pid_t pid;
 	int status;
@@ -239,9 +239,9 @@ static int run_killed_at(int kill_at)
 	if (pid == 0) {
 		rename_calls = 0;
 		rename_kill_at = kill_at;
-		_exit(gmf_txn_apply(&F.t, ops, n, "fix", "renumber") == 0 ? 0 : 1);
+		_exit(gmf_journal_apply(&F.t, ops, n, "fix", "renumber") == 0 ? 0 : 1);
 	}
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 42)
@@ -258,12 +258,12 @@ enum { RN_JOURNAL = 1, RN_COMMITTING = 2, RN_FIRST_TMP = 3, RN_SECOND_TMP = 4,
 
 /* ------------------------------------------------------------ apply */
 
-static void test_txn_apply_create_rename_delete(void **state)
+static void test_journal_apply_create_rename_delete(void **state)
 {
-	gmf_txn_op *ops;
+	gmf_journal_op *ops;
 	size_t n = usual(&ops);
 	(void)state;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), 0);
 	assert_tree(after_state);
 	/* the originals were filled in from disk */
 	assert_string_equal(ops[0].orig, "A");
@@ -278,31 +278,31 @@ static void test_txn_apply_create_rename_delete(void **state)
 	assert_true(gmf_fs_exists(at(F.state, "last/manifest")));
 	assert_file(at(F.state, "last/0.orig"), "A");
 	assert_file(at(F.state, "last/0.new"), "A2");
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
-static void test_txn_apply_keeps_mode(void **state)
+static void test_journal_apply_keeps_mode(void **state)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	struct stat st;
 	(void)state;
 	put(at(F.ver, "x.py"), "X");
 	chmod(at(F.ver, "x.py"), 0751);
 	push(&ops, &n, at(F.ver, "x.py"), at(F.ver, "y.py"), "Y");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "mode"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "mode"), 0);
 	assert_int_equal(stat(at(F.ver, "y.py"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0751);
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
-static void test_txn_stage_failure_rolls_back_everything(void **state)
+static void test_journal_stage_failure_rolls_back_everything(void **state)
 {
-	gmf_txn_op *ops;
+	gmf_journal_op *ops;
 	size_t n = usual(&ops);
 	(void)state;
 	F.idx.fail = 1;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), GMF_EGIT);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), GMF_EGIT);
 	assert_non_null(strstr(gmf_error_last(), "the index is locked"));
 	assert_non_null(strstr(gmf_error_last(), "nothing was changed"));
 	assert_tree(before_state);
@@ -314,31 +314,31 @@ static void test_txn_stage_failure_rolls_back_everything(void **state)
 			    "R a.py>c.py\nR b.py>b.py\nR ->d.py\nR e.py>-\n");
 	assert_false(pending());
 	assert_false(gmf_fs_exists(at(F.state, "last")));
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
-static void test_txn_apply_failure_at_every_rename(void **state)
+static void test_journal_apply_failure_at_every_rename(void **state)
 {
 	int failed = 0;
 	(void)state;
 	for (int k = 1; k <= RN_FINISH; k++) {
-		gmf_txn_op *ops;
+		gmf_journal_op *ops;
 		size_t n;
 		int rc;
 		char what[16];
 		fixture();
 		n = usual(&ops);
 		rename_fail_at = k;
-		rc = gmf_txn_apply(&F.t, ops, n, "fix", "renumber");
+		rc = gmf_journal_apply(&F.t, ops, n, "fix", "renumber");
 		rename_fail_at = 0;
 		snprintf(what, sizeof(what), "rename %d", k);
 		if (k == RN_FINISH) {
 			/* complete, its record not filed: the next run files it */
-			assert_int_equal(rc, GMF_TXN_UNDO_UNSAVED);
+			assert_int_equal(rc, GMF_JOURNAL_UNDO_UNSAVED);
 			assert_tree(after_state);
 			{
 				char *done = NULL, *completed = NULL;
-				assert_int_equal(gmf_txn_recover(&F.t, &done, &completed), 0);
+				assert_int_equal(gmf_journal_recover(&F.t, &done, &completed), 0);
 				assert_string_equal(completed, "fix");
 				free(done);
 				free(completed);
@@ -351,14 +351,14 @@ static void test_txn_apply_failure_at_every_rename(void **state)
 			assert_false(pending());
 			failed++;
 		}
-		gmf_txn_ops_free(ops, n);
+		gmf_journal_ops_free(ops, n);
 	}
 	assert_int_equal(failed, RN_FINISH - 1);
 }
 
-static void test_txn_apply_refuses_paths_outside_roots(void **state)
+static void test_journal_apply_refuses_paths_outside_roots(void **state)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	const char *victim = at(F.out, "victim.py");
 	char dotdot[512];
@@ -366,29 +366,29 @@ static void test_txn_apply_refuses_paths_outside_roots(void **state)
 	put(victim, "precious");
 	/* outright outside */
 	push(&ops, &n, victim, at(F.ver, "moved.py"), "x");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), victim));
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 	/* inside by its text, outside with '..' */
 	ops = NULL;
 	n = 0;
 	snprintf(dotdot, sizeof(dotdot), "%s/../outside/victim.py", F.ver);
 	push(&ops, &n, NULL, dotdot, "x");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
-	gmf_txn_ops_free(ops, n);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
+	gmf_journal_ops_free(ops, n);
 	/* a symlinked directory leading out */
 	ops = NULL;
 	n = 0;
 	assert_int_equal(symlink(F.out, at(F.ver, "link")), 0);
 	push(&ops, &n, at(F.ver, "link/victim.py"), NULL, NULL);
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
-	gmf_txn_ops_free(ops, n);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
+	gmf_journal_ops_free(ops, n);
 	/* relative */
 	ops = NULL;
 	n = 0;
 	push(&ops, &n, NULL, "versions/new.py", "x");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
-	gmf_txn_ops_free(ops, n);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "evil"), GMF_EREFUSED);
+	gmf_journal_ops_free(ops, n);
 	assert_file(victim, "precious");
 	assert_absent(at(F.ver, "moved.py"));
 	assert_false(pending());
@@ -396,35 +396,35 @@ static void test_txn_apply_refuses_paths_outside_roots(void **state)
 	assert_int_equal(F.idx.calls, 0);
 }
 
-static void test_txn_no_roots_refuses_everything(void **state)
+static void test_journal_no_roots_refuses_everything(void **state)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	(void)state;
 	F.t.roots = NULL;
 	F.t.nroots = 0;
 	push(&ops, &n, NULL, at(F.ver, "new.py"), "x");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "none"), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "none"), GMF_EREFUSED);
 	assert_absent(at(F.ver, "new.py"));
 	/* the old single root still works for callers not yet moved over */
 	F.t.root = F.ver;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "legacy"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "legacy"), 0);
 	assert_file(at(F.ver, "new.py"), "x");
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
-static void test_txn_apply_refuses_existing_target(void **state)
+static void test_journal_apply_refuses_existing_target(void **state)
 {
-	gmf_txn_op *ops = NULL;
+	gmf_journal_op *ops = NULL;
 	size_t n = 0;
 	(void)state;
 	put(at(F.ver, "a.py"), "A");
 	put(at(F.ver, "taken.py"), "someone's");
 	push(&ops, &n, at(F.ver, "a.py"), at(F.ver, "taken.py"), "A2");
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "clash"), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "clash"), GMF_EREFUSED);
 	assert_file(at(F.ver, "taken.py"), "someone's");
 	assert_file(at(F.ver, "a.py"), "A");
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
 static void edit_c_py(void)
@@ -432,26 +432,26 @@ static void edit_c_py(void)
 	put(at(F.ver, "c.py"), "A2 and my edit");
 }
 
-static void test_txn_apply_rollback_keeps_an_edit(void **state)
+static void test_journal_apply_rollback_keeps_an_edit(void **state)
 {
-	gmf_txn_op *ops;
+	gmf_journal_op *ops;
 	size_t n = usual(&ops);
 	(void)state;
 	/* someone edits c.py while the run stages, and staging fails */
 	F.idx.fail = 1;
 	F.idx.hook = edit_c_py;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), at(F.ver, "c.py")));
 	assert_non_null(strstr(gmf_error_last(), "git migrate-fix undo --abandon"));
 	/* nothing overwritten, the journal kept for a decision */
 	assert_file(at(F.ver, "c.py"), "A2 and my edit");
 	assert_true(pending());
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
 /* ------------------------------------------------------------ recovery */
 
-static void test_txn_recover_every_kill_point(void **state)
+static void test_journal_recover_every_kill_point(void **state)
 {
 	int killed = 0, rolled = 0, completed_runs = 0, k;
 	(void)state;
@@ -462,7 +462,7 @@ static void test_txn_recover_every_kill_point(void **state)
 		if (!run_killed_at(k))
 			break;
 		killed++;
-		assert_int_equal(gmf_txn_recover(&F.t, &what, &completed), 0);
+		assert_int_equal(gmf_journal_recover(&F.t, &what, &completed), 0);
 		s = snapshot(F.ver);
 		if (!strcmp(s, after_state)) {
 			assert_non_null(completed);
@@ -485,7 +485,7 @@ static void test_txn_recover_every_kill_point(void **state)
 		free(completed);
 		assert_false(pending());
 		/* and a second recovery has nothing to do */
-		assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), 0);
+		assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), 0);
 		assert_null(what);
 	}
 	assert_int_equal(killed, RN_FINISH);
@@ -495,7 +495,7 @@ static void test_txn_recover_every_kill_point(void **state)
 	assert_tree(after_state);
 }
 
-static void test_txn_recover_prepared_touches_no_file(void **state)
+static void test_journal_recover_prepared_touches_no_file(void **state)
 {
 	char *what = NULL;
 	(void)state;
@@ -504,13 +504,13 @@ static void test_txn_recover_prepared_touches_no_file(void **state)
 	/* the temporaries are there, no target changed yet */
 	assert_true(gmf_fs_exists(at(F.ver, ".c.py.gmf-txn.tmp")));
 	put(at(F.ver, "a.py"), "A edited"); /* never touched by this roll-back */
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), 0);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), 0);
 	assert_tree("a.py=A edited;b.py=B;e.py=E;");
 	assert_int_equal(F.idx.calls, 0); /* nothing had been staged */
 	free(what);
 }
 
-static void test_txn_recover_committing_half_moved(void **state)
+static void test_journal_recover_committing_half_moved(void **state)
 {
 	char *what = NULL, *completed = NULL;
 	(void)state;
@@ -519,14 +519,14 @@ static void test_txn_recover_committing_half_moved(void **state)
 	assert_file(at(F.ver, "c.py"), "A2");
 	assert_file(at(F.ver, "a.py"), "A");
 	assert_file(at(F.ver, "b.py"), "B");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, &completed), 0);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, &completed), 0);
 	assert_tree(before_state);
 	assert_null(completed);
 	assert_int_equal(F.idx.rollbacks, 1);
 	free(what);
 }
 
-static void test_txn_recover_refuses_an_edit_and_keeps_it(void **state)
+static void test_journal_recover_refuses_an_edit_and_keeps_it(void **state)
 {
 	char *what = (char *)1, *where = NULL;
 	(void)state;
@@ -534,7 +534,7 @@ static void test_txn_recover_refuses_an_edit_and_keeps_it(void **state)
 	assert_int_equal(run_killed_at(RN_DONE), 1);
 	assert_tree(after_state);
 	put(at(F.ver, "c.py"), "A2 plus the user's work");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_null(what);
 	assert_non_null(strstr(gmf_error_last(), at(F.ver, "c.py")));
 	assert_non_null(strstr(gmf_error_last(), "git migrate-fix undo --abandon"));
@@ -543,53 +543,53 @@ static void test_txn_recover_refuses_an_edit_and_keeps_it(void **state)
 	assert_true(pending());
 	assert_int_equal(F.idx.calls, 0);
 	/* refused again, the same way, on the next run */
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	/* the user sets it aside: only the journal moves */
-	assert_int_equal(gmf_txn_abandon(&F.t, &where), 0);
+	assert_int_equal(gmf_journal_abandon(&F.t, &where), 0);
 	assert_non_null(where);
 	assert_non_null(strstr(where, "/abandoned-"));
 	assert_true(!strncmp(where, F.state, strlen(F.state)));
 	assert_true(gmf_fs_exists(at(where, "manifest")));
 	assert_false(pending());
 	assert_tree("b.py=B2;c.py=A2 plus the user's work;d.py=D;");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), 0);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), 0);
 	assert_null(what);
 	free(where);
 }
 
-static void test_txn_recover_refuses_a_file_put_where_one_was_removed(void **state)
+static void test_journal_recover_refuses_a_file_put_where_one_was_removed(void **state)
 {
 	char *what = NULL;
 	(void)state;
 	assert_int_equal(run_killed_at(RN_DONE), 1);
 	/* d.py was created by the run: a different one now */
 	put(at(F.ver, "d.py"), "someone else's d");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_file(at(F.ver, "d.py"), "someone else's d");
 	assert_true(pending());
 }
 
-static void test_txn_recover_done_refuses_an_edit(void **state)
+static void test_journal_recover_done_refuses_an_edit(void **state)
 {
 	char *what = NULL, *completed = NULL;
 	(void)state;
 	assert_int_equal(run_killed_at(RN_FINISH), 1);
 	put(at(F.ver, "b.py"), "mine");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, &completed), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, &completed), GMF_EREFUSED);
 	assert_null(completed);
 	assert_file(at(F.ver, "b.py"), "mine");
 	assert_true(pending());
 	assert_false(gmf_fs_exists(at(F.state, "last")));
 }
 
-static void test_txn_recover_refuses_a_damaged_journal(void **state)
+static void test_journal_recover_refuses_a_damaged_journal(void **state)
 {
 	char *what = NULL;
 	(void)state;
 	assert_int_equal(run_killed_at(RN_DONE), 1);
 	/* one byte of the journal's copy of a.py changed */
 	put(at(F.state, "txn/0.orig"), "Z");
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "damaged"));
 	assert_non_null(strstr(gmf_error_last(), "0.orig"));
 	/* a.py was not brought back with the wrong content */
@@ -597,7 +597,7 @@ static void test_txn_recover_refuses_a_damaged_journal(void **state)
 	assert_true(pending());
 	/* a missing copy is damage too */
 	unlink(at(F.state, "txn/0.orig"));
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_tree(after_state);
 }
 
@@ -626,7 +626,7 @@ static void craft_journal(const char *dir, const char *version, const char *old_
 	gmf_strbuf_release(&m);
 }
 
-static void test_txn_recover_refuses_a_journal_from_elsewhere(void **state)
+static void test_journal_recover_refuses_a_journal_from_elsewhere(void **state)
 {
 	const char *victim = at(F.out, "victim.py"), *other = at(F.out, "other.py");
 	char *what = NULL, *where = NULL, dotdot[512];
@@ -634,26 +634,26 @@ static void test_txn_recover_refuses_a_journal_from_elsewhere(void **state)
 	put(victim, "precious");
 	/* a rollback of it would remove victim and write other */
 	craft_journal(at(F.state, "txn"), "2", other, victim);
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "not made for this project"));
 	assert_non_null(strstr(gmf_error_last(), at(F.state, "txn")));
 	assert_file(victim, "precious");
 	assert_absent(other);
 	assert_true(pending());
 	/* abandon refuses it as well: the message says to remove it */
-	assert_int_equal(gmf_txn_abandon(&F.t, &where), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_abandon(&F.t, &where), GMF_EREFUSED);
 	assert_null(where);
 	assert_true(pending());
 	/* the old format, nine lines or so, is no more trusted */
 	assert_int_equal(gmf_fs_rmdir_flat(at(F.state, "txn")), 0);
 	craft_journal(at(F.state, "txn"), "1", NULL, victim);
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_file(victim, "precious");
 	/* nor one that reaches out from inside with '..' */
 	assert_int_equal(gmf_fs_rmdir_flat(at(F.state, "txn")), 0);
 	snprintf(dotdot, sizeof(dotdot), "%s/../outside/victim.py", F.ver);
 	craft_journal(at(F.state, "txn"), "2", NULL, dotdot);
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_file(victim, "precious");
 	/* and with no roots at all, nothing is trusted */
 	assert_int_equal(gmf_fs_rmdir_flat(at(F.state, "txn")), 0);
@@ -661,47 +661,47 @@ static void test_txn_recover_refuses_a_journal_from_elsewhere(void **state)
 	put(at(F.ver, "new.py"), "Y");
 	F.t.roots = NULL;
 	F.t.nroots = 0;
-	assert_int_equal(gmf_txn_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_file(at(F.ver, "new.py"), "Y");
 	assert_null(what);
 }
 
-static void test_txn_abandon_without_pending_run(void **state)
+static void test_journal_abandon_without_pending_run(void **state)
 {
 	char *where = (char *)1;
 	(void)state;
-	assert_int_equal(gmf_txn_abandon(&F.t, &where), GMF_ENOTFOUND);
+	assert_int_equal(gmf_journal_abandon(&F.t, &where), GMF_ENOTFOUND);
 	assert_null(where);
 }
 
-static void test_txn_abandon_a_damaged_journal(void **state)
+static void test_journal_abandon_a_damaged_journal(void **state)
 {
 	char *where = NULL;
 	(void)state;
 	mkdir(at(F.state, "txn"), 0700);
 	put(at(F.state, "txn/manifest"), "gmf-journal 2\nstate commi");
-	assert_int_equal(gmf_txn_abandon(&F.t, &where), 0);
+	assert_int_equal(gmf_journal_abandon(&F.t, &where), 0);
 	assert_false(pending());
 	assert_file(at(where, "manifest"), "gmf-journal 2\nstate commi");
 	free(where);
 	/* twice in the same second: a second name */
 	mkdir(at(F.state, "txn"), 0700);
 	put(at(F.state, "txn/manifest"), "x");
-	assert_int_equal(gmf_txn_abandon(&F.t, &where), 0);
+	assert_int_equal(gmf_journal_abandon(&F.t, &where), 0);
 	assert_file(at(where, "manifest"), "x");
 	free(where);
 }
 
 /* ------------------------------------------------------------ undo */
 
-static void test_txn_undo_inverts_the_last_run(void **state)
+static void test_journal_undo_inverts_the_last_run(void **state)
 {
-	gmf_txn_op *ops, *inv = NULL;
+	gmf_journal_op *ops, *inv = NULL;
 	size_t n = usual(&ops), ninv = 0;
 	char *label = NULL, *desc = NULL;
 	(void)state;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), 0);
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 0), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), 0);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 0), 0);
 	assert_string_equal(label, "fix");
 	assert_string_equal(desc, "renumber");
 	assert_int_equal(ninv, n);
@@ -711,86 +711,86 @@ static void test_txn_undo_inverts_the_last_run(void **state)
 	assert_null(inv[2].new_path); /* d.py was created: undo removes it */
 	assert_null(inv[3].old_path); /* e.py was removed: undo writes it */
 	assert_string_equal(inv[3].content, "E");
-	assert_int_equal(gmf_txn_apply(&F.t, inv, ninv, "undo", "back"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, inv, ninv, "undo", "back"), 0);
 	assert_tree(before_state);
-	gmf_txn_ops_free(ops, n);
-	gmf_txn_ops_free(inv, ninv);
+	gmf_journal_ops_free(ops, n);
+	gmf_journal_ops_free(inv, ninv);
 	free(label);
 	free(desc);
 }
 
-static void test_txn_undo_refuses_changed_files(void **state)
+static void test_journal_undo_refuses_changed_files(void **state)
 {
-	gmf_txn_op *ops, *inv = NULL;
+	gmf_journal_op *ops, *inv = NULL;
 	size_t n = usual(&ops), ninv = 0;
 	char *label = NULL, *desc = NULL;
 	(void)state;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), 0);
 	put(at(F.ver, "c.py"), "A2 edited");
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 0), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 0), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "c.py' has changed since the fix"));
 	assert_null(inv);
 	assert_int_equal(ninv, 0);
 	/* forced: the ops come back */
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), 0);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), 0);
 	assert_int_equal(ninv, n);
 	assert_file(at(F.ver, "c.py"), "A2 edited"); /* loading changes nothing */
-	gmf_txn_ops_free(ops, n);
-	gmf_txn_ops_free(inv, ninv);
+	gmf_journal_ops_free(ops, n);
+	gmf_journal_ops_free(inv, ninv);
 	free(label);
 	free(desc);
 }
 
-static void test_txn_undo_refuses_damaged_or_foreign_record(void **state)
+static void test_journal_undo_refuses_damaged_or_foreign_record(void **state)
 {
-	gmf_txn_op *ops, *inv = NULL;
+	gmf_journal_op *ops, *inv = NULL;
 	size_t n = usual(&ops), ninv = 0;
 	char *label = NULL, *desc = NULL;
 	(void)state;
-	assert_int_equal(gmf_txn_apply(&F.t, ops, n, "fix", "renumber"), 0);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), 0);
 	put(at(F.state, "last/3.orig"), "not E");
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "damaged"));
 	assert_null(inv);
 	/* a record naming a file outside: refused even with force */
 	assert_int_equal(gmf_fs_rmdir_flat(at(F.state, "last")), 0);
 	put(at(F.out, "victim.py"), "precious");
 	craft_journal(at(F.state, "last"), "2", NULL, at(F.out, "victim.py"));
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EREFUSED);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "not made for this project"));
 	assert_null(inv);
 	assert_file(at(F.out, "victim.py"), "precious");
 	/* a manifest cut short */
 	put(at(F.state, "last/manifest"), "gmf-journal 1\nstate done\nlabel fix\ndesc 99999 x\n");
-	assert_int_equal(gmf_txn_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EPARSE);
+	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EPARSE);
 	assert_non_null(strstr(gmf_error_last(), "damaged"));
-	gmf_txn_ops_free(ops, n);
+	gmf_journal_ops_free(ops, n);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_txn_apply_create_rename_delete, each),
-		cmocka_unit_test_setup(test_txn_apply_keeps_mode, each),
-		cmocka_unit_test_setup(test_txn_stage_failure_rolls_back_everything, each),
-		cmocka_unit_test_setup(test_txn_apply_failure_at_every_rename, each),
-		cmocka_unit_test_setup(test_txn_apply_refuses_paths_outside_roots, each),
-		cmocka_unit_test_setup(test_txn_no_roots_refuses_everything, each),
-		cmocka_unit_test_setup(test_txn_apply_refuses_existing_target, each),
-		cmocka_unit_test_setup(test_txn_apply_rollback_keeps_an_edit, each),
-		cmocka_unit_test_setup(test_txn_recover_every_kill_point, each),
-		cmocka_unit_test_setup(test_txn_recover_prepared_touches_no_file, each),
-		cmocka_unit_test_setup(test_txn_recover_committing_half_moved, each),
-		cmocka_unit_test_setup(test_txn_recover_refuses_an_edit_and_keeps_it, each),
-		cmocka_unit_test_setup(test_txn_recover_refuses_a_file_put_where_one_was_removed, each),
-		cmocka_unit_test_setup(test_txn_recover_done_refuses_an_edit, each),
-		cmocka_unit_test_setup(test_txn_recover_refuses_a_damaged_journal, each),
-		cmocka_unit_test_setup(test_txn_recover_refuses_a_journal_from_elsewhere, each),
-		cmocka_unit_test_setup(test_txn_abandon_without_pending_run, each),
-		cmocka_unit_test_setup(test_txn_abandon_a_damaged_journal, each),
-		cmocka_unit_test_setup(test_txn_undo_inverts_the_last_run, each),
-		cmocka_unit_test_setup(test_txn_undo_refuses_changed_files, each),
-		cmocka_unit_test_setup(test_txn_undo_refuses_damaged_or_foreign_record, each),
+		cmocka_unit_test_setup(test_journal_apply_create_rename_delete, each),
+		cmocka_unit_test_setup(test_journal_apply_keeps_mode, each),
+		cmocka_unit_test_setup(test_journal_stage_failure_rolls_back_everything, each),
+		cmocka_unit_test_setup(test_journal_apply_failure_at_every_rename, each),
+		cmocka_unit_test_setup(test_journal_apply_refuses_paths_outside_roots, each),
+		cmocka_unit_test_setup(test_journal_no_roots_refuses_everything, each),
+		cmocka_unit_test_setup(test_journal_apply_refuses_existing_target, each),
+		cmocka_unit_test_setup(test_journal_apply_rollback_keeps_an_edit, each),
+		cmocka_unit_test_setup(test_journal_recover_every_kill_point, each),
+		cmocka_unit_test_setup(test_journal_recover_prepared_touches_no_file, each),
+		cmocka_unit_test_setup(test_journal_recover_committing_half_moved, each),
+		cmocka_unit_test_setup(test_journal_recover_refuses_an_edit_and_keeps_it, each),
+		cmocka_unit_test_setup(test_journal_recover_refuses_a_file_put_where_one_was_removed, each),
+		cmocka_unit_test_setup(test_journal_recover_done_refuses_an_edit, each),
+		cmocka_unit_test_setup(test_journal_recover_refuses_a_damaged_journal, each),
+		cmocka_unit_test_setup(test_journal_recover_refuses_a_journal_from_elsewhere, each),
+		cmocka_unit_test_setup(test_journal_abandon_without_pending_run, each),
+		cmocka_unit_test_setup(test_journal_abandon_a_damaged_journal, each),
+		cmocka_unit_test_setup(test_journal_undo_inverts_the_last_run, each),
+		cmocka_unit_test_setup(test_journal_undo_refuses_changed_files, each),
+		cmocka_unit_test_setup(test_journal_undo_refuses_damaged_or_foreign_record, each),
 	};
 	return cmocka_run_group_tests_name("txn", tests, group_setup, group_teardown);
 }
