@@ -31,6 +31,19 @@ test_expect_success 'the Debian package has the version of VERSION' '
 	test_cmp expect out
 '
 
+test_lazy_prereq RUBY 'command -v ruby'
+
+test_expect_success 'the Homebrew formula builds the tarball of VERSION' '
+	formula=$TOP/packaging/homebrew/git-migrate-fix.rb &&
+	test_grep "^  url \".*/git-migrate-fix-$VERSION\.tar\.gz\"$" "$formula" &&
+	test_grep "^  sha256 \"[0-9a-f]\{64\}\"$" "$formula" &&
+	test_grep "^  test do$" "$formula"
+'
+
+test_expect_success RUBY 'the Homebrew formula is valid Ruby' '
+	ruby -c "$TOP/packaging/homebrew/git-migrate-fix.rb"
+'
+
 test_expect_success '--version says the version of VERSION' '
 	gmf_expect 0 out --version &&
 	echo "git-migrate-fix $VERSION" >expect &&
