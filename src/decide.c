@@ -19,7 +19,7 @@ int gmf_strategy_parse(const char *s)
 {
 	if (!s || !strcmp(s, "auto"))
 		return GMF_STRATEGY_AUTO;
-	if (!strcmp(s, "renumber"))
+	if (!strcmp(s, "renumber") || !strcmp(s, "move"))
 		return GMF_STRATEGY_RENUMBER;
 	if (!strcmp(s, "merge"))
 		return GMF_STRATEGY_MERGE;

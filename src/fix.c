@@ -66,7 +66,7 @@ static int strategy_of(gmf_workspace *ws, const gmf_fix_opts *o)
 	s = gmf_strategy_parse(v);
 	if (s < 0)
 		gmf_error_set(GMF_EUSAGE, "migrate-fix.strategy is '%s'; it takes auto, "
-			      "renumber or merge", v);
+			      "renumber (or move) or merge", v);
 	free(v);
 	return s;
 }

@@ -77,7 +77,7 @@ int gmf_decide(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 void gmf_decision_release(gmf_decision *d);
 
 const char *gmf_decision_kind_name(gmf_decision_kind k);
-/* "auto", "renumber", "merge" -> strategy; -1 for anything else. */
+/* "auto", "renumber" (or "move"), "merge" -> strategy; -1 otherwise. */
 int gmf_strategy_parse(const char *s);
 
 #endif

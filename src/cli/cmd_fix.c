@@ -22,14 +22,14 @@ typedef struct {
 } fix_opts;
 
 static const char *const fix_formats[] = { "text", "json", NULL };
-static const char *const fix_strategies[] = { "auto", "renumber", "merge", NULL };
+static const char *const fix_strategies[] = { "auto", "renumber", "move", "merge", NULL };
 
 const cli_option cli_fix_options[] = {
 	CLI_FLAG(0, "dry-run", fix_opts, dry_run, "print the plan and a diff; change nothing"),
 	CLI_CHOICE(0, "format", NULL, fix_formats, fix_opts, format, "the plan as text or for tools"),
 	CLI_CHOICE(0, "strategy", NULL, fix_strategies, fix_opts, strategy,
-		   "renumber, or write a merge migration (default: git config "
-		   "migrate-fix.strategy, else auto)"),
+		   "renumber (also called move), or write a merge migration (default: "
+		   "git config migrate-fix.strategy, else auto)"),
 	CLI_STRING(0, "onto", "REV", fix_opts, onto, "keep this head; everything else on its branch moves"),
 	CLI_LIST(0, "move", "REV", fix_opts, move, nmove, "move REV and what follows it (repeatable)"),
 	CLI_STRING(0, "mainline", "REF", fix_opts, mainline,
