@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_fix: `git migrate-fix fix`: parses the options, runs the repair
  * workflow (include/gmf/fix.h) and prints what it did or why it refused.
@@ -169,6 +170,10 @@ static void print_text(cli_context *ctx, const gmf_fix_result *res, int dry_run)
 			printf("[%s] ", fs->name);
 		if (d->kind == GMF_DECIDE_RENUMBER) {
 			print_plan_text(ctx, &d->plan, res->mainline, dry_run);
+			if (fs->lockfile)
+				printf("  the head lockfile %s to name %s\n",
+				       dry_run ? "would be rewritten" : "is rewritten",
+				       d->plan.new_head ? d->plan.new_head : "the heads");
 			if (dry_run)
 				print_diffs(ctx, ctx->graphs[s], &d->plan);
 		} else if (d->kind == GMF_DECIDE_MERGE) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_undo: `git migrate-fix undo`: parses the options, runs the undo
  * workflow (include/gmf/undo.h) and prints what it put back.
@@ -86,7 +87,9 @@ int cmd_undo(int argc, char **argv)
 	if (res.warning)
 		cli_warning("%s", res.warning);
 	if (res.branch_moved)
-		printf("%s; the branch is back at its previous commit\n", res.description);
+		printf("%s; the branch is %s\n", res.description,
+		       strncmp(res.description, "redid: ", 7) ? "back at its previous commit"
+							: "at the repair's commit again");
 	else
 		printf("%s%s\n", res.description, ctx.repo ? " (staged)" : "");
 out:
