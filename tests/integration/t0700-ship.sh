@@ -62,9 +62,10 @@ test_expect_success 'completion options: one line per option, LONG ends in = whe
 	test_grep "^--dry-run	" out &&
 	test_grep "^--strategy=		" out &&
 	test_grep "^--dir=	-d	PATH	" out &&
-	gmf_expect 0 out completion values fix --strategy &&
-	printf "%s\n" auto renumber merge >expect &&
-	test_cmp expect out &&
+	gmf_expect 0 strategies completion values fix --strategy &&
+	test_grep "^auto$" strategies &&
+	test_grep "^renumber$" strategies &&
+	test_grep "^merge$" strategies &&
 	gmf_expect 2 out completion values fix --no-such &&
 	test_grep "has no option .--no-such." out.err
 '
@@ -131,8 +132,7 @@ test_expect_success BASH_COMPLETION 'git migrate-fix fix --<TAB> offers the opti
 
 test_expect_success BASH_COMPLETION 'git migrate-fix fix --strategy=<TAB> offers its values' '
 	TRASH=$TRASH ./complete "git migrate-fix fix --strategy=" >out &&
-	printf "%s\n" auto renumber merge >expect &&
-	test_cmp expect out
+	test_cmp strategies out
 '
 
 test_expect_success BASH_COMPLETION 'git migrate-fix -C dir che<TAB> and git-migrate-fix he<TAB>' '
@@ -179,8 +179,7 @@ test_expect_success ZSH 'zsh: the script parses and offers the commands and opti
 	sed "s/=$//" out | sort >names &&
 	test_cmp expect names &&
 	PATH=$TRASH/bin:$PATH TRASH=$TRASH zsh -f complete.zsh migrate-fix fix --strategy= >out &&
-	printf "%s\n" auto renumber merge >expect &&
-	test_cmp expect out
+	test_cmp strategies out
 '
 
 test_expect_success GIT_CHECKOUT 'make dist twice gives the same bytes; sorted entries, owner 0, fixed modes' '
