@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # git-migrate-fix: hand-written Makefile (see docs/STYLE in the shared notes).
 #   make            build git-migrate-fix
 #   make test       install missing build/test packages (Debian, as root),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install.sh: install git-migrate-fix, or only what building and testing it
 # needs.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arena: see include/gmf/arena.h. */
 #include "gmf/arena.h"
 

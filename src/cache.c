@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache: see include/gmf/cache.h. */
 #include "gmf/cache.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decide: see include/gmf/decide.h. */
 #include "gmf/decide.h"
 

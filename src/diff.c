@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diff: see include/gmf/diff.h. */
 #include "gmf/diff.h"
 

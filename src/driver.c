@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* driver: see include/gmf/driver.h. */
 #include "gmf/driver.h"
 

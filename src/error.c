@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error: see include/gmf/error.h. */
 #include "gmf/error.h"
 

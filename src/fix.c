@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fix: see include/gmf/fix.h. */
 #include "gmf/fix.h"
 

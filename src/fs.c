@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fs: see include/gmf/fs.h. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* syncfs */

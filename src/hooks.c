@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks: see include/gmf/hooks.h. */
 #include "gmf/hooks.h"
 

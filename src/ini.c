@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ini: see include/gmf/ini.h. */
 #include "gmf/ini.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* install: see include/gmf/install.h. */
 #include "gmf/install.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal: see include/gmf/journal.h. */
 #include "gmf/journal.h"
 

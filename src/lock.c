@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lock: see include/gmf/lock.h. */
 #include "gmf/lock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lockfile: see include/gmf/lockfile.h. */
 #include "gmf/lockfile.h"
 

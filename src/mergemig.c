@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mergemig: see include/gmf/mergemig.h. */
 #include "gmf/mergemig.h"
 

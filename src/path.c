@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* path: see include/gmf/path.h. */
 #include "gmf/path.h"
 

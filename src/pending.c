@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pending: see include/gmf/pending.h. */
 #include "gmf/pending.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* project: see include/gmf/project.h. */
 #include "gmf/project.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* published: see include/gmf/published.h. */
 #include "gmf/published.h"
 

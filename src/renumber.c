@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* renumber: see include/gmf/renumber.h. */
 #include "gmf/renumber.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* repo: see include/gmf/repo.h. */
 #include "gmf/repo.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state: see include/gmf/state.h. */
 #include "gmf/state.h"
 

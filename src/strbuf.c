@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strbuf: see include/gmf/strbuf.h. */
 #include "gmf/strbuf.h"
 

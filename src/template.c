@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* template: see include/gmf/template.h. */
 #include "gmf/template.h"
 

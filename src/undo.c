@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* undo: see include/gmf/undo.h. */
 #include "gmf/undo.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* workspace: see include/gmf/workspace.h. */
 #include "gmf/workspace.h"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/chainlint.sh: checks that the && chains of the integration tests
 # are unbroken, in the spirit of git's t/chainlint.
 #

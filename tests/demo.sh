@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo: the main job on a built-in sample.  A scratch Alembic project
 # (SQLite) in a git repository with a bare `origin`; main and a feature
 # branch each add migrations on the same parent; the feature merges main

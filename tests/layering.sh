@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/layering.sh: the module rules of docs/architecture.md, checked on
 # the sources (make test runs it):
 #   - no include cycle between library modules (a module is

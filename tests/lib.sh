@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/lib.sh: a tiny test library for the integration scripts, in the
 # spirit of git's t/test-lib.sh.  POSIX sh only: dash must run it.
 #

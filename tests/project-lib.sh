@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/project-lib.sh: builds real Alembic projects in real git
 # repositories for the repair tests (fix, merge, undo, failures).
 # Source it after lib.sh.  POSIX sh.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the integration test scripts (tests/integration/t*.sh, or the ones
 # named on the command line), shows each script's results and ends with
 # the grand total, exactly "N passed, M failed".  Exits non-zero when a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-unit.sh: run cmocka unit test binaries and sum up their results.
 #
 #   sh tests/run-unit.sh build/tests/test_reader build/tests/test_graph ...

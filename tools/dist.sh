@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/dist.sh: the release tarball, as `make dist` makes it.
 #
 #   sh tools/dist.sh VERSION OUTDIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for git-migrate-fix, through git's own completion:
 # `git migrate-fix <TAB>` offers the commands, `git migrate-fix fix --<TAB>`
 # the options of fix, `--strategy=<TAB>` its values; `git-migrate-fix

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arena: bump allocation for the many small strings a large project's
  * migrations hold, and one large block for a big array.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache: the parsed migrations of a set of version directories, kept
  * between runs so that a file nobody touched is not opened, read and

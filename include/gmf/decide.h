@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * decide: the decision model: what repair, if any, a fork of the
  * revision graph gets.  Every path asks here: `fix` by hand, the hooks,

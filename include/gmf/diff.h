@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diff: a unified diff of two versions of one file, for `--dry-run`.
  * Owns: turning old and new bytes into `---`/`+++`/`@@` text with three

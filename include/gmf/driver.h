@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * driver: the head lockfile's merge driver (`merge.migrate-fix-head`),
  * which git runs inside a merge, a rebase or a cherry-pick when both sides

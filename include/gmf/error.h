@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error: library error codes and the last error message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fix: the repair workflow behind `git migrate-fix fix`, the hooks and
  * the CI command: takes the project's write lock, recovers an interrupted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fs: the file-system mutations of the project's files: every write of
  * the journal (journal.h), the hooks, the merge driver and install goes

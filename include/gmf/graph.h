@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * graph: the revision graph of one script directory and the checks on it.
  *

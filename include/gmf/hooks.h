@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hooks: what the installed hook shims (hooks/) run, once git has done its
  * own work: the repair after a merge (post-merge), when a stopped merge is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ini: reads alembic.ini the way Python's ConfigParser (as Alembic uses it)
  * does: `[section]`s, `key = value` or `key: value`, indented continuation

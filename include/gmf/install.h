@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * install: wiring a repository so that merges, pulls and rebases repair
  * themselves (`git migrate-fix install`), and taking it out again

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * journal: an all-or-nothing change to a set of files, journaled; where an
  * interrupted run is replayed (recovery) and the last one undone.

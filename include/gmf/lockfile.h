@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lockfile: the tracked head lockfile of a script (`.head` in its first
  * version directory): one line per branch head, sorted.  Two branches that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mergemig: a merge migration, as `alembic merge` writes one, without
  * running Python: its revision id and file name the project's way (the

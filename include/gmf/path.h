@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * path: lexical path arithmetic (join, make absolute, normalise, relative).
  * Must never: touch the file system (no realpath), so results are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pending: the note the merge driver leaves for the hooks, and the
  * post-merge hook the driver puts in place on demand.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * project: where a project's migrations live, and reading them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * published: which migrations are published, the first half of the
  * decision model (decide.h is the second).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reader: turns the bytes of one Alembic migration file into a gmf_migration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * renumber: decides what a renumbering changes, byte by byte: where
  * migrations move and where revision ids are renamed (applying it is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * repo: the only module that includes libgit2 (everything below it, and
  * error.c, is free of it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shims: the hook shims of hooks/, compiled into the library
  * (build/gen/hooks.c, made by src/cli/embed-hooks.sh) so that install and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state: where git-migrate-fix keeps what it writes about a project (the
  * journal (journal.h), the lock of lock, the install record).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strbuf: the one growable text buffer used for all string assembly.
  *

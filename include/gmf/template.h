@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * template: renders a project's `script.py.mako` for a merge migration,
  * and names the new file.

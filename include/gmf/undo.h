@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * undo: the workflow behind `git migrate-fix undo`: puts back exactly what
  * the last fix, merge or undo changed (an undo of an undo redoes), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workspace: one project opened for a command, a hook or the merge driver.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Homebrew formula for git-migrate-fix, in tap layout: this directory is
 # the root of a tap repository (e.g. <owner>/homebrew-tap), so
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli: the command-line layer.  The only code that prints, reads argv, and
  * turns library error codes into messages and exit statuses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli/cmd_check: `git migrate-fix check`, the CI gate. */
 #include "cli.h"
 

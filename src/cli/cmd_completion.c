@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_completion: `git-migrate-fix completion`, hidden, the words the
  * shell completion scripts (contrib/completion/) offer.  It reads

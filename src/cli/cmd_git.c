@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_git: the two commands git itself runs: `merge-driver` (the head
  * lockfile's merge driver, include/gmf/driver.h) and `hook` (what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_graph: `git migrate-fix graph`, the history as a text graph.
  *

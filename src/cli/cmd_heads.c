@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli/cmd_heads: `git migrate-fix heads`, like `alembic heads`. */
 #include "cli.h"
 

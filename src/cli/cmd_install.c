@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_install: `git migrate-fix install [--uninstall]`: parses the
  * options, runs the install workflow (include/gmf/install.h) and prints

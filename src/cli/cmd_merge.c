@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/cmd_merge: `git migrate-fix merge`: parses the options, runs the
  * merge-migration workflow (include/gmf/mergemig.h) and prints the file

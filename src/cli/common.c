@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli/common: messages, exit statuses and project loading shared by commands. */
 #include "cli.h"
 

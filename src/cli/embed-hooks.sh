@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Turns the hook shims in hooks/ into C string constants for
 # `git migrate-fix install` (build/gen/hooks.c; see the Makefile).
 echo '/* generated from hooks/ by src/cli/embed-hooks.sh: do not edit */'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli/main: the table of subcommands and the entry point. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/options: option tables, their parser and the usage made from them
  * (see options.h).  Reports usage errors through cli_usage_error; never

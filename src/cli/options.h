@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli/options: a command's options as a static table, the parser that
  * fills the command's own options struct from argv, and the usage text

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generate a realistic Alembic project for the benchmarks.
 
 usage: gen_project.py DIR COUNT

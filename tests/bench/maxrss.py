@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Print the peak resident set size of one command, in KiB.
 
 usage: maxrss.py COMMAND [ARG]...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/bench/run.sh: benchmarks of git-migrate-fix against the real
 # alternatives.  Run by `make bench` (after the binary is built); never
 # fails on a time, only when something could not run.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chainlint sample: every line marked LINT must be reported, no other.
 test_expect_success 'a missing &&' '
 	mkdir a # LINT

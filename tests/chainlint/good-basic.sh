@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chainlint sample: bodies the lint must accept (see tests/chainlint.sh).
 test_expect_success 'a plain chain, comments and blank lines' '
 	mkdir a &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: loading the parse cache and decoding its entries.
  * The input is the payload (the records); the harness wraps it in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: alembic.ini parsing and interpolation. */
 #include <stdint.h>
 #include <stdlib.h>

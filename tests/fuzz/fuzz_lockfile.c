@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the head lockfile as the merge driver sees it: two
  * sides, conflict markers, and the union it writes back. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the migration reader on arbitrary bytes.  Whatever it
  * accepts must have spans inside the input that hold exactly the ids. */
 #include <stdint.h>

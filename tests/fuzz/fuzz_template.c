@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: rendering script.py.mako, and file_template names. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs each libFuzzer target in build/fuzz for FUZZ_SECONDS seconds (default
 # 60; `make test` uses a short smoke), seeded from the test fixtures, and
 # prints the executions each made.  Exit non-zero on any crash, leak,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='check accepts every good fixture, in every output format'
 . "$(dirname "$0")/../lib.sh"
 

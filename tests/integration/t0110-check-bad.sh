@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='check reports each problem of the bad fixtures with code, file and line'
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='where check and heads look for migrations'
 . "$(dirname "$0")/../lib.sh"
 

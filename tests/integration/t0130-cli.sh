@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='help, version, usage errors and colour'
 . "$(dirname "$0")/../lib.sh"
 

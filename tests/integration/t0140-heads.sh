@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='heads prints what alembic heads prints'
 . "$(dirname "$0")/../lib.sh"
 

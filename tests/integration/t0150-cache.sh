@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='the parse cache: unchanged files come from it, any change is read again'
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/project-lib.sh"

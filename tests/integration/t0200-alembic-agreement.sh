@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='git-migrate-fix agrees with the real alembic on every good fixture'
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='hostile and broken input: clear message, documented exit code, nothing changed on disk'
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/project-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 test_description='shipping: shell completion, the version, make dist and make install'
 . "$(dirname "$0")/../lib.sh"
 

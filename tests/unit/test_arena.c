@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for arena: bump allocation for a large project's strings. */
 #include "unit.h"
 

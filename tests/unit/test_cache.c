@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for cache: parsed migrations kept between runs. */
 #include "unit.h"
 

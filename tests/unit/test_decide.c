@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for decide: the decision model every repair path asks.  Each
  * test builds a graph in memory, says which nodes are published (and by

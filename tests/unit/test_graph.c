@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for graph: each check has a case that must fire and one that
  * must not, with codes, severities, locations and revisions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for ini: alembic.ini read the way ConfigParser reads it. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for txn: journaled all-or-nothing changes and their recovery. */
 /* LDWRAP: -Wl,--wrap=rename */
 #include "unit.h"

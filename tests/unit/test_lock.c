@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for lock: one writer at a time per project. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for path: lexical path arithmetic. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for project: discovery from alembic.ini and friends, and
  * walking version directories, in throwaway directories.

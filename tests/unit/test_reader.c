@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for reader: every form of alembic-syntax.md, with the exact
  * byte span of every value (the rewriter changes those bytes and no other).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for plan: what `fix` would change, asserted on the rendered
  * bytes of every file, the renames, the re-pointed parents, the heads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for state: where a project's journal and lock live. */
 #include "unit.h"
 

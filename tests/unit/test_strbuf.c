@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for strbuf: the one growable text buffer. */
 #include "unit.h"
 

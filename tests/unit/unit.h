@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unit.h: what every cmocka unit test of git-migrate-fix includes.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/valgrind/run.sh: the unit tests and the integration suite with every
 # run of git-migrate-fix under valgrind memcheck (`make valgrind`).
 #
