@@ -216,6 +216,8 @@ typedef struct {
 	size_t line_off;   /* line_no is the line of byte line_off */
 	unsigned line_no;
 	gmf_arena *arena;  /* where the strings go; NULL: the heap */
+	size_t *known;     /* offsets of the names take_assignment read */
+	size_t nknown, aknown;
 } scan;
 
 /* Strings and arrays of a migration: from its arena, or the heap. */
@@ -721,6 +723,8 @@ static void scan_init(scan *sc, const gmf_migration *m, gmf_diag *diag)
 	sc->line_off = 0;
 	sc->line_no = 1;
 	sc->arena = m->arena;
+	sc->known = NULL;
+	sc->nknown = sc->aknown = 0;
 }
 
 /* Refuses bytes this reader cannot take for Python text: a NUL, invalid
@@ -797,12 +801,34 @@ static size_t last_candidate_at(const gmf_migration *m, size_t p)
 
 /* Gives the value read once to every name of a (chained) assignment; the
  * last name takes over first's items, the others get copies. */
+static int same_reading(const gmf_value *a, const gmf_value *b)
+{
+	if (a->kind != b->kind || a->nitems != b->nitems)
+		return 0;
+	for (size_t i = 0; i < a->nitems; i++)
+		if (strcmp(a->items[i].text, b->items[i].text))
+			return 0;
+	return 1;
+}
+
 static void assign_targets(scan *sc, gmf_migration *m, const char *const *names,
 			   const size_t *nlen, int nt, const gmf_value *first)
 {
 	for (int t = 0; t < nt; t++) {
 		gmf_value *v = target_of(m, names[t], nlen[t]);
 		int seen = v->assignments;
+		GMF_ALLOC_GROW(sc->known, sc->nknown + 1, sc->aknown);
+		sc->known[sc->nknown++] = (size_t)(names[t] - sc->s);
+		if (seen && !same_reading(v, first)) {
+			/* Python keeps the last one; a reader that picks one of
+			 * two different values is guessing */
+			diag_set(sc->diag, first->line, 0,
+				 "cannot read `%.*s` here: assigned again with a "
+				 "different value (first on line %u)",
+				 (int)nlen[t], names[t], v->line);
+			sc->failed = 1;
+			return;
+		}
 		value_release(v, sc->arena);
 		*v = *first;
 		v->assignments = seen + 1;
@@ -814,6 +840,73 @@ static void assign_targets(scan *sc, gmf_migration *m, const char *const *names,
 				value_push(sc, v, first->items[k].span.off,
 					   first->items[k].span.len);
 		}
+	}
+}
+
+/* Does `name =` (another target of a chain, not one of the four) start
+ * at p?  `down_revision = x = "a"` would give x's value to both. */
+static int chained_with_other(scan *sc, size_t p)
+{
+	size_t q = p;
+	if (q >= sc->len || !is_ident((unsigned char)sc->s[q]) ||
+	    (sc->s[q] >= '0' && sc->s[q] <= '9'))
+		return 0;
+	while (q < sc->len && is_ident((unsigned char)sc->s[q]))
+		q++;
+	q = skip_ws(sc, q, 0);
+	return q < sc->len && sc->s[q] == '=' &&
+	       (q + 1 >= sc->len || sc->s[q + 1] != '=');
+}
+
+/*
+ * An expression in branch_labels still names labels: the elements of a
+ * tuple or list (string literals read, anything else kept as its source
+ * text, say `cli.CONTRACT_BRANCH`), so the graph knows the revision
+ * starts a labelled branch even when it cannot say which.
+ */
+static void opaque_items(scan *sc, gmf_value *v)
+{
+	size_t a = v->whole.off, b = v->whole.off + v->whole.len;
+	const char *s = sc->s;
+
+	if (b > a + 1 && ((s[a] == '(' && s[b - 1] == ')') ||
+			  (s[a] == '[' && s[b - 1] == ']'))) {
+		a++;
+		b--;
+	}
+	while (a < b) {
+		size_t e = a, co, cl, after, x, y;
+		int depth = 0, tri, plain;
+		while (e < b) {
+			char c = s[e];
+			if (c == '"' || c == '\'') {
+				if (read_string(sc, e, &co, &cl, &after, &tri, &plain) <= 0)
+					return;
+				e = after;
+				continue;
+			}
+			if (c == '(' || c == '[' || c == '{')
+				depth++;
+			else if ((c == ')' || c == ']' || c == '}') && depth)
+				depth--;
+			else if (c == ',' && !depth)
+				break;
+			e++;
+		}
+		x = a;
+		y = e;
+		while (x < y && strchr(" \t\r\n", s[x]))
+			x++;
+		while (y > x && strchr(" \t\r\n", s[y - 1]))
+			y--;
+		if (y > x) {
+			if (read_string(sc, x, &co, &cl, &after, &tri, &plain) > 0 &&
+			    after == y && !tri && plain)
+				value_push(sc, v, co, cl);
+			else
+				value_push(sc, v, x, y - x);
+		}
+		a = e + 1;
 	}
 }
 
@@ -839,6 +932,14 @@ static size_t take_assignment(scan *sc, gmf_migration *m, size_t p, PCRE2_SIZE *
 		nlen[nt++] = ov[3] - ov[2];
 		vpos = ov[1];
 	}
+	if (chained_with_other(sc, vpos)) {
+		diag_set(sc->diag, sline(sc, p), 0,
+			 "cannot read `%.*s` here: a chained assignment with a "
+			 "name other than revision, down_revision, branch_labels "
+			 "or depends_on", (int)nlen[0], names[0]);
+		sc->failed = 1;
+		return len;
+	}
 	memset(&first, 0, sizeof(first));
 	first.line = sline(sc, p);
 	next = parse_value(sc, vpos, &first);
@@ -847,6 +948,13 @@ static size_t take_assignment(scan *sc, gmf_migration *m, size_t p, PCRE2_SIZE *
 		return len;
 	}
 	assign_targets(sc, m, names, nlen, nt, &first);
+	if (sc->failed)
+		return len;
+	for (int t = 0; t < nt; t++) {
+		gmf_value *v = target_of(m, names[t], nlen[t]);
+		if (v == &m->branch_labels && v->kind == GMF_VAL_OPAQUE)
+			opaque_items(sc, v);
+	}
 	p = skip_ws(sc, next, 0);
 	if (p < len && m->data[p] == ';') {
 		/* `revision = "a"; down_revision = None`: go on with the next
@@ -935,6 +1043,372 @@ static void scan_statements(scan *sc, gmf_migration *m, size_t p)
 			       ds.first[3]);
 }
 
+/* ------------------------------------------------- failing closed */
+
+static const char *const target_names[4] = { "revision", "down_revision",
+					     "branch_labels", "depends_on" };
+
+/* Which of the four names (0..3) s[0..n) is, or -1. */
+static int target_index(const char *s, size_t n)
+{
+	for (int i = 0; i < 4; i++)
+		if (strlen(target_names[i]) == n && !memcmp(s, target_names[i], n))
+			return i;
+	return -1;
+}
+
+/*
+ * The ASCII letter a code point passes for: fullwidth forms (which Python
+ * folds to ASCII when it normalises identifiers), mathematical letters and
+ * the Cyrillic and Greek look-alikes.  0 when none.
+ */
+static char ascii_lookalike(uint32_t cp)
+{
+	static const struct { uint32_t cp; char c; } table[] = {
+		{ 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043e, 'o' }, { 0x0440, 'p' },
+		{ 0x0441, 'c' }, { 0x0443, 'y' }, { 0x0445, 'x' }, { 0x0456, 'i' },
+		{ 0x0455, 's' }, { 0x0458, 'j' }, { 0x0501, 'd' }, { 0x04bb, 'h' },
+		{ 0x0261, 'g' }, { 0x03bf, 'o' }, { 0x03bd, 'v' }, { 0x03b9, 'i' },
+		{ 0x03b1, 'a' }, { 0x03ba, 'k' }, { 0x03c1, 'p' }, { 0x0391, 'A' },
+		{ 0x0392, 'B' }, { 0x0395, 'E' }, { 0x039f, 'O' }, { 0x0420, 'P' },
+		{ 0x0131, 'i' }, { 0x1d00, 'a' }, { 0x0280, 'r' }, { 0x0274, 'n' },
+		{ 0x1d0f, 'o' }, { 0x1d20, 'v' }, { 0x0299, 'b' }, { 0x1d05, 'd' },
+		{ 0x1d07, 'e' }, { 0x029f, 'l' }, { 0x0455, 's' }, { 0x2170, 'i' },
+		{ 0x217c, 'l' }, { 0x2113, 'l' }, { 0x0269, 'i' }, { 0x057d, 'u' },
+		{ 0x0578, 'n' }, { 0xff3f, '_' }, { 0x2017, '_' },
+	};
+	if (cp >= 0xff21 && cp <= 0xff3a)
+		return (char)('A' + (cp - 0xff21));
+	if (cp >= 0xff41 && cp <= 0xff5a)
+		return (char)('a' + (cp - 0xff41));
+	if (cp >= 0xff10 && cp <= 0xff19)
+		return (char)('0' + (cp - 0xff10));
+	if (cp >= 0x1d400 && cp <= 0x1d6a3) {
+		uint32_t k = (cp - 0x1d400) % 52;
+		return (char)(k < 26 ? 'A' + k : 'a' + (k - 26));
+	}
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].cp == cp)
+			return table[i].c;
+	return 0;
+}
+
+/* The identifier s[0..n) with every look-alike replaced by its ASCII
+ * letter, into out (at most outsz - 1 bytes); 0 when it does not fit or
+ * holds a character that passes for none. */
+static int skeleton(const unsigned char *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k;
+		char c;
+		if (s[i] < 0x80) {
+			c = (char)s[i++];
+		} else {
+			k = s[i] >= 0xf0 ? 3 : s[i] >= 0xe0 ? 2 : 1;
+			cp = s[i] & (0x3f >> k);
+			for (size_t j = 1; j <= k && i + j < n; j++)
+				cp = (cp << 6) | (s[i + j] & 0x3f);
+			i += k + 1;
+			if (!(c = ascii_lookalike(cp)))
+				return 0;
+		}
+		if (o + 1 >= outsz)
+			return 0;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 1;
+}
+
+static int was_read(const scan *sc, size_t off)
+{
+	for (size_t i = 0; i < sc->nknown; i++)
+		if (sc->known[i] == off)
+			return 1;
+	return 0;
+}
+
+/* The word that ends just before p (blanks skipped), as [*a, p'). */
+static size_t word_before(const scan *sc, size_t p, size_t floor, size_t *a)
+{
+	while (p > floor && (sc->s[p - 1] == ' ' || sc->s[p - 1] == '\t'))
+		p--;
+	*a = p;
+	while (*a > floor && is_ident((unsigned char)sc->s[*a - 1]))
+		(*a)--;
+	return p - *a;
+}
+
+static int word_is(const scan *sc, size_t a, size_t n, const char *w)
+{
+	return strlen(w) == n && !memcmp(sc->s + a, w, n);
+}
+
+/* An augmented assignment operator (`+=`, `//=`, `>>=`...) at p? */
+static int augmented_at(const scan *sc, size_t p)
+{
+	static const char *const ops[] = { "**=", "//=", ">>=", "<<=", "+=", "-=",
+					   "*=", "/=", "%=", "&=", "|=", "^=", "@=" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i]);
+		if (p + n <= sc->len && !memcmp(sc->s + p, ops[i], n) &&
+		    (p + n >= sc->len || sc->s[p + n] != '='))
+			return 1;
+	}
+	return 0;
+}
+
+/* A plain `=` (not `==`, `<=`, `+=`, ...) at p. */
+static int plain_equals_at(const scan *sc, size_t p)
+{
+	if (sc->s[p] != '=' || (p + 1 < sc->len && sc->s[p + 1] == '='))
+		return 0;
+	return !p || !strchr("=!<>:+-*/%&|^@", sc->s[p - 1]);
+}
+
+/* One statement of the walk below, with where the four names occur. */
+typedef struct {
+	size_t start;       /* first code byte */
+	int indented;       /* inside a block: indented, or after `if x:` */
+	int semicolon;      /* after a `;` */
+	int compound;       /* starts with if/for/with/def/...: `:` ends it */
+	size_t last_eq;     /* the last plain `=` at depth 0, or (size_t)-1 */
+	int neq;            /* how many */
+	size_t occ[8];      /* offsets of the names at depth 0 */
+	int nocc;
+} stmt;
+
+static int fail_here(scan *sc, size_t off, const char *name, const char *why)
+{
+	diag_set(sc->diag, sline(sc, off), 0, "cannot read `%s` here: %s", name, why);
+	sc->failed = 1;
+	return GMF_EPARSE;
+}
+
+/* Decides, at the end of a statement, whether it binds one of the four
+ * names in a way take_assignment did not read. */
+static int judge_stmt(scan *sc, const stmt *st)
+{
+	for (int i = 0; i < st->nocc; i++) {
+		size_t off = st->occ[i], a, n, q;
+		int t;
+		const char *why = NULL;
+		for (q = off; q < sc->len && is_ident((unsigned char)sc->s[q]); q++)
+			;
+		t = target_index(sc->s + off, q - off);
+		if (was_read(sc, off))
+			continue;
+		n = word_before(sc, off, st->start, &a);
+		q = skip_ws(sc, q, 0);
+		if (q < sc->len && augmented_at(sc, q))
+			why = "an augmented assignment (Alembic reads the result)";
+		else if ((word_is(sc, st->start, 4, "from") &&
+			  !is_ident((unsigned char)sc->s[st->start + 4])) ||
+			 (word_is(sc, st->start, 6, "import") &&
+			  !is_ident((unsigned char)sc->s[st->start + 6])))
+			why = "imported";
+		else if (word_is(sc, st->start, 3, "del") &&
+			 !is_ident((unsigned char)sc->s[st->start + 3]))
+			why = "deleted with `del`";
+		else if (n && (word_is(sc, a, n, "as") || word_is(sc, a, n, "import") ||
+			       word_is(sc, a, n, "for") || word_is(sc, a, n, "def") ||
+			       word_is(sc, a, n, "class")))
+			why = "bound by import, `as`, `for`, def or class";
+		else if (st->neq && off < st->last_eq) {
+			if (st->indented)
+				why = "assigned inside a block (if, try, with, for, "
+				      "while or a function)";
+			else if (st->semicolon)
+				why = "assigned after `;`";
+			else if (st->neq > 1)
+				why = "a chained assignment with another name";
+			else
+				why = "a tuple or other compound assignment";
+		}
+		if (why)
+			return fail_here(sc, off, target_names[t], why);
+	}
+	return 0;
+}
+
+static const char *const compound_words[] = {
+	"if", "elif", "else", "try", "except", "finally", "with", "for",
+	"while", "def", "class", "async", NULL
+};
+
+/* Starts a statement at p (the first code byte). */
+static void stmt_begin(scan *sc, stmt *st, size_t p, int indented, int semicolon)
+{
+	size_t q = p;
+	memset(st, 0, sizeof(*st));
+	st->start = p;
+	st->indented = indented;
+	st->semicolon = semicolon;
+	st->last_eq = (size_t)-1;
+	while (q < sc->len && is_ident((unsigned char)sc->s[q]))
+		q++;
+	for (int i = 0; compound_words[i]; i++)
+		if (word_is(sc, p, q - p, compound_words[i]))
+			st->compound = 1;
+}
+
+static int conflict_marker_at(const scan *sc, size_t p)
+{
+	static const char *const marks[] = { "<<<<<<<", "=======", ">>>>>>>", "|||||||" };
+	for (int i = 0; i < 4; i++)
+		if (p + 7 <= sc->len && !memcmp(sc->s + p, marks[i], 7) &&
+		    (p + 7 == sc->len || sc->s[p + 7] != marks[i][0]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A `<<<<<<<` line with a `>>>>>>>` line after it, both in column 0: a
+ * merge left unfinished (git's markers; Python cannot load the file).
+ * Looked for before anything else, so the two sides' assignments are not
+ * what gets reported.  The line of the first marker, or 0.
+ */
+static unsigned conflict_markers(scan *sc, size_t p)
+{
+	size_t open = (size_t)-1;
+	while (p < sc->len) {
+		const char *nl = memchr(sc->s + p, '\n', sc->len - p);
+		if (sc->s[p] == '<' && open == (size_t)-1 &&
+		    p + 7 <= sc->len && !memcmp(sc->s + p, "<<<<<<<", 7))
+			open = p;
+		else if (sc->s[p] == '>' && open != (size_t)-1 &&
+			 p + 7 <= sc->len && !memcmp(sc->s + p, ">>>>>>>", 7))
+			return sline(sc, open);
+		if (!nl)
+			break;
+		p = (size_t)(nl - sc->s) + 1;
+	}
+	return 0;
+}
+
+/*
+ * The whole file, token by token (strings, comments and brackets
+ * understood): every place the four names are bound other than the plain
+ * module-level assignments take_assignment read, every identifier that
+ * only looks like one of them, and unresolved conflict markers, are
+ * errors.  Alembic would see another value there, or not load the file;
+ * a checker that said "ok" would be guessing.  0 or GMF_EPARSE.
+ */
+static int check_bindings(scan *sc, size_t p)
+{
+	const char *s = sc->s;
+	size_t len = sc->len;
+	int depth = 0, line_start = 1;
+	stmt st;
+
+	memset(&st, 0, sizeof(st));
+	st.last_eq = (size_t)-1;
+	while (p < len) {
+		unsigned char c = (unsigned char)s[p];
+		if (line_start && depth == 0) {
+			size_t q = p;
+			while (q < len && (s[q] == ' ' || s[q] == '\t' || s[q] == '\f'))
+				q++;
+			if (q < len && (s[q] == '\n' || s[q] == '\r' || s[q] == '#')) {
+				p = q;
+				line_start = 0;
+				continue;
+			}
+			if (q == p && conflict_marker_at(sc, p)) {
+				diag_set(sc->diag, sline(sc, p), 0,
+					 "unresolved conflict markers: finish the merge "
+					 "(Python cannot load this file)");
+				sc->failed = 1;
+				return GMF_EPARSE;
+			}
+			stmt_begin(sc, &st, q, q > p, 0);
+			line_start = 0;
+			p = q;
+			continue;
+		}
+		if (c == '#') {
+			const char *nl = memchr(s + p, '\n', len - p);
+			p = nl ? (size_t)(nl - s) : len;
+			continue;
+		}
+		if (c == '"' || c == '\'') {
+			size_t co, cl, after;
+			int tri, plain;
+			if (read_string(sc, p, &co, &cl, &after, &tri, &plain) < 0)
+				return GMF_EPARSE;
+			p = after;
+			continue;
+		}
+		if (c == '\\' && p + 1 < len && (s[p + 1] == '\n' || s[p + 1] == '\r')) {
+			p += s[p + 1] == '\r' ? 3 : 2;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ')' || c == ']' || c == '}') && depth) {
+			depth--;
+		} else if (c == '\n' && depth == 0) {
+			if (judge_stmt(sc, &st) < 0)
+				return GMF_EPARSE;
+			st.nocc = st.neq = 0;
+			st.last_eq = (size_t)-1;
+			line_start = 1;
+		} else if (depth == 0 && (c == ';' ||
+					  (c == ':' && st.compound &&
+					   (p + 1 >= len || s[p + 1] != '=')))) {
+			size_t q = skip_ws(sc, p + 1, 0);
+			if (judge_stmt(sc, &st) < 0)
+				return GMF_EPARSE;
+			if (q < len && s[q] != '\n' && s[q] != '\r' && s[q] != '#')
+				stmt_begin(sc, &st, q, st.indented || c == ':', c == ';' || st.semicolon);
+			else
+				st.nocc = 0;
+			p = q;
+			continue;
+		} else if (depth == 0 && c == '=' && plain_equals_at(sc, p)) {
+			st.last_eq = p;
+			st.neq++;
+		} else if ((c == 'r' || c == 'd' || c == 'b' || c >= 0x80) &&
+			   (!p || !is_ident((unsigned char)s[p - 1]))) {
+			size_t q = p, b;
+			int ascii = 1, t;
+			char sk[32];
+			while (q < len && is_ident((unsigned char)s[q])) {
+				ascii &= (unsigned char)s[q] < 0x80;
+				q++;
+			}
+			t = ascii ? target_index(s + p, q - p) : -1;
+			if (!ascii && skeleton((const unsigned char *)s + p, q - p, sk,
+					       sizeof(sk)) &&
+			    (t = target_index(sk, strlen(sk))) >= 0) {
+				diag_set(sc->diag, sline(sc, p), 0,
+					 "cannot read `%s` here: the name `%.*s` only "
+					 "looks like it (a homoglyph)",
+					 target_names[t], (int)(q - p), s + p);
+				sc->failed = 1;
+				return GMF_EPARSE;
+			}
+			b = p;
+			while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+				b--;
+			if (t >= 0 && (b == 0 || s[b - 1] != '.')) {
+				size_t r = skip_ws(sc, q, depth > 0);
+				if (r + 1 < len && s[r] == ':' && s[r + 1] == '=')
+					return fail_here(sc, p, target_names[t],
+							 "assigned with `:=`");
+				if (depth == 0 && st.nocc < 8)
+					st.occ[st.nocc++] = p;
+			}
+			p = q;
+			continue;
+		}
+		p++;
+	}
+	return judge_stmt(sc, &st);
+}
+
 /* What must be a literal for the graph to be built.  0 or GMF_EPARSE. */
 static int check_values(const gmf_migration *m, gmf_diag *diag)
 {
@@ -963,6 +1437,8 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 		       char *buf, size_t len, gmf_diag *diag)
 {
 	scan sc;
+	size_t start;
+	unsigned line;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -977,7 +1453,16 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 	scan_init(&sc, m, diag);
 	if ((rc = check_bytes(&sc, m)) < 0)
 		return rc;
-	scan_statements(&sc, m, read_marks(m));
+	start = read_marks(m);
+	if ((line = conflict_markers(&sc, start)) != 0) {
+		diag_set(diag, line, 0, "unresolved conflict markers: finish the "
+			 "merge (Python cannot load this file)");
+		return GMF_EPARSE;
+	}
+	scan_statements(&sc, m, start);
+	if (!sc.failed)
+		check_bindings(&sc, start);
+	free(sc.known);
 	if (sc.failed)
 		return GMF_EPARSE;
 	return check_values(m, diag);
