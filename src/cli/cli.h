@@ -126,6 +126,7 @@ extern const cli_option cli_undo_options[];
 extern const cli_option cli_hook_options[];
 extern const cli_option cli_driver_options[];
 extern const cli_option cli_install_options[];
+extern const cli_option cli_sync_options[];
 
 int cmd_check(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
@@ -134,6 +135,7 @@ int cmd_undo(int argc, char **argv);
 int cmd_merge_driver(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_install(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 int cmd_heads(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_help(int argc, char **argv);

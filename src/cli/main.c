@@ -74,6 +74,21 @@ const cli_command cli_commands[] = {
 		"journaled change: a run stopped anywhere is rolled back by the next one.  "
 		"Idempotent.  --uninstall takes out exactly what install added.",
 	  .exit_status = "0 done, 1 refused (not installed, a hook in the way), 2 could not run." },
+	{ .name = "sync", .fn = cmd_sync, .summary = "bring the branch up to date with its base, repaired (CI)",
+	  .options = cli_sync_options,
+	  .description = "Brings the current branch up to date with its base (--base, else the "
+		"remote's default branch) so that a hosted merge, which runs no merge driver, goes "
+		"through: fetches the base and the history the merge needs (also in a shallow "
+		"clone), merges it in (or rebases onto it with --rebase) with the hooks and the "
+		"driver kept out, repairs the migrations in-process (the base's never move; the "
+		"branch's own go after the base's head) and records a merge commit with both "
+		"parents, made and signed by git, whose message says what moved where.  The "
+		"branch's own remote-tracking branch does not count as publishing its migrations.  "
+		"Nothing to do (up to date, or no fork of the migration graph): no commit.  "
+		"A conflict in any other file: the merge is aborted and the files named.  --push "
+		"pushes to the upstream (--force-with-lease after --rebase).",
+	  .exit_status = "0 done or nothing to do, 1 a conflict or no safe repair (nothing "
+		"changed, nothing pushed), 2 could not run." },
 	{ .name = "merge-driver", .fn = cmd_merge_driver, .summary = "the head lockfile's merge driver (git runs it)",
 	  .options = cli_driver_options, .args = "%O %A %B [%L [%P]]", .max_args = 5,
 	  .stop_at_arg = 1,
