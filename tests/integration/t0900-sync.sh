@@ -159,4 +159,39 @@ test_expect_success ALEMBIC,PYTHON3 'sync --dry-run --format=json says what it w
 	test_grep "\"dry_run\":true" out
 '
 
+# action NAME DIR MODE: runs the GitHub Action's steps in DIR, as GitHub
+# would, with an event file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY.
+action () {
+	printf '{"pull_request":{"base":{"ref":"main"},"head":{"ref":"pr"}}}\n' >event.json &&
+	: >"$1.output" && : >"$1.summary" &&
+	(
+		cd "$2" &&
+		GMF=$GMF_BIN INPUT_MODE=$3 GITHUB_EVENT_PATH=$TRASH/event.json \
+		GITHUB_OUTPUT=$TRASH/$1.output GITHUB_STEP_SUMMARY=$TRASH/$1.summary \
+		GITHUB_HEAD_REF=pr RUNNER_TEMP=$TRASH sh "$TOP/contrib/ci/github-action.sh"
+	)
+}
+
+test_expect_success ALEMBIC 'the action, comment mode: the Markdown body, nothing pushed' '
+	hosted a1 &&
+	ci_clone a1 ca1 --depth 1 &&
+	before=$(git --git-dir=a1-origin.git rev-parse pr) &&
+	git -C ca1 checkout -q --detach &&
+	action a1 ca1 comment >out 2>&1 &&
+	test_grep "^state=done" a1.output &&
+	test_grep "^comment=" a1.output &&
+	test_grep "^### git-migrate-fix sync" a1.summary &&
+	test_grep "003_pr" a1.summary &&
+	test "$(git --git-dir=a1-origin.git rev-parse pr)" = "$before"
+'
+
+test_expect_success ALEMBIC 'the action, sync mode: pushed, summarised; check mode: clean' '
+	action a1 ca1 sync >out 2>&1 &&
+	test_grep "^state=done" a1.output &&
+	test_grep "merged .origin/main. into .pr." a1.summary &&
+	origin_merges a1 &&
+	action a1 ca1 check >out 2>&1 &&
+	test_grep "^state=clean" a1.output
+'
+
 test_done
