@@ -26,6 +26,9 @@ struct gmf_ini {
 	char **sections;
 	size_t nsections, asections;
 	char *here;
+	char *path;   /* the file, for messages; NULL when parsed from text */
+	char **inherited; /* DEFAULT values interpolated for another section */
+	size_t ninherited, ainherited;
 };
 
 static char *trim(char *s)
@@ -61,13 +64,16 @@ static entry *find(const gmf_ini *ini, const char *section, const char *key)
 	return NULL;
 }
 
-static void add_section(gmf_ini *ini, const char *name)
+/* ConfigParser is strict by default: a section twice is an error. */
+static int add_section(gmf_ini *ini, const char *name, unsigned lineno)
 {
 	for (size_t i = 0; i < ini->nsections; i++)
 		if (!strcmp(ini->sections[i], name))
-			return;
+			return gmf_error_set(GMF_EPARSE, "line %u: section [%s] already exists",
+					     lineno, name);
 	GMF_ALLOC_GROW(ini->sections, ini->nsections + 1, ini->asections);
 	ini->sections[ini->nsections++] = gmf_xstrdup(name);
+	return 0;
 }
 
 /* Where gmf_ini_parse is: the section it is in, the entry an indented
@@ -105,9 +111,8 @@ static int parse_section(parser *ps, char *t)
 	*close = '\0';
 	free(ps->section);
 	ps->section = gmf_xstrdup(trim(t + 1));
-	add_section(ps->ini, ps->section);
 	ps->last = NULL;
-	return 0;
+	return add_section(ps->ini, ps->section, ps->lineno);
 }
 
 /* A `key = value` (or `key: value`) line. */
@@ -127,6 +132,14 @@ static int parse_entry(parser *ps, char *t)
 	val = sep + 1;
 	strip_inline_comment(val);
 	val = trim(val);
+	{
+		/* strict, as ConfigParser: an option twice in a section */
+		entry *dup = find(ini, ps->section, key);
+		if (dup && !strcmp(dup->section, ps->section))
+			return gmf_error_set(GMF_EPARSE,
+					     "line %u: option '%s' already set in [%s] on line %u",
+					     ps->lineno, dup->key, ps->section, dup->line);
+	}
 	GMF_ALLOC_GROW(ini->e, ini->n + 1, ini->alloc);
 	ps->last = &ini->e[ini->n++];
 	memset(ps->last, 0, sizeof(*ps->last));
@@ -244,6 +257,8 @@ int gmf_ini_read(gmf_ini **out, const char *path, unsigned *bad_line)
 		char *why = gmf_xstrdup(gmf_error_last());
 		gmf_error_set(rc, "'%s': %s", path, why);
 		free(why);
+	} else {
+		(*out)->path = gmf_xstrdup(path);
 	}
 	free(dir);
 	gmf_strbuf_release(&sb);
@@ -265,6 +280,10 @@ void gmf_ini_free(gmf_ini *ini)
 	free(ini->sections);
 	free(ini->e);
 	free(ini->here);
+	free(ini->path);
+	for (size_t i = 0; i < ini->ninherited; i++)
+		free(ini->inherited[i]);
+	free(ini->inherited);
 	free(ini);
 }
 
@@ -313,9 +332,10 @@ static int interpolate(gmf_ini *ini, const char *section, const char *raw,
 			const char *close = strstr(p + 2, ")s");
 			char *name;
 			entry *e;
-			if (!close)
+			if (!close || memchr(p + 2, '\n', (size_t)(close - (p + 2))))
 				return gmf_error_set(GMF_EPARSE,
-						     "bad interpolation syntax in '%s'", raw);
+						     "bad interpolation syntax in '%s': "
+						     "'%%(' without ')s'", raw);
 			name = gmf_xstrndup(p + 2, (size_t)(close - (p + 2)));
 			if (!strcasecmp(name, "here") && !lookup(ini, section, "here")) {
 				gmf_strbuf_adds(out, ini->here);
@@ -326,35 +346,75 @@ static int interpolate(gmf_ini *ini, const char *section, const char *raw,
 					return rc;
 				}
 			} else {
-				gmf_error_set(GMF_ENOTFOUND,
-					      "'%%(%s)s' names no option", name);
+				gmf_error_set(GMF_EPARSE,
+					      "'%%(%s)s' names no option in [%s] or [DEFAULT]",
+					      name, section);
 				free(name);
-				return GMF_ENOTFOUND;
+				return GMF_EPARSE;
 			}
 			free(name);
 			p = close + 1;
 			continue;
 		}
-		/* a lone % is kept, as Alembic users write it in comments */
-		gmf_strbuf_addch(out, '%');
+		/* ConfigParser refuses it (InterpolationSyntaxError) */
+		return gmf_error_set(GMF_EPARSE,
+				     "bad interpolation syntax in '%s': "
+				     "'%%' must be followed by '%%' or '('", raw);
 	}
+	return 0;
+}
+
+int gmf_ini_lookup(gmf_ini *ini, const char *section, const char *key, const char **out)
+{
+	entry *e = lookup(ini, section, key);
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (!e)
+		return 0;
+	/* the value depends on the section asking (DEFAULT's keys are
+	 * interpolated in the section that inherits them): cached only
+	 * for the section's own keys */
+	if (e->value && !strcmp(e->section, section)) {
+		*out = e->value;
+		return 0;
+	}
+	if ((rc = interpolate(ini, section, e->raw, &sb, 0)) < 0) {
+		char *why = gmf_xstrdup(gmf_error_last());
+		gmf_strbuf_release(&sb);
+		if (ini->path)
+			gmf_error_set(GMF_EPARSE, "'%s':%u: [%s] %s: %s", ini->path, e->line,
+				      section, e->key, why);
+		else
+			gmf_error_set(GMF_EPARSE, "line %u: [%s] %s: %s", e->line, section,
+				      e->key, why);
+		free(why);
+		return GMF_EPARSE;
+	}
+	if (strcmp(e->section, section)) {
+		/* inherited: keep it with the section that asked */
+		GMF_ALLOC_GROW(ini->inherited, ini->ninherited + 1, ini->ainherited);
+		ini->inherited[ini->ninherited] = gmf_strbuf_detach(&sb, NULL);
+		*out = ini->inherited[ini->ninherited++];
+		return 0;
+	}
+	free(e->value);
+	e->value = gmf_strbuf_detach(&sb, NULL);
+	*out = e->value;
 	return 0;
 }
 
 const char *gmf_ini_get(gmf_ini *ini, const char *section, const char *key)
 {
-	entry *e = lookup(ini, section, key);
-	gmf_strbuf sb = GMF_STRBUF_INIT;
-	if (!e)
-		return NULL;
-	if (e->value)
-		return e->value;
-	if (interpolate(ini, section, e->raw, &sb, 0) < 0) {
-		gmf_strbuf_release(&sb);
-		return NULL;
-	}
-	e->value = gmf_strbuf_detach(&sb, NULL);
-	return e->value;
+	const char *v;
+	return gmf_ini_lookup(ini, section, key, &v) < 0 ? NULL : v;
+}
+
+int gmf_ini_has_own(const gmf_ini *ini, const char *section, const char *key)
+{
+	entry *e = find(ini, section, key);
+	return e && !strcmp(e->section, section);
 }
 
 unsigned gmf_ini_line(const gmf_ini *ini, const char *section, const char *key)

@@ -343,6 +343,59 @@ static void test_ini_read_file(void **state)
 	gmf_ini_free(NULL);
 }
 
+static void test_ini_duplicates_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_bad("[a]\nx = 1\n[b]\n[a]\n"), 4);
+	assert_int_equal(parse_bad("[a]\nx = 1\ny = 2\nX = 3\n"), 4);
+}
+
+static void test_ini_lookup_tells_broken_from_absent(void **state)
+{
+	gmf_ini *ini = parse_ok(
+		"[alembic]\n"
+		"loop = %(loop)s\n"
+		"unknown = %(nosuch)s/x\n"
+		"open = %(here/x\n"
+		"lone = 50% done\n"
+		"fine = %(here)s/m\n", "/srv/p");
+	const char *v = (const char *)1;
+	(void)state;
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "absent", &v), 0);
+	assert_null(v);
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "fine", &v), 0);
+	assert_string_equal(v, "/srv/p/m");
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "loop", &v), GMF_EPARSE);
+	assert_non_null(strstr(gmf_error_last(), "line 2"));
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "unknown", &v), GMF_EPARSE);
+	assert_non_null(strstr(gmf_error_last(), "line 3"));
+	assert_non_null(strstr(gmf_error_last(), "nosuch"));
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "open", &v), GMF_EPARSE);
+	assert_non_null(strstr(gmf_error_last(), "line 4"));
+	assert_int_equal(gmf_ini_lookup(ini, "alembic", "lone", &v), GMF_EPARSE);
+	assert_null(gmf_ini_get(ini, "alembic", "lone"));
+	gmf_ini_free(ini);
+}
+
+static void test_ini_default_interpolated_per_section(void **state)
+{
+	gmf_ini *ini = parse_ok(
+		"[DEFAULT]\n"
+		"script_location = %(name)s/db\n"
+		"[alembic]\n"
+		"name = main\n"
+		"[loggers]\n"
+		"name = logs\n", "/h");
+	(void)state;
+	assert_string_equal(gmf_ini_get(ini, "alembic", "script_location"), "main/db");
+	assert_string_equal(gmf_ini_get(ini, "loggers", "script_location"), "logs/db");
+	assert_string_equal(gmf_ini_get(ini, "alembic", "script_location"), "main/db");
+	assert_false(gmf_ini_has_own(ini, "alembic", "script_location"));
+	assert_true(gmf_ini_has_own(ini, "alembic", "name"));
+	assert_true(gmf_ini_has_own(ini, "DEFAULT", "script_location"));
+	gmf_ini_free(ini);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +417,9 @@ int main(void)
 		cmocka_unit_test(test_ini_binary_refused),
 		cmocka_unit_test(test_ini_crlf_and_bom),
 		cmocka_unit_test(test_ini_read_file),
+		cmocka_unit_test(test_ini_duplicates_refused),
+		cmocka_unit_test(test_ini_lookup_tells_broken_from_absent),
+		cmocka_unit_test(test_ini_default_interpolated_per_section),
 	};
 	return cmocka_run_group_tests_name("ini", tests, NULL, NULL);
 }
