@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "gmf/path.h"
 #include "gmf/reader.h"
 #include "gmf/strbuf.h"
+#include "gmf/toml.h"
 
 static void script_release(gmf_script *s)
 {
@@ -32,6 +34,7 @@ static void script_release(gmf_script *s)
 	free(s->dirs);
 	free(s->script_dir);
 	free(s->file_template);
+	free(s->note);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -40,6 +43,9 @@ void gmf_project_release(gmf_project *p)
 	for (size_t i = 0; i < p->nscripts; i++)
 		script_release(&p->scripts[i]);
 	free(p->scripts);
+	for (size_t i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->notes);
 	free(p->cwd);
 	free(p->top);
 	memset(p, 0, sizeof(*p));
@@ -57,10 +63,15 @@ static gmf_script *new_script(gmf_project *p, const char *name, const char *sour
 	return s;
 }
 
-static void add_dir(gmf_script *s, const char *base, const char *dir)
+static void add_dir_abs(gmf_script *s, char *abs)
 {
 	s->dirs = gmf_xrealloc(s->dirs, (s->ndirs + 1) * sizeof(char *));
-	s->dirs[s->ndirs++] = gmf_path_absolute(base, dir);
+	s->dirs[s->ndirs++] = abs;
+}
+
+static void add_dir(gmf_script *s, const char *base, const char *dir)
+{
+	add_dir_abs(s, gmf_path_absolute(base, dir));
 }
 
 static int file_exists(const char *path)
@@ -69,18 +80,327 @@ static int file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int is_true(const char *v)
+static int dir_exists(const char *path)
 {
-	return v && (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-		     !strcasecmp(v, "on") || !strcmp(v, "1"));
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* "'<ini>' found but not used", for -v. */
+static void note_unused(gmf_project *p, const char *ini, const char *sec, int flask_hint)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_strbuf_addf(&sb, "'%s' found but not used: no script_location in [%s]%s", ini,
+			sec, flask_hint ? " (and no env.py beside it, as Flask-Migrate has)" : "");
+	p->notes = gmf_xrealloc(p->notes, (p->nnotes + 1) * sizeof(char *));
+	p->notes[p->nnotes++] = gmf_strbuf_detach(&sb, NULL);
+}
+
+static char *dir_of(const char *path)
+{
+	char *d = gmf_xstrdup(path), *slash = strrchr(d, '/');
+	if (slash)
+		*(slash == d ? slash + 1 : slash) = '\0';
+	return d;
+}
+
+/*
+ * One Alembic environment being read: an alembic.ini, a pyproject.toml
+ * with [tool.alembic], or both (each key from the ini's main section
+ * first, then from the TOML, as Alembic 1.16+ does).
+ */
+typedef struct {
+	gmf_project *p;
+	const char *cwd;       /* relative paths: Alembic's current directory */
+	const char *ini_path;  /* absolute, or NULL */
+	const char *toml_path; /* absolute, or NULL (absent files are skipped) */
+	const char *name;      /* -n, or NULL */
+	const char *label;     /* monorepo: the directory's path from the top */
+	int flask_ok;          /* an ini without script_location may be
+	                        * Flask-Migrate's, naming its own directory */
+	gmf_ini *ini;
+	gmf_toml *toml;
+	const gmf_toml_value *tool; /* [tool.alembic], or NULL */
+	char *ini_dir, *toml_dir;
+} alembic_env;
+
+/* %-formats a [tool.alembic] string as Alembic does: {here} only. */
+static int toml_format(const alembic_env *e, const char *key, const gmf_toml_value *v, char **out)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	const char *why = NULL;
+
+	*out = NULL;
+	for (const char *c = v->str; *c && !why; c++) {
+		if (*c != '%') {
+			gmf_strbuf_addch(&sb, *c);
+		} else if (c[1] == '%') {
+			gmf_strbuf_addch(&sb, '%');
+			c++;
+		} else if (!strncmp(c, "%(here)s", 8)) {
+			gmf_strbuf_adds(&sb, e->toml_dir);
+			c += 7;
+		} else if (c[1] == '(') {
+			why = strstr(c, ")s") ? "names something other than %(here)s"
+					      : "has '%(' without ')s'";
+		} else {
+			why = "has a '%' not followed by '%' or '('";
+		}
+	}
+	if (why) {
+		gmf_strbuf_release(&sb);
+		return gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] %s %s", e->toml_path,
+				     v->line, key, why);
+	}
+	*out = gmf_strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+/* A key's value: the ini section's (DEFAULT included), else for the main
+ * section [tool.alembic]'s.  *str for a string (caller frees), *tv for the
+ * TOML value of another type. */
+static int get_key(alembic_env *e, const char *sec, int is_main, const char *key, char **str,
+		   const gmf_toml_value **tv)
+{
+	const char *v = NULL;
+	int rc;
+
+	*str = NULL;
+	if (tv)
+		*tv = NULL;
+	if (e->ini && sec) {
+		if ((rc = gmf_ini_lookup(e->ini, sec, key, &v)) < 0)
+			return rc;
+		/* an empty version_locations counts as absent (and is not
+		 * looked for in the TOML: the ini has the key) */
+		if (v) {
+			*str = gmf_xstrdup(v);
+			return 0;
+		}
+	}
+	if (is_main && e->tool) {
+		gmf_strbuf k = GMF_STRBUF_INIT;
+		const gmf_toml_value *t;
+		gmf_strbuf_addf(&k, "tool.alembic.%s", key);
+		t = gmf_toml_get(e->toml, k.buf);
+		gmf_strbuf_release(&k);
+		if (!t)
+			return 0;
+		if (t->type == GMF_TOML_STRING)
+			return toml_format(e, key, t, str);
+		if (tv) {
+			*tv = t;
+			return 0;
+		}
+		return gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] %s must be a string",
+				     e->toml_path, t->line, key);
+	}
+	return 0;
+}
+
+static int skip_in_search(const char *n)
+{
+	static const char *const skip[] = { "node_modules", "__pycache__", "site-packages",
+					    "venv", "build", "dist", NULL };
+	if (n[0] == '.')
+		return 1;
+	for (int i = 0; skip[i]; i++)
+		if (!strcmp(n, skip[i]))
+			return 1;
+	return 0;
+}
+
+/* A directory pkg (a relative path) below root, breadth first, a few
+ * levels deep and a bounded number of directories: the package of a
+ * `pkg:dir` script_location, nested below the ini's directory. */
+static char *find_below(const char *root, const char *pkg)
+{
+	char **queue = NULL;
+	int *depth = NULL;
+	size_t n = 0, alloc = 0, head = 0;
+	char *found = NULL;
+
+	GMF_ALLOC_GROW(queue, 1, alloc);
+	depth = gmf_xrealloc(depth, alloc * sizeof(int));
+	queue[n] = gmf_xstrdup(root);
+	depth[n++] = 0;
+	while (head < n && !found && head < 4096) {
+		char *dir = queue[head];
+		int dd = depth[head++];
+		DIR *d;
+		struct dirent *de;
+		if (dd > 0) {
+			char *cand = gmf_path_join(dir, pkg);
+			if (dir_exists(cand)) {
+				found = cand;
+				break;
+			}
+			free(cand);
+		}
+		if (dd >= 4 || !(d = opendir(dir)))
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			char *sub;
+			if (skip_in_search(de->d_name))
+				continue;
+			sub = gmf_path_join(dir, de->d_name);
+			if (!dir_exists(sub)) {
+				free(sub);
+				continue;
+			}
+			{
+				size_t a = alloc;
+				GMF_ALLOC_GROW(queue, n + 1, alloc);
+				if (a != alloc)
+					depth = gmf_xrealloc(depth, alloc * sizeof(int));
+			}
+			queue[n] = sub;
+			depth[n++] = dd + 1;
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(queue[i]);
+	free(queue);
+	free(depth);
+	return found;
+}
+
+/*
+ * `pkg:path`, `pkg:sub:dir`, `pkg.mod:dir`: split on every colon, as
+ * Alembic does; the first token is a package, found in the tree instead
+ * of imported (prepend_sys_path, the ini's directory and its src/, the
+ * current directory, then packages nested below the ini's directory).
+ */
+static int resolve_package(alembic_env *e, const char *sec, int is_main, const char *base,
+			   const char *value, char **out, char **note)
+{
+	gmf_strbuf pkg = GMF_STRBUF_INIT, rel = GMF_STRBUF_INIT;
+	const char *colon = strchr(value, ':'), *c;
+	char *sys_path = NULL, **bases = NULL, *found = NULL;
+	size_t nbases = 0;
+	int rc = 0;
+
+	*out = NULL;
+	for (c = value; c < colon; c++)
+		gmf_strbuf_addch(&pkg, *c == '.' ? '/' : *c);
+	for (c = colon; *c;) {
+		size_t n;
+		c++;
+		n = strcspn(c, ":");
+		if (n && c[0] == '/')
+			gmf_strbuf_reset(&rel);
+		if (n) {
+			if (rel.len && rel.buf[rel.len - 1] != '/')
+				gmf_strbuf_addch(&rel, '/');
+			gmf_strbuf_add(&rel, c, n);
+		}
+		c += n;
+	}
+	if (!pkg.len || value[0] == '.') {
+		rc = gmf_error_set(GMF_EPARSE, "script_location '%s': '%.*s' is not a package name",
+				   value, (int)(colon - value), value);
+		goto out;
+	}
+	if (rel.len && rel.buf[0] == '/') {
+		*out = gmf_xstrdup(rel.buf);
+		goto out;
+	}
+	if ((rc = get_key(e, sec, is_main, "prepend_sys_path", &sys_path, NULL)) < 0)
+		goto out;
+	if (sys_path) {
+		char *copy = gmf_xstrdup(sys_path), *save = copy, *tok;
+		while ((tok = strsep(&save, ", :\n")) != NULL)
+			if (*tok) {
+				bases = gmf_xrealloc(bases, (nbases + 1) * sizeof(char *));
+				bases[nbases++] = gmf_path_absolute(e->cwd, tok);
+			}
+		free(copy);
+	}
+	bases = gmf_xrealloc(bases, (nbases + 4) * sizeof(char *));
+	bases[nbases++] = gmf_xstrdup(base);
+	bases[nbases++] = gmf_path_join(base, "src");
+	bases[nbases++] = gmf_xstrdup(e->cwd);
+	bases[nbases++] = gmf_path_join(e->cwd, "src");
+	for (size_t i = 0; i < nbases && !found; i++) {
+		char *cand = gmf_path_join(bases[i], pkg.buf);
+		if (dir_exists(cand))
+			found = cand;
+		else
+			free(cand);
+	}
+	if (!found)
+		found = find_below(base, pkg.buf);
+	if (!found) {
+		rc = gmf_error_set(GMF_ENOTFOUND,
+				   "script_location '%s': cannot find package '%.*s' in '%s' "
+				   "or below it (the tool finds packages in the tree, it "
+				   "does not import them)", value, (int)(colon - value), value, base);
+		goto out;
+	}
+	*out = rel.len ? gmf_path_join(found, rel.buf) : gmf_xstrdup(found);
+	if (note) {
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&sb, "package resource '%s' found at '%s'", value, *out);
+		free(*note);
+		*note = gmf_strbuf_detach(&sb, NULL);
+	}
+out:
+	for (size_t i = 0; i < nbases; i++)
+		free(bases[i]);
+	free(bases);
+	free(found);
+	free(sys_path);
+	gmf_strbuf_release(&pkg);
+	gmf_strbuf_release(&rel);
+	return rc;
+}
+
+/*
+ * A path Alembic would make absolute against its current directory.  When
+ * that does not exist and the same path next to the config file does, the
+ * project runs Alembic from there: take that one, and say so.
+ */
+static int resolve_path(alembic_env *e, const char *sec, int is_main, const char *base,
+			const char *value, char **out, char **note)
+{
+	char *cwd_rel, *ini_rel;
+
+	if (value[0] != '/' && strchr(value, ':'))
+		return resolve_package(e, sec, is_main, base, value, out, note);
+	cwd_rel = gmf_path_absolute(e->cwd, value);
+	ini_rel = gmf_path_absolute(base, value);
+	if (path_exists(cwd_rel) || !strcmp(cwd_rel, ini_rel) || !path_exists(ini_rel)) {
+		*out = path_exists(cwd_rel) ? cwd_rel : ini_rel;
+		free(*out == cwd_rel ? ini_rel : cwd_rel);
+		return 0;
+	}
+	if (note) {
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&sb, "'%s' taken relative to the config file ('%s'); "
+				"relative to the current directory it does not exist ('%s')",
+				value, ini_rel, cwd_rel);
+		free(*note);
+		*note = gmf_strbuf_detach(&sb, NULL);
+	}
+	free(cwd_rel);
+	*out = ini_rel;
+	return 0;
 }
 
 /* Splits version_locations the way Alembic does for each separator. */
-static void split_locations(gmf_script *s, const char *base, const char *value,
-			    const char *sep)
+static int split_locations(alembic_env *e, gmf_script *s, const char *sec, int is_main,
+			   const char *base, const char *value, const char *sep)
 {
 	char *copy = gmf_xstrdup(value), *p = copy;
 	const char *delims;
+	int rc = 0;
 
 	if (!sep)
 		delims = ", \t\n"; /* legacy: spaces and commas */
@@ -96,18 +416,19 @@ static void split_locations(gmf_script *s, const char *base, const char *value,
 		delims = ":\n";
 	else
 		delims = ", \t\n";
-	while (*p) {
+	while (*p && rc == 0) {
 		size_t n = strcspn(p, delims);
 		if (n) {
-			char *part = gmf_xstrndup(p, n), *t = part;
+			char *part = gmf_xstrndup(p, n), *t = part, *abs = NULL;
 			size_t tl;
 			while (*t == ' ' || *t == '\t')
 				t++;
 			tl = strlen(t);
 			while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
 				t[--tl] = '\0';
-			if (*t)
-				add_dir(s, base, t);
+			if (*t && (rc = resolve_path(e, sec, is_main, base, t, &abs,
+						     s->note ? NULL : &s->note)) == 0)
+				add_dir_abs(s, abs);
 			free(part);
 		}
 		p += n;
@@ -115,80 +436,381 @@ static void split_locations(gmf_script *s, const char *base, const char *value,
 			p++;
 	}
 	free(copy);
+	return rc;
 }
 
-/* script_location may be `package:path`; take the path part as relative. */
-static char *resolve_script_location(const char *base, const char *loc)
+static void script_name(gmf_strbuf *sb, const alembic_env *e, const char *sec)
 {
-	const char *colon = strchr(loc, ':');
-	if (colon && loc[0] != '/' && !strchr(loc, '/') ) {
-		/* myapp:migrations -> myapp/migrations relative to the ini */
-		gmf_strbuf sb = GMF_STRBUF_INIT;
-		char *r;
-		for (const char *c = loc; c < colon; c++)
-			gmf_strbuf_addch(&sb, *c == '.' ? '/' : *c);
-		gmf_strbuf_addch(&sb, '/');
-		gmf_strbuf_adds(&sb, colon + 1);
-		r = gmf_path_absolute(base, sb.buf);
-		gmf_strbuf_release(&sb);
-		return r;
+	if (e->label && !strcmp(sec, "alembic"))
+		gmf_strbuf_adds(sb, e->label);
+	else if (e->label)
+		gmf_strbuf_addf(sb, "%s:%s", e->label, sec);
+	else
+		gmf_strbuf_adds(sb, sec);
+}
+
+/* The settings of one script location (section sec; is_main: the one
+ * [tool.alembic] also speaks for). */
+static int fill_script(alembic_env *e, gmf_script *s, const char *sec, int is_main, const char *base)
+{
+	char *v = NULL, *sep = NULL;
+	const gmf_toml_value *tv;
+	int rc;
+
+	if ((rc = get_key(e, sec, is_main, "version_locations", &v, &tv)) < 0)
+		goto out;
+	if (v && is_main && e->tool && !(e->ini && sec && gmf_ini_get(e->ini, sec,
+								      "version_locations"))) {
+		/* a TOML string: Alembic iterates it character by character and
+		 * silently finds no revisions; refuse it instead */
+		const gmf_toml_value *raw = gmf_toml_get(e->toml, "tool.alembic.version_locations");
+		rc = gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] version_locations "
+				   "must be an array of strings", e->toml_path, raw ? raw->line : 0);
+		goto out;
 	}
-	return gmf_path_absolute(base, loc);
+	if (v && *v) {
+		if ((rc = get_key(e, sec, 0, "path_separator", &sep, NULL)) < 0)
+			goto out;
+		if (!sep && (rc = get_key(e, sec, 0, "version_path_separator", &sep, NULL)) < 0)
+			goto out;
+		if ((rc = split_locations(e, s, sec, is_main, base, v, sep)) < 0)
+			goto out;
+	} else if (tv) {
+		if (tv->type != GMF_TOML_ARRAY) {
+			rc = gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] version_locations "
+					   "must be an array of strings", e->toml_path, tv->line);
+			goto out;
+		}
+		for (size_t i = 0; i < tv->nitems && rc == 0; i++) {
+			char *item = NULL, *abs = NULL;
+			if (tv->items[i].type != GMF_TOML_STRING) {
+				rc = gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] "
+						   "version_locations must be an array of strings",
+						   e->toml_path, tv->items[i].line);
+				break;
+			}
+			if ((rc = toml_format(e, "version_locations", &tv->items[i], &item)) == 0 &&
+			    (rc = resolve_path(e, sec, is_main, base, item, &abs,
+					       s->note ? NULL : &s->note)) == 0)
+				add_dir_abs(s, abs);
+			free(item);
+		}
+		if (rc < 0)
+			goto out;
+	}
+	if (!s->ndirs) {
+		char *d = gmf_path_join(s->script_dir, "versions");
+		add_dir_abs(s, d);
+	}
+	free(v);
+	v = NULL;
+	if ((rc = get_key(e, sec, is_main, "recursive_version_locations", &v, &tv)) < 0)
+		goto out;
+	if (tv && tv->type != GMF_TOML_BOOLEAN) {
+		rc = gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] recursive_version_locations "
+				   "must be a boolean", e->toml_path, tv->line);
+		goto out;
+	}
+	s->recursive = tv ? tv->boolean : (v && !strcmp(v, "true"));
+	free(v);
+	v = NULL;
+	if ((rc = get_key(e, sec, is_main, "file_template", &v, NULL)) < 0)
+		goto out;
+	s->file_template = v;
+	v = NULL;
+	if ((rc = get_key(e, sec, is_main, "truncate_slug_length", &v, &tv)) < 0)
+		goto out;
+	if (tv && tv->type != GMF_TOML_INTEGER) {
+		rc = gmf_error_set(GMF_EPARSE, "'%s':%u: [tool.alembic] truncate_slug_length "
+				   "must be an integer", e->toml_path, tv->line);
+		goto out;
+	}
+	if (tv)
+		s->truncate_slug_length = (int)tv->integer;
+	else if (v)
+		s->truncate_slug_length = atoi(v);
+	if (s->truncate_slug_length <= 0)
+		s->truncate_slug_length = 40;
+out:
+	free(v);
+	free(sep);
+	return rc;
 }
 
-static int load_ini(gmf_project *p, const char *ini_path, const char *only)
+/* Reads the TOML file when it can speak for Alembic at all. */
+static int open_toml(alembic_env *e)
 {
-	gmf_ini *ini = NULL;
+	gmf_toml *t = NULL;
 	unsigned bad = 0;
-	char *base, *slash;
-	int rc, found = 0;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+	int mentions = 0, rc;
 
-	rc = gmf_ini_read(&ini, ini_path, &bad);
-	if (rc < 0)
+	if (!e->toml_path || !file_exists(e->toml_path))
+		return 0;
+	/* cheap: a pyproject.toml that never says "alembic" has no
+	 * [tool.alembic], and another tool's syntax is no concern of ours */
+	if (!(f = fopen(e->toml_path, "rb")))
+		return gmf_error_set(GMF_EIO, "cannot read '%s': %s", e->toml_path,
+				     strerror(errno));
+	{
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			gmf_strbuf_add(&sb, buf, n);
+		mentions = sb.len && strstr(sb.buf, "alembic") != NULL;
+		gmf_strbuf_release(&sb);
+	}
+	fclose(f);
+	if (!mentions)
+		return 0;
+	if ((rc = gmf_toml_read(&t, e->toml_path, &bad)) < 0)
 		return rc;
-	base = gmf_xstrdup(ini_path);
-	slash = strrchr(base, '/');
-	if (slash)
-		*(slash == base ? slash + 1 : slash) = '\0';
-	for (size_t i = 0; i < gmf_ini_section_count(ini); i++) {
-		const char *sec = gmf_ini_section_name(ini, i);
-		const char *loc, *vl, *v;
+	e->toml = t;
+	e->toml_dir = dir_of(e->toml_path);
+	e->tool = gmf_toml_get(t, "tool.alembic");
+	if (e->tool && e->tool->type != GMF_TOML_TABLE)
+		return gmf_error_set(GMF_EPARSE, "'%s':%u: tool.alembic is not a table "
+				     "(Alembic: Incorrect TOML format)", e->toml_path,
+				     e->tool->line);
+	return 0;
+}
+
+/* Adds the environment's script locations; *added says how many. */
+static int load_env(alembic_env *e, size_t *added)
+{
+	const char *main_sec = e->name ? e->name : "alembic";
+	size_t before = e->p->nscripts;
+	gmf_strbuf name = GMF_STRBUF_INIT;
+	unsigned bad = 0;
+	int rc = 0, has_main = 0;
+
+	*added = 0;
+	if (e->ini_path) {
+		if ((rc = gmf_ini_read(&e->ini, e->ini_path, &bad)) < 0)
+			goto out;
+		e->ini_dir = dir_of(e->ini_path);
+		has_main = gmf_ini_has_section(e->ini, main_sec);
+	}
+	if ((rc = open_toml(e)) < 0)
+		goto out;
+	for (size_t i = 0; e->ini && i < gmf_ini_section_count(e->ini); i++) {
+		const char *sec = gmf_ini_section_name(e->ini, i);
+		int is_main = !strcmp(sec, main_sec);
+		char *loc = NULL;
 		gmf_script *s;
 
-		if (only && strcmp(only, sec))
+		if (!strcmp(sec, "DEFAULT") || (e->name && !is_main))
 			continue;
-		loc = gmf_ini_get(ini, sec, "script_location");
-		if (!loc || !strcmp(sec, "DEFAULT"))
+		/* [DEFAULT]'s script_location speaks for the main section
+		 * only; another section is a script location of its own */
+		if (!is_main && !gmf_ini_has_own(e->ini, sec, "script_location"))
 			continue;
-		found = 1;
-		s = new_script(p, sec, "alembic.ini");
-		s->config_path = gmf_xstrdup(ini_path);
-		s->script_dir = resolve_script_location(base, loc);
-		vl = gmf_ini_get(ini, sec, "version_locations");
-		if (vl && *vl) {
-			const char *sep = gmf_ini_get(ini, sec, "path_separator");
-			if (!sep)
-				sep = gmf_ini_get(ini, sec, "version_path_separator");
-			split_locations(s, base, vl, sep);
+		if ((rc = get_key(e, sec, is_main, "script_location", &loc, NULL)) < 0)
+			goto out;
+		gmf_strbuf_reset(&name);
+		script_name(&name, e, sec);
+		if (!loc) {
+			char *envpy = gmf_path_join(e->ini_dir, "env.py");
+			int flask = e->flask_ok && file_exists(envpy);
+			free(envpy);
+			if (!flask)
+				continue;
+			/* Flask-Migrate sets script_location to the ini's directory */
+			s = new_script(e->p, name.buf, "Flask-Migrate");
+			s->config_path = gmf_xstrdup(e->ini_path);
+			s->script_dir = gmf_xstrdup(e->ini_dir);
+		} else {
+			s = new_script(e->p, name.buf, e->toml && e->tool &&
+				       !gmf_ini_has_own(e->ini, sec, "script_location") &&
+				       !gmf_ini_has_own(e->ini, "DEFAULT", "script_location")
+				       ? "pyproject.toml" : "alembic.ini");
+			s->config_path = gmf_xstrdup(e->ini_path);
+			rc = resolve_path(e, sec, is_main, e->ini_dir, loc, &s->script_dir,
+					  &s->note);
+			free(loc);
+			if (rc < 0)
+				goto out;
 		}
-		if (!s->ndirs) {
-			char *d = gmf_path_join(s->script_dir, "versions");
-			add_dir(s, base, d);
-			free(d);
-		}
-		s->recursive = is_true(gmf_ini_get(ini, sec, "recursive_version_locations"));
-		if ((v = gmf_ini_get(ini, sec, "file_template")) != NULL)
-			s->file_template = gmf_xstrdup(v);
-		if ((v = gmf_ini_get(ini, sec, "truncate_slug_length")) != NULL)
-			s->truncate_slug_length = atoi(v);
+		if ((rc = fill_script(e, s, sec, is_main, e->ini_dir)) < 0)
+			goto out;
 	}
-	gmf_ini_free(ini);
-	free(base);
-	if (only && !found)
-		return gmf_error_set(GMF_ENOTFOUND,
-				     "'%s' has no section [%s] with a script_location",
-				     ini_path, only);
-	return 0;
+	if (!has_main && !e->name && e->tool) {
+		/* no [alembic] in the ini (or no ini): [tool.alembic] alone */
+		char *loc = NULL;
+		gmf_script *s;
+		if ((rc = get_key(e, NULL, 1, "script_location", &loc, NULL)) < 0)
+			goto out;
+		if (loc) {
+			gmf_strbuf_reset(&name);
+			script_name(&name, e, "alembic");
+			s = new_script(e->p, name.buf, "pyproject.toml");
+			s->config_path = gmf_xstrdup(e->toml_path);
+			rc = resolve_path(e, NULL, 1, e->toml_dir, loc, &s->script_dir, &s->note);
+			free(loc);
+			if (rc == 0)
+				rc = fill_script(e, s, NULL, 1, e->toml_dir);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	*added = e->p->nscripts - before;
+out:
+	gmf_strbuf_release(&name);
+	gmf_ini_free(e->ini);
+	gmf_toml_free(e->toml);
+	free(e->ini_dir);
+	free(e->toml_dir);
+	e->ini = NULL;
+	e->toml = NULL;
+	e->tool = NULL;
+	e->ini_dir = e->toml_dir = NULL;
+	return rc;
+}
+
+static void env_init(alembic_env *e, gmf_project *p, const gmf_discover_opts *o, const char *cwd)
+{
+	memset(e, 0, sizeof(*e));
+	e->p = p;
+	e->cwd = cwd;
+	e->name = o->name;
+	e->flask_ok = 1;
+}
+
+/* An explicit -c: an ini, or (basename pyproject.toml) the TOML file;
+ * the other kind is the one in the current directory, as in Alembic. */
+static int load_explicit(gmf_project *p, const gmf_discover_opts *o)
+{
+	char *path = gmf_path_absolute(p->cwd, o->config);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *other;
+	alembic_env e;
+	size_t added = 0;
+	int rc, is_toml = !strcmp(base, "pyproject.toml");
+
+	if (!file_exists(path)) {
+		rc = gmf_error_set(GMF_ENOTFOUND, "config file '%s' not found", o->config);
+		free(path);
+		return rc;
+	}
+	other = gmf_path_join(p->cwd, is_toml ? "alembic.ini" : "pyproject.toml");
+	env_init(&e, p, o, p->cwd);
+	e.ini_path = is_toml ? (file_exists(other) ? other : NULL) : path;
+	e.toml_path = is_toml ? path : other;
+	rc = load_env(&e, &added);
+	if (rc == 0 && o->name && !added)
+		rc = gmf_error_set(GMF_ENOTFOUND, "'%s' has no section [%s] with a script_location",
+				   o->config, o->name);
+	else if (rc == 0 && !added)
+		rc = gmf_error_set(GMF_ENOTFOUND, "'%s' has no section with a script_location",
+				   o->config);
+	free(other);
+	free(path);
+	return rc;
+}
+
+/* Directory dir: its alembic.ini (with the pyproject.toml beside it), its
+ * pyproject.toml alone, or a Flask-Migrate migrations/alembic.ini. */
+static int load_dir(gmf_project *p, const gmf_discover_opts *o, const char *dir,
+		    const char *cwd, const char *label, size_t *added)
+{
+	char *ini = gmf_path_join(dir, "alembic.ini");
+	char *toml = gmf_path_join(dir, "pyproject.toml");
+	char *flask = gmf_path_join(dir, "migrations/alembic.ini");
+	alembic_env e;
+	int rc = 0;
+
+	*added = 0;
+	env_init(&e, p, o, cwd);
+	e.label = label;
+	e.toml_path = toml;
+	if (file_exists(ini)) {
+		e.ini_path = ini;
+		if ((rc = load_env(&e, added)) < 0)
+			goto out;
+		if (!*added)
+			note_unused(p, ini, o->name ? o->name : "alembic", 1);
+	} else if (file_exists(toml)) {
+		if ((rc = load_env(&e, added)) < 0)
+			goto out;
+	}
+	if (!*added && file_exists(flask)) {
+		char *mdir = gmf_path_join(dir, "migrations");
+		env_init(&e, p, o, cwd);
+		e.label = label;
+		e.ini_path = flask;
+		rc = load_env(&e, added);
+		free(mdir);
+	}
+out:
+	free(ini);
+	free(toml);
+	free(flask);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A monorepo at the top of the work tree: every Alembic environment the
+ * repository tracks below the current directory, from the tracked file
+ * list (no walk of the work tree).
+ */
+static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
+{
+	char **paths = NULL, *here, *last = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = o->tracked(o->tracked_data, &paths, &n)) < 0) {
+		gmf_error_clear();
+		return 0;
+	}
+	here = gmf_path_relative(p->top, p->cwd);
+	qsort(paths, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *slash = strrchr(paths[i], '/');
+		char *rel = slash ? gmf_xstrndup(paths[i], (size_t)(slash - paths[i]))
+				  : gmf_xstrdup(".");
+		const char *base = slash ? slash + 1 : paths[i];
+		int under = !here || !strcmp(here, ".") || !strcmp(here, "") ||
+			    !strcmp(rel, here) ||
+			    (!strncmp(rel, here, strlen(here)) && rel[strlen(here)] == '/');
+		int dup = last && !strcmp(last, rel);
+		size_t added = 0;
+
+		/* one environment per directory: its alembic.ini and
+		 * pyproject.toml are read together (alembic.ini sorts first) */
+		if (under && !dup && (!strcmp(base, "alembic.ini") || !strcmp(base, "pyproject.toml"))) {
+			char *dir = gmf_path_absolute(p->top, rel);
+			alembic_env e;
+			char *ini = gmf_path_join(dir, "alembic.ini");
+			char *toml = gmf_path_join(dir, "pyproject.toml");
+			env_init(&e, p, o, dir);
+			e.label = rel;
+			e.ini_path = file_exists(ini) ? ini : NULL;
+			e.toml_path = toml;
+			rc = load_env(&e, &added);
+			if (rc == 0 && !added && e.ini_path)
+				note_unused(p, ini, o->name ? o->name : "alembic", 1);
+			free(ini);
+			free(toml);
+			free(dir);
+			free(last);
+			last = rel;
+			rel = NULL;
+		}
+		free(rel);
+	}
+	free(last);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(here);
+	return rc;
 }
 
 int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
@@ -208,34 +830,17 @@ int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 			add_dir(s, p->cwd, o->dirs[i]);
 		return 0;
 	}
-	/* 2. alembic.ini: explicit, else cwd and its parents up to the top */
-	if (o->config) {
-		char *ini = gmf_path_absolute(p->cwd, o->config);
-		if (!file_exists(ini)) {
-			rc = gmf_error_set(GMF_ENOTFOUND, "config file '%s' not found", o->config);
-			free(ini);
-			return rc;
-		}
-		rc = load_ini(p, ini, o->name);
-		free(ini);
-		if (rc < 0)
-			return rc;
-		if (!p->nscripts)
-			return gmf_error_set(GMF_ENOTFOUND,
-					     "'%s' has no section with a script_location", o->config);
-		return 0;
-	}
+	/* 2. -c, else the cwd and its parents up to the top: alembic.ini,
+	 * pyproject.toml with [tool.alembic], Flask-Migrate's migrations/ */
+	if (o->config)
+		return load_explicit(p, o);
 	{
 		char *dir = gmf_xstrdup(p->cwd);
 		for (;;) {
-			char *ini = gmf_path_join(dir, "alembic.ini");
+			size_t added = 0;
 			char *slash;
-			if (file_exists(ini)) {
-				rc = load_ini(p, ini, o->name);
-				free(ini);
+			if ((rc = load_dir(p, o, dir, p->cwd, NULL, &added)) < 0 || added)
 				break;
-			}
-			free(ini);
 			if (!strcmp(dir, p->top) || !gmf_path_is_within(p->top, dir) ||
 			    !strcmp(dir, "/"))
 				break;
@@ -245,6 +850,9 @@ int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 		free(dir);
 		if (rc < 0)
 			return rc;
+		if (o->name && !p->nscripts && p->nnotes)
+			return gmf_error_set(GMF_ENOTFOUND, "no section [%s] with a script_location "
+					     "(%s)", o->name, p->notes[0]);
 		if (p->nscripts)
 			return 0;
 	}
@@ -255,7 +863,17 @@ int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 			add_dir(s, p->top, o->config_versions[i]);
 		return 0;
 	}
-	/* 4. the default */
+	/* 4. a monorepo: the environments the repository tracks */
+	if (o->tracked) {
+		char *def = gmf_path_join(p->top, "migrations/versions");
+		int has_default = dir_exists(def);
+		free(def);
+		if (!has_default && (rc = load_tracked(p, o)) < 0)
+			return rc;
+		if (p->nscripts)
+			return 0;
+	}
+	/* 5. the default */
 	{
 		gmf_script *s = new_script(p, "versions", "default");
 		add_dir(s, p->top, "migrations/versions");

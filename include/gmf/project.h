@@ -2,12 +2,18 @@
 /*
  * project: where a project's migrations live, and reading them.
  *
- * Owns: the discovery order (--dir, alembic.ini with its sections,
- * `migrate-fix.versions` in git config, `migrations/versions`), the
- * settings of each Alembic script location that matter to us
- * (version_locations and separators, recursive_version_locations,
- * file_template, truncate_slug_length), and walking the version
- * directories into a graph.
+ * Owns: the discovery order (--dir; -c; else from the current directory
+ * up to the top: alembic.ini with its sections and the pyproject.toml
+ * beside it, a pyproject.toml with [tool.alembic], a Flask-Migrate
+ * migrations/alembic.ini; `migrate-fix.versions` in git config; at the
+ * top of a monorepo every environment the repository tracks;
+ * `migrations/versions`), how Alembic resolves script_location (relative
+ * to the current directory, package resources found in the tree), the
+ * settings of each script location that matter to us (version_locations
+ * and separators, recursive_version_locations, file_template,
+ * truncate_slug_length), and walking the version directories into a
+ * graph.  A configuration Alembic would refuse is an error, never a
+ * fallback to the default.
  * Must never: write anything, or follow a version location it cannot name
  * in its error message.
  */
@@ -28,6 +34,7 @@ typedef struct gmf_script {
 	char *script_dir;    /* absolute script_location, or NULL */
 	char *file_template; /* NULL when not set */
 	int truncate_slug_length;
+	char *note;          /* how a location was resolved, for -v, or NULL */
 } gmf_script;
 
 typedef struct {
@@ -35,7 +42,13 @@ typedef struct {
 	char *top;           /* work tree top-level, or cwd outside git */
 	gmf_script *scripts;
 	size_t nscripts;
+	char **notes;        /* configuration found but not used, for -v */
+	size_t nnotes;
 } gmf_project;
+
+/* Lists the tracked paths (relative to the work tree) whose basename is
+ * alembic.ini or pyproject.toml; the caller frees each and *out. */
+typedef int (*gmf_tracked_fn)(void *data, char ***out, size_t *n);
 
 typedef struct {
 	const char *const *dirs; /* --dir values */
@@ -46,10 +59,14 @@ typedef struct {
 	const char *const *config_versions; /* git config migrate-fix.versions */
 	size_t nconfig_versions;
 	const char *cwd;         /* NULL: the process's cwd */
+	gmf_tracked_fn tracked;  /* inside git: the monorepo's environments
+	                          * (called only when nothing closer is found) */
+	void *tracked_data;
 } gmf_discover_opts;
 
-/* GMF_ENOTFOUND when an explicit config or section does not exist,
- * GMF_EPARSE when alembic.ini cannot be read (message names file:line). */
+/* GMF_ENOTFOUND when an explicit config, section or package does not
+ * exist, GMF_EPARSE when alembic.ini or pyproject.toml cannot be read or
+ * a value cannot be interpolated (message names file:line). */
 int gmf_project_discover(gmf_project *out, const gmf_discover_opts *opts);
 void gmf_project_release(gmf_project *p);
 

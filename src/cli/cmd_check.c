@@ -95,6 +95,11 @@ static void print_script_info(cli_context *ctx, size_t s, const palette *pal)
 	}
 	printf("; naming %s%s\n", naming_name(gmf_graph_naming(ctx->graphs[s])),
 	       gmf_graph_is_sequenced(ctx->graphs[s]) ? ", sequence-numbered" : "");
+	if (sc->note) {
+		fputs("  note: ", stdout);
+		cli_put_safe(stdout, sc->note, strlen(sc->note));
+		putchar('\n');
+	}
 	for (size_t h = 0; h < nh; h++)
 		printf("  head %s\n", gmf_graph_node(ctx->graphs[s], heads[h])->id);
 	free(heads);
@@ -185,6 +190,12 @@ static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
 	size_t nerr = 0, nwarn = 0, nfatal = 0, nmig = 0;
 
 	palette_init(&pal, cli_use_color(stdout));
+	for (size_t i = 0; verbose && i < ctx->project.nnotes; i++) {
+		/* configuration found but not used: why another was read */
+		fputs("note: ", stdout);
+		cli_put_safe(stdout, ctx->project.notes[i], strlen(ctx->project.notes[i]));
+		putchar('\n');
+	}
 	for (size_t s = 0; s < ctx->project.nscripts; s++) {
 		nmig += gmf_graph_count(ctx->graphs[s]);
 		if (verbose)

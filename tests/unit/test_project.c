@@ -564,10 +564,129 @@ static void test_project_load_discovered(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+static void test_project_default_section_inherited_by_alembic_only(void **state)
+{
+	gmf_project p;
+	(void)state;
+	put("alembic.ini", "[DEFAULT]\nscript_location = %(here)s/db\n[alembic]\n"
+	    "[loggers]\nkeys = root\n[handlers]\nkeys = console\n", 0);
+	mkdirs("db/versions");
+	discover_ok(&p, NULL, NULL);
+	assert_int_equal(p.nscripts, 1);
+	assert_string_equal(p.scripts[0].name, "alembic");
+	assert_tmp_path(p.scripts[0].dirs[0], "db/versions");
+	gmf_project_release(&p);
+}
+
+static void test_project_broken_interpolation_is_an_error(void **state)
+{
+	gmf_project p;
+	(void)state;
+	mkdirs("migrations/versions");
+	put("alembic.ini", "[alembic]\nscript_location = %(nosuch)s/m\n", 0);
+	assert_int_equal(discover(&p, NULL, NULL), GMF_EPARSE);
+	assert_non_null(strstr(gmf_error_last(), "alembic.ini':2:"));
+	gmf_project_release(&p);
+}
+
+static void test_project_flask_migrate(void **state)
+{
+	gmf_project p;
+	(void)state;
+	put("migrations/alembic.ini", "[alembic]\nfile_template = %%(rev)s_x\n"
+	    "truncate_slug_length = 12\n", 0);
+	put("migrations/env.py", "# env\n", 0);
+	mkdirs("migrations/versions");
+	discover_ok(&p, NULL, NULL);
+	assert_int_equal(p.nscripts, 1);
+	assert_string_equal(p.scripts[0].source, "Flask-Migrate");
+	assert_tmp_path(p.scripts[0].script_dir, "migrations");
+	assert_tmp_path(p.scripts[0].dirs[0], "migrations/versions");
+	assert_string_equal(p.scripts[0].file_template, "%(rev)s_x");
+	assert_int_equal(p.scripts[0].truncate_slug_length, 12);
+	gmf_project_release(&p);
+}
+
+static void test_project_package_resource(void **state)
+{
+	gmf_project p;
+	(void)state;
+	put("src/app/db/__init__.py", "", 0);
+	mkdirs("src/app/db/mig/versions");
+	put("alembic.ini", "[alembic]\nscript_location = app.db:mig\n", 0);
+	discover_ok(&p, NULL, NULL);
+	assert_tmp_path(p.scripts[0].script_dir, "src/app/db/mig");
+	assert_non_null(p.scripts[0].note);
+	gmf_project_release(&p);
+}
+
+static void test_project_pyproject(void **state)
+{
+	gmf_project p;
+	(void)state;
+	put("pyproject.toml", "[tool.alembic]\nscript_location = \"%(here)s/m\"\n"
+	    "version_locations = [\"%(here)s/a\", \"b\"]\n"
+	    "recursive_version_locations = true\ntruncate_slug_length = 9\n", 0);
+	mkdirs("a");
+	mkdirs("b");
+	mkdirs("m");
+	discover_ok(&p, NULL, NULL);
+	assert_int_equal(p.nscripts, 1);
+	assert_string_equal(p.scripts[0].source, "pyproject.toml");
+	assert_int_equal(p.scripts[0].ndirs, 2);
+	assert_tmp_path(p.scripts[0].dirs[0], "a");
+	assert_tmp_path(p.scripts[0].dirs[1], "b");
+	assert_true(p.scripts[0].recursive);
+	assert_int_equal(p.scripts[0].truncate_slug_length, 9);
+	gmf_project_release(&p);
+}
+
+/* a fake index for the monorepo */
+static int fake_tracked(void *data, char ***out, size_t *n)
+{
+	static const char *const paths[] = { "svc/b/alembic.ini", "README.md",
+					     "svc/a/pyproject.toml", "svc/a/alembic.ini", NULL };
+	(void)data;
+	*n = 0;
+	*out = gmf_xcalloc(8, sizeof(char *));
+	for (size_t i = 0; paths[i]; i++)
+		if (strstr(paths[i], ".ini") || strstr(paths[i], ".toml"))
+			(*out)[(*n)++] = gmf_xstrdup(paths[i]);
+	return 0;
+}
+
+static void test_project_monorepo_from_the_index(void **state)
+{
+	gmf_project p;
+	gmf_discover_opts o;
+	(void)state;
+	put("svc/a/alembic.ini", "[alembic]\nscript_location = %(here)s/m\n", 0);
+	put("svc/a/pyproject.toml", "[project]\nname = \"a\"\n", 0);
+	put("svc/b/alembic.ini", "[alembic]\nscript_location = m\n", 0);
+	mkdirs("svc/a/m/versions");
+	mkdirs("svc/b/m/versions");
+	memset(&o, 0, sizeof(o));
+	o.cwd = tmp;
+	o.worktree = tmp;
+	o.tracked = fake_tracked;
+	assert_int_equal(gmf_project_discover(&p, &o), 0);
+	assert_int_equal(p.nscripts, 2);
+	assert_string_equal(p.scripts[0].name, "svc/a");
+	assert_string_equal(p.scripts[1].name, "svc/b");
+	assert_tmp_path(p.scripts[1].dirs[0], "svc/b/m/versions");
+	gmf_project_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_project_ini_here_script_location),
+		T(test_project_default_section_inherited_by_alembic_only),
+		T(test_project_broken_interpolation_is_an_error),
+		T(test_project_flask_migrate),
+		T(test_project_package_resource),
+		T(test_project_pyproject),
+		T(test_project_monorepo_from_the_index),
 		T(test_project_relative_script_location),
 		T(test_project_separator_space),
 		T(test_project_separator_os),
