@@ -275,6 +275,8 @@ static int commit_touches_migrations(gmf_repo *r)
 		nversions = 0;
 	o.config_versions = (const char *const *)versions;
 	o.nconfig_versions = nversions;
+	o.tracked = gmf_workspace_tracked_configs;
+	o.tracked_data = r;
 	rc = gmf_project_discover(&p, &o);
 	for (size_t i = 0; i < nversions; i++)
 		free(versions[i]);

@@ -1037,3 +1037,33 @@ char *gmf_repo_head_branch(gmf_repo *r)
 	git_reference_free(head);
 	return out;
 }
+
+/* A basename discovery reads (project.h, gmf_tracked_fn). */
+static int is_config_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return !strcmp(base, "alembic.ini") || !strcmp(base, "pyproject.toml");
+}
+
+int gmf_repo_tracked_configs(gmf_repo *r, char ***out, size_t *n)
+{
+	git_index *index = NULL;
+	size_t count, alloc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_repository_index(&index, r->git) < 0)
+		return gmf_error_set(GMF_EGIT, "cannot read the index");
+	count = git_index_entrycount(index);
+	for (size_t i = 0; i < count; i++) {
+		const git_index_entry *e = git_index_get_byindex(index, i);
+		/* stage 0 only: a conflicted file is listed once */
+		if (!e || git_index_entry_stage(e) != 0 || !is_config_name(e->path))
+			continue;
+		GMF_ALLOC_GROW(*out, *n + 1, alloc);
+		(*out)[(*n)++] = gmf_xstrdup(e->path);
+	}
+	git_index_free(index);
+	return 0;
+}

@@ -58,6 +58,11 @@ int gmf_workspace_reload(gmf_workspace *ws)
 	return 0;
 }
 
+int gmf_workspace_tracked_configs(void *repo, char ***out, size_t *n)
+{
+	return gmf_repo_tracked_configs(repo, out, n);
+}
+
 int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 {
 	gmf_discover_opts d;
@@ -86,6 +91,8 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 			nversions = 0;
 		d.config_versions = (const char *const *)versions;
 		d.nconfig_versions = nversions;
+		d.tracked = gmf_workspace_tracked_configs;
+		d.tracked_data = ws->repo;
 	}
 	rc = gmf_project_discover(&ws->project, &d);
 	for (size_t i = 0; i < nversions; i++)

@@ -124,4 +124,12 @@ char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref);
 /* The branch HEAD names (refs/heads/...), or NULL when detached. */
 char *gmf_repo_head_branch(gmf_repo *r);
 
+/*
+ * The tracked paths (relative to the work tree) whose basename is
+ * alembic.ini or pyproject.toml, from the index alone (no walk of the work
+ * tree): a monorepo's Alembic environments (gmf_tracked_fn of project.h,
+ * data the gmf_repo).  Caller frees each and *out.
+ */
+int gmf_repo_tracked_configs(gmf_repo *r, char ***out, size_t *n);
+
 #endif

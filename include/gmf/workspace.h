@@ -53,6 +53,10 @@ typedef struct gmf_workspace {
 	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
 
+/* A gmf_tracked_fn (project.h) whose data is a gmf_repo: a monorepo's
+ * environments from the index, for every discovery inside git. */
+int gmf_workspace_tracked_configs(void *repo, char ***out, size_t *n);
+
 /* Opens and reads everything; on error the message says why and
  * failed_script names the script whose directory could not be read. */
 int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o);
