@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph: see include/gmf/graph.h. */
 #include "gmf/graph.h"
 
@@ -32,6 +33,9 @@ struct gmf_graph {
 	int nodes_big;     /* nodes came from gmf_big_calloc */
 	size_t *edges;     /* every node's parents, then every node's children */
 	char **labelv;     /* every node's labels, each list NULL-terminated */
+	int opaque_labels; /* a label is an expression the reader kept as text */
+	id_slot *lslots;   /* open addressing over the labels */
+	size_t nlslots;
 	gmf_arena **arenas; /* hold the strings of loaded migrations */
 	size_t narenas;
 	id_slot *slots; /* open addressing over the ids; id NULL = empty */
@@ -45,6 +49,8 @@ struct gmf_graph {
 	int sequenced;
 	int built;
 };
+
+static size_t hash_str(const char *s);
 
 /* ------------------------------------------------------------ findings */
 
@@ -116,6 +122,7 @@ void gmf_findings_release(gmf_findings *f)
 		for (size_t k = 0; k < x->nrevisions; k++)
 			free(x->revisions[k]);
 		free(x->revisions);
+		free(x->rev_index);
 	}
 	free(f->items);
 	gmf_findings_init(f);
@@ -141,21 +148,64 @@ gmf_finding *gmf_findings_add(gmf_findings *f, gmf_finding_code code,
 	return x;
 }
 
+/* Room for one more of n items of size sz: doubles at each power of two,
+ * so a finding naming a million revisions costs linear time. */
+static void *grow_pow2(void *p, size_t n, size_t sz)
+{
+	if (n && (n & (n - 1)))
+		return p;
+	return gmf_xrealloc(p, (n ? 2 * n : 4) * sz);
+}
+
 void gmf_finding_add_loc(gmf_finding *f, const char *path, unsigned line)
 {
-	f->locs = gmf_xrealloc(f->locs, (f->nlocs + 1) * sizeof(*f->locs));
+	f->locs = grow_pow2(f->locs, f->nlocs, sizeof(*f->locs));
 	f->locs[f->nlocs].path = gmf_xstrdup(path);
 	f->locs[f->nlocs++].line = line;
 }
 
+/*
+ * The revisions of a finding are distinct.  A few are compared one by
+ * one; past that a hash table (rebuilt as it doubles, indices + 1, 0 for
+ * empty) keeps each addition constant time: a cycle of a million
+ * migrations is one finding.
+ */
+#define REV_INDEX_MIN 16
+
+static void rev_index_put(size_t *tab, size_t ntab, char **revs, size_t i)
+{
+	size_t h = hash_str(revs[i]) & (ntab - 1);
+	while (tab[h])
+		h = (h + 1) & (ntab - 1);
+	tab[h] = i + 1;
+}
+
 void gmf_finding_add_rev(gmf_finding *f, const char *rev)
 {
-	for (size_t i = 0; i < f->nrevisions; i++)
-		if (!strcmp(f->revisions[i], rev))
-			return;
-	f->revisions = gmf_xrealloc(f->revisions,
-				    (f->nrevisions + 1) * sizeof(char *));
+	if (f->nrevisions < REV_INDEX_MIN) {
+		for (size_t i = 0; i < f->nrevisions; i++)
+			if (!strcmp(f->revisions[i], rev))
+				return;
+	} else {
+		size_t ntab = f->rev_nindex, h;
+		if (!ntab || f->nrevisions * 2 >= ntab) {
+			ntab = 64;
+			while (ntab < f->nrevisions * 4)
+				ntab *= 2;
+			free(f->rev_index);
+			f->rev_index = gmf_xcalloc(ntab, sizeof(size_t));
+			f->rev_nindex = ntab;
+			for (size_t i = 0; i < f->nrevisions; i++)
+				rev_index_put(f->rev_index, ntab, f->revisions, i);
+		}
+		for (h = hash_str(rev) & (ntab - 1); f->rev_index[h]; h = (h + 1) & (ntab - 1))
+			if (!strcmp(f->revisions[f->rev_index[h] - 1], rev))
+				return;
+	}
+	f->revisions = grow_pow2(f->revisions, f->nrevisions, sizeof(char *));
 	f->revisions[f->nrevisions++] = gmf_xstrdup(rev);
+	if (f->rev_index)
+		rev_index_put(f->rev_index, f->rev_nindex, f->revisions, f->nrevisions - 1);
 }
 
 gmf_severity gmf_findings_worst(const gmf_findings *f)
@@ -190,6 +240,7 @@ void gmf_graph_free(gmf_graph *g)
 		gmf_arena_free(g->arenas[i]);
 	free(g->arenas);
 	free(g->slots);
+	free(g->lslots);
 	for (size_t i = 0; i < g->nbad; i++)
 		free(g->bad[i].path);
 	free(g->bad);
@@ -443,8 +494,8 @@ static void alloc_tables(gmf_graph *g)
 	for (size_t i = 0; i < g->n; i++) {
 		const gmf_migration *m = &g->nodes[i].mig;
 		nedges += m->down_revision.nitems;
-		if (m->branch_labels.kind == GMF_VAL_STRING ||
-		    m->branch_labels.kind == GMF_VAL_SEQ)
+		if (m->branch_labels.kind != GMF_VAL_MISSING &&
+		    m->branch_labels.kind != GMF_VAL_NONE)
 			nlabelv += m->branch_labels.nitems + 1;
 	}
 	g->edges = gmf_xmalloc((2 * nedges + 1) * sizeof(size_t));
@@ -458,6 +509,7 @@ static void index_nodes(gmf_graph *g)
 	char **labelv = g->labelv;
 	size_t k;
 
+	g->opaque_labels = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		gmf_node *nd = &g->nodes[i];
 		size_t h, hv;
@@ -480,8 +532,12 @@ static void index_nodes(gmf_graph *g)
 		nd->seq = leading_number(nd->mig.stem, &nd->seq_width);
 		if (nd->seq >= 0 && date_like(nd->mig.stem, nd->seq_width))
 			nd->seq = -1;
-		if (nd->mig.branch_labels.kind == GMF_VAL_STRING ||
-		    nd->mig.branch_labels.kind == GMF_VAL_SEQ) {
+		/* a label the reader could not evaluate (cli.CONTRACT_BRANCH)
+		 * is still a label: it goes by its expression */
+		if (nd->mig.branch_labels.kind == GMF_VAL_OPAQUE && nd->mig.branch_labels.nitems)
+			g->opaque_labels = 1;
+		if (nd->mig.branch_labels.kind != GMF_VAL_MISSING &&
+		    nd->mig.branch_labels.kind != GMF_VAL_NONE) {
 			nd->nlabels = nd->mig.branch_labels.nitems;
 			nd->labels = labelv;
 			for (k = 0; k < nd->nlabels; k++)
@@ -587,10 +643,37 @@ static int detect_sequenced(const gmf_graph *g)
 	return g->n >= 2 && numbered * 10 >= g->n * 8 && distinct * 2 > numbered;
 }
 
+/* Every label in a table of its own, so a depends_on is looked up in
+ * constant time. */
+static void index_labels(gmf_graph *g)
+{
+	size_t nl = 0;
+	for (size_t i = 0; i < g->n; i++)
+		nl += g->nodes[i].nlabels;
+	free(g->lslots);
+	g->nlslots = 16;
+	while (g->nlslots < nl + nl / 2 + 2)
+		g->nlslots *= 2;
+	g->lslots = gmf_xcalloc(g->nlslots, sizeof(id_slot));
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->nodes[i].nlabels; k++) {
+			const char *l = g->nodes[i].labels[k];
+			size_t hv = hash_str(l), h;
+			for (h = hv & (g->nlslots - 1); g->lslots[h].id;
+			     h = (h + 1) & (g->nlslots - 1))
+				if (!strcmp(g->lslots[h].id, l))
+					break;
+			g->lslots[h].id = l;
+			g->lslots[h].hash = (uint32_t)hv;
+			g->lslots[h].node = (uint32_t)i;
+		}
+}
+
 void gmf_graph_build(gmf_graph *g)
 {
 	alloc_tables(g);
 	index_nodes(g);
+	index_labels(g);
 	link_nodes(g);
 	find_components(g);
 	g->sequenced = detect_sequenced(g);
@@ -622,7 +705,9 @@ static int is_root(const gmf_node *nd)
 {
 	const gmf_value *dv = &nd->mig.down_revision;
 	return dv->kind == GMF_VAL_NONE || dv->kind == GMF_VAL_MISSING ||
-	       (dv->kind == GMF_VAL_SEQ && dv->nitems == 0);
+	       (dv->kind == GMF_VAL_SEQ && dv->nitems == 0) ||
+	       /* `down_revision = ""`: a base for Alembic up to 1.12.0 */
+	       (dv->kind == GMF_VAL_STRING && !dv->items[0].text[0]);
 }
 
 size_t gmf_graph_roots(const gmf_graph *g, size_t **out)
@@ -698,65 +783,167 @@ static char *branch_key(const gmf_graph *g, size_t start, int downward)
 	return gmf_strbuf_detach(&sb, NULL);
 }
 
+/* qsort has no context argument in C11: what the ends are sorted by. */
+static const gmf_graph *ends_graph;
+static char **ends_keys;
+static const size_t *ends_v;
+static int ends_by_chain;
+
+/* By branch (labels; for roots also the chain), then file order. */
+static int cmp_end(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(ends_keys[x], ends_keys[y]);
+	if (c)
+		return c;
+	if (ends_by_chain) {
+		size_t cx = ends_graph->nodes[ends_v[x]].component;
+		size_t cy = ends_graph->nodes[ends_v[y]].component;
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+	}
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b; /* { first index, start, length } */
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * Heads (or roots) that fall in one branch.  Heads are judged per
+ * branch label only: `alembic upgrade head` fails on two unlabelled
+ * heads even when they are independent chains (two roots), so chains
+ * without labels are one branch.  Roots are judged per chain as well.
+ * Sorting keeps it O(n log n) however many ends there are.
+ */
+int gmf_graph_group_ends(const gmf_graph *g, const size_t *ends, size_t n, int by_chain,
+			 size_t **order_out, size_t **runs_out)
+{
+	char **keys = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t *ix = gmf_xcalloc(n + 1, sizeof(size_t));
+	size_t *runs = gmf_xcalloc(3 * n + 3, sizeof(size_t)), nruns = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = branch_key(g, ends[i], 1);
+		ix[i] = i;
+	}
+	ends_graph = g;
+	ends_keys = keys;
+	ends_v = ends;
+	ends_by_chain = by_chain;
+	qsort(ix, n, sizeof(size_t), cmp_end);
+	for (size_t i = 0; i < n;) {
+		size_t e = i + 1;
+		while (e < n && !strcmp(keys[ix[e]], keys[ix[i]]) &&
+		       (!by_chain || g->nodes[ends[ix[e]]].component ==
+					     g->nodes[ends[ix[i]]].component))
+			e++;
+		runs[3 * nruns] = ix[i];
+		runs[3 * nruns + 1] = i;
+		runs[3 * nruns + 2] = e - i;
+		nruns++;
+		i = e;
+	}
+	qsort(runs, nruns, 3 * sizeof(size_t), cmp_run);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	*order_out = ix;
+	*runs_out = runs;
+	return (int)nruns;
+}
+
 static void check_ends(gmf_graph *g, gmf_findings *out, int heads)
 {
 	size_t *ends, n = heads ? gmf_graph_heads(g, &ends) : gmf_graph_roots(g, &ends);
-	char **keys = gmf_xcalloc(n + 1, sizeof(char *));
-	char *done = gmf_xcalloc(n + 1, 1);
+	size_t *ix, *runs;
+	int nruns;
 
-	for (size_t i = 0; i < n; i++)
-		keys[i] = branch_key(g, ends[i], heads);
-	for (size_t i = 0; i < n; i++) {
-		size_t same = 0;
+	if (n < 2) {
+		free(ends);
+		return;
+	}
+	/* roots: the labels below them are those of the head side, so a root
+	 * is keyed by the labels on its own stretch going up */
+	if (heads) {
+		nruns = gmf_graph_group_ends(g, ends, n, 0, &ix, &runs);
+	} else {
+		char **keys = gmf_xcalloc(n + 1, sizeof(char *));
+		size_t nr = 0;
+		ix = gmf_xcalloc(n + 1, sizeof(size_t));
+		runs = gmf_xcalloc(3 * n + 3, sizeof(size_t));
+		for (size_t i = 0; i < n; i++) {
+			keys[i] = branch_key(g, ends[i], 0);
+			ix[i] = i;
+		}
+		ends_graph = g;
+		ends_keys = keys;
+		ends_v = ends;
+		ends_by_chain = 1;
+		qsort(ix, n, sizeof(size_t), cmp_end);
+		for (size_t i = 0; i < n;) {
+			size_t e = i + 1;
+			while (e < n && !strcmp(keys[ix[e]], keys[ix[i]]) &&
+			       g->nodes[ends[ix[e]]].component == g->nodes[ends[ix[i]]].component)
+				e++;
+			runs[3 * nr] = ix[i];
+			runs[3 * nr + 1] = i;
+			runs[3 * nr + 2] = e - i;
+			nr++;
+			i = e;
+		}
+		qsort(runs, nr, 3 * sizeof(size_t), cmp_run);
+		for (size_t i = 0; i < n; i++)
+			free(keys[i]);
+		free(keys);
+		nruns = (int)nr;
+	}
+	for (int r = 0; r < nruns; r++) {
+		size_t at = runs[3 * r + 1], same = runs[3 * r + 2];
+		char *key;
+		int chains = 0;
 		gmf_finding *f;
 		gmf_strbuf list = GMF_STRBUF_INIT;
-		if (done[i])
-			continue;
-		for (size_t j = i; j < n; j++)
-			if (!done[j] && g->nodes[ends[j]].component ==
-						g->nodes[ends[i]].component &&
-			    !strcmp(keys[i], keys[j]))
-				same++;
 		if (same < 2)
 			continue;
-		for (size_t j = i; j < n; j++)
-			if (!done[j] && g->nodes[ends[j]].component ==
-						g->nodes[ends[i]].component &&
-			    !strcmp(keys[i], keys[j])) {
-				if (list.len)
-					gmf_strbuf_adds(&list, ", ");
-				gmf_strbuf_adds(&list, g->nodes[ends[j]].id);
-			}
+		key = branch_key(g, ends[ix[at]], heads);
+		for (size_t j = at; j < at + same; j++) {
+			if (list.len)
+				gmf_strbuf_adds(&list, ", ");
+			gmf_strbuf_adds(&list, g->nodes[ends[ix[j]]].id);
+			chains |= g->nodes[ends[ix[j]]].component !=
+				  g->nodes[ends[ix[at]]].component;
+		}
 		if (heads)
 			f = gmf_findings_add(out, GMF_F_MULTIPLE_HEADS,
-					     "run `git migrate-fix fix` to put the local "
-					     "migrations after the mainline head, or "
-					     "`git migrate-fix merge` to write a merge migration",
-					     "%zu heads in one chain%s%s%s: %s", same,
-					     *keys[i] ? " (branch " : "", keys[i],
-					     *keys[i] ? ")" : "", list.buf);
+					     chains ? "give each independent chain its own "
+						      "branch_labels, or run `git migrate-fix fix` "
+						      "to put the local chain after the other head"
+						    : "run `git migrate-fix fix` to put the local "
+						      "migrations after the mainline head, or "
+						      "`git migrate-fix merge` to write a merge migration",
+					     "%zu heads in %s%s%s%s: %s", same,
+					     chains ? "chains without branch labels (several roots)"
+						    : "one chain",
+					     *key ? " (branch " : "", key, *key ? ")" : "", list.buf);
 		else
 			f = gmf_findings_add(out, GMF_F_MULTIPLE_ROOTS,
 					     "point every root but one at an existing revision, "
 					     "or give each independent chain its own branch_labels",
 					     "%zu roots in one chain%s%s%s: %s", same,
-					     *keys[i] ? " (branch " : "", keys[i],
-					     *keys[i] ? ")" : "", list.buf);
-		for (size_t j = i; j < n; j++)
-			if (!done[j] && g->nodes[ends[j]].component ==
-						g->nodes[ends[i]].component &&
-			    !strcmp(keys[i], keys[j])) {
-				const gmf_node *nd = &g->nodes[ends[j]];
-				gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
-				gmf_finding_add_rev(f, nd->id);
-				done[j] = 1;
-			}
+					     *key ? " (branch " : "", key, *key ? ")" : "", list.buf);
+		for (size_t j = at; j < at + same; j++) {
+			const gmf_node *nd = &g->nodes[ends[ix[j]]];
+			gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
+			gmf_finding_add_rev(f, nd->id);
+		}
+		free(key);
 		gmf_strbuf_release(&list);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
-	free(done);
+	free(ix);
+	free(runs);
 	free(ends);
 }
 
@@ -878,34 +1065,50 @@ static void check_unreadable(const gmf_graph *g, gmf_findings *out)
 }
 
 /* Duplicate ids: one finding per id, naming every file. */
+/* Duplicate ids: one finding per id, naming every file (the copies of
+ * each original chained in file order, so the cost is linear). */
 static void check_duplicates(const gmf_graph *g, gmf_findings *out)
 {
-	size_t i, k;
+	size_t *next, *last, i, k;
+	int any = 0;
+
+	for (i = 0; i < g->n && !any; i++)
+		any = g->nodes[i].duplicate;
+	if (!any)
+		return;
+	next = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	last = gmf_xcalloc(g->n + 1, sizeof(size_t));
+	for (i = 0; i < g->n; i++)
+		next[i] = last[i] = NONE;
 	for (i = 0; i < g->n; i++) {
-		const gmf_node *nd = &g->nodes[i];
-		gmf_finding *f;
 		size_t first;
-		if (!nd->duplicate)
+		if (!g->nodes[i].duplicate)
 			continue;
-		first = gmf_graph_find(g, nd->id);
-		/* report once, at the first duplicate after the original */
-		for (k = first + 1; k < i; k++)
-			if (g->nodes[k].duplicate && !strcmp(g->nodes[k].id, nd->id))
-				break;
-		if (k < i)
+		first = gmf_graph_find(g, g->nodes[i].id);
+		if (last[first] == NONE)
+			next[first] = i;
+		else
+			next[last[first]] = i;
+		last[first] = i;
+	}
+	/* report once, at the first duplicate after the original */
+	for (i = 0; i < g->n; i++) {
+		gmf_finding *f;
+		if (g->nodes[i].duplicate || next[i] == NONE)
 			continue;
 		f = gmf_findings_add(out, GMF_F_DUPLICATE_REVISION,
 				     "give one of the files a new revision id "
 				     "(and update whatever points at it)",
-				     "revision %s is declared by more than one file", nd->id);
-		gmf_finding_add_loc(f, g->nodes[first].mig.path,
-				    g->nodes[first].mig.revision.line);
-		for (k = first + 1; k < g->n; k++)
-			if (g->nodes[k].duplicate && !strcmp(g->nodes[k].id, nd->id))
-				gmf_finding_add_loc(f, g->nodes[k].mig.path,
-						    g->nodes[k].mig.revision.line);
-		gmf_finding_add_rev(f, nd->id);
+				     "revision %s is declared by more than one file",
+				     g->nodes[i].id);
+		gmf_finding_add_loc(f, g->nodes[i].mig.path, g->nodes[i].mig.revision.line);
+		for (k = next[i]; k != NONE; k = next[k])
+			gmf_finding_add_loc(f, g->nodes[k].mig.path,
+					    g->nodes[k].mig.revision.line);
+		gmf_finding_add_rev(f, g->nodes[i].id);
 	}
+	free(next);
+	free(last);
 }
 
 static void check_unsafe_id(const gmf_node *nd, gmf_findings *out)
@@ -931,7 +1134,8 @@ static void check_missing_parents(const gmf_graph *g, const gmf_node *nd,
 	     k < m->down_revision.nitems; k++) {
 		const gmf_str *s = &m->down_revision.items[k];
 		gmf_finding *f;
-		if (gmf_graph_find(g, s->text) != NONE)
+		if (gmf_graph_find(g, s->text) != NONE ||
+		    (!s->text[0] && m->down_revision.kind == GMF_VAL_STRING))
 			continue;
 		f = gmf_findings_add(out, GMF_F_MISSING_PARENT,
 				     "restore the missing migration, or point "
@@ -946,10 +1150,12 @@ static void check_missing_parents(const gmf_graph *g, const gmf_node *nd,
 
 static int label_exists(const gmf_graph *g, const char *name)
 {
-	for (size_t i = 0; i < g->n; i++)
-		for (size_t k = 0; k < g->nodes[i].nlabels; k++)
-			if (!strcmp(g->nodes[i].labels[k], name))
-				return 1;
+	size_t hv = hash_str(name);
+	if (!g->nlslots)
+		return 0;
+	for (size_t h = hv & (g->nlslots - 1); g->lslots[h].id; h = (h + 1) & (g->nlslots - 1))
+		if (g->lslots[h].hash == (uint32_t)hv && !strcmp(g->lslots[h].id, name))
+			return 1;
 	return 0;
 }
 
@@ -960,7 +1166,10 @@ static void check_missing_dependencies(const gmf_graph *g, const gmf_node *nd,
 	for (size_t k = 0; k < m->depends_on.nitems; k++) {
 		const gmf_str *s = &m->depends_on.items[k];
 		gmf_finding *f;
-		if (gmf_graph_find(g, s->text) != NONE || label_exists(g, s->text))
+		/* `depends_on = ""` is no dependency (Alembic skips it); a
+		 * label that is an expression may be the one named */
+		if (!s->text[0] || gmf_graph_find(g, s->text) != NONE ||
+		    label_exists(g, s->text) || g->opaque_labels)
 			continue;
 		f = gmf_findings_add(out, GMF_F_MISSING_DEPENDENCY,
 				     "point depends_on at an existing revision or branch label",
@@ -999,12 +1208,23 @@ static void check_reassigned(const gmf_node *nd, gmf_findings *out)
 					   "branch_labels", "depends_on" };
 	for (size_t k = 0; k < 4; k++) {
 		gmf_finding *f;
-		if (vs[k]->assignments <= 1)
+		int n = GMF_VALUE_COUNT(vs[k]);
+		if (n <= 1)
 			continue;
-		f = gmf_findings_add(out, GMF_F_REASSIGNED,
-				     "keep a single assignment; the last one wins",
-				     "%s is assigned %d times at module level",
-				     vn[k], vs[k]->assignments);
+		if (vs[k]->assignments & GMF_VALUE_DIFFERED) {
+			/* which one Alembic sees depends on nothing a reader
+			 * should rely on having read right: an error */
+			f = gmf_findings_add(out, GMF_F_REASSIGNED,
+					     "keep a single assignment",
+					     "cannot read `%s` here: assigned %d times at module "
+					     "level with different values", vn[k], n);
+			f->severity = GMF_SEV_ERROR;
+		} else {
+			f = gmf_findings_add(out, GMF_F_REASSIGNED,
+					     "keep a single assignment; the last one wins",
+					     "%s is assigned %d times at module level",
+					     vn[k], n);
+		}
 		gmf_finding_add_loc(f, m->path, vs[k]->line);
 		gmf_finding_add_rev(f, nd->id);
 	}
@@ -1101,6 +1321,12 @@ static void check_file_names(const gmf_graph *g, gmf_findings *out)
 			g->naming == GMF_NAMING_STEM ? "names files exactly after their revision"
 			: g->naming == GMF_NAMING_PREFIX ? "starts file names with the revision"
 			: "puts the revision in every file name");
+		/* an error where the revision is the file stem (the project's
+		 * CI relies on it) or where the convention was configured
+		 * (--naming, migrate-fix.naming); elsewhere Alembic runs such
+		 * trees fine, so a warning */
+		if (g->naming != GMF_NAMING_STEM && g->naming_req == GMF_NAMING_AUTO)
+			f->severity = GMF_SEV_WARNING;
 		gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
 		gmf_finding_add_rev(f, nd->id);
 	}

@@ -819,19 +819,14 @@ static void assign_targets(scan *sc, gmf_migration *m, const char *const *names,
 		int seen = v->assignments;
 		GMF_ALLOC_GROW(sc->known, sc->nknown + 1, sc->aknown);
 		sc->known[sc->nknown++] = (size_t)(names[t] - sc->s);
-		if (seen && !same_reading(v, first)) {
-			/* Python keeps the last one; a reader that picks one of
-			 * two different values is guessing */
-			diag_set(sc->diag, first->line, 0,
-				 "cannot read `%.*s` here: assigned again with a "
-				 "different value (first on line %u)",
-				 (int)nlen[t], names[t], v->line);
-			sc->failed = 1;
-			return;
-		}
+		/* Python keeps the last one, and so does this reader; that the
+		 * values differ is an error for the graph to report */
+		int differed = (seen && !same_reading(v, first)) ||
+			       (v->assignments & GMF_VALUE_DIFFERED);
+		seen &= ~GMF_VALUE_DIFFERED;
 		value_release(v, sc->arena);
 		*v = *first;
-		v->assignments = seen + 1;
+		v->assignments = (seen + 1) | (differed ? GMF_VALUE_DIFFERED : 0);
 		if (t + 1 < nt) {
 			/* deep copy for the other targets */
 			v->items = NULL;

@@ -25,6 +25,8 @@ typedef struct {
 	size_t nrp, arp;
 	char **new_id;      /* per node: new id, or NULL */
 	char **new_path;    /* per node: new path, or NULL */
+	size_t *rp_at;      /* per node: its first repoint (they are added
+	                     * node by node, so a node's are contiguous) */
 	size_t *order;      /* moving nodes in their new order */
 	size_t norder;
 	size_t kept_head;   /* the head the last moved branch follows, or NONE */
@@ -84,6 +86,8 @@ static void exclusive(planner *p, size_t h, const unsigned char *kept, unsigned 
 static void add_repoint(planner *p, size_t node, size_t from, size_t to)
 {
 	GMF_ALLOC_GROW(p->rp, p->nrp + 1, p->arp);
+	if (p->rp_at[node] == NONE)
+		p->rp_at[node] = p->nrp;
 	p->rp[p->nrp].node = node;
 	p->rp[p->nrp].from = from;
 	p->rp[p->nrp].to = to;
@@ -92,8 +96,8 @@ static void add_repoint(planner *p, size_t node, size_t from, size_t to)
 
 static size_t repoint_of(planner *p, size_t node, size_t from)
 {
-	for (size_t i = 0; i < p->nrp; i++)
-		if (p->rp[i].node == node && p->rp[i].from == from)
+	for (size_t i = p->rp_at[node]; i != NONE && i < p->nrp && p->rp[i].node == node; i++)
+		if (p->rp[i].from == from)
 			return p->rp[i].to;
 	return NONE;
 }
@@ -106,41 +110,73 @@ static int cmp_nodes_by_seq(planner *p, size_t a, size_t b)
 	return strcmp(x->mig.path, y->mig.path);
 }
 
+/* A binary min-heap of nodes, ordered by cmp_nodes_by_seq. */
+typedef struct {
+	size_t *v;
+	size_t n;
+} heap;
+
+static void heap_push(planner *p, heap *h, size_t x)
+{
+	size_t i = h->n++;
+	while (i && cmp_nodes_by_seq(p, x, h->v[(i - 1) / 2]) < 0) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = x;
+}
+
+static size_t heap_pop(planner *p, heap *h)
+{
+	size_t top = h->v[0], x = h->v[--h->n], i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && cmp_nodes_by_seq(p, h->v[c + 1], h->v[c]) < 0)
+			c++;
+		if (cmp_nodes_by_seq(p, h->v[c], x) >= 0)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = x;
+	return top;
+}
+
 /*
  * Appends the members of set (in[]) to p->order, parents first; ties go by
- * sequence number then path, so the moving side keeps its own order.
+ * sequence number then path, so the moving side keeps its own order.  A
+ * topological sort with a heap of the ready nodes: O(m log m) in the
+ * size of the set (plus one pass over the nodes to find it).
  */
 static void order_set(planner *p, const unsigned char *in)
 {
 	size_t *pending = gmf_xcalloc(p->n + 1, sizeof(size_t));
-	unsigned char *done = gmf_xcalloc(p->n + 1, 1);
-	size_t left = 0;
+	heap h;
+
+	h.v = gmf_xcalloc(p->n + 1, sizeof(size_t));
+	h.n = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!in[i])
 			continue;
-		left++;
 		for (size_t k = 0; k < N(p, i)->nparents; k++)
 			pending[i] += in[N(p, i)->parents[k]];
+		if (!pending[i])
+			heap_push(p, &h, i);
 	}
-	while (left) {
-		size_t best = NONE;
-		for (size_t i = 0; i < p->n; i++)
-			if (in[i] && !done[i] && !pending[i] &&
-			    (best == NONE || cmp_nodes_by_seq(p, i, best) < 0))
-				best = i;
-		if (best == NONE)
-			break; /* cannot happen on an acyclic graph */
-		done[best] = 1;
-		left--;
+	while (h.n) {
+		size_t best = heap_pop(p, &h);
 		p->order[p->norder++] = best;
 		for (size_t k = 0; k < N(p, best)->nchildren; k++) {
 			size_t c = N(p, best)->children[k];
-			if (in[c] && pending[c])
-				pending[c]--;
+			if (in[c] && pending[c] && --pending[c] == 0)
+				heap_push(p, &h, c);
 		}
 	}
 	free(pending);
-	free(done);
+	free(h.v);
 }
 
 /* The heads of one branch: same independent chain, same branch labels. */
@@ -151,30 +187,18 @@ typedef struct {
 
 static size_t collect_groups(planner *p, group **out)
 {
-	size_t *heads, nh = gmf_graph_heads(p->g, &heads), ng = 0;
-	char **keys = gmf_xcalloc(nh + 1, sizeof(char *));
-	unsigned char *used = gmf_xcalloc(nh + 1, 1);
+	size_t *heads, nh = gmf_graph_heads(p->g, &heads), *ix, *runs;
 	group *gs = gmf_xcalloc(nh + 1, sizeof(group));
+	size_t ng = (size_t)gmf_graph_group_ends(p->g, heads, nh, 0, &ix, &runs);
 
-	for (size_t i = 0; i < nh; i++)
-		keys[i] = gmf_graph_branch_labels(p->g, heads[i]);
-	for (size_t i = 0; i < nh; i++) {
-		group *gr;
-		if (used[i])
-			continue;
-		gr = &gs[ng++];
-		gr->v = gmf_xcalloc(nh + 1, sizeof(size_t));
-		for (size_t j = i; j < nh; j++)
-			if (!used[j] && N(p, heads[j])->component == N(p, heads[i])->component &&
-			    !strcmp(keys[i], keys[j])) {
-				used[j] = 1;
-				gr->v[gr->n++] = heads[j];
-			}
+	for (size_t r = 0; r < ng; r++) {
+		group *gr = &gs[r];
+		gr->v = gmf_xcalloc(runs[3 * r + 2] + 1, sizeof(size_t));
+		for (size_t j = runs[3 * r + 1]; j < runs[3 * r + 1] + runs[3 * r + 2]; j++)
+			gr->v[gr->n++] = heads[ix[j]];
 	}
-	for (size_t i = 0; i < nh; i++)
-		free(keys[i]);
-	free(keys);
-	free(used);
+	free(ix);
+	free(runs);
 	free(heads);
 	*out = gs;
 	return ng;
@@ -213,6 +237,11 @@ static void chain_sets(planner *p, size_t kept, const size_t *others, size_t not
 			for (size_t j = 0; j < nd->nparents; j++)
 				if (!in[nd->parents[j]] && nd->parents[j] != target)
 					add_repoint(p, k, nd->parents[j], target);
+			/* a second root (two chains, no labels): it goes after
+			 * the other chain's head */
+			if (!nd->nparents && !nd->mig.down_revision.nitems &&
+			    nd->mig.down_revision.kind != GMF_VAL_MISSING)
+				add_repoint(p, k, NONE, target);
 		}
 		order_set(p, in);
 		target = others[idx[s]];
@@ -241,6 +270,18 @@ static int plan_group(planner *p, size_t kept, const size_t *others, size_t noth
 		for (size_t k = 0; k < p->n; k++) {
 			if (!sets[i][k])
 				continue;
+			if (o->on_mainline && o->on_mainline[k] && o->onto) {
+				/* the user chose the head: the mainline is not asked
+				 * which side stays, but what is published never moves */
+				rc = gmf_error_set(GMF_EREFUSED,
+						   "--onto %s would move %s, which is published "
+						   "(%s): published migrations never move; choose "
+						   "the other head with --onto, or write a merge "
+						   "migration with `git migrate-fix merge`",
+						   N(p, kept)->id, N(p, k)->id,
+						   o->mainline_name ? o->mainline_name : "?");
+				goto out;
+			}
 			if (o->on_mainline && o->on_mainline[k]) {
 				rc = gmf_error_set(GMF_EREFUSED,
 						   "%s is on the mainline (%s) but is not below "
@@ -383,9 +424,8 @@ static int touches(planner *p, size_t i)
 	const gmf_migration *m = &N(p, i)->mig;
 	if (p->new_id[i] || p->new_path[i])
 		return 1;
-	for (size_t k = 0; k < p->nrp; k++)
-		if (p->rp[k].node == i)
-			return 1;
+	if (p->rp_at[i] != NONE)
+		return 1;
 	for (size_t k = 0; k < m->down_revision.nitems; k++) {
 		size_t d = gmf_graph_find(p->g, m->down_revision.items[k].text);
 		if (d != NONE && p->new_id[d])
@@ -540,11 +580,33 @@ static void edit_revises(gmf_file_change *fc, const gmf_migration *m, char **old
 	gmf_strbuf_release(&v);
 }
 
+/* A root that now follows `to`: the whole value (None, "", ()) and the
+ * header's Revises: name it. */
+static void edit_root(planner *p, size_t i, size_t to, gmf_file_change *fc)
+{
+	const gmf_migration *m = &N(p, i)->mig;
+	gmf_strbuf v = GMF_STRBUF_INIT;
+	char q = m->data[m->revision.items[0].span.off - 1];
+
+	gmf_strbuf_addf(&v, "%c%s%c", q, final_id(p, to), q);
+	add_edit(fc, m->down_revision.whole.off, m->down_revision.whole.len, v.buf);
+	if (m->hdr_revises.present)
+		add_edit(fc, m->hdr_revises.value.off, m->hdr_revises.value.len,
+			 final_id(p, to));
+	gmf_strbuf_release(&v);
+}
+
 /* down_revision and Revises: of node i, pointed at its new parents. */
 static void edit_parents(planner *p, size_t i, gmf_file_change *fc)
 {
 	const gmf_migration *m = &N(p, i)->mig;
 	const gmf_value *dv = &m->down_revision;
+	size_t root_to = dv->nitems ? NONE : repoint_of(p, i, NONE);
+
+	if (root_to != NONE) {
+		edit_root(p, i, root_to, fc);
+		return;
+	}
 	char **newp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
 	char **oldp = gmf_xcalloc(dv->nitems + 1, sizeof(char *));
 	int dup = 0;
@@ -626,6 +688,9 @@ static void planner_init(planner *p, gmf_graph *g)
 	p->new_id = gmf_xcalloc(p->n + 1, sizeof(char *));
 	p->new_path = gmf_xcalloc(p->n + 1, sizeof(char *));
 	p->order = gmf_xcalloc(p->n + 1, sizeof(size_t));
+	p->rp_at = gmf_xmalloc((p->n + 1) * sizeof(size_t));
+	for (size_t i = 0; i <= p->n; i++)
+		p->rp_at[i] = NONE;
 	p->kept_head = NONE;
 	p->last_target = NONE;
 }
@@ -640,6 +705,7 @@ static void planner_release(planner *p)
 	free(p->new_path);
 	free(p->moving);
 	free(p->rp);
+	free(p->rp_at);
 	free(p->order);
 }
 
@@ -866,7 +932,8 @@ static void add_repoints(planner *p, gmf_plan *out)
 		out->repoints = gmf_xrealloc(out->repoints,
 					     (out->nrepoints + 1) * sizeof(gmf_repoint));
 		out->repoints[out->nrepoints].revision = gmf_xstrdup(final_id(p, p->rp[i].node));
-		out->repoints[out->nrepoints].old_parent = gmf_xstrdup(N(p, p->rp[i].from)->id);
+		out->repoints[out->nrepoints].old_parent =
+			gmf_xstrdup(p->rp[i].from == NONE ? "None" : N(p, p->rp[i].from)->id);
 		out->repoints[out->nrepoints++].new_parent = gmf_xstrdup(final_id(p, p->rp[i].to));
 	}
 }
@@ -879,7 +946,8 @@ static void add_heads_after(planner *p, gmf_plan *out)
 	for (size_t i = 0; i < p->n; i++)
 		kids[i] = N(p, i)->nchildren;
 	for (size_t i = 0; i < p->nrp; i++) {
-		kids[p->rp[i].from]--;
+		if (p->rp[i].from != NONE)
+			kids[p->rp[i].from]--;
 		kids[p->rp[i].to]++;
 	}
 	out->heads_after = gmf_xcalloc(p->n + 1, sizeof(char *));

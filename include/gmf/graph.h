@@ -55,6 +55,8 @@ typedef struct {
 	size_t nlocs;
 	char **revisions;
 	size_t nrevisions;
+	size_t *rev_index;    /* private: keeps gmf_finding_add_rev linear */
+	size_t rev_nindex;
 } gmf_finding;
 
 typedef struct {
@@ -128,6 +130,16 @@ size_t gmf_graph_roots(const gmf_graph *g, size_t **out);
 /* Branch labels that apply to node i's stretch of chain, comma-joined
  * and sorted ("" when none); caller frees. */
 char *gmf_graph_branch_labels(const gmf_graph *g, size_t i);
+/*
+ * Groups the ends (heads, or any node list) by branch: the same branch
+ * labels (gmf_graph_branch_labels), and with by_chain also the same
+ * independent chain.  *order (caller frees) is a permutation of 0..n-1;
+ * *runs (caller frees) holds per group { first index in file order,
+ * start in *order, length }, groups in the order of their first member.
+ * Returns the number of groups.  O(n log n).
+ */
+int gmf_graph_group_ends(const gmf_graph *g, const size_t *ends, size_t n, int by_chain,
+			 size_t **order, size_t **runs);
 /*
  * Naming convention in force (never AUTO once built): valid from
  * gmf_graph_build on, no check needed, as resolved from what

@@ -44,8 +44,13 @@ typedef struct {
 	size_t nitems;
 	gmf_span whole;  /* the whole value expression (after `=`) */
 	unsigned line;   /* line of the assignment statement */
-	int assignments; /* how many top-level assignments were seen */
+	int assignments; /* how many top-level assignments were seen, plus
+	                  * GMF_VALUE_DIFFERED when two of them differ */
 } gmf_value;
+
+/* In gmf_value.assignments: a later assignment gave another value. */
+#define GMF_VALUE_DIFFERED 0x40000000
+#define GMF_VALUE_COUNT(v) ((v)->assignments & ~GMF_VALUE_DIFFERED)
 
 /* One `Key: value` line of the docstring header. */
 typedef struct {

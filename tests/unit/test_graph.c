@@ -329,14 +329,32 @@ static void test_graph_multiple_heads_inside_labelled_branch_fires(void **state)
 	assert_false(ut_has_rev(x, "co1"));
 }
 
+static void test_graph_multiple_heads_unlabelled_chains_fire(void **state)
+{
+	ctx *c = *state;
+	const gmf_finding *x;
+	/* two roots, no labels: `alembic upgrade head` fails on two heads */
+	ut_add(c->g, "v/a1.py", "a1", "None", NULL);
+	ut_add(c->g, "v/a2.py", "a2", "'a1'", NULL);
+	ut_add(c->g, "v/b1.py", "b1", "None", NULL);
+	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_HEADS), 1);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_ROOTS), 0);
+	x = ut_nth(&c->f, GMF_F_MULTIPLE_HEADS, 0);
+	assert_int_equal(x->severity, GMF_SEV_ERROR);
+	assert_true(ut_has_rev(x, "a2"));
+	assert_true(ut_has_rev(x, "b1"));
+	assert_non_null(strstr(x->message, "without branch labels"));
+}
+
 static void test_graph_multiple_heads_independent_chains_quiet(void **state)
 {
 	ctx *c = *state;
 	size_t *ends, n;
-	/* one chain per database, no labels at all */
-	ut_add(c->g, "v/a1.py", "a1", "None", NULL);
+	/* one chain per database, each with its own label */
+	ut_add(c->g, "v/a1.py", "a1", "None", "branch_labels = ('a',)\n");
 	ut_add(c->g, "v/a2.py", "a2", "'a1'", NULL);
-	ut_add(c->g, "v/b1.py", "b1", "None", NULL);
+	ut_add(c->g, "v/b1.py", "b1", "None", "branch_labels = ('b',)\n");
 	ut_add(c->g, "v/b2.py", "b2", "'b1'", NULL);
 	ut_add(c->g, "v/b3.py", "b3", "'b2'", NULL);
 	run(c, GMF_NAMING_AUTO, NULL);
@@ -403,10 +421,69 @@ static void test_graph_multiple_roots_labelled_quiet(void **state)
 static void test_graph_multiple_roots_independent_quiet(void **state)
 {
 	ctx *c = *state;
+	/* roots are judged per chain: two chains, one root each (their two
+	 * unlabelled heads are the finding) */
 	ut_add(c->g, "v/a.py", "a", "None", NULL);
 	ut_add(c->g, "v/b.py", "b", "None", NULL);
 	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_ROOTS), 0);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_HEADS), 1);
+}
+
+static void test_graph_empty_strings_as_alembic_reads_them(void **state)
+{
+	ctx *c = *state;
+	size_t *roots, n;
+	/* down_revision = "": a base (Alembic 1.8); depends_on = "": none */
+	ut_add(c->g, "v/a.py", "a", "''", "depends_on = ''\n");
+	ut_add(c->g, "v/b.py", "b", "'a'", "depends_on = ('',)\n");
+	run(c, GMF_NAMING_NONE, NULL);
 	assert_clean(c);
+	n = gmf_graph_roots(c->g, &roots);
+	assert_int_equal(n, 1);
+	assert_string_equal(gmf_graph_node(c->g, roots[0])->id, "a");
+	free(roots);
+}
+
+static void test_graph_expression_labels_make_branches(void **state)
+{
+	ctx *c = *state;
+	/* expand/contract with labels the reader cannot evaluate: one head
+	 * per labelled branch is fine, and depends_on may name them */
+	ut_add(c->g, "v/r.py", "r", "None", NULL);
+	ut_add(c->g, "v/e.py", "e", "'r'", "branch_labels = (cli.EXPAND_BRANCH,)\n");
+	ut_add(c->g, "v/k.py", "k", "'r'",
+	       "branch_labels = ('ocata01', migration.CONTRACT_BRANCH)\n"
+	       "depends_on = ('expand',)\n");
+	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_HEADS), 0);
+	assert_int_equal(ut_count(&c->f, GMF_F_MISSING_DEPENDENCY), 0);
+	assert_int_equal(ut_count(&c->f, GMF_F_OPAQUE_VALUE), 2);
+	/* a second head inside one of them is still a fork */
+	gmf_findings_release(&c->f);
+	ut_add(c->g, "v/e2.py", "e2", "'e'", NULL);
+	ut_add(c->g, "v/e3.py", "e3", "'e'", NULL);
+	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_MULTIPLE_HEADS), 1);
+}
+
+/* Many heads, a long cycle, many duplicates: one finding each, all ids
+ * named once (the costs are linear; make bench measures them). */
+static void test_graph_big_findings_name_each_revision_once(void **state)
+{
+	ctx *c = *state;
+	char id[32], down[32];
+	const gmf_finding *x;
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		snprintf(down, sizeof(down), "'c%d'", (i + 1) % 300);
+		ut_add(c->g, "v/c.py", id, down, NULL);
+	}
+	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_CYCLE), 1);
+	x = ut_nth(&c->f, GMF_F_CYCLE, 0);
+	assert_int_equal(x->nrevisions, 300);
+	assert_true(ut_has_rev(x, "c0") && ut_has_rev(x, "c299"));
 }
 
 /* ----------------------------------------------------------------- cycle */
@@ -904,6 +981,19 @@ static void test_graph_reassigned_fires(void **state)
 	assert_int_equal(c->f.n, 1);
 }
 
+static void test_graph_reassigned_differently_is_an_error(void **state)
+{
+	ctx *c = *state;
+	const gmf_finding *x;
+	ut_add(c->g, "v/a.py", "a", "None", NULL);
+	ut_add(c->g, "v/b.py", "b", "'zz'", "down_revision = 'a'\n");
+	run(c, GMF_NAMING_NONE, NULL);
+	x = ut_nth(&c->f, GMF_F_REASSIGNED, 0);
+	assert_non_null(x);
+	assert_int_equal(x->severity, GMF_SEV_ERROR);
+	assert_non_null(strstr(x->message, "cannot read `down_revision` here"));
+}
+
 static void test_graph_reassigned_quiet(void **state)
 {
 	ctx *c = *state;
@@ -1092,6 +1182,10 @@ int main(void)
 		T(test_graph_multiple_roots_fires),
 		T(test_graph_multiple_roots_labelled_quiet),
 		T(test_graph_multiple_roots_independent_quiet),
+		T(test_graph_multiple_heads_unlabelled_chains_fire),
+		T(test_graph_empty_strings_as_alembic_reads_them),
+		T(test_graph_expression_labels_make_branches),
+		T(test_graph_big_findings_name_each_revision_once),
 		T(test_graph_cycle_two),
 		T(test_graph_cycle_three_with_tail),
 		T(test_graph_cycle_self_parent),
@@ -1120,6 +1214,7 @@ int main(void)
 		T(test_graph_opaque_value_quiet),
 		T(test_graph_reassigned_fires),
 		T(test_graph_reassigned_quiet),
+		T(test_graph_reassigned_differently_is_an_error),
 		T(test_graph_unsafe_revision_id_fires),
 		T(test_graph_unsafe_revision_id_quiet),
 		T(test_graph_unreadable_files_are_fatal),

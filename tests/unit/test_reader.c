@@ -886,8 +886,19 @@ static void test_reader_compound_assignments_refused(void **state)
 		       "from x import down_revision\n", 3, "`down_revision` here: imported");
 	assert_refused("revision = 'r'\ndown_revision = None\n"
 		       "f((depends_on := 'x'))\n", 3, "`depends_on` here: assigned with `:=`");
-	assert_refused("revision = 'r'\ndown_revision = 'a'\ndown_revision = 'b'\n", 3,
-		       "`down_revision` here: assigned again with a different value");
+}
+
+static void test_reader_reassigned_differently_flagged(void **state)
+{
+	gmf_migration m;
+	(void)state;
+	/* Python keeps the last; the graph reports it as an error */
+	ut_parse_ok(&m, PATH, "revision = 'r'\ndown_revision = 'a'\ndown_revision = 'b'\n");
+	assert_string_equal(m.down_revision.items[0].text, "b");
+	assert_int_equal(GMF_VALUE_COUNT(&m.down_revision), 2);
+	assert_true(m.down_revision.assignments & GMF_VALUE_DIFFERED);
+	assert_false(m.revision.assignments & GMF_VALUE_DIFFERED);
+	gmf_migration_release(&m);
 }
 
 static void test_reader_homoglyph_refused(void **state)
@@ -1312,6 +1323,7 @@ int main(void)
 		cmocka_unit_test(test_reader_non_ascii_utf8),
 		cmocka_unit_test(test_reader_indented_assignments_refused),
 		cmocka_unit_test(test_reader_compound_assignments_refused),
+		cmocka_unit_test(test_reader_reassigned_differently_flagged),
 		cmocka_unit_test(test_reader_homoglyph_refused),
 		cmocka_unit_test(test_reader_conflict_markers_refused),
 		cmocka_unit_test(test_reader_lookalikes_that_bind_nothing),

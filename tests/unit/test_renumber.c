@@ -257,9 +257,22 @@ static void test_renumber_depends_on_follows_renames(void **state)
 static void test_renumber_heads_after_keeps_other_chains(void **state)
 {
 	ctx *c = *state;
+	char *src;
 	add_fork(c);
-	add(c, "003_other", "003_other", "None", "", "None", 1);
-	/* 003_other: a chain of its own */
+	/* 003_other: a labelled chain of its own (an unlabelled second root
+	 * would be a second head of the same branch for Alembic) */
+	src = mig_src("003_other", "None", "", "None");
+	{
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		char *at = strstr(src, "branch_labels = None");
+		assert_non_null(at);
+		gmf_strbuf_addf(&sb, "%.*sbranch_labels = ('other',)%s", (int)(at - src), src,
+				at + strlen("branch_labels = None"));
+		c->on[gmf_graph_count(c->g)] = 1;
+		ut_add_src(c->g, "/m/v/003_other.py", sb.buf);
+		gmf_strbuf_release(&sb);
+	}
+	free(src);
 	assert_int_equal(plan(c, 1), 0);
 	assert_int_equal(c->p.nfiles, 1);
 	assert_int_equal(c->p.nheads_after, 2);
