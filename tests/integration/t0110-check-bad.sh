@@ -270,4 +270,35 @@ test_expect_success 'paths in findings are relative to the current directory' '
 	test_grep_prefix "../../versions/${A}_base.py:$line: error[missing-parent]: " "$TRASH/out.txt"
 '
 
+# Fail closed (issue 11): where Alembic may read another value than the
+# reader, an error naming the line; Alembic itself sees two heads or
+# cannot load these files.
+test_expect_success 'down_revision assigned inside an if: parse-error' "
+	check_bad fail-closed-indented 2 fatal parse-error 'b2_next.py@^    down_revision'
+"
+
+test_expect_success 'down_revision after a semicolon: parse-error' "
+	check_bad fail-closed-semicolon 2 fatal parse-error 'b2_next.py@^import os; down'
+"
+
+test_expect_success 'a homoglyph of down_revision: parse-error' "
+	check_bad fail-closed-homoglyph 2 fatal parse-error 'b2_next.py@own_revision = None'
+"
+
+test_expect_success 'unresolved conflict markers: parse-error' "
+	check_bad conflict-markers 2 fatal parse-error 'b2_next.py@^<<<<<<<'
+"
+
+test_expect_success 'two roots without branch labels: multiple-heads' "
+	check_bad two-roots-unlabelled 1 error multiple-heads \
+		'a1_root.py@^revision = ' 'b1_other_root.py@^revision = '
+"
+
+test_expect_success 'down_revision = \"\" is a root, depends_on = \"\" nothing' '
+	copy_fixture bad/empty-strings &&
+	cd empty-strings &&
+	gmf_expect 0 ../out.txt check --dir versions &&
+	test_grep "1 head (b2)" ../out.txt
+'
+
 test_done
