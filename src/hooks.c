@@ -221,6 +221,15 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 			gmf_strbuf_addf(&rep->out, "git-migrate-fix: %s %s; undo with `git "
 					"migrate-fix undo`\n", what_of(&res, &what),
 					commit ? "inside the commit" : "in a new commit");
+		} else if (rc == GMF_EREFUSED) {
+			/* a branch that requires signed commits would reject an
+			 * unsigned one: never fall back to it */
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: error: %s\n"
+					"git-migrate-fix: the repair is staged, not committed; "
+					"once signing works run `%s` (or put everything back with "
+					"`git migrate-fix undo`)\n", gmf_error_last(),
+					commit ? "git commit --amend --no-edit"
+					       : "git commit -m 'Renumber migrations after rebase'");
 		} else if (rc != GMF_ENOTFOUND) {
 			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s; the repair is "
 					"staged: commit it yourself\n", gmf_error_last());

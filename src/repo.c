@@ -12,6 +12,7 @@
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
+#include "gmf/gitcmd.h"
 #include "gmf/reader.h"
 #include "gmf/path.h"
 #include "gmf/strbuf.h"
@@ -641,87 +642,100 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 	return 0;
 }
 
-/* Who git would name: GIT_<who>_NAME / _EMAIL, else user.name / .email. */
-static int signature(gmf_repo *r, const char *who, git_signature **out)
-{
-	char key[32];
-	const char *name, *email;
-	char *cfg_name = NULL, *cfg_email = NULL;
-	int rc;
-	snprintf(key, sizeof(key), "GIT_%s_NAME", who);
-	name = getenv(key);
-	snprintf(key, sizeof(key), "GIT_%s_EMAIL", who);
-	email = getenv(key);
-	if (!name && gmf_repo_config_get(r, "user.name", &cfg_name) == 0)
-		name = cfg_name;
-	if (!email && gmf_repo_config_get(r, "user.email", &cfg_email) == 0)
-		email = cfg_email;
-	rc = name && email ? git_signature_now(out, name, email) : -1;
-	free(cfg_name);
-	free(cfg_email);
-	return rc;
-}
-
 /* The index written as a tree; GMF_ENOTFOUND when it is cur's tree. */
-static int index_tree(gmf_repo *r, git_commit *cur, git_tree **out)
+static int index_tree(gmf_repo *r, git_commit *cur, git_oid *out)
 {
 	git_index *index = NULL;
-	git_oid id;
 	int rc = 0;
-	if (git_repository_index(&index, r->git) < 0 || git_index_write_tree(&id, index) < 0 ||
-	    git_tree_lookup(out, r->git, &id) < 0)
+	if (git_repository_index(&index, r->git) < 0 || git_index_write_tree(out, index) < 0)
 		rc = gmf_error_set_git("cannot write the index as a tree");
-	else if (git_oid_equal(&id, git_commit_tree_id(cur)))
+	else if (git_oid_equal(out, git_commit_tree_id(cur)))
 		rc = GMF_ENOTFOUND;
 	git_index_free(index);
 	return rc;
 }
 
-/* cur again with tree: same parents, author and message, `note` (unless
- * NULL) added as the message's last paragraph. */
-static int amend_commit(gmf_repo *r, git_commit *cur, git_tree *tree, const git_signature *me,
-			const char *note, git_oid *out)
+/* 1 when c carries a signature (OpenPGP, ssh or x509 alike). */
+static int is_signed(git_commit *c)
 {
-	size_t np = git_commit_parentcount(cur);
-	const git_commit **parents = gmf_xcalloc(np + 1, sizeof(*parents));
-	gmf_strbuf msg = GMF_STRBUF_INIT;
-	int rc = 0;
-
-	for (size_t i = 0; i < np && rc == 0; i++)
-		if (git_commit_parent((git_commit **)&parents[i], cur, (unsigned)i) < 0)
-			rc = gmf_error_set_git("cannot read HEAD's parents");
-	gmf_strbuf_adds(&msg, git_commit_message(cur));
-	if (note && *note) {
-		while (msg.len && msg.buf[msg.len - 1] == '\n')
-			msg.buf[--msg.len] = '\0';
-		gmf_strbuf_addf(&msg, "\n\n%s", note);
-		if (msg.buf[msg.len - 1] != '\n')
-			gmf_strbuf_addch(&msg, '\n');
-	}
-	if (rc == 0 && git_commit_create(out, r->git, NULL, git_commit_author(cur), me,
-					 git_commit_message_encoding(cur), msg.buf, tree, np,
-					 parents) < 0)
-		rc = gmf_error_set_git("cannot create the commit");
-	for (size_t i = 0; i < np; i++)
-		git_commit_free((git_commit *)parents[i]);
-	free(parents);
-	gmf_strbuf_release(&msg);
-	return rc;
+	git_buf b = GIT_BUF_INIT;
+	int s = git_commit_header_field(&b, c, "gpgsig") == 0 ||
+		git_commit_header_field(&b, c, "gpgsig-sha256") == 0;
+	git_buf_dispose(&b);
+	git_error_clear();
+	return s;
 }
 
-/* A new commit on top of cur with tree and message. */
-static int child_commit(gmf_repo *r, git_commit *cur, git_tree *tree, const git_signature *me,
-			const char *message, git_oid *out)
+/* GIT_AUTHOR_* naming cur's author, so the amended commit keeps it. */
+static void author_env(git_commit *cur, gmf_strbuf *sb, const char *env[4])
 {
-	const git_commit *parents[1];
-	git_signature *author = NULL;
-	int rc = 0;
-	parents[0] = cur;
-	if (signature(r, "AUTHOR", &author) < 0)
-		git_signature_dup(&author, me);
-	if (git_commit_create(out, r->git, NULL, author, me, NULL, message, tree, 1, parents) < 0)
-		rc = gmf_error_set_git("cannot create the commit");
-	git_signature_free(author);
+	const git_signature *a = git_commit_author(cur);
+	int off = a->when.offset < 0 ? -a->when.offset : a->when.offset;
+	size_t name, email;
+	gmf_strbuf_addf(sb, "GIT_AUTHOR_NAME=%s", a->name);
+	name = sb->len;
+	gmf_strbuf_addch(sb, '\0');
+	gmf_strbuf_addf(sb, "GIT_AUTHOR_EMAIL=%s", a->email);
+	email = sb->len;
+	gmf_strbuf_addch(sb, '\0');
+	gmf_strbuf_addf(sb, "GIT_AUTHOR_DATE=@%lld %c%02d%02d", (long long)a->when.time,
+			a->when.offset < 0 ? '-' : '+', off / 60, off % 60);
+	env[0] = sb->buf;
+	env[1] = sb->buf + name + 1;
+	env[2] = sb->buf + email + 1;
+	env[3] = NULL;
+}
+
+/*
+ * git creates the commit (commit-tree), so it is signed exactly as the
+ * user's git signs: with commit.gpgsign, or when the commit replaced or
+ * extended was signed (`git merge -S`, `git rebase -S`); format, key and
+ * program are git's own configuration.
+ */
+static int make_commit(gmf_repo *r, git_commit *cur, const git_oid *tree, int amend,
+		      const char *message, git_oid *out)
+{
+	size_t np = amend ? git_commit_parentcount(cur) : 1;
+	char **parents = gmf_xcalloc(np + 1, sizeof(char *)), *tree_hex = oid_hex(tree);
+	char *new_hex = NULL;
+	gmf_strbuf msg = GMF_STRBUF_INIT, env_buf = GMF_STRBUF_INIT;
+	const char *env[4] = { NULL, NULL, NULL, NULL };
+	int rc = 0, sign = is_signed(cur) || gmf_gitcmd_sign_default(r->gitdir);
+
+	for (size_t i = 0; i < np; i++)
+		parents[i] = oid_hex(amend ? git_commit_parent_id(cur, (unsigned)i)
+					   : git_commit_id(cur));
+	if (amend) {
+		gmf_strbuf_adds(&msg, git_commit_message(cur));
+		if (message && *message) {
+			while (msg.len && msg.buf[msg.len - 1] == '\n')
+				msg.buf[--msg.len] = '\0';
+			gmf_strbuf_addf(&msg, "\n\n%s", message);
+		}
+		author_env(cur, &env_buf, env);
+	} else {
+		gmf_strbuf_adds(&msg, message);
+	}
+	if (msg.len && msg.buf[msg.len - 1] != '\n')
+		gmf_strbuf_addch(&msg, '\n');
+	if (gmf_fs_faultpoint("commit") < 0) {
+		rc = gmf_error_set(GMF_EIO, "cannot create the commit: injected fault");
+	} else if ((rc = gmf_gitcmd_commit_tree(r->gitdir, tree_hex, (const char *const *)parents,
+						np, msg.buf, env, sign, &new_hex)) < 0) {
+		rc = sign ? gmf_error_set(GMF_EREFUSED, "cannot sign the commit: %s",
+					  gmf_error_last())
+			  : gmf_error_set(GMF_ERROR, "cannot create the commit: %s",
+					  gmf_error_last());
+	} else if (git_oid_fromstr(out, new_hex) < 0) {
+		rc = gmf_error_set(GMF_ERROR, "git commit-tree printed '%s'", new_hex);
+	}
+	for (size_t i = 0; i < np; i++)
+		free(parents[i]);
+	free(parents);
+	free(tree_hex);
+	free(new_hex);
+	gmf_strbuf_release(&msg);
+	gmf_strbuf_release(&env_buf);
 	return rc;
 }
 
@@ -730,9 +744,7 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 {
 	git_reference *head = NULL;
 	git_commit *cur = NULL;
-	git_tree *tree = NULL;
-	git_signature *me = NULL;
-	git_oid new_id;
+	git_oid tree, new_id;
 	int rc;
 
 	*old_hex = *new_hex = *ref_out = NULL;
@@ -743,14 +755,7 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 	}
 	if ((rc = index_tree(r, cur, &tree)) < 0)
 		goto cleanup;
-	if (signature(r, "COMMITTER", &me) < 0 &&
-	    git_signature_dup(&me, git_commit_committer(cur)) < 0) {
-		rc = gmf_error_set_git("no committer identity");
-		goto cleanup;
-	}
-	rc = amend ? amend_commit(r, cur, tree, me, message, &new_id)
-		   : child_commit(r, cur, tree, me, message, &new_id);
-	if (rc < 0)
+	if ((rc = make_commit(r, cur, &tree, amend, message, &new_id)) < 0)
 		goto cleanup;
 	*old_hex = oid_hex(git_commit_id(cur));
 	*new_hex = oid_hex(&new_id);
@@ -767,8 +772,6 @@ int gmf_repo_commit_index(gmf_repo *r, int amend, const char *message,
 		*old_hex = *new_hex = *ref_out = NULL;
 	}
 cleanup:
-	git_signature_free(me);
-	git_tree_free(tree);
 	git_commit_free(cur);
 	git_reference_free(head);
 	return rc;
@@ -777,6 +780,10 @@ cleanup:
 char *gmf_repo_hooks_dir(gmf_repo *r)
 {
 	char *v = NULL, *out;
+	/* git itself knows: -c and GIT_CONFIG_PARAMETERS, GIT_CONFIG_GLOBAL,
+	 * includes, `~` and relative paths, linked worktrees */
+	if ((out = gmf_gitcmd_hooks_dir(r->gitdir, r->workdir)) != NULL)
+		return out;
 	if (gmf_repo_config_get(r, "core.hooksPath", &v) == 0 && *v) {
 		if (v[0] == '~' && (v[1] == '/' || !v[1]) && getenv("HOME")) {
 			out = gmf_path_join(getenv("HOME"), v[1] ? v + 2 : ".");

@@ -5,12 +5,18 @@
 #   - no include cycle between library modules (a module is
 #     include/gmf/NAME.h with src/NAME.c);
 #   - only src/repo.c includes libgit2;
+#   - only the modules in $spawners start processes (fork, exec*, popen,
+#     system, posix_spawn): git is run with one environment
+#     (GIT_MIGRATE_FIX_ACTIVE=1), never through a shell;
 #   - no library file includes the command-line layer (src/cli/).
 # Prints each violation and exits 1; POSIX sh and awk.
 set -u
 top=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd) || exit 2
 cd "$top" || exit 2
 status=0
+# gitcmd: the commit objects, the hooks directory, and the sync
+# workflow's fetch, merge, commit and push.
+spawners=" src/gitcmd.c "
 
 for f in src/*.c include/gmf/*.h
 do
@@ -20,6 +26,15 @@ do
 		echo "$f: includes libgit2 (only src/repo.c may)"
 		status=1
 	fi
+	case $f in src/*.c)
+		case $spawners in *" $f "*) ;; *)
+		if grep -n '\<\(fork\|vfork\|execv[pe]*\|execl[pe]*\|popen\|system\|posix_spawnp\{0,1\}\) *(' "$f" >/dev/null
+		then
+			echo "$f: starts a process (only${spawners% } may)"
+			status=1
+		fi ;;
+		esac ;;
+	esac
 	if grep -n '#include "\(cli\|options\)\.h"\|#include "cli/' "$f" >/dev/null
 	then
 		echo "$f: includes the command-line layer"
@@ -51,5 +66,5 @@ done | sort -u | awk '
 		exit bad
 	}' || status=1
 
-test $status = 0 && echo "layering: no include cycle, libgit2 only in repo.c, no library file includes the CLI"
+test $status = 0 && echo "layering: no include cycle, libgit2 only in repo.c, processes only in gitcmd.c, no library file includes the CLI"
 exit $status

@@ -9,8 +9,10 @@
  * commit holds, the index (staging, dirtiness), recording the index as a
  * commit and moving a branch (compare and swap), and libgit2's errors as
  * GMF_EGIT messages.
- * Must never: run hooks, spawn `git`, or change refs unless a function's
- * name says so.  Callers bracket use with gmf_repo_global_init/shutdown.
+ * Must never: run hooks, spawn anything itself (git creates the commit
+ * objects and names the hooks directory through gitcmd.h), or change refs
+ * unless a function's name says so.  Callers bracket use with
+ * gmf_repo_global_init/shutdown.
  */
 #ifndef GMF_REPO_H
 #define GMF_REPO_H
@@ -82,7 +84,10 @@ int gmf_repo_in_sequence(gmf_repo *r);
 
 /*
  * Records the index as a commit and moves HEAD's branch to it (compare
- * and swap: GMF_ECONFLICT when HEAD moved meanwhile).  amend: same
+ * and swap: GMF_ECONFLICT when HEAD moved meanwhile).  git creates the
+ * commit object (`git commit-tree`), signed when commit.gpgsign is true or
+ * HEAD itself was signed; GMF_EREFUSED when signing fails (nothing moved,
+ * the index stays as it is).  amend: same
  * parents, author and message as HEAD (a merge stays a merge), `message`
  * (unless NULL) added as the message's last paragraph; else a new commit
  * on top of HEAD with `message`.  *old_hex, *new_hex and *ref get
@@ -96,7 +101,8 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 		      const char *new_hex, const char *log_message);
 /* The commit id `spec` names (caller frees), or NULL. */
 char *gmf_repo_resolve(gmf_repo *r, const char *spec);
-/* The directory git runs hooks from (core.hooksPath honoured). */
+/* The directory git runs hooks from, as git resolves it (core.hooksPath
+ * from any configuration, -c included; asks git). */
 char *gmf_repo_hooks_dir(gmf_repo *r);
 /* 1 when the index differs from HEAD somewhere under these directories
  * (or when that cannot be told), 0 when it does not. */

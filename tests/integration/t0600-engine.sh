@@ -116,7 +116,7 @@ killed_fix () {
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
 	git checkout -q feature &&
-	git -c core.hooksPath=/dev/null merge -q --no-edit main >/dev/null 2>&1 &&
+	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit main >/dev/null 2>&1 &&
 	cd .. && cp -R "$1" "$1.pristine" && cp -R "$1-origin.git" "$1-origin.pristine" &&
 	cd "$1" &&
 	rm -f ../count && GMF_FAULT_COUNT=../count "$GMF_FAULTY_BIN" fix >/dev/null &&
@@ -221,7 +221,7 @@ test_expect_success 'a live lock: a second writer refuses, naming the holder; no
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null merge -q --no-edit feature >/dev/null 2>&1 &&
+	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
 	{ sleep 300 & } &&
 	holder=$! &&
 	mkdir -p .git/migrate-fix &&
@@ -240,7 +240,7 @@ test_expect_success 'a stale lock is recognised, explained and taken' '
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null merge -q --no-edit feature >/dev/null 2>&1 &&
+	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
 	{ sh -c "exit 0" & } &&
 	dead=$! && wait $dead &&
 	mkdir -p .git/migrate-fix &&
@@ -257,7 +257,7 @@ test_expect_success 'two fix at once: a repaired tree and at most one clear refu
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null merge -q --no-edit feature >/dev/null 2>&1 &&
+	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
 	{ { gmf fix >out1 2>&1; echo $? >rc1; } & } &&
 	p1=$! &&
 	{ { gmf fix >out2 2>&1; echo $? >rc2; } & } &&
