@@ -110,8 +110,14 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	in.nmove = o->nmove;
 	in.renumber = 1;
 	if (ws->repo) {
-		if ((rc = gmf_published_compute(&pub, ws->repo, sc, g, o->mainline,
-						 o->publishers, o->npublishers)) < 0)
+		gmf_published_opts po;
+		memset(&po, 0, sizeof(po));
+		po.mainline = o->mainline;
+		po.extra = o->publishers;
+		po.nextra = o->npublishers;
+		po.skip = o->unpublished;
+		po.nskip = o->nunpublished;
+		if ((rc = gmf_published_compute(&pub, ws->repo, sc, g, &po)) < 0)
 			goto out;
 		have_pub = 1;
 		in.published = pub.mask;

@@ -19,9 +19,9 @@ void gmf_published_release(gmf_published *p)
 }
 
 int gmf_published_compute(gmf_published *out, gmf_repo *r, const gmf_script *s,
-			  gmf_graph *g, const char *override, const char *const *extra,
-			  size_t nextra)
+			  gmf_graph *g, const gmf_published_opts *o)
 {
+	static const gmf_published_opts none;
 	size_t n = gmf_graph_count(g), ntips = 0;
 	char **hex = NULL;
 	unsigned char *on = NULL;
@@ -30,8 +30,10 @@ int gmf_published_compute(gmf_published *out, gmf_repo *r, const gmf_script *s,
 	memset(out, 0, sizeof(*out));
 	out->mask = gmf_xcalloc(n + 1, 1);
 	out->by = gmf_xcalloc(n + 1, sizeof(char *));
-	rc = gmf_repo_published_tips(r, override, extra, nextra, &hex, &out->refs, &ntips,
-				     &out->mainline_found);
+	if (!o)
+		o = &none;
+	rc = gmf_repo_published_tips(r, o->mainline, o->extra, o->nextra, o->skip, o->nskip,
+				     &hex, &out->refs, &ntips, &out->mainline_found);
 	if (rc < 0)
 		goto out;
 	out->nrefs = ntips;

@@ -955,8 +955,17 @@ static int add_default_mainline(gmf_repo *r, tip_list *t)
 	return found;
 }
 
-/* Every remote-tracking branch and every tag. */
-static int add_remotes_and_tags(gmf_repo *r, tip_list *t)
+static int skipped(const char *name, const char *const *skip, size_t nskip)
+{
+	for (size_t i = 0; i < nskip; i++)
+		if (skip[i] && !strcmp(skip[i], name))
+			return 1;
+	return 0;
+}
+
+/* Every remote-tracking branch and every tag, but those skipped. */
+static int add_remotes_and_tags(gmf_repo *r, tip_list *t, const char *const *skip,
+				size_t nskip)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -967,6 +976,7 @@ static int add_remotes_and_tags(gmf_repo *r, tip_list *t)
 		git_object *obj = NULL;
 		int remote = !strncmp(name, "refs/remotes/", 13), tag = !strncmp(name, "refs/tags/", 10);
 		if ((remote || tag) && git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    !skipped(name, skip, nskip) &&
 		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
 			tip_add(r, t, git_object_id(obj), name + (remote ? 13 : 10));
 		git_object_free(obj);
@@ -978,8 +988,8 @@ static int add_remotes_and_tags(gmf_repo *r, tip_list *t)
 }
 
 int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const *extra,
-			    size_t nextra, char ***hex, char ***names, size_t *n,
-			    int *mainline_found)
+			    size_t nextra, const char *const *skip, size_t nskip,
+			    char ***hex, char ***names, size_t *n, int *mainline_found)
 {
 	tip_list t;
 	int rc = 0, configured = 0;
@@ -1007,7 +1017,7 @@ int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const
 		if (extra[i] && resolve_commit(r, extra[i], &oid) == 0)
 			tip_add(r, &t, &oid, extra[i]);
 	}
-	if ((rc = add_remotes_and_tags(r, &t)) < 0)
+	if ((rc = add_remotes_and_tags(r, &t, skip, nskip)) < 0)
 		goto out;
 	*hex = gmf_xcalloc(t.n + 1, sizeof(char *));
 	for (size_t i = 0; i < t.n; i++)

@@ -22,7 +22,6 @@
 #define SYNC_DRIVER_OFF "merge.migrate-fix-head.driver=true"
 /* Where the branch's own remote-tracking ref waits while the decision
  * model runs (outside refs/remotes/ and refs/tags/: it publishes nothing). */
-#define SYNC_ASIDE "refs/migrate-fix/sync-aside/"
 
 #define MAXARGS 24
 
@@ -180,33 +179,6 @@ static void put_back(gmf_sync_result *out, const char *dir, int rebase)
 	gitrun_release(&p);
 }
 
-/* The branch's own remote-tracking ref, set aside (hide 1) or put back
- * (hide 0): see sync.h. */
-static void own_ref(gmf_sync_result *out, const char *dir, int hide)
-{
-	gmf_strbuf tracking = GMF_STRBUF_INIT, aside = GMF_STRBUF_INIT;
-	const char *from, *to;
-	char *hex;
-	gmf_strbuf_addf(&tracking, "refs/remotes/%s/%s", out->remote, out->upstream);
-	gmf_strbuf_addf(&aside, SYNC_ASIDE "%s/%s", out->remote, out->upstream);
-	from = hide ? tracking.buf : aside.buf;
-	to = hide ? aside.buf : tracking.buf;
-	hex = git_line(dir, "rev-parse", "-q", "--verify", from, NULL);
-	if (hex) {
-		char *current = git_line(dir, "rev-parse", "-q", "--verify", to, NULL);
-		gitrun p = GITRUN_INIT;
-		/* a fetch since (putting back) wins over what was set aside */
-		if (hide || !current)
-			git(&p, dir, "update-ref", "-m", "git-migrate-fix sync", to, hex, NULL);
-		git(&p, dir, "update-ref", "-d", from, hex, NULL);
-		gitrun_release(&p);
-		free(current);
-	}
-	free(hex);
-	gmf_strbuf_release(&tracking);
-	gmf_strbuf_release(&aside);
-}
-
 /* The base's branch name on the remote. */
 static int resolve_base(gmf_sync_result *out, const char *dir, const char *base)
 {
@@ -346,7 +318,8 @@ static int repair(gmf_sync_result *out, const gmf_sync_opts *o, const char *dir)
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
 	gmf_fix_opts fo;
-	gmf_strbuf name = GMF_STRBUF_INIT;
+	gmf_strbuf name = GMF_STRBUF_INIT, own = GMF_STRBUF_INIT;
+	const char *unpublished[1];
 	int rc;
 
 	memset(&wo, 0, sizeof(wo));
@@ -363,9 +336,15 @@ static int repair(gmf_sync_result *out, const gmf_sync_opts *o, const char *dir)
 	fo.mainline = out->base_ref;
 	fo.ours = out->base_hex;
 	fo.ours_name = name.buf;
-	own_ref(out, dir, 1);
+	/* the pull request's own remote-tracking branch is what sync brings
+	 * up to date: it publishes nothing of its own (every other remote
+	 * branch and tag still does) */
+	gmf_strbuf_addf(&own, "refs/remotes/%s/%s", out->remote, out->upstream);
+	unpublished[0] = own.buf;
+	fo.unpublished = unpublished;
+	fo.nunpublished = 1;
 	rc = gmf_fix_run(&out->fix, &ws, &fo);
-	own_ref(out, dir, 0);
+	gmf_strbuf_release(&own);
 	gmf_workspace_release(&ws);
 	gmf_strbuf_release(&name);
 	return rc;
@@ -471,7 +450,6 @@ int gmf_sync_run(gmf_sync_result *out, const gmf_sync_opts *o)
 	} else {
 		out->upstream = gmf_xstrdup(out->branch);
 	}
-	own_ref(out, dir, 0); /* a run that died with the ref set aside */
 	if ((rc = resolve_base(out, dir, o->base)) < 0)
 		goto out;
 	if (!strcmp(out->base, out->upstream)) {

@@ -37,6 +37,10 @@ typedef struct {
 	const char *const *publishers; /* more commits that publish, e.g.
 	                                * the merged branch's upstream */
 	size_t npublishers;
+	const char *const *unpublished; /* references that publish nothing
+	                                 * (sync: the pull request's own
+	                                 * remote-tracking branch) */
+	size_t nunpublished;
 } gmf_fix_opts;
 
 typedef struct {

@@ -32,13 +32,18 @@ typedef struct {
 	int mainline_found;   /* the mainline resolved */
 } gmf_published;
 
-/* Computes the mask for graph g of script s.  override: the mainline the
- * user named (replaces the configured one); extra: more commits that
- * publish.  GMF_ENOTFOUND when a configured or given mainline names no
- * commit. */
+typedef struct {
+	const char *mainline;           /* replaces the configured mainline */
+	const char *const *extra;       /* more commits that publish */
+	size_t nextra;
+	const char *const *skip;        /* references that publish nothing */
+	size_t nskip;
+} gmf_published_opts;
+
+/* Computes the mask for graph g of script s (o may be NULL).
+ * GMF_ENOTFOUND when a configured or given mainline names no commit. */
 int gmf_published_compute(gmf_published *out, gmf_repo *r, const gmf_script *s,
-			  gmf_graph *g, const char *override, const char *const *extra,
-			  size_t nextra);
+			  gmf_graph *g, const gmf_published_opts *o);
 void gmf_published_release(gmf_published *p);
 
 /* *out (caller frees): per node, 1 when the commit holds it. */

@@ -115,7 +115,9 @@ int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value);
  * published.h): the mainline (override, else every value of
  * migrate-fix.mainline, several branches allowed, else the default of
  * gmf_repo_mainline), the extra specs (e.g. the upstream of the branch
- * being merged), every remote-tracking branch and every tag.  A tip that
+ * being merged), every remote-tracking branch and every tag but the full
+ * reference names in skip (a pull request's own branch, which `sync`
+ * brings up to date, publishes nothing of its own).  A tip that
  * is HEAD while HEAD is a merge commit stands for HEAD^1: the merge being
  * repaired is not published.  Each commit once; *hex and *names are
  * parallel (caller frees each and both arrays).  *mainline_found: the
@@ -123,8 +125,8 @@ int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value);
  * commit.
  */
 int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const *extra,
-			    size_t nextra, char ***hex, char ***names, size_t *n,
-			    int *mainline_found);
+			    size_t nextra, const char *const *skip, size_t nskip,
+			    char ***hex, char ***names, size_t *n, int *mainline_found);
 /* The upstream (refs/remotes/...) of a branch ref, or NULL. */
 char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref);
 /* The branch HEAD names (refs/heads/...), or NULL when detached. */

@@ -15,9 +15,9 @@
  *
  * The branch being synced does not publish its own migrations: its
  * remote-tracking branch (refs/remotes/<remote>/<branch>) is the same
- * branch, already pushed for review, and is set aside while the decision
- * model runs (restored on every path, and by the next run if a crash left
- * it aside).  Every other remote-tracking branch and tag still publishes.
+ * branch, already pushed for review, and the decision model is told it
+ * publishes nothing (gmf_fix_opts.unpublished); no reference is moved.
+ * Every other remote-tracking branch and tag still publishes.
  *
  * Owns: the order of those steps, deciding that there is nothing to do
  * (up to date, or no fork: no commit), leaving the work tree as it was
