@@ -1169,11 +1169,32 @@ typedef struct {
 	int indented;       /* inside a block: indented, or after `if x:` */
 	int semicolon;      /* after a `;` */
 	int compound;       /* starts with if/for/with/def/...: `:` ends it */
+	int scope;          /* starts with def or class: opens a new scope */
+	int in_function;    /* inside a def or class body: a local name */
 	size_t last_eq;     /* the last plain `=` at depth 0, or (size_t)-1 */
 	int neq;            /* how many */
 	size_t occ[8];      /* offsets of the names at depth 0 */
 	int nocc;
 } stmt;
+
+/* Does the file declare `global NAME` anywhere (code or not: a false
+ * "yes" only makes the check stricter)? */
+static int declares_global(const scan *sc, const char *name)
+{
+	size_t nl = strlen(name);
+	for (size_t p = 0; p + 7 + nl <= sc->len; p++) {
+		size_t q;
+		if (memcmp(sc->s + p, "global", 6) || (p && is_ident((unsigned char)sc->s[p - 1])) ||
+		    is_ident((unsigned char)sc->s[p + 6]))
+			continue;
+		for (q = p + 6; q < sc->len && sc->s[q] != '\n'; q++)
+			if (!memcmp(sc->s + q, name, nl < sc->len - q ? nl : sc->len - q) &&
+			    q + nl <= sc->len && !is_ident((unsigned char)sc->s[q - 1]) &&
+			    (q + nl == sc->len || !is_ident((unsigned char)sc->s[q + nl])))
+				return 1;
+	}
+	return 0;
+}
 
 static int fail_here(scan *sc, size_t off, const char *name, const char *why)
 {
@@ -1194,6 +1215,11 @@ static int judge_stmt(scan *sc, const stmt *st)
 			;
 		t = target_index(sc->s + off, q - off);
 		if (was_read(sc, off))
+			continue;
+		/* a name bound inside a function or class body is that scope's
+		 * own, not the module attribute Alembic reads, unless the file
+		 * declares it global */
+		if (st->in_function && !declares_global(sc, target_names[t]))
 			continue;
 		n = word_before(sc, off, st->start, &a);
 		q = skip_ws(sc, q, 0);
@@ -1247,6 +1273,24 @@ static void stmt_begin(scan *sc, stmt *st, size_t p, int indented, int semicolon
 	for (int i = 0; compound_words[i]; i++)
 		if (word_is(sc, p, q - p, compound_words[i]))
 			st->compound = 1;
+	if (word_is(sc, p, q - p, "def") || word_is(sc, p, q - p, "class"))
+		st->scope = 1;
+	else if (word_is(sc, p, q - p, "async")) {
+		size_t r = q;
+		while (r < sc->len && (sc->s[r] == ' ' || sc->s[r] == '\t'))
+			r++;
+		st->scope = r + 3 <= sc->len && !memcmp(sc->s + r, "def", 3);
+	}
+}
+
+/* The width of the indentation from p to q (a tab to the next multiple of
+ * 8, as Python counts it). */
+static size_t indent_width(const scan *sc, size_t p, size_t q)
+{
+	size_t w = 0;
+	for (; p < q; p++)
+		w = sc->s[p] == '\t' ? (w / 8 + 1) * 8 : w + 1;
+	return w;
 }
 
 static int conflict_marker_at(const scan *sc, size_t p)
@@ -1298,6 +1342,9 @@ static int check_bindings(scan *sc, size_t p)
 	int depth = 0, line_start = 1;
 	stmt st;
 
+	size_t scopes[64]; /* indentation of the enclosing def and class lines */
+	int nscopes = 0;
+
 	memset(&st, 0, sizeof(st));
 	st.last_eq = (size_t)-1;
 	while (p < len) {
@@ -1318,7 +1365,15 @@ static int check_bindings(scan *sc, size_t p)
 				sc->failed = 1;
 				return GMF_EPARSE;
 			}
-			stmt_begin(sc, &st, q, q > p, 0);
+			{
+				size_t w = indent_width(sc, p, q);
+				while (nscopes && scopes[nscopes - 1] >= w)
+					nscopes--;
+				stmt_begin(sc, &st, q, q > p, 0);
+				st.in_function = nscopes > 0;
+				if (st.scope && nscopes < 64)
+					scopes[nscopes++] = w;
+			}
 			line_start = 0;
 			p = q;
 			continue;
@@ -1356,9 +1411,11 @@ static int check_bindings(scan *sc, size_t p)
 			size_t q = skip_ws(sc, p + 1, 0);
 			if (judge_stmt(sc, &st) < 0)
 				return GMF_EPARSE;
-			if (q < len && s[q] != '\n' && s[q] != '\r' && s[q] != '#')
+			if (q < len && s[q] != '\n' && s[q] != '\r' && s[q] != '#') {
+				int in_function = st.in_function || (c == ':' && st.scope);
 				stmt_begin(sc, &st, q, st.indented || c == ':', c == ';' || st.semicolon);
-			else
+				st.in_function = in_function;
+			} else
 				st.nocc = 0;
 			p = q;
 			continue;

@@ -850,8 +850,18 @@ static void assert_refused(const char *src, unsigned line, const char *why)
 static void test_reader_indented_assignments_refused(void **state)
 {
 	(void)state;
+	/* a function's own local is not the module attribute Alembic reads,
+	 * unless the file declares it global */
+	{
+		gmf_migration m;
+		ut_parse_ok(&m, PATH, "revision = 'real'\ndown_revision = None\n\n"
+			    "def upgrade():\n    revision = 'fake'\n    for depends_on in []:\n"
+			    "        pass\n\nclass K:\n    down_revision = 'x'\n");
+		assert_string_equal(m.revision.items[0].text, "real");
+		gmf_migration_release(&m);
+	}
 	assert_refused("revision = 'real'\ndown_revision = None\n\n"
-		       "def upgrade():\n    revision = 'fake'\n", 5,
+		       "def upgrade():\n    global revision\n    revision = 'fake'\n", 6,
 		       "cannot read `revision` here: assigned inside a block");
 	assert_refused("revision = 'r'\ndown_revision = None\n"
 		       "if True:\n    down_revision = 'x'\n", 4,
