@@ -239,6 +239,15 @@ test_expect_success () {
 # test_done: prints the tally (the last line is exactly "N passed, M failed")
 # and exits non-zero when a test failed.
 test_done () {
+	# every test the script writes at the start of a line must have run:
+	# a quote inside a single-quoted body ends it early, and the rest
+	# runs as plain code, its tests silently gone
+	test_written=$(grep -c '^test_expect_\(success\|failure\) ' "$0")
+	if test "$test_count" -lt "$test_written"
+	then
+		echo "not ok - only $test_count of the $test_written tests written in $0 ran (a quote inside a test body?)"
+		test_failed=$((test_failed + 1))
+	fi
 	if test "$test_skipped" != 0
 	then
 		echo "# $test_skipped skipped"

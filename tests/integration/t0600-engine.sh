@@ -16,6 +16,13 @@ adopt () {
 	git push -q origin main
 }
 
+# plain_merge BRANCH: a merge as git alone makes it (no hooks; the
+# lockfile's driver keeps both sides' lines), so two heads are left.
+plain_merge () {
+	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' \
+		merge -q --no-edit "$1" >/dev/null 2>&1
+}
+
 # same_blob REF1 REF2 PATH: PATH is byte-identical in both commits.
 same_blob () {
 	test "$(git rev-parse "$1:$3")" = "$(git rev-parse "$2:$3")"
@@ -116,7 +123,7 @@ killed_fix () {
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
 	git checkout -q feature &&
-	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit main >/dev/null 2>&1 &&
+	plain_merge main &&
 	cd .. && cp -R "$1" "$1.pristine" && cp -R "$1-origin.git" "$1-origin.pristine" &&
 	cd "$1" &&
 	rm -f ../count && GMF_FAULT_COUNT=../count "$GMF_FAULTY_BIN" fix >/dev/null &&
@@ -221,7 +228,7 @@ test_expect_success 'a live lock: a second writer refuses, naming the holder; no
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
+	plain_merge feature &&
 	{ sleep 300 & } &&
 	holder=$! &&
 	mkdir -p .git/migrate-fix &&
@@ -240,7 +247,7 @@ test_expect_success 'a stale lock is recognised, explained and taken' '
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
+	plain_merge feature &&
 	{ sh -c "exit 0" & } &&
 	dead=$! && wait $dead &&
 	mkdir -p .git/migrate-fix &&
@@ -257,7 +264,7 @@ test_expect_success 'two fix at once: a repaired tree and at most one clear refu
 	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig 002_m.py 002_m 001_init "main" && commit_all main && git push -q origin main &&
-	git -c core.hooksPath=/dev/null -c merge.migrate-fix-head.driver='cat %B >>%A' merge -q --no-edit feature >/dev/null 2>&1 &&
+	plain_merge feature &&
 	{ { gmf fix >out1 2>&1; echo $? >rc1; } & } &&
 	p1=$! &&
 	{ { gmf fix >out2 2>&1; echo $? >rc2; } & } &&
