@@ -39,7 +39,7 @@
 #include "gmf/reader.h"
 
 /* Bump when the reader's results or this file format change. */
-#define GMF_CACHE_FORMAT 2u
+#define GMF_CACHE_FORMAT 3u
 #define GMF_CACHE_RACY_SECONDS 2
 
 /* What identifies a version of a file. */
