@@ -378,7 +378,7 @@ static char **full_path(const parser *p, const keypath *k, char **const *extra_p
 			size_t nextra, size_t *n)
 {
 	char **full = gmf_xcalloc(nextra + k->n + 1, sizeof(char *));
-	for (size_t i = 0; i < nextra; i++)
+	for (size_t i = 0; i < nextra && *extra_prefix; i++)
 		full[i] = (*extra_prefix)[i];
 	for (size_t i = 0; i < k->n; i++)
 		full[nextra + i] = k->seg[i];
@@ -418,7 +418,7 @@ static int key_value(parser *p, char **prefix, size_t nprefix, int store)
 		}
 	}
 	v.line = line;
-	if ((rc = parse_value(p, &v, store ? full : NULL, n)) < 0)
+	if ((rc = parse_value(p, &v, store ? full : NULL, store ? n : 0)) < 0)
 		goto out;
 	if (store) {
 		entry *e = find(p->t, full, n);
@@ -451,7 +451,8 @@ static int parse_inline_table(parser *p, gmf_toml_value *v, char **path, size_t 
 		return 0;
 	}
 	for (;;) {
-		if ((rc = key_value(p, path, npath, path != NULL)) < 0)
+		/* an inline table inside an array is read, not stored: no path */
+		if ((rc = key_value(p, path, path ? npath : 0, path != NULL)) < 0)
 			return rc;
 		skip_ws(p);
 		if (peek(p, 0) == ',') {
