@@ -3,6 +3,11 @@
 test_description='shipping: shell completion, the version, make dist and make install'
 . "$(dirname "$0")/../lib.sh"
 
+# The builds below are a user's own `make`, not part of the one running
+# the suite: `make test SANITIZE=1` must not pass SANITIZE (and with it
+# another binary's path) down to them.
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE WERROR V
+
 # bash-completion and git's completion for bash, as Debian installs them
 # (install.sh --deps-only installs bash-completion; git ships its part).
 BASH_COMPLETION_SH=${GMF_BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
