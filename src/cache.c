@@ -353,24 +353,11 @@ int gmf_cache_decode(const gmf_cache *c, size_t entry, gmf_migration *m, gmf_are
 
 /* ---------------------------------------------------------------- loading */
 
-static int env_true(const char *name)
-{
-	const char *e = getenv(name);
-	return e && *e && strcmp(e, "0") && strcmp(e, "false") && strcmp(e, "no") &&
-	       strcmp(e, "off");
-}
-
-/* Off when asked, and in CI (CI or GITHUB_ACTIONS set): an entry is
- * trusted on a file's stat data, which a write through a shared memory
- * map does not change (see cache.h), and a verdict there blocks a merge.
- * A fresh CI checkout has no cache to gain from anyway. */
 static int cache_off(void)
 {
 	const char *e = getenv("GIT_MIGRATE_FIX_CACHE");
-	if (e && (!strcmp(e, "0") || !strcmp(e, "false") || !strcmp(e, "no") ||
-		  !strcmp(e, "off")))
-		return 1;
-	return env_true("CI") || env_true("GITHUB_ACTIONS");
+	return e && (!strcmp(e, "0") || !strcmp(e, "false") || !strcmp(e, "no") ||
+		     !strcmp(e, "off"));
 }
 
 static char *cache_dir(void)

@@ -19,14 +19,6 @@
  * within the same clock tick as the reading, then gives the file a later
  * ctime, and its entry no longer matches.
  *
- * Except one kind of write: through a shared memory map (mmap MAP_SHARED)
- * the times move only when a clean page is first written (on ext4; while
- * the page stays dirty, later writes move nothing) or never (tmpfs), so
- * such a file can hold new bytes under an old identity.  Hence the cache
- * is not used at all when the environment variable CI (or GITHUB_ACTIONS)
- * is set to anything but "", "0", "false", "no" or "off": every file is
- * read, as with --no-cache, where a verdict blocks a merge.
- *
  * Must never: hand back a migration for a file whose identity differs from
  * its entry's; keep an entry for a file modified less than
  * GMF_CACHE_RACY_SECONDS before the run that read it; trust a cache file
@@ -66,8 +58,8 @@ typedef struct gmf_cache gmf_cache;
 /*
  * The cache of the directory set named by key (any bytes the caller
  * builds from the directories' identities), loaded if present and sound.
- * NULL when caching is switched off (GIT_MIGRATE_FIX_CACHE=0, or CI set:
- * see above) or there is no cache directory to use.
+ * NULL when caching is switched off (GIT_MIGRATE_FIX_CACHE=0) or there is
+ * no cache directory to use.
  */
 gmf_cache *gmf_cache_open(const char *key);
 void gmf_cache_close(gmf_cache *c);
