@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fs: see include/gmf/fs.h. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* syncfs */
+#endif
 #include "gmf/fs.h"
 
 #include <dirent.h>
@@ -58,14 +61,15 @@ int gmf_fs_faultpoint(const char *what)
 
 #define FS_READ_LIMIT (64u * 1024u * 1024u)
 
-int gmf_fs_read_st(const char *path, char **out, size_t *len, struct stat *stp)
+int gmf_fs_read(const char *path, char **out, size_t *len)
 {
 	/* non-blocking: a FIFO or a device where a file should be must not
 	 * hang the tool; only regular files of a sane size are read */
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	char buf[65536];
 	struct stat st;
-	char *buf;
-	size_t got = 0, cap;
+	ssize_t n;
 
 	*out = NULL;
 	if (len)
@@ -79,62 +83,25 @@ int gmf_fs_read_st(const char *path, char **out, size_t *len, struct stat *stp)
 		return gmf_error_set(GMF_EIO, "cannot read '%s': %s", path,
 				     S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
 	}
-	/* one read of the size fstat gave, plus one byte: a regular file
-	 * that returns less has ended (open, fstat, read, close) */
-	cap = (size_t)st.st_size + 1;
-	buf = gmf_xmalloc(cap + 1);
-	for (;;) {
-		ssize_t n = read(fd, buf + got, cap - got);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			gmf_error_set(GMF_EIO, "cannot read '%s': %s", path, strerror(errno));
 			close(fd);
-			free(buf);
+			gmf_strbuf_release(&sb);
 			return GMF_EIO;
 		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > FS_READ_LIMIT) {
+		gmf_strbuf_add(&sb, buf, (size_t)n);
+		if (sb.len > FS_READ_LIMIT) {
 			close(fd);
-			free(buf);
+			gmf_strbuf_release(&sb);
 			return gmf_error_set(GMF_EIO, "cannot read '%s': file too large", path);
 		}
-		if (got < cap) {
-			if (got == (size_t)st.st_size)
-				break; /* all of it, and the read came up short */
-			continue;
-		}
-		cap *= 2; /* grew since fstat */
-		buf = gmf_xrealloc(buf, cap + 1);
 	}
 	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	if (len)
-		*len = got;
-	if (stp)
-		*stp = st;
+	*out = gmf_strbuf_detach(&sb, len);
 	return 0;
-}
-
-int gmf_fs_read(const char *path, char **out, size_t *len)
-{
-	return gmf_fs_read_st(path, out, len, NULL);
-}
-
-/* The process's umask, read once (umask can only be read by setting it). */
-static mode_t cached_umask(void)
-{
-	static int known;
-	static mode_t um;
-	if (!known) {
-		um = umask(022);
-		umask(um);
-		known = 1;
-	}
-	return um;
 }
 
 static int write_all(int fd, const char *data, size_t len)
@@ -190,7 +157,7 @@ static int write_new(const char *path, const char *data, size_t len, mode_t mode
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, mode ? mode : 0666);
 	if (fd < 0)
 		return gmf_error_set(GMF_EIO, "cannot create '%s': %s", path, strerror(errno));
-	if (mode && (mode & ~cached_umask()) != mode)
+	if (mode)
 		(void)fchmod(fd, mode);
 	if (write_all(fd, data, len) < 0 ||
 	    (sync && (gmf_fs_faultpoint("fsync") < 0 || fsync(fd) < 0))) {
@@ -218,73 +185,16 @@ int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
 	return write_new(path, data, len, mode, 0);
 }
 
-/* The files of gmf_fs_write_new_all kept open at once: all written
- * before the first fsync, so that on a journaling file system the first
- * fsync commits them all and the others find their data already durable
- * (one journal commit per batch, not one per file). */
-#define FS_BATCH 256
-
-static void unlink_created(const gmf_fs_new_file *files, size_t n)
+static int fsync_path(const char *path)
 {
-	for (size_t i = 0; i < n; i++)
-		(void)unlink(files[i].path);
-}
-
-int gmf_fs_write_new_all(const gmf_fs_new_file *files, size_t n)
-{
-	int fds[FS_BATCH];
-	size_t start = 0;
-
-	while (start < n) {
-		size_t k = 0, end = start + FS_BATCH < n ? start + FS_BATCH : n;
-		int saved = 0;
-		const char *bad = NULL, *what = "write";
-		for (size_t i = start; i < end; i++, k++) {
-			const gmf_fs_new_file *f = &files[i];
-			mode_t mode = f->mode ? f->mode : 0666;
-			int fd = -1;
-			if (gmf_fs_faultpoint("create") == 0) {
-				fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, mode);
-				/* a temporary left by a killed run: replaced */
-				if (fd < 0 && errno == EEXIST && f->replace &&
-				    gmf_fs_faultpoint("unlink") == 0 && unlink(f->path) == 0)
-					fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY,
-						  mode);
-			}
-			if (fd < 0) {
-				saved = errno;
-				bad = f->path;
-				what = "create";
-				break;
-			}
-			fds[k] = fd;
-			if ((f->mode && (f->mode & ~cached_umask()) != f->mode &&
-			     fchmod(fd, f->mode) < 0) ||
-			    write_all(fd, f->data, f->len) < 0) {
-				saved = errno;
-				bad = f->path;
-				k++;
-				break;
-			}
-		}
-		for (size_t i = 0; i < k && !bad; i++)
-			if (gmf_fs_faultpoint("fsync") < 0 || fsync(fds[i]) < 0) {
-				saved = errno;
-				bad = files[start + i].path;
-			}
-		for (size_t i = 0; i < k; i++)
-			if (close(fds[i]) < 0 && !bad) {
-				saved = errno;
-				bad = files[start + i].path;
-			}
-		if (bad) {
-			/* every file this call created, not one it failed to */
-			unlink_created(files, start + k);
-			return gmf_error_set(GMF_EIO, "cannot %s '%s': %s", what, bad,
-					     strerror(saved));
-		}
-		start = end;
+	int fd = open(path, O_RDONLY | O_NOCTTY), saved;
+	if (fd < 0 || fsync(fd) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		return gmf_error_set(GMF_EIO, "cannot sync '%s': %s", path, strerror(saved));
 	}
+	close(fd);
 	return 0;
 }
 
@@ -294,20 +204,52 @@ int gmf_fs_sync_files(const char *const *paths, size_t n)
 		return 0;
 	if (gmf_fs_faultpoint("sync-files") < 0)
 		return gmf_error_set(GMF_EIO, "cannot sync '%s': %s", paths[0], strerror(errno));
-	/* an fsync of each: exactly these files, never the whole file system
-	 * (syncfs waits for every other writer's dirty data too) */
-	for (size_t i = 0; i < n; i++) {
-		int fd = open(paths[i], O_RDONLY | O_NOCTTY), saved;
-		if (fd < 0 || fsync(fd) < 0) {
-			saved = errno;
+#if defined(__linux__)
+	{
+		/* one syncfs per file system: a single journal commit instead of
+		 * one per file (fsync of each costs a commit each) */
+		dev_t *done = gmf_xcalloc(n, sizeof(dev_t));
+		size_t ndone = 0;
+		int rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct stat st;
+			size_t k;
+			int fd;
+			if (stat(paths[i], &st) < 0) {
+				rc = gmf_error_set(GMF_EIO, "cannot sync '%s': %s", paths[i],
+						   strerror(errno));
+				break;
+			}
+			for (k = 0; k < ndone && done[k] != st.st_dev; k++)
+				;
+			if (k < ndone)
+				continue;
+			done[ndone++] = st.st_dev;
+			fd = open(paths[i], O_RDONLY | O_NOCTTY);
+			if (fd >= 0 && syncfs(fd) == 0) {
+				close(fd);
+				continue;
+			}
 			if (fd >= 0)
 				close(fd);
-			return gmf_error_set(GMF_EIO, "cannot sync '%s': %s", paths[i],
-					     strerror(saved));
+			/* no syncfs here: every file of the list, one by one */
+			free(done);
+			for (size_t j = 0; j < n; j++)
+				if ((rc = fsync_path(paths[j])) < 0)
+					return rc;
+			return 0;
 		}
-		close(fd);
+		free(done);
+		return rc;
+	}
+#else
+	for (size_t i = 0; i < n; i++) {
+		int rc = fsync_path(paths[i]);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
+#endif
 }
 
 int gmf_fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
@@ -405,63 +347,15 @@ mode_t gmf_fs_mode(const char *path)
 	return st.st_mode & 07777;
 }
 
-/* Directories resolved by gmf_fs_inside, by their text, for the run (a
- * fix names thousands of files in one or two directories: realpath
- * costs a readlink per component of each).  Only successes are kept: a
- * directory made later is resolved when it exists. */
-typedef struct {
-	char *dir, *real;
-} resolved;
-static resolved *resolved_dirs;
-static size_t nresolved, resolved_cap;
-
-void gmf_fs_inside_forget(void)
+int gmf_fs_inside(const char *root, const char *path)
 {
-	for (size_t i = 0; i < nresolved; i++) {
-		free(resolved_dirs[i].dir);
-		free(resolved_dirs[i].real);
-	}
-	free(resolved_dirs);
-	resolved_dirs = NULL;
-	nresolved = resolved_cap = 0;
-}
-
-static const char *resolve_dir(const char *dir, size_t len)
-{
-	char *text, *real;
-	for (size_t i = nresolved; i-- > 0;)
-		if (!strncmp(resolved_dirs[i].dir, dir, len) && resolved_dirs[i].dir[len] == '\0')
-			return resolved_dirs[i].real;
-	text = gmf_xstrndup(dir, len);
-	if (!(real = realpath(text, NULL))) {
-		free(text);
-		return NULL;
-	}
-	if (nresolved == resolved_cap) {
-		resolved_cap = resolved_cap ? 2 * resolved_cap : 8;
-		resolved_dirs = gmf_xrealloc(resolved_dirs, resolved_cap * sizeof(*resolved_dirs));
-	}
-	resolved_dirs[nresolved].dir = text;
-	resolved_dirs[nresolved].real = real;
-	return resolved_dirs[nresolved++].real;
-}
-
-int gmf_fs_inside_st(const char *root, const char *path, int *present)
-{
-	const char *slash = strrchr(path, '/'), *real_dir, *real_root;
+	char *dir = dir_of(path), *real_dir = NULL, *real_root = NULL;
 	struct stat st;
 	int ok = 0;
 
-	if (present)
-		*present = 0;
-	real_root = resolve_dir(root, strlen(root));
+	real_root = realpath(root, NULL);
 	/* the directory must exist (new files go into existing directories) */
-	if (!slash)
-		real_dir = resolve_dir(".", 1);
-	else if (slash == path)
-		real_dir = resolve_dir("/", 1);
-	else
-		real_dir = resolve_dir(path, (size_t)(slash - path));
+	real_dir = realpath(dir, NULL);
 	if (real_root && real_dir) {
 		size_t n = strlen(real_root);
 		ok = !strncmp(real_root, real_dir, n) &&
@@ -469,16 +363,10 @@ int gmf_fs_inside_st(const char *root, const char *path, int *present)
 	}
 	/* a symlink itself is fine: it is only ever replaced by a rename or
 	 * removed, never written through; anything else but a file is not */
-	if (ok && lstat(path, &st) == 0) {
-		if (present)
-			*present = 1;
-		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-			ok = 0;
-	}
+	if (ok && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		ok = 0;
+	free(real_root);
+	free(real_dir);
+	free(dir);
 	return ok;
-}
-
-int gmf_fs_inside(const char *root, const char *path)
-{
-	return gmf_fs_inside_st(root, path, NULL);
 }

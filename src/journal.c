@@ -206,7 +206,7 @@ static int path_clean(const char *p)
 /* p may be written by a journal of t: clean, and inside one of the roots
  * or the state directory, symlinks resolved.  No roots: nothing but the
  * state directory. */
-static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
+static int path_allowed(const gmf_journal *t, const char *p)
 {
 	const char *const *roots = t->roots;
 	size_t n = roots ? t->nroots : 0;
@@ -217,14 +217,9 @@ static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
 		n = 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (roots[i] && gmf_fs_inside_st(roots[i], p, present))
+		if (roots[i] && gmf_fs_inside(roots[i], p))
 			return 1;
-	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside_st(t->state_dir, p, present);
-}
-
-static int path_allowed(const gmf_journal *t, const char *p)
-{
-	return path_allowed_st(t, p, NULL);
+	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside(t->state_dir, p);
 }
 
 /* Every path of a journal read from dir must be allowed; nothing is
@@ -599,9 +594,6 @@ int gmf_journal_recover(gmf_journal *t, char **what, char **completed)
 	journal j;
 	int rc = 0;
 
-	/* each run resolves each directory once, as it finds it now */
-	gmf_fs_inside_forget();
-
 	memset(&j, 0, sizeof(j));
 	*what = NULL;
 	if (completed)
@@ -646,9 +638,6 @@ int gmf_journal_abandon(gmf_journal *t, char **where)
 	journal j;
 	int rc;
 
-	/* each run resolves each directory once, as it finds it now */
-	gmf_fs_inside_forget();
-
 	*where = NULL;
 	if (!gmf_fs_exists(txn_dir)) {
 		rc = gmf_error_set(GMF_ENOTFOUND, "there is no interrupted run to abandon");
@@ -684,9 +673,7 @@ cleanup:
 
 /* Op i names a path to replace or one to write, no path an earlier op
  * names, and nothing t does not allow. */
-static int path_allowed_st(const gmf_journal *t, const char *p, int *present);
-
-static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, int *new_present)
+static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i)
 {
 	const gmf_journal_op *op = &ops[i];
 	const char *outside = NULL;
@@ -701,7 +688,7 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, i
 					     op->new_path ? op->new_path : op->old_path);
 	if (op->old_path && !path_allowed(t, op->old_path))
 		outside = op->old_path;
-	if (op->new_path && !path_allowed_st(t, op->new_path, new_present))
+	if (op->new_path && !path_allowed(t, op->new_path))
 		outside = outside ? outside : op->new_path;
 	if (outside)
 		return gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
@@ -714,25 +701,23 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, i
 
 /* Fills in op's original and mode; the path it writes must be free
  * unless the run replaces what is there. */
-static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int new_present)
+static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op)
 {
-	struct stat st;
 	int rc;
 
 	free(op->orig);
 	op->orig = NULL;
 	op->orig_len = 0;
 	if (op->old_path) {
-		/* the mode of what was read (a symlink's target, as stat gave) */
-		if ((rc = gmf_fs_read_st(op->old_path, &op->orig, &op->orig_len, &st)) < 0)
+		if ((rc = gmf_fs_read(op->old_path, &op->orig, &op->orig_len)) < 0)
 			return rc;
-		op->mode = st.st_mode & 07777;
+		op->mode = gmf_fs_mode(op->old_path);
 	} else if (!op->mode) {
 		mode_t um = umask(0);
 		umask(um);
 		op->mode = 0666 & ~um;
 	}
-	if (op->new_path && new_present && !is_old_path(ops, n, op->new_path))
+	if (op->new_path && gmf_fs_exists(op->new_path) && !is_old_path(ops, n, op->new_path))
 		return gmf_error_set(GMF_EREFUSED, "'%s' already exists", op->new_path);
 	return 0;
 }
@@ -740,42 +725,39 @@ static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int 
 /* Before touching anything: every op checked and its original read. */
 static int read_originals(const gmf_journal *t, gmf_journal_op *ops, size_t n)
 {
-	int rc, new_present;
-	for (size_t i = 0; i < n; i++) {
-		new_present = 0;
-		if ((rc = check_op(t, ops, i, &new_present)) < 0 ||
-		    (rc = read_original(ops, n, &ops[i], new_present)) < 0)
+	int rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = check_op(t, ops, i)) < 0 || (rc = read_original(ops, n, &ops[i])) < 0)
 			return rc;
-	}
 	return 0;
 }
 
 /* The journal's copies of every original and new content in tmp_dir:
- * all written, then each fsync'd (gmf_fs_write_new_all: one journal
- * commit per batch on Linux), before the manifest that names them. */
+ * written first, then made durable together (one journal commit on
+ * Linux), before the manifest that names them. */
 static int write_copies(const char *tmp_dir, const gmf_journal_op *ops, size_t n)
 {
-	gmf_fs_new_file *files = gmf_xcalloc(2 * n + 1, sizeof(*files));
-	char **names = gmf_xcalloc(2 * n + 1, sizeof(char *));
-	size_t k = 0;
-	int rc;
+	char **synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
+	size_t nsynced = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *f;
 		if (ops[i].old_path) {
-			names[k] = op_file(tmp_dir, i, "orig");
-			files[k] = (gmf_fs_new_file){ names[k], ops[i].orig, ops[i].orig_len, 0600, 0 };
-			k++;
+			f = op_file(tmp_dir, i, "orig");
+			rc = gmf_fs_write_new_unsynced(f, ops[i].orig, ops[i].orig_len, 0600);
+			synced[nsynced++] = f;
 		}
-		if (ops[i].new_path) {
-			names[k] = op_file(tmp_dir, i, "new");
-			files[k] = (gmf_fs_new_file){ names[k], ops[i].content, ops[i].len, 0600, 0 };
-			k++;
+		if (rc == 0 && ops[i].new_path) {
+			f = op_file(tmp_dir, i, "new");
+			rc = gmf_fs_write_new_unsynced(f, ops[i].content, ops[i].len, 0600);
+			synced[nsynced++] = f;
 		}
 	}
-	rc = gmf_fs_write_new_all(files, k);
-	free_paths(names, &k);
-	free(names);
-	free(files);
+	if (rc == 0)
+		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
+	free_paths(synced, &nsynced);
+	free(synced);
 	return rc;
 }
 
@@ -813,26 +795,29 @@ static int write_journal(const gmf_journal *t, const gmf_journal_op *ops, size_t
 }
 
 /* Step 2: new contents beside their targets, durable before the point
- * of no return: each temporary fsync'd (a stale one from a killed run
- * replaced), never the whole file system. */
+ * of no return. */
 static int write_beside(const gmf_journal_op *ops, size_t n)
 {
-	gmf_fs_new_file *files = gmf_xcalloc(n + 1, sizeof(*files));
-	char **names = gmf_xcalloc(n + 1, sizeof(char *));
-	size_t k = 0;
-	int rc;
+	char **synced = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t nsynced = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && rc == 0; i++)
 		if (ops[i].new_path) {
-			names[k] = tmp_for(ops[i].new_path);
-			files[k] = (gmf_fs_new_file){ names[k], ops[i].content, ops[i].len,
-						      ops[i].mode, 1 };
-			k++;
+			char *tmp = tmp_for(ops[i].new_path);
+			if (gmf_fs_exists(tmp))
+				(void)gmf_fs_unlink(tmp);
+			rc = gmf_fs_write_new_unsynced(tmp, ops[i].content, ops[i].len,
+						       ops[i].mode);
+			if (rc == 0)
+				synced[nsynced++] = tmp;
+			else
+				free(tmp);
 		}
-	rc = gmf_fs_write_new_all(files, k);
-	free_paths(names, &k);
-	free(names);
-	free(files);
+	if (rc == 0)
+		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
+	free_paths(synced, &nsynced);
+	free(synced);
 	return rc;
 }
 
@@ -923,9 +908,6 @@ int gmf_journal_apply(gmf_journal *t, gmf_journal_op *ops, size_t n, const char 
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
 	int rc, state = ST_PREPARED;
 
-	/* each run resolves each directory once, as it finds it now */
-	gmf_fs_inside_forget();
-
 	if (gmf_fs_exists(txn_dir)) {
 		rc = gmf_error_set(GMF_ECONFLICT, "an interrupted run is pending in '%s'",
 				   txn_dir);
@@ -963,9 +945,6 @@ int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **out, size_t *nout, ch
 	journal j;
 	gmf_journal_op *inv;
 	int rc;
-
-	/* each run resolves each directory once, as it finds it now */
-	gmf_fs_inside_forget();
 
 	*out = NULL;
 	*nout = 0;
