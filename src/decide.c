@@ -61,23 +61,6 @@ static const char *by_of(const gmf_decide_in *in, size_t k)
 	return in->published_by && in->published_by[k] ? in->published_by[k] : "a published branch";
 }
 
-/* Marks in out every ancestor of i, i included. */
-static void ancestors(const gmf_graph *g, size_t i, unsigned char *out)
-{
-	size_t n = gmf_graph_count(g), *stack = gmf_xcalloc(n + 1, sizeof(size_t)), sp = 0;
-	stack[sp++] = i;
-	out[i] = 1;
-	while (sp) {
-		gmf_node *nd = gmf_graph_node(g, stack[--sp]);
-		for (size_t p = 0; p < nd->nparents; p++)
-			if (!out[nd->parents[p]]) {
-				out[nd->parents[p]] = 1;
-				stack[sp++] = nd->parents[p];
-			}
-	}
-	free(stack);
-}
-
 /*
  * A published migration among those that would move after `kept`: the
  * ancestors of `head` that `kept` does not have.  NONE when there is none.
@@ -87,8 +70,8 @@ static size_t published_moving(const gmf_graph *g, size_t kept, size_t head,
 {
 	size_t n = gmf_graph_count(g), hit = NONE;
 	unsigned char *keep = gmf_xcalloc(n + 1, 1), *mine = gmf_xcalloc(n + 1, 1);
-	ancestors(g, kept, keep);
-	ancestors(g, head, mine);
+	gmf_graph_mark_ancestors(g, kept, keep);
+	gmf_graph_mark_ancestors(g, head, mine);
 	for (size_t k = 0; k < n && hit == NONE; k++)
 		if (mine[k] && !keep[k] && published[k])
 			hit = k;
@@ -214,17 +197,8 @@ static unsigned char *build_mask(gmf_graph *g, const gmf_findings *f,
 static int incurable(const gmf_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		switch (f->items[i].code) {
-		case GMF_F_UNREADABLE:
-		case GMF_F_PARSE:
-		case GMF_F_CYCLE:
-		case GMF_F_MISSING_PARENT:
-		case GMF_F_DUPLICATE_REVISION:
-		case GMF_F_UNSAFE_ID:
+		if (gmf_finding_blocks_repair(&f->items[i]))
 			return 1;
-		default:
-			break;
-		}
 	return 0;
 }
 

@@ -1402,3 +1402,34 @@ char *gmf_graph_branch_labels(const gmf_graph *g, size_t i)
 {
 	return branch_key(g, i, 1);
 }
+
+void gmf_graph_mark_ancestors(const gmf_graph *g, size_t i, unsigned char *out)
+{
+	size_t *stack = gmf_xcalloc(gmf_graph_count(g) + 1, sizeof(size_t)), sp = 0;
+	stack[sp++] = i;
+	out[i] = 1;
+	while (sp) {
+		const gmf_node *nd = gmf_graph_node(g, stack[--sp]);
+		for (size_t k = 0; k < nd->nparents; k++)
+			if (!out[nd->parents[k]]) {
+				out[nd->parents[k]] = 1;
+				stack[sp++] = nd->parents[k];
+			}
+	}
+	free(stack);
+}
+
+int gmf_finding_blocks_repair(const gmf_finding *f)
+{
+	switch (f->code) {
+	case GMF_F_UNREADABLE:
+	case GMF_F_PARSE:
+	case GMF_F_CYCLE:
+	case GMF_F_MISSING_PARENT:
+	case GMF_F_DUPLICATE_REVISION:
+	case GMF_F_UNSAFE_ID:
+		return 1;
+	default:
+		return 0;
+	}
+}

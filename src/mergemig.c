@@ -273,9 +273,7 @@ static int incurable(const gmf_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const gmf_finding *x = &f->items[i];
-		if (x->severity == GMF_SEV_FATAL || x->code == GMF_F_CYCLE ||
-		    x->code == GMF_F_UNSAFE_ID || x->code == GMF_F_DUPLICATE_REVISION ||
-		    x->code == GMF_F_MISSING_PARENT)
+		if (gmf_finding_blocks_repair(x))
 			return gmf_error_set(GMF_EREFUSED, "%s:%u: %s: %s",
 					     x->nlocs ? x->locs[0].path : "-",
 					     x->nlocs ? x->locs[0].line : 0,

@@ -43,23 +43,6 @@ static const char *final_id(planner *p, size_t i)
 	return p->new_id[i] ? p->new_id[i] : N(p, i)->id;
 }
 
-/* Marks i and every ancestor of i in out (by down_revision). */
-static void mark_ancestors(planner *p, size_t i, unsigned char *out)
-{
-	size_t *stack = gmf_xcalloc(p->n + 1, sizeof(size_t)), sp = 0;
-	stack[sp++] = i;
-	out[i] = 1;
-	while (sp) {
-		gmf_node *nd = N(p, stack[--sp]);
-		for (size_t k = 0; k < nd->nparents; k++)
-			if (!out[nd->parents[k]]) {
-				out[nd->parents[k]] = 1;
-				stack[sp++] = nd->parents[k];
-			}
-	}
-	free(stack);
-}
-
 /* The migrations of head h that the kept head's history does not hold. */
 static void exclusive(planner *p, size_t h, const unsigned char *kept, unsigned char *out)
 {
@@ -261,7 +244,7 @@ static int plan_group(planner *p, size_t kept, const size_t *others, size_t noth
 	size_t *first = gmf_xcalloc(nothers + 1, sizeof(size_t));
 	int rc = 0;
 
-	mark_ancestors(p, kept, keep);
+	gmf_graph_mark_ancestors(p->g, kept, keep);
 	for (size_t i = 0; i < nothers; i++) {
 		sets[i] = gmf_xcalloc(p->n + 1, 1);
 		exclusive(p, others[i], keep, sets[i]);
@@ -322,22 +305,11 @@ static int incurable(const gmf_findings *f, gmf_strbuf *why)
 	int bad = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		const gmf_finding *x = &f->items[i];
-		switch (x->code) {
-		case GMF_F_UNREADABLE:
-		case GMF_F_PARSE:
-		case GMF_F_CYCLE:
-		case GMF_F_MISSING_PARENT:
-		case GMF_F_DUPLICATE_REVISION:
-		case GMF_F_UNSAFE_ID:
-			if (bad++ < 5)
-				gmf_strbuf_addf(why, "\n  %s:%u: %s: %s",
-						x->nlocs ? x->locs[0].path : "-",
-						x->nlocs ? x->locs[0].line : 0,
-						gmf_finding_code_name(x->code), x->message);
-			break;
-		default:
-			break;
-		}
+		if (gmf_finding_blocks_repair(x) && bad++ < 5)
+			gmf_strbuf_addf(why, "\n  %s:%u: %s: %s",
+					x->nlocs ? x->locs[0].path : "-",
+					x->nlocs ? x->locs[0].line : 0,
+					gmf_finding_code_name(x->code), x->message);
 	}
 	return bad;
 }

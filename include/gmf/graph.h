@@ -148,6 +148,12 @@ int gmf_graph_group_ends(const gmf_graph *g, const size_t *ends, size_t n, int b
  * AUTO before the first build.
  */
 gmf_naming gmf_graph_naming(const gmf_graph *g);
+/* Marks i and every ancestor of i (by down_revision) in out[]. */
+void gmf_graph_mark_ancestors(const gmf_graph *g, size_t i, unsigned char *out);
+/* A finding no repair can go past: a file unreadable or not understood,
+ * a cycle, a missing parent, a duplicate or unsafe id. */
+int gmf_finding_blocks_repair(const gmf_finding *f);
+
 /* Do the files carry a sequence number prefix (037_...)? */
 int gmf_graph_is_sequenced(const gmf_graph *g);
 
