@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gmf/error.h"
+#include "gmf/fs.h"
 #include "gmf/strbuf.h"
 
 /* Nesting deeper than this (arrays in arrays, inline tables) is refused:
@@ -751,39 +752,22 @@ int gmf_toml_parse(gmf_toml **out, const char *text, size_t len, unsigned *bad_l
 
 int gmf_toml_read(gmf_toml **out, const char *path, unsigned *bad_line)
 {
-	FILE *f = fopen(path, "rb");
-	gmf_strbuf sb = GMF_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
+	char *data = NULL;
+	size_t len = 0;
 	int rc;
 
 	*out = NULL;
 	if (bad_line)
 		*bad_line = 0;
-	if (!f)
-		return gmf_error_set(errno == ENOENT ? GMF_ENOTFOUND : GMF_EIO,
-				     "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		gmf_strbuf_add(&sb, buf, n);
-		if (sb.len > 16u * 1024 * 1024) {
-			fclose(f);
-			gmf_strbuf_release(&sb);
-			return gmf_error_set(GMF_EPARSE, "'%s': file too large", path);
-		}
-	}
-	if (ferror(f)) {
-		fclose(f);
-		gmf_strbuf_release(&sb);
-		return gmf_error_set(GMF_EIO, "cannot read '%s'", path);
-	}
-	fclose(f);
-	rc = gmf_toml_parse(out, sb.buf ? sb.buf : "", sb.len, bad_line);
+	if ((rc = gmf_fs_read(path, &data, &len)) < 0)
+		return rc;
+	rc = gmf_toml_parse(out, data, len, bad_line);
 	if (rc < 0) {
 		char *why = gmf_xstrdup(gmf_error_last());
 		gmf_error_set(rc, "'%s': %s", path, why);
 		free(why);
 	}
-	gmf_strbuf_release(&sb);
+	free(data);
 	return rc;
 }
 
