@@ -85,6 +85,19 @@ static void fork_graph(ctx *c)
 	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
 }
 
+/* A history that already has a merge migration (the project's way of
+ * repairing forks), then a fork 004_m / 004_f after it. */
+static void merge_history_graph(ctx *c)
+{
+	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
+	ut_add(c->g, "/p/versions/002_a.py", "002_a", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/002_b.py", "002_b", "'001_init'", NULL);
+	ut_add(c->g, "/p/versions/003_merge.py", "003_merge", "('002_a', '002_b')", NULL);
+	ut_add(c->g, "/p/versions/004_m.py", "004_m", "'003_merge'", NULL);
+	ut_add(c->g, "/p/versions/004_f.py", "004_f", "'003_merge'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+}
+
 static void decide(ctx *c)
 {
 	assert_int_equal(gmf_decide(&c->d, c->g, &c->f, &c->in), 0);
@@ -135,14 +148,7 @@ static void test_decide_both_published_stops_with_merge_command(void **state)
 static void test_decide_both_published_merge_convention(void **state)
 {
 	ctx *c = *state;
-	/* the history already has a merge migration: the project's way */
-	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
-	ut_add(c->g, "/p/versions/002_a.py", "002_a", "'001_init'", NULL);
-	ut_add(c->g, "/p/versions/002_b.py", "002_b", "'001_init'", NULL);
-	ut_add(c->g, "/p/versions/003_merge.py", "003_merge", "('002_a', '002_b')", NULL);
-	ut_add(c->g, "/p/versions/004_m.py", "004_m", "'003_merge'", NULL);
-	ut_add(c->g, "/p/versions/004_f.py", "004_f", "'003_merge'", NULL);
-	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	merge_history_graph(c);
 	publish(c, "004_m", "origin/main");
 	publish(c, "004_f", "origin/feature");
 	decide(c);
@@ -167,13 +173,7 @@ static void test_decide_strategy_merge_always_merges(void **state)
 static void test_decide_strategy_renumber_never_merges(void **state)
 {
 	ctx *c = *state;
-	ut_add(c->g, "/p/versions/001_init.py", "001_init", "None", NULL);
-	ut_add(c->g, "/p/versions/002_a.py", "002_a", "'001_init'", NULL);
-	ut_add(c->g, "/p/versions/002_b.py", "002_b", "'001_init'", NULL);
-	ut_add(c->g, "/p/versions/003_merge.py", "003_merge", "('002_a', '002_b')", NULL);
-	ut_add(c->g, "/p/versions/004_m.py", "004_m", "'003_merge'", NULL);
-	ut_add(c->g, "/p/versions/004_f.py", "004_f", "'003_merge'", NULL);
-	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	merge_history_graph(c);
 	publish(c, "004_m", "origin/main");
 	publish(c, "004_f", "v1.0");
 	c->in.strategy = GMF_STRATEGY_RENUMBER;
