@@ -18,6 +18,7 @@
 #include "gmf/arena.h"
 #include "gmf/cache.h"
 #include "gmf/error.h"
+#include "gmf/fs.h"
 #include "gmf/ini.h"
 #include "gmf/path.h"
 #include "gmf/reader.h"
@@ -35,6 +36,7 @@ static void script_release(gmf_script *s)
 	free(s->script_dir);
 	free(s->file_template);
 	free(s->note);
+	free(s->top);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -60,6 +62,7 @@ static gmf_script *new_script(gmf_project *p, const char *name, const char *sour
 	s->name = gmf_xstrdup(name);
 	s->source = gmf_xstrdup(source);
 	s->truncate_slug_length = 40;
+	s->top = p->top ? gmf_xstrdup(p->top) : NULL;
 	return s;
 }
 
@@ -1322,9 +1325,182 @@ static void cache_key(gmf_strbuf *key, const gmf_script *s)
 	}
 }
 
+/* ------------------------------------------- labels held in modules */
+
+/* A module file already looked for: its path and bytes (NULL: none). */
+typedef struct {
+	char *module;
+	char *path;
+	char *data;
+	size_t len;
+} module_file;
+
+typedef struct {
+	const gmf_script *script;
+	module_file *mods;
+	size_t nmods;
+	gmf_arena *arena;
+} label_ctx;
+
+/* Tries dir/rel.py and dir/rel/__init__.py, in dir and dir/src. */
+static char *module_in(const char *dir, const char *rel)
+{
+	static const char *const pre[] = { "", "", "/src", "/src" };
+	static const char *const post[] = { "/__init__.py", ".py", "/__init__.py", ".py" };
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	for (size_t i = 0; i < 4; i++) {
+		gmf_strbuf_reset(&sb);
+		gmf_strbuf_addf(&sb, "%s%s/%s%s", dir, pre[i], rel, post[i]);
+		if (file_exists(sb.buf))
+			return gmf_strbuf_detach(&sb, NULL);
+	}
+	gmf_strbuf_release(&sb);
+	return NULL;
+}
+
+/*
+ * The file of a dotted module, found in the tree as package-resource
+ * script_locations are: from the config file's directory, the script
+ * directory and the version directory up to the project's top, each
+ * level flat or with a src/ layout.  Never outside the project.
+ */
+static module_file *find_module(label_ctx *c, const char *module)
+{
+	const gmf_script *s = c->script;
+	const char *starts[3];
+	char *rel = gmf_xstrdup(module), *found = NULL, *cfg_dir = NULL;
+	module_file *mf;
+
+	for (size_t i = 0; i < c->nmods; i++)
+		if (!strcmp(c->mods[i].module, module)) {
+			free(rel);
+			return &c->mods[i];
+		}
+	for (char *d = rel; *d; d++)
+		if (*d == '.')
+			*d = '/';
+	cfg_dir = s->config_path ? dir_of(s->config_path) : NULL;
+	starts[0] = cfg_dir;
+	starts[1] = s->script_dir;
+	starts[2] = s->ndirs ? s->dirs[0] : NULL;
+	for (size_t i = 0; i < 3 && !found; i++) {
+		char *dir;
+		if (!starts[i])
+			continue;
+		dir = gmf_xstrdup(starts[i]);
+		for (;;) {
+			char *slash;
+			if ((found = module_in(dir, rel)) != NULL)
+				break;
+			if (!s->top || !strcmp(dir, s->top) || !gmf_path_is_within(s->top, dir))
+				break;
+			slash = strrchr(dir, '/');
+			if (!slash || slash == dir)
+				break;
+			*slash = '\0';
+		}
+		free(dir);
+	}
+	c->mods = gmf_xrealloc(c->mods, (c->nmods + 1) * sizeof(*c->mods));
+	mf = &c->mods[c->nmods++];
+	memset(mf, 0, sizeof(*mf));
+	mf->module = gmf_xstrdup(module);
+	if (found && gmf_fs_read(found, &mf->data, &mf->len) == 0)
+		mf->path = found;
+	else
+		free(found);
+	gmf_error_clear();
+	free(cfg_dir);
+	free(rel);
+	return mf;
+}
+
+/* Was item k of v an expression (not a string literal) in buf? */
+static int is_expression_item(const gmf_value *v, size_t k, const char *buf, size_t len)
+{
+	const gmf_str *it = &v->items[k];
+	size_t n = strlen(it->text);
+	if (it->span.off + n > len || memcmp(buf + it->span.off, it->text, n))
+		return 0;
+	return !it->span.off || (buf[it->span.off - 1] != '"' && buf[it->span.off - 1] != '\'');
+}
+
+/* Reads the labels of one migration that name a module constant. */
+static void resolve_node_labels(label_ctx *c, gmf_migration *m)
+{
+	gmf_value *v = &m->branch_labels;
+	char *buf = NULL;
+	size_t len = 0, left = 0;
+
+	if (gmf_fs_read(m->path, &buf, &len) < 0) {
+		gmf_error_clear();
+		return;
+	}
+	for (size_t k = 0; k < v->nitems; k++) {
+		char *module = NULL, *name = NULL, *value = NULL;
+		const char *src = buf;
+		size_t srclen = len;
+		if (!is_expression_item(v, k, buf, len))
+			continue;
+		left++;
+		if (!gmf_reader_name_source(buf, len, v->items[k].text, &module, &name))
+			continue;
+		if (module) {
+			module_file *mf = find_module(c, module);
+			src = mf->data;
+			srclen = mf->len;
+		}
+		if (src && gmf_reader_string_constant(src, srclen, name, &value, NULL)) {
+			if (m->arena) {
+				v->items[k].text = gmf_arena_strndup(c->arena, value, strlen(value));
+			} else {
+				free(v->items[k].text);
+				v->items[k].text = gmf_xstrdup(value);
+			}
+			left--;
+		}
+		free(value);
+		free(module);
+		free(name);
+	}
+	/* every name read: the labels are as good as literals */
+	if (!left)
+		v->kind = GMF_VAL_SEQ;
+	free(buf);
+}
+
+/*
+ * `branch_labels = (cli.CONTRACT_BRANCH,)`: where the name is the
+ * project's module constant bound once to a string literal, the label is
+ * that string.  Done after the parse cache is saved, so the cache keeps
+ * what the file says and a changed module is read again next run.
+ */
+static void resolve_labels(gmf_graph *g, const gmf_script *s)
+{
+	label_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.script = s;
+	for (size_t i = 0; i < gmf_graph_count(g); i++) {
+		gmf_migration *m = &gmf_graph_node(g, i)->mig;
+		if (m->branch_labels.kind != GMF_VAL_OPAQUE || !m->branch_labels.nitems)
+			continue;
+		if (!c.arena)
+			c.arena = gmf_arena_new(0);
+		resolve_node_labels(&c, m);
+	}
+	for (size_t i = 0; i < c.nmods; i++) {
+		free(c.mods[i].module);
+		free(c.mods[i].path);
+		free(c.mods[i].data);
+	}
+	free(c.mods);
+	if (c.arena)
+		gmf_graph_adopt_arena(g, c.arena);
+}
+
 /* The graph of the files listed: each read (or taken from cache), the
  * ones that failed set aside as unreadable.  *hits: how many from cache. */
-static gmf_graph *build_graph(const file_list *files, gmf_cache *cache,
+static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_cache *cache,
 			      const unsigned char *valid, size_t *hits)
 {
 	gmf_strbuf path = GMF_STRBUF_INIT;
@@ -1346,6 +1522,7 @@ static gmf_graph *build_graph(const file_list *files, gmf_cache *cache,
 			free(diags[i]);
 		}
 	gmf_strbuf_release(&path);
+	resolve_labels(g, s);
 	gmf_graph_build(g);
 	free(rcs);
 	free(diags);
@@ -1396,7 +1573,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
-		*out = build_graph(&files, cache, loader.valid, &hits);
+		*out = build_graph(s, &files, cache, loader.valid, &hits);
 		if (o)
 			o->ncached = hits;
 	}

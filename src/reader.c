@@ -1692,3 +1692,399 @@ int gmf_revision_id_is_safe(const char *id)
 	}
 	return 1;
 }
+
+/* ------------------------------------------- names in branch_labels */
+
+/*
+ * A migration may write `branch_labels = (cli.CONTRACT_BRANCH,)`: the label
+ * is a constant of another module of the project.  Nothing is imported:
+ * the migration's own module-level imports say which module the name
+ * comes from, and that module's file is read for one top-level
+ * `NAME = "literal"`.  Whatever else could bind the name (a second
+ * assignment, an import, a loop, `global`, a star import) leaves it
+ * unread: a label that cannot be read still counts as a label.
+ */
+
+static void scan_bytes(scan *sc, const char *buf, size_t len, gmf_diag *diag)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->s = buf;
+	sc->len = len;
+	sc->diag = diag;
+	sc->line_no = 1;
+}
+
+/* Skips blanks, newlines, comments and continuations (inside a statement
+ * already cut at its end, newlines only occur inside brackets). */
+static size_t tok_ws(scan *sc, size_t p, size_t end)
+{
+	while (p < end) {
+		char c = sc->s[p];
+		if (c == ' ' || c == '\t' || c == '\f' || c == '\r' || c == '\n' ||
+		    c == '\\') {
+			p++;
+			continue;
+		}
+		if (c == '#') {
+			while (p < end && sc->s[p] != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	return p;
+}
+
+/* An identifier, or a dotted name when dotted (leading dots of a relative
+ * import included), at p: its end, or p when there is none. */
+static size_t tok_name(scan *sc, size_t p, size_t end, int dotted)
+{
+	size_t q = p;
+	while (q < end && (is_ident((unsigned char)sc->s[q]) ||
+			   (dotted && sc->s[q] == '.')))
+		q++;
+	return q;
+}
+
+static int tok_is(scan *sc, size_t a, size_t b, const char *w)
+{
+	return b - a == strlen(w) && !memcmp(sc->s + a, w, b - a);
+}
+
+typedef struct {
+	const char *head;  /* the name looked for */
+	size_t nhead;
+	char *target;      /* what the last import binding it names, or NULL */
+	int bound;         /* bound by an import (-1: bound two different ways) */
+	int star;          /* a `from x import *` */
+} import_look;
+
+static void import_bind(import_look *l, scan *sc, size_t na, size_t nb, const char *target,
+			size_t tlen)
+{
+	if (nb - na != l->nhead || memcmp(sc->s + na, l->head, l->nhead))
+		return;
+	if (l->bound && (!l->target || !target || strlen(l->target) != tlen ||
+			 memcmp(l->target, target, tlen))) {
+		l->bound = -1;
+		return;
+	}
+	if (!l->bound) {
+		l->bound = 1;
+		l->target = target ? gmf_xstrndup(target, tlen) : NULL;
+	}
+}
+
+/* One module-level `import ...` or `from ... import ...` in [p, end). */
+static void import_stmt(import_look *l, scan *sc, size_t p, size_t end)
+{
+	size_t a = p, b = tok_name(sc, p, end, 0), ma, mb, na, nb;
+	gmf_strbuf t = GMF_STRBUF_INIT;
+
+	if (tok_is(sc, a, b, "import")) {
+		for (p = b;;) {
+			size_t dot;
+			ma = tok_ws(sc, p, end);
+			mb = tok_name(sc, ma, end, 1);
+			if (mb == ma)
+				break;
+			p = tok_ws(sc, mb, end);
+			na = tok_name(sc, p, end, 0);
+			if (tok_is(sc, p, na, "as")) {
+				p = tok_ws(sc, na, end);
+				nb = tok_name(sc, p, end, 0);
+				import_bind(l, sc, p, nb, sc->s + ma, mb - ma);
+				p = tok_ws(sc, nb, end);
+			} else {
+				/* `import a.b` binds a, which names the package a */
+				for (dot = ma; dot < mb && sc->s[dot] != '.'; dot++)
+					;
+				import_bind(l, sc, ma, dot, sc->s + ma, dot - ma);
+			}
+			if (p >= end || sc->s[p] != ',')
+				break;
+			p++;
+		}
+		return;
+	}
+	if (!tok_is(sc, a, b, "from"))
+		return;
+	ma = tok_ws(sc, b, end);
+	mb = tok_name(sc, ma, end, 1);
+	p = tok_ws(sc, mb, end);
+	na = tok_name(sc, p, end, 0);
+	if (mb == ma || !tok_is(sc, p, na, "import"))
+		return;
+	p = tok_ws(sc, na, end);
+	if (p < end && sc->s[p] == '*') {
+		l->star = 1;
+		return;
+	}
+	if (p < end && sc->s[p] == '(')
+		p++;
+	for (;;) {
+		size_t n0 = tok_ws(sc, p, end), n1 = tok_name(sc, n0, end, 0);
+		if (n1 == n0)
+			break;
+		gmf_strbuf_reset(&t);
+		gmf_strbuf_add(&t, sc->s + ma, mb - ma);
+		gmf_strbuf_addch(&t, '.');
+		gmf_strbuf_add(&t, sc->s + n0, n1 - n0);
+		/* a relative import (`from . import x`) names no module we can
+		 * find: the name is bound, to nothing */
+		p = tok_ws(sc, n1, end);
+		nb = tok_name(sc, p, end, 0);
+		if (tok_is(sc, p, nb, "as")) {
+			na = tok_ws(sc, nb, end);
+			nb = tok_name(sc, na, end, 0);
+			p = tok_ws(sc, nb, end);
+		} else {
+			na = n0;
+			nb = n1;
+		}
+		import_bind(l, sc, na, nb, sc->s[ma] == '.' ? NULL : t.buf, t.len);
+		if (p >= end || sc->s[p] != ',')
+			break;
+		p++;
+	}
+	gmf_strbuf_release(&t);
+}
+
+/* Calls fn for each statement starting in column 0, [start, code end);
+ * -1 when the file cannot be walked (an unterminated string). */
+static int each_toplevel(scan *sc, void (*fn)(void *, scan *, size_t, size_t), void *data)
+{
+	size_t p = 0;
+	while (p < sc->len) {
+		size_t end, code_end = p;
+		char c = sc->s[p];
+		int col0 = c != ' ' && c != '\t' && c != '\f' && c != '\n' && c != '\r' &&
+			   c != '#';
+		end = skip_statement(sc, p, &code_end);
+		if (sc->failed)
+			return -1;
+		if (col0 && code_end > p)
+			fn(data, sc, p, code_end);
+		p = end < sc->len ? end + 1 : end;
+	}
+	return 0;
+}
+
+static void import_cb(void *data, scan *sc, size_t p, size_t end)
+{
+	import_stmt(data, sc, p, end);
+}
+
+int gmf_reader_name_source(const char *buf, size_t len, const char *expr, char **module,
+			   char **name)
+{
+	scan sc;
+	gmf_diag diag;
+	import_look l;
+	const char *dot = strchr(expr, '.'), *last = strrchr(expr, '.');
+	gmf_strbuf full = GMF_STRBUF_INIT;
+	int ok = 0;
+
+	*module = *name = NULL;
+	for (const char *c = expr; *c; c++)
+		if (!is_ident((unsigned char)*c) && *c != '.')
+			return 0;
+	if (!*expr || expr[0] == '.' || (expr[0] >= '0' && expr[0] <= '9') ||
+	    (last && !last[1]) || strstr(expr, ".."))
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.head = expr;
+	l.nhead = dot ? (size_t)(dot - expr) : strlen(expr);
+	scan_bytes(&sc, buf, len, &diag);
+	if (rx_init() < 0 || each_toplevel(&sc, import_cb, &l) < 0 || l.bound < 0)
+		goto out;
+	if (!l.bound) {
+		/* not imported: the migration's own constant, unless a star
+		 * import may have brought it */
+		if (dot || l.star)
+			goto out;
+		*name = gmf_xstrdup(expr);
+		ok = 1;
+		goto out;
+	}
+	if (!l.target)
+		goto out;
+	gmf_strbuf_adds(&full, l.target);
+	if (dot)
+		gmf_strbuf_adds(&full, dot);
+	last = strrchr(full.buf, '.');
+	if (!last)
+		goto out;
+	*module = gmf_xstrndup(full.buf, (size_t)(last - full.buf));
+	*name = gmf_xstrdup(last + 1);
+	ok = 1;
+out:
+	free(l.target);
+	gmf_strbuf_release(&full);
+	return ok;
+}
+
+/* Binding keywords: a name after one of them (or in their statement)
+ * is bound there, not only used. */
+static int binds_all(scan *sc, size_t a, size_t b)
+{
+	return tok_is(sc, a, b, "import") || tok_is(sc, a, b, "from") ||
+	       tok_is(sc, a, b, "global") || tok_is(sc, a, b, "nonlocal") ||
+	       tok_is(sc, a, b, "del");
+}
+
+static int binds_next(scan *sc, size_t a, size_t b)
+{
+	return tok_is(sc, a, b, "as") || tok_is(sc, a, b, "def") ||
+	       tok_is(sc, a, b, "class") || tok_is(sc, a, b, "for");
+}
+
+/* Does an assignment operator (`=`, `:=`, `+=`, `<<=` ...) start at p? */
+static int assigns_at(scan *sc, size_t p)
+{
+	const char *s = sc->s;
+	size_t n = sc->len, q = p;
+	if (q < n && s[q] == '=')
+		return q + 1 >= n || s[q + 1] != '=';
+	if (q + 1 < n && s[q] == ':' && s[q + 1] == '=')
+		return 1;
+	if (q + 1 < n && strchr("+-*/%&|^@", s[q]) && s[q + 1] == '=')
+		return 1;
+	if (q + 2 < n && strchr("*/<>", s[q]) && s[q + 1] == s[q] && s[q + 2] == '=')
+		return 1;
+	return 0;
+}
+
+/* A string prefix (`r`, `b`, `rb`, `f` ...) and its quote at p. */
+static int string_prefix_at(const char *buf, size_t len, size_t p)
+{
+	size_t q = p;
+	if (p && is_ident((unsigned char)buf[p - 1]))
+		return 0;
+	while (q < len && q - p < 2 && strchr("rRbBuUfF", buf[q]) && buf[q])
+		q++;
+	return q > p && q < len && (buf[q] == '"' || buf[q] == '\'');
+}
+
+int gmf_reader_string_constant(const char *buf, size_t len, const char *name, char **value,
+			       unsigned *line)
+{
+	scan sc;
+	gmf_diag diag;
+	size_t p = 0, nlen = strlen(name), stmt_first = 0;
+	int depth = 0, at_start = 1, col0 = 0, found = 0, bad = 0, all_bind = 0, next_bind = 0;
+	int semi = 0;
+
+	*value = NULL;
+	if (line)
+		*line = 0;
+	scan_bytes(&sc, buf, len, &diag);
+	while (p < len && !bad) {
+		unsigned char c = (unsigned char)buf[p];
+		if (at_start && depth == 0) {
+			size_t q = p;
+			while (q < len && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\f'))
+				q++;
+			col0 = q == p && !semi;
+			semi = 0;
+			at_start = 0;
+			all_bind = 0;
+			next_bind = 0;
+			stmt_first = q;
+			p = q;
+			continue;
+		}
+		if (c == '#') {
+			while (p < len && buf[p] != '\n')
+				p++;
+			continue;
+		}
+		if (c == '"' || c == '\'' || string_prefix_at(buf, len, p)) {
+			size_t co, cl, after;
+			int tri, plain;
+			if (read_string(&sc, p, &co, &cl, &after, &tri, &plain) <= 0)
+				break;
+			p = after;
+			continue;
+		}
+		if (c == '\\' && p + 1 < len && (buf[p + 1] == '\n' || buf[p + 1] == '\r')) {
+			p += 2;
+			continue;
+		}
+		if (is_ident(c) && !(c >= '0' && c <= '9')) {
+			size_t q = p, b = p;
+			while (q < len && is_ident((unsigned char)buf[q]))
+				q++;
+			while (b > 0 && (buf[b - 1] == ' ' || buf[b - 1] == '\t'))
+				b--;
+			if (q - p == nlen && !memcmp(buf + p, name, nlen) &&
+			    (b == 0 || buf[b - 1] != '.')) {
+				size_t r = skip_ws(&sc, q, depth > 0);
+				if (col0 && depth == 0 && p == stmt_first) {
+					/* NAME = "literal" (an annotation allowed) */
+					size_t v = r, co, cl, after;
+					int tri, plain;
+					if (v < len && buf[v] == ':' && (v + 1 >= len || buf[v + 1] != '='))
+						while (v < len && buf[v] != '=' && buf[v] != '\n')
+							v++;
+					if (v < len && buf[v] == '=' && assigns_at(&sc, v)) {
+						v = skip_ws(&sc, v + 1, 0);
+						if (read_string(&sc, v, &co, &cl, &after, &tri, &plain) > 0 &&
+						    !tri && plain && at_statement_end(&sc, after) &&
+						    !memchr(buf + co, '\\', cl) &&
+						    (after >= len || buf[skip_ws(&sc, after, 0)] != ';')) {
+							if (*value && (strlen(*value) != cl ||
+								       memcmp(*value, buf + co, cl)))
+								bad = 1;
+							if (!*value) {
+								*value = gmf_xstrndup(buf + co, cl);
+								if (line)
+									*line = gmf_line_of(buf, len, p);
+							}
+							found = 1;
+							p = after;
+							continue;
+						}
+					}
+					bad = 1;
+				} else if (p == stmt_first || all_bind || next_bind ||
+					   assigns_at(&sc, r)) {
+					bad = 1;
+				}
+			}
+			if (p == stmt_first && binds_all(&sc, p, q))
+				all_bind = 1;
+			next_bind = binds_next(&sc, p, q);
+			if (p == stmt_first && tok_is(&sc, p, q, "for"))
+				all_bind = 1; /* up to its `in` */
+			if (all_bind && depth == 0 && tok_is(&sc, p, q, "in") &&
+			    tok_is(&sc, stmt_first, stmt_first + 3, "for"))
+				all_bind = 0;
+			if (p == stmt_first && col0 && tok_is(&sc, p, q, "from")) {
+				size_t s2 = q;
+				/* `from x import *` may bind anything */
+				while (s2 < len && buf[s2] != '\n' && buf[s2] != '*')
+					s2++;
+				if (s2 < len && buf[s2] == '*')
+					bad = 1;
+			}
+			p = q;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{')
+			depth++;
+		else if ((c == ')' || c == ']' || c == '}') && depth)
+			depth--;
+		else if (c == '\n' && depth == 0)
+			at_start = 1;
+		else if (c == ';' && depth == 0)
+			at_start = semi = 1;
+		p++;
+	}
+	if (bad || sc.failed || !found) {
+		free(*value);
+		*value = NULL;
+		return 0;
+	}
+	return 1;
+}

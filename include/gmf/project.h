@@ -11,8 +11,9 @@
  * to the current directory, package resources found in the tree), the
  * settings of each script location that matter to us (version_locations
  * and separators, recursive_version_locations, file_template,
- * truncate_slug_length), and walking the version directories into a
- * graph.  A configuration Alembic would refuse is an error, never a
+ * truncate_slug_length), walking the version directories into a
+ * graph, and finding the project's module a branch label names
+ * (`cli.CONTRACT_BRANCH`, read by reader.h) in the tree.  A configuration Alembic would refuse is an error, never a
  * fallback to the default.
  * Must never: write anything, or follow a version location it cannot name
  * in its error message.
@@ -35,6 +36,8 @@ typedef struct gmf_script {
 	char *file_template; /* NULL when not set */
 	int truncate_slug_length;
 	char *note;          /* how a location was resolved, for -v, or NULL */
+	char *top;           /* the project's top (modules a branch label
+	                      * names are looked for up to it), or NULL */
 } gmf_script;
 
 typedef struct {

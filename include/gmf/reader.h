@@ -7,6 +7,10 @@
  * shared alembic-syntax notes, and the docstring header (`Revision ID:`,
  * `Revises:`, `Create Date:`), recording the exact byte span of every value
  * so a writer can later change those bytes and nothing else.
+ * It also reads the one form of a branch label held in another module
+ * that is safe without Python: a name the migration imports, bound once
+ * in that module to a plain string literal (gmf_reader_name_source,
+ * gmf_reader_string_constant).
  * Must never: execute or import Python, guess at a value it cannot read
  * (an expression is kept opaque and said so), or crash on hostile bytes.
  */
@@ -129,6 +133,28 @@ int gmf_migration_load_data(gmf_migration *m);
 int gmf_reader_init(void);
 /* Frees this thread's match data (a thread that parsed calls it). */
 void gmf_reader_thread_cleanup(void);
+
+/*
+ * What a name in branch_labels stands for (`cli.CONTRACT_BRANCH`,
+ * `CONTRACT_BRANCH`), from the module-level imports in a migration's
+ * bytes: `from a.b import cli` gives *module "a.b.cli" and *name
+ * "CONTRACT_BRANCH"; `from a.b.cli import CONTRACT_BRANCH` the same; a
+ * bare name no import binds gives *module NULL (the file's own constant).
+ * 1 when found (the caller frees both), 0 when the name cannot be
+ * followed (a relative or star import, two different imports, not a
+ * dotted name).  Nothing is imported.
+ */
+int gmf_reader_name_source(const char *buf, size_t len, const char *expr, char **module,
+			   char **name);
+/*
+ * The value of a module-level `name = "literal"` (a plain one-line string)
+ * in a Python file's bytes: 1 with *value (freed by the caller) and *line
+ * when that is the only way the file binds name (no second value, no
+ * import, loop, `global`, `del`, keyword argument or star import that
+ * could rebind it); 0 otherwise.
+ */
+int gmf_reader_string_constant(const char *buf, size_t len, const char *name, char **value,
+			       unsigned *line);
 
 /* 1-based line number of byte offset off in buf. */
 unsigned gmf_line_of(const char *buf, size_t len, size_t off);

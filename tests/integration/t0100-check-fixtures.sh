@@ -90,6 +90,7 @@ version-locations  0 24  6 aaa000000004
 multi-section      0  5  2 002,003
 recursive          0  4  1 3d4e5f607182
 expression-labels  1  3  1 7c3d4e5f6a7b opaque-value
+label-constants    1  7  1 a7b8c9d0e1f2,d4e5f6a1b2c3,e5f6a1b2c3d4,f6a1b2c3d4e5 opaque-value
 docstrings         0  4  1 3c4b5a697887
 encodings          0  4  1 d3e4f5a6b7c8
 EOF

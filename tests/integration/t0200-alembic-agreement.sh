@@ -37,7 +37,7 @@ agree () {
 
 for fixture in default-naming sequence-stem airflow-style sequence-hash \
 	date-prefixed merges numeric-ids expand-contract expression-labels \
-	docstrings encodings
+	label-constants docstrings encodings
 do
 	test_expect_success ALEMBIC "alembic and gmf agree: $fixture" "
 		agree $fixture
@@ -97,6 +97,41 @@ test_expect_success ALEMBIC 'alembic and gmf agree on two heads left unmerged' '
 	test_cmp expect alembic.heads &&
 	gmf_heads_set twoheads >gmf.heads &&
 	test_cmp alembic.heads gmf.heads
+'
+
+# labels_from_listing: `heads` output as "ID LABEL,LABEL" lines, the labels
+# sorted (Alembic prints them in set order, which changes between runs).
+labels_from_listing () {
+	"$PYTHON" -c '
+import re, sys
+for line in sys.stdin:
+    m = re.match(r"(\S+)(?: \(([^)]*)\))? \((?:effective )?head\)", line)
+    if m:
+        print(m.group(1), ",".join(sorted((m.group(2) or "").split(", "))))
+' | LC_ALL=C sort
+}
+
+test_expect_success ALEMBIC,PYTHON3 'alembic and gmf agree on labels held in module constants' '
+	copy_fixture good/label-constants &&
+	(cd label-constants && "$ALEMBIC" heads) >alembic.raw &&
+	(cd label-constants && gmf heads) >gmf.raw &&
+	labels_from_listing <alembic.raw >alembic.labels &&
+	labels_from_listing <gmf.raw >gmf.labels &&
+	cat >expect <<-\EOF &&
+	d4e5f6a1b2c3 expand
+	e5f6a1b2c3d4 contract,ocata01
+	f6a1b2c3d4e5 feature
+	EOF
+	grep -v "^a7b8c9d0e1f2 " alembic.labels >alembic.read &&
+	test_cmp expect alembic.read &&
+	grep -v "^a7b8c9d0e1f2 " gmf.labels >gmf.read &&
+	test_cmp expect gmf.read &&
+	echo "a7b8c9d0e1f2 feature-a" >expect.unread &&
+	grep "^a7b8c9d0e1f2 " alembic.labels >alembic.unread &&
+	test_cmp expect.unread alembic.unread &&
+	echo "a7b8c9d0e1f2 branches.UNREADABLE_BRANCH" >expect.unread &&
+	grep "^a7b8c9d0e1f2 " gmf.labels >gmf.unread &&
+	test_cmp expect.unread gmf.unread
 '
 
 test_expect_success ALEMBIC 'the fixtures are real: alembic upgrade heads runs them' '

@@ -1297,6 +1297,101 @@ static void test_reader_revision_id_is_safe(void **state)
 	}
 }
 
+
+/* ------------------------------------------- names in branch_labels */
+
+static void expect_source(const char *src, const char *expr, const char *module,
+			  const char *name)
+{
+	char *m = NULL, *n = NULL;
+	int ok = gmf_reader_name_source(src, strlen(src), expr, &m, &n);
+	if (!name) {
+		assert_int_equal(ok, 0);
+		assert_null(m);
+		assert_null(n);
+		return;
+	}
+	assert_int_equal(ok, 1);
+	if (module)
+		assert_string_equal(m, module);
+	else
+		assert_null(m);
+	assert_string_equal(n, name);
+	free(m);
+	free(n);
+}
+
+static void test_reader_name_source(void **state)
+{
+	(void)state;
+	expect_source("from neutron.db.migration import cli\n", "cli.CONTRACT_BRANCH",
+		      "neutron.db.migration.cli", "CONTRACT_BRANCH");
+	expect_source("from neutron.db import migration\n", "migration.CONTRACT_BRANCH",
+		      "neutron.db.migration", "CONTRACT_BRANCH");
+	expect_source("from a.b import (\n    x,\n    CONTRACT as C,\n)\n", "C",
+		      "a.b", "CONTRACT");
+	expect_source("import a.b.cli as cli, os\n", "cli.X", "a.b.cli", "X");
+	expect_source("import a.b.cli\n", "a.b.cli.X", "a.b.cli", "X");
+	/* not imported: the file's own constant */
+	expect_source("X = 'x'\n", "X", NULL, "X");
+	/* fail closed */
+	expect_source("from . import cli\n", "cli.X", NULL, NULL);
+	expect_source("from a import *\n", "X", NULL, NULL);
+	expect_source("class cli:\n    X = 'x'\n", "cli.X", NULL, NULL);
+	expect_source("from a import cli\nfrom b import cli\n", "cli.X", NULL, NULL);
+	expect_source("", "cli.X()", NULL, NULL);
+	expect_source("", "\"x\" + y", NULL, NULL);
+	/* an import inside a function or a docstring binds nothing here */
+	expect_source("def f():\n    from a import cli\n", "cli.X", NULL, NULL);
+	expect_source("\"\"\"\nfrom a import cli\n\"\"\"\n", "cli.X", NULL, NULL);
+}
+
+static void expect_constant(const char *src, const char *name, const char *value)
+{
+	char *v = NULL;
+	unsigned line = 0;
+	int ok = gmf_reader_string_constant(src, strlen(src), name, &v, &line);
+	if (!value) {
+		assert_int_equal(ok, 0);
+		assert_null(v);
+		return;
+	}
+	assert_int_equal(ok, 1);
+	assert_string_equal(v, value);
+	assert_true(line > 0);
+	free(v);
+}
+
+static void test_reader_string_constant(void **state)
+{
+	(void)state;
+	expect_constant("import os\n\nEXPAND = 'expand'\nBOTH = (EXPAND, 'c')\n"
+			"def f(x):\n    return EXPAND if x else BOTH\n", "EXPAND", "expand");
+	expect_constant("C: str = \"contract\"  # the contract branch\n", "C", "contract");
+	expect_constant("C = \"c\"\nC = \"c\"\n", "C", "c"); /* the same twice */
+	expect_constant("\"\"\"\nC = 'doc'\n\"\"\"\nC = 'real'\n", "C", "real");
+	/* fail closed: anything that could give another value */
+	expect_constant("C = 'a'\nC = 'b'\n", "C", NULL);
+	expect_constant("if x:\n    C = 'a'\nelse:\n    C = 'b'\n", "C", NULL);
+	expect_constant("C = 'a'\nC += 'b'\n", "C", NULL);
+	expect_constant("C = 'a'\nfrom x import C\n", "C", NULL);
+	expect_constant("C = 'a'\nfrom x import *\n", "C", NULL);
+	expect_constant("C = 'a'\ndef f():\n    global C\n    C = 'b'\n", "C", NULL);
+	expect_constant("C = 'a'\nfor C in y:\n    pass\n", "C", NULL);
+	expect_constant("C = 'a'\ndel C\n", "C", NULL);
+	expect_constant("C = 'a'; C = 'b'\n", "C", NULL);
+	expect_constant("C = 'a' + 'b'\n", "C", NULL);
+	expect_constant("C = f'a{x}'\n", "C", NULL);
+	expect_constant("C = 'a\\'b'\n", "C", NULL);
+	expect_constant("C = \"\"\"a\"\"\"\n", "C", NULL);
+	expect_constant("C, D = 'a', 'b'\n", "C", NULL);
+	expect_constant("(C := 'a')\n", "C", NULL);
+	expect_constant("D = 'a'\n", "C", NULL);
+	expect_constant("C = 'a\n", "C", NULL);
+	/* other names and attributes are not C */
+	expect_constant("C = 'a'\nx.C = 'b'\nCC = 'c'\n", "C", "a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1354,6 +1449,8 @@ int main(void)
 		cmocka_unit_test(test_reader_line_of),
 		cmocka_unit_test(test_reader_read_file),
 		cmocka_unit_test(test_reader_revision_id_is_safe),
+		cmocka_unit_test(test_reader_name_source),
+		cmocka_unit_test(test_reader_string_constant),
 	};
 	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
 }
