@@ -36,6 +36,7 @@ void gmf_decision_release(gmf_decision *d)
 	free(d->why);
 	free(d->command);
 	free(d->dirty_path);
+	free(d->convention);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -54,6 +55,61 @@ static int has_merge_migration(const gmf_graph *g)
 		if (gmf_graph_node(g, i)->nparents > 1)
 			return 1;
 	return 0;
+}
+
+/* A revision id that looks generated: 8 or more hex digits. */
+static int hash_like(const char *id)
+{
+	size_t n = 0;
+	for (; id[n]; n++)
+		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+			return 0;
+	return n >= 8;
+}
+
+void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t n = gmf_graph_count(g), merges = 0, hashes = 0, first = NONE;
+
+	for (size_t i = 0; i < n; i++) {
+		const gmf_node *nd = gmf_graph_node(g, i);
+		if (nd->nparents > 1) {
+			if (first == NONE)
+				first = i;
+			merges++;
+		}
+		if (hash_like(nd->id))
+			hashes++;
+	}
+	if (gmf_graph_is_sequenced(g)) {
+		out->strategy = GMF_STRATEGY_RENUMBER;
+		gmf_strbuf_addf(&sb, "the files are numbered in sequence: a fork is renumbered");
+		if (merges)
+			gmf_strbuf_addf(&sb, " (%zu merge migration%s in the tree: the answer when "
+					"nothing local can move)", merges, merges == 1 ? "" : "s");
+	} else if (merges && hashes * 2 > n) {
+		out->strategy = GMF_STRATEGY_MERGE;
+		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s) and generated "
+				"revision ids: a fork gets a merge migration", merges,
+				merges == 1 ? "" : "s", gmf_graph_node(g, first)->id);
+	} else if (merges) {
+		out->strategy = GMF_STRATEGY_RENUMBER;
+		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s), but revision ids "
+				"that are not generated: a fork is re-parented when that is safe, "
+				"else it gets a merge migration", merges, merges == 1 ? "" : "s",
+				gmf_graph_node(g, first)->id);
+	} else {
+		out->strategy = GMF_STRATEGY_RENUMBER;
+		gmf_strbuf_adds(&sb, "no merge migration in the tree: a fork is re-parented");
+	}
+	out->why = gmf_strbuf_detach(&sb, NULL);
+}
+
+void gmf_convention_release(gmf_convention *c)
+{
+	free(c->why);
+	c->why = NULL;
 }
 
 static const char *by_of(const gmf_decide_in *in, size_t k)
@@ -264,6 +320,23 @@ int gmf_decide(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	if (fork && in->strategy == GMF_STRATEGY_MERGE && !incurable(f)) {
 		gmf_strbuf_adds(&why, "migrate-fix.strategy is merge");
 		goto merge;
+	}
+	if (fork && in->strategy == GMF_STRATEGY_AUTO && !in->onto && !in->nmove &&
+	    !incurable(f)) {
+		/* the project's own convention: merge migrations with generated
+		 * ids are how it joins forks, even where renumbering is safe */
+		gmf_convention conv;
+		gmf_strbuf cs = GMF_STRBUF_INIT;
+		gmf_convention_detect(&conv, g);
+		gmf_strbuf_addf(&cs, "strategy auto: %s", conv.why);
+		out->convention = gmf_strbuf_detach(&cs, NULL);
+		if (conv.strategy == GMF_STRATEGY_MERGE) {
+			gmf_strbuf_addf(&why, "the project's convention (strategy auto): %s",
+					conv.why);
+			gmf_convention_release(&conv);
+			goto merge;
+		}
+		gmf_convention_release(&conv);
 	}
 	try_renumber(out, g, f, in, &why, &cmd);
 	if (!why.len) {

@@ -135,6 +135,10 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 		}
 	}
 	rc = gmf_decide(&out->scripts[s].decision, g, &f, &in);
+	/* the hooks' report says which convention a repair followed */
+	if (rc == 0 && o->in_hook && out->scripts[s].decision.convention &&
+	    out->scripts[s].decision.kind != GMF_DECIDE_NOTHING)
+		add_note(out, out->scripts[s].decision.convention);
 out:
 	if (have_pub)
 		gmf_published_release(&pub);

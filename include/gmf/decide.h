@@ -10,9 +10,10 @@
  *   RENUMBER  a plan (renumber.h) that moves local migrations only, none of
  *             them with uncommitted changes;
  *   MERGE     a merge migration of the fork's heads (moves nothing), when
- *             migrate-fix.strategy is merge, or when no renumbering is
- *             safe and the project's convention is merge migrations (its
- *             history already has one) under strategy auto;
+ *             migrate-fix.strategy is merge; under strategy auto when the
+ *             project's convention is merge migrations (its tree has merge
+ *             migrations and generated ids, not numbered files), or when
+ *             no renumbering is safe and the tree has a merge migration;
  *   STOP      no safe repair: why, and the one command to run.
  * It never retries with another mainline and never guesses a side.
  * Owns: that choice and its reasons.
@@ -69,7 +70,23 @@ typedef struct {
 	char *why;            /* MERGE, STOP: why renumbering is not safe */
 	char *command;        /* STOP: the one command to run */
 	char *dirty_path;     /* STOP for a dirty file: which */
+	char *convention;     /* a fork under strategy auto: the convention
+	                       * found in the tree and why, for -v */
 } gmf_decision;
+
+/* The project's own way of joining forks, read from its tree. */
+typedef struct {
+	gmf_strategy strategy; /* RENUMBER or MERGE */
+	char *why;             /* what was found, one line, for -v */
+} gmf_convention;
+
+/*
+ * Numbered files (037_x.py) mean renumbering; merge migrations with
+ * mostly generated (8+ hex digit) ids mean merge migrations; no merge
+ * migration means re-parenting.  Strategy auto follows it.
+ */
+void gmf_convention_detect(gmf_convention *out, const gmf_graph *g);
+void gmf_convention_release(gmf_convention *c);
 
 /* Decides for graph g with its findings.  Returns 0 with *out filled
  * (STOP is a decision, not an error). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmf/decide.h"
 #include "gmf/lockfile.h"
 #include "gmf/strbuf.h"
 
@@ -103,6 +104,15 @@ static void print_script_info(cli_context *ctx, size_t s, const palette *pal)
 	for (size_t h = 0; h < nh; h++)
 		printf("  head %s\n", gmf_graph_node(ctx->graphs[s], heads[h])->id);
 	free(heads);
+	{
+		/* what strategy auto would do with a fork here, and why */
+		gmf_convention conv;
+		gmf_convention_detect(&conv, ctx->graphs[s]);
+		printf("  convention: %s (%s)\n",
+		       conv.strategy == GMF_STRATEGY_MERGE ? "merge migrations" : "renumber",
+		       conv.why);
+		gmf_convention_release(&conv);
+	}
 }
 
 /* One finding of script `script`: its first location, the others, a hint. */

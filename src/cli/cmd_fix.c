@@ -161,11 +161,17 @@ static void print_stamp_advice(const gmf_fix_result *res)
 	free(rn);
 }
 
-static void print_text(cli_context *ctx, const gmf_fix_result *res, int dry_run)
+static void print_text(cli_context *ctx, const gmf_fix_result *res, int dry_run, int verbose)
 {
 	for (size_t s = 0; s < res->nscripts; s++) {
 		const gmf_fix_script *fs = &res->scripts[s];
 		const gmf_decision *d = &fs->decision;
+		if (verbose && d->convention) {
+			if (res->nscripts > 1)
+				printf("[%s] ", fs->name);
+			cli_put_safe(stdout, d->convention, strlen(d->convention));
+			putchar('\n');
+		}
 		if (res->nscripts > 1 && d->kind != GMF_DECIDE_NOTHING)
 			printf("[%s] ", fs->name);
 		if (d->kind == GMF_DECIDE_RENUMBER) {
@@ -292,7 +298,7 @@ int cmd_fix(int argc, char **argv)
 	if (json)
 		print_json(&ctx, &res, o.dry_run);
 	else if (!o.quiet)
-		print_text(&ctx, &res, o.dry_run);
+		print_text(&ctx, &res, o.dry_run, o.d.verbose);
 	rc = EXIT_CLEAN;
 out:
 	gmf_fix_result_release(&res);

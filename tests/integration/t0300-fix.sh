@@ -210,6 +210,73 @@ test_expect_success ALEMBIC '--strategy=merge writes a merge migration from the 
 	test ! -e migrations/versions/003_merge_parallel_branches.py
 '
 
+# hash_merge_project DIR: an alembic-default project (12-hex ids) whose
+# history already joined a fork with a merge migration; main and a local
+# feature branch then each add one migration on that merge.
+hash_merge_project () {
+	new_project "$1" && cd "$1" &&
+	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
+	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
+	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
+	mig c1c1c1c1c1c1_merge.py c1c1c1c1c1c1 "b1b1b1b1b1b1 b2b2b2b2b2b2" "merge" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c1c1c1c1c1c1 "f" && commit_all f &&
+	git checkout -q main &&
+	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c1c1c1c1c1c1 "m" && commit_all m &&
+	git push -q origin main &&
+	git checkout -q feature
+}
+
+test_expect_success ALEMBIC 'strategy auto: merge migrations and hash ids, the project joins with a merge' '
+	hash_merge_project conv &&
+	git merge -q --no-edit origin/main &&
+	test_expect_code 1 gmf check -v >out &&
+	test_grep "^  convention: merge migrations (1 merge migration in the tree (c1c1c1c1c1c1) and generated revision ids" out &&
+	gmf fix -v >out &&
+	test_grep "^strategy auto: 1 merge migration in the tree (c1c1c1c1c1c1) and generated revision ids: a fork gets a merge migration" out &&
+	test_grep "a merge migration, not a renumbering: the project.s convention (strategy auto)" out &&
+	test -e migrations/versions/d2d2d2d2d2d2_f.py &&
+	test_grep "^down_revision: .* = \"c1c1c1c1c1c1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	git status --porcelain -- migrations >../st &&
+	test_line_count = 1 ../st &&
+	f=$(sed -n "s|^A  migrations/versions/||p" ../st) &&
+	test_grep "^down_revision: .* = (.*d1d1d1d1d1d1" "migrations/versions/$f" &&
+	test_grep "^down_revision: .* = (.*d2d2d2d2d2d2" "migrations/versions/$f" &&
+	gmf check &&
+	alembic_cycle
+'
+
+test_expect_success ALEMBIC 'strategy move in the same project still renumbers, and says nothing of a convention' '
+	hash_merge_project convmove &&
+	git merge -q --no-edit origin/main &&
+	git config migrate-fix.strategy move &&
+	gmf fix -v >out &&
+	test_grep ! "strategy auto" out &&
+	test_grep "^down_revision: .* = \"d1d1d1d1d1d1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	gmf check
+'
+
+test_expect_success ALEMBIC 'strategy auto: numbered files are renumbered, -v says why' '
+	new_project convseq && cd convseq &&
+	mig 001_init.py 001_init None "init" &&
+	mig 002_a.py 002_a 001_init "a" &&
+	mig 003_b.py 003_b 001_init "b" &&
+	mig 004_merge_ab.py 004_merge_ab "002_a 003_b" "merge a and b" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 005_f.py 005_f 004_merge_ab "f" && commit_all f &&
+	git checkout -q main &&
+	mig 005_m.py 005_m 004_merge_ab "m" && commit_all m && git push -q origin main &&
+	git checkout -q feature && git merge -q --no-edit origin/main &&
+	test_expect_code 1 gmf check -v >out &&
+	test_grep "^  convention: renumber (the files are numbered in sequence: a fork is renumbered (1 merge migration" out &&
+	gmf fix -v >out &&
+	test_grep "^strategy auto: the files are numbered in sequence: a fork is renumbered" out &&
+	test_grep "rename migrations/versions/005_f.py -> migrations/versions/006_f.py" out &&
+	gmf check
+'
+
 test_expect_success ALEMBIC 'merge in an alembic-default project: a fresh 12-hex id' '
 	new_project mh && cd mh &&
 	mig a1b2c3d4e5f6_init.py a1b2c3d4e5f6 None "init" &&

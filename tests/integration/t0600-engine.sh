@@ -335,4 +335,27 @@ test_expect_success ALEMBIC 'the hook names the renamed ids, in its output and i
 	alembic_cycle
 '
 
+test_expect_success ALEMBIC 'the hook says which convention strategy auto followed' '
+	new_project hc && cd hc &&
+	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
+	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
+	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
+	mig c1c1c1c1c1c1_merge.py c1c1c1c1c1c1 "b1b1b1b1b1b1 b2b2b2b2b2b2" "merge" &&
+	commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c1c1c1c1c1c1 "feature" && commit_all feature &&
+	git checkout -q main &&
+	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c1c1c1c1c1c1 "main" && commit_all main &&
+	git push -q origin main &&
+	git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "strategy auto: 1 merge migration in the tree (c1c1c1c1c1c1)" out &&
+	grep -l "^down_revision: .* = (.d[12]d[12]" migrations/versions/*.py >../merges &&
+	test_line_count = 1 ../merges &&
+	test_grep "^down_revision: .* = \"c1c1c1c1c1c1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	gmf check &&
+	alembic_cycle
+'
+
 test_done

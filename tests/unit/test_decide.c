@@ -297,6 +297,83 @@ static void test_decide_incurable_names_check(void **state)
 	assert_string_equal(c->d.command, "git migrate-fix check");
 }
 
+
+/* A hash-id project whose history joins forks with merge migrations,
+ * then a fork c3 / c4 where c4 is local and could move. */
+static void hash_merge_graph(ctx *c)
+{
+	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
+	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_a.py", "b1b1b1b1b1b1", "'a1a1a1a1a1a1'", NULL);
+	ut_add(c->g, "/p/versions/b2b2b2b2b2b2_b.py", "b2b2b2b2b2b2", "'a1a1a1a1a1a1'", NULL);
+	ut_add(c->g, "/p/versions/c1c1c1c1c1c1_merge.py", "c1c1c1c1c1c1",
+	       "('b1b1b1b1b1b1', 'b2b2b2b2b2b2')", NULL);
+	ut_add(c->g, "/p/versions/c3c3c3c3c3c3_m.py", "c3c3c3c3c3c3", "'c1c1c1c1c1c1'", NULL);
+	ut_add(c->g, "/p/versions/c4c4c4c4c4c4_f.py", "c4c4c4c4c4c4", "'c1c1c1c1c1c1'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+}
+
+static void test_decide_convention_from_the_tree(void **state)
+{
+	ctx *c = *state;
+	gmf_convention conv;
+
+	hash_merge_graph(c);
+	gmf_convention_detect(&conv, c->g);
+	assert_int_equal(conv.strategy, GMF_STRATEGY_MERGE);
+	assert_non_null(strstr(conv.why, "1 merge migration in the tree (c1c1c1c1c1c1)"));
+	assert_non_null(strstr(conv.why, "generated revision ids"));
+	gmf_convention_release(&conv);
+	gmf_graph_free(c->g);
+	c->g = gmf_graph_new();
+	gmf_findings_release(&c->f);
+	gmf_findings_init(&c->f);
+
+	/* numbered files: renumbering, even with a merge migration */
+	merge_history_graph(c);
+	gmf_convention_detect(&conv, c->g);
+	assert_int_equal(conv.strategy, GMF_STRATEGY_RENUMBER);
+	assert_non_null(strstr(conv.why, "numbered in sequence"));
+	assert_non_null(strstr(conv.why, "1 merge migration"));
+	gmf_convention_release(&conv);
+	gmf_graph_free(c->g);
+	c->g = gmf_graph_new();
+	gmf_findings_release(&c->f);
+	gmf_findings_init(&c->f);
+
+	/* hash ids without a merge migration: re-parenting */
+	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
+	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_a.py", "b1b1b1b1b1b1", "'a1a1a1a1a1a1'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	gmf_convention_detect(&conv, c->g);
+	assert_int_equal(conv.strategy, GMF_STRATEGY_RENUMBER);
+	assert_non_null(strstr(conv.why, "no merge migration"));
+	gmf_convention_release(&conv);
+}
+
+static void test_decide_auto_follows_a_merge_convention(void **state)
+{
+	ctx *c = *state;
+	hash_merge_graph(c);
+	publish(c, "c3c3c3c3c3c3", "origin/main");
+	decide(c);
+	/* c4 is local and could move, but the project joins with merges */
+	assert_int_equal(c->d.kind, GMF_DECIDE_MERGE);
+	assert_int_equal(c->d.nheads, 2);
+	assert_int_equal(c->d.plan.nfiles, 0);
+	assert_non_null(strstr(c->d.why, "the project's convention (strategy auto)"));
+	/* strategy renumber (move) and an explicit --onto still renumber */
+	gmf_decision_release(&c->d);
+	c->in.strategy = GMF_STRATEGY_RENUMBER;
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+	assert_string_equal(c->d.plan.moving[0], "c4c4c4c4c4c4");
+	gmf_decision_release(&c->d);
+	c->in.strategy = GMF_STRATEGY_AUTO;
+	c->in.onto = "c3c3c3c3c3c3";
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+}
+
 static void test_decide_strategy_names(void **state)
 {
 	(void)state;
@@ -326,6 +403,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decide_explicit_onto_never_moves_published, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_explicit_onto_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_incurable_names_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_convention_from_the_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_auto_follows_a_merge_convention, setup, teardown),
 		cmocka_unit_test(test_decide_strategy_names),
 	};
 	return cmocka_run_group_tests_name("decide", tests, NULL, NULL);
