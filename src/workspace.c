@@ -2,9 +2,13 @@
 /* workspace: see include/gmf/workspace.h. */
 #include "gmf/workspace.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "gmf/cache.h"
 #include "gmf/error.h"
 #include "gmf/fs.h"
 #include "gmf/lock.h"
@@ -58,9 +62,138 @@ int gmf_workspace_reload(gmf_workspace *ws)
 	return 0;
 }
 
+/* ------------------------------------------- the environments cache */
+
+#define ENV_CACHE_MAGIC "git-migrate-fix environments 1"
+
+/*
+ * The identity of the index file: device, inode, size, modification time
+ * and the checksum git writes at its end.  git replaces the index by a
+ * rename on every write, so a staged or committed alembic.ini (or a
+ * checkout, a merge, a reset) always gives another key.  NULL when the
+ * index cannot be read, or when GIT_INDEX_FILE names another index.
+ */
+static char *index_key(const char *gitdir)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	unsigned char tail[32];
+	char *path;
+	struct stat st;
+	gmf_file_id id;
+	ssize_t got = 0;
+	int fd;
+
+	const char *off = getenv("GIT_MIGRATE_FIX_CACHE");
+
+	/* switched off like the parse cache (cache.h), or another index */
+	if (getenv("GIT_INDEX_FILE") ||
+	    (off && (!strcmp(off, "0") || !strcmp(off, "false") || !strcmp(off, "no") ||
+		     !strcmp(off, "off"))))
+		return NULL;
+	path = gmf_path_join(gitdir, "index");
+	fd = open(path, O_RDONLY);
+	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(tail) ||
+	    (got = pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail))) !=
+		    (ssize_t)sizeof(tail)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	gmf_file_id_from_stat(&id, &st);
+	gmf_strbuf_addf(&sb, "%llu:%llu:%lld:%lld.%09ld:%lld.%09ld:",
+			(unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			(long long)st.st_size, id.mtime_s, id.mtime_ns, id.ctime_s, id.ctime_ns);
+	for (size_t i = 0; i < sizeof(tail); i++)
+		gmf_strbuf_addf(&sb, "%02x", tail[i]);
+	return gmf_strbuf_detach(&sb, NULL);
+}
+
+/* The cached list when its key is key: 1 with *out, else 0. */
+static int env_cache_read(const char *file, const char *key, char ***out, size_t *n)
+{
+	char *data = NULL, *p, *nl;
+	size_t len = 0, alloc = 0;
+
+	if (gmf_fs_read(file, &data, &len) < 0) {
+		gmf_error_clear();
+		return 0;
+	}
+	nl = strchr(data, '\n');
+	if (!nl || strncmp(data, ENV_CACHE_MAGIC " ", strlen(ENV_CACHE_MAGIC) + 1) ||
+	    strlen(key) != (size_t)(nl - data) - strlen(ENV_CACHE_MAGIC) - 1 ||
+	    strncmp(data + strlen(ENV_CACHE_MAGIC) + 1, key, strlen(key)) ||
+	    data[len - 1] != '\n' || memchr(data, '\0', len)) {
+		free(data);
+		return 0;
+	}
+	*out = NULL;
+	*n = 0;
+	for (p = nl + 1; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		GMF_ALLOC_GROW(*out, *n + 1, alloc);
+		(*out)[(*n)++] = gmf_xstrndup(p, (size_t)(nl - p));
+	}
+	free(data);
+	return 1;
+}
+
+/* Remembers the list under key; a cache that cannot be written is only
+ * slower next time. */
+static void env_cache_write(const char *dir, const char *file, const char *key,
+			    char **paths, size_t n)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		if (strchr(paths[i], '\n'))
+			return;
+	gmf_strbuf_addf(&sb, "%s %s\n", ENV_CACHE_MAGIC, key);
+	for (size_t i = 0; i < n; i++)
+		gmf_strbuf_addf(&sb, "%s\n", paths[i]);
+	if (gmf_state_dir_make(dir) < 0 ||
+	    gmf_fs_write_atomic(file, sb.buf, sb.len, 0600) < 0)
+		gmf_error_clear();
+	gmf_strbuf_release(&sb);
+}
+
+/*
+ * The monorepo's environments come from the index (every alembic.ini and
+ * pyproject.toml it tracks).  Each hook run would read the whole index
+ * again for that: the list is kept in the state directory, keyed on the
+ * index file's identity, and read again only when the index changed.
+ */
 int gmf_workspace_tracked_configs(void *repo, char ***out, size_t *n)
 {
-	return gmf_repo_tracked_configs(repo, out, n);
+	gmf_repo *r = repo;
+	const char *gitdir = gmf_repo_gitdir(r);
+	char *key = gitdir ? index_key(gitdir) : NULL, *dir = NULL, *file = NULL;
+	int rc;
+
+	if (key && (dir = gmf_state_dir(gitdir, NULL)) != NULL) {
+		file = gmf_path_join(dir, "environments");
+		if (env_cache_read(file, key, out, n)) {
+			rc = 0;
+			goto out;
+		}
+	}
+	gmf_error_clear();
+	rc = gmf_repo_tracked_configs(r, out, n);
+	if (rc == 0 && file) {
+		/* the index may have changed while it was read: keep the list
+		 * only under the key it had before and still has */
+		char *again = index_key(gitdir);
+		if (again && !strcmp(again, key))
+			env_cache_write(dir, file, key, *out, *n);
+		free(again);
+	}
+out:
+	free(key);
+	free(dir);
+	free(file);
+	return rc;
 }
 
 int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)

@@ -54,7 +54,10 @@ typedef struct gmf_workspace {
 } gmf_workspace;
 
 /* A gmf_tracked_fn (project.h) whose data is a gmf_repo: a monorepo's
- * environments from the index, for every discovery inside git. */
+ * environments from the index, for every discovery inside git.  The list
+ * is cached in <git dir>/migrate-fix/environments, keyed on the index
+ * file's identity and trailing checksum (GIT_MIGRATE_FIX_CACHE=0 or
+ * GIT_INDEX_FILE: not cached). */
 int gmf_workspace_tracked_configs(void *repo, char ***out, size_t *n);
 
 /* Opens and reads everything; on error the message says why and

@@ -304,6 +304,44 @@ test_expect_success GIT 'monorepo: a diverging merge repairs both projects' '
 	heads_are "003_fb (head)" --dir services/b/migrations/versions
 '
 
+# scripts_are NAMES: `check --format=json` at the cwd covers exactly these
+# scripts (a Python list literal, in double quotes).
+scripts_are () {
+	gmf_expect 0 "$TRASH/scripts.json" check --format=json &&
+	json_check "$TRASH/scripts.json" "[s[\"name\"] for s in d[\"scripts\"]] == $1"
+}
+
+test_expect_success GIT 'monorepo: the environment list is cached on the index, never stale' '
+	monorepo cachemono &&
+	env=$(git rev-parse --git-dir)/migrate-fix/environments &&
+	scripts_are "[\"services/a\", \"services/b\"]" &&
+	test_grep "^services/a/alembic.ini$" "$env" &&
+	test_grep "^services/b/alembic.ini$" "$env" &&
+	# the list is read from the cache while the index is unchanged:
+	# a cache naming only services/a gives only services/a
+	grep -v "^services/b/" "$env" >../env.cut &&
+	cat ../env.cut >"$env" &&
+	scripts_are "[\"services/a\"]" &&
+	(
+		GIT_MIGRATE_FIX_CACHE=0 &&
+		export GIT_MIGRATE_FIX_CACHE &&
+		scripts_are "[\"services/a\", \"services/b\"]"
+	) &&
+	# a new environment staged (not committed) is seen at once
+	service services/c &&
+	git add services/c &&
+	scripts_are "[\"services/a\", \"services/b\", \"services/c\"]" &&
+	test_grep "^services/c/alembic.ini$" "$env" &&
+	# and still after the commit, and after it is removed again
+	git commit -q -m "service c" &&
+	scripts_are "[\"services/a\", \"services/b\", \"services/c\"]" &&
+	git rm -q -r services/c &&
+	scripts_are "[\"services/a\", \"services/b\"]" &&
+	# a cache that is not ours is ignored
+	echo "garbage" >"$env" &&
+	scripts_are "[\"services/a\", \"services/b\"]"
+'
+
 test_expect_success GIT 'backend/alembic.ini with script_location app/alembic: from the top and from backend/' '
 	git init -q -b main be &&
 	cd be &&
