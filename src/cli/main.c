@@ -46,9 +46,10 @@ const cli_command cli_commands[] = {
 		"after the published head, keeping their order.  In a sequence-numbered project "
 		"they get the next free numbers; files are renamed and revision, down_revision, "
 		"depends_on and the docstring's Revision ID/Revises are rewritten, nothing else.  "
-		"Where no such move is safe it writes a merge migration (migrate-fix.strategy, "
-		"or a project whose history has merge migrations) or refuses and says what to "
-		"run.  Changes are staged.",
+		"A project whose convention is merge migrations (merge migrations and generated "
+		"ids in its tree; see -v) gets one, as does migrate-fix.strategy=merge; where no "
+		"move is safe and the tree has a merge migration it writes one too, else it "
+		"refuses and says what to run.  Changes are staged.",
 	  .exit_status = "0 done (or nothing to do), 1 refused (nothing changed), 2 could "
 		"not run." },
 	{ .name = "merge", .fn = cmd_merge, .summary = "write a merge migration for several heads",
