@@ -90,6 +90,22 @@ test_expect_success 'every fixture: the same output from the cache as from the f
 	test $n -ge 20
 '
 
+test_expect_success 'a label constant changed in its module: read again, migrations from the cache' '
+	cd fx-label-constants &&
+	gmf_expect 0 ../lc1 check -v &&
+	gmf_expect 0 ../lc2 check -v &&
+	test "$(cached_count ../lc2)" = 7 &&
+	gmf_expect 0 ../lc.heads heads &&
+	test_grep "^f6a1b2c3d4e5 (feature) (head)$" ../lc.heads &&
+	m=proj/db/migration/cli.py &&
+	sed "s/^FEATURE_BRANCH = \"feature\"$/FEATURE_BRANCH = \"feature-2\"/" $m >../cli.py &&
+	cat ../cli.py >$m &&
+	gmf_expect 0 ../lc3 check -v &&
+	test "$(cached_count ../lc3)" = 7 &&
+	gmf_expect 0 ../lc.heads heads &&
+	test_grep "^f6a1b2c3d4e5 (feature-2) (head)$" ../lc.heads
+'
+
 test_expect_success 'a change of the same size, mtime put back, is read again' '
 	cd edit &&
 	gmf_expect 0 ../warm check -v &&
