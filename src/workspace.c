@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
@@ -58,6 +59,18 @@ int gmf_workspace_reload(gmf_workspace *ws)
 	return 0;
 }
 
+static int env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no") &&
+	       strcasecmp(v, "off");
+}
+
+int gmf_workspace_in_ci(void)
+{
+	return env_true("CI") || env_true("GITHUB_ACTIONS");
+}
+
 int gmf_workspace_tracked_configs(void *repo, char ***out, size_t *n)
 {
 	return gmf_repo_tracked_configs(repo, out, n);
@@ -104,7 +117,8 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 		ws->naming = parse_naming(o->naming);
 	else if (ws->repo && gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
 		ws->naming = parse_naming(naming);
-	ws->use_cache = !o->no_cache;
+	/* a writer's plan and a CI verdict come from the files themselves */
+	ws->use_cache = !o->no_cache && !o->lock && !gmf_workspace_in_ci();
 	if (ws->use_cache && ws->repo &&
 	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
 		ws->use_cache = cfg;

@@ -19,6 +19,13 @@
  * within the same clock tick as the reading, then gives the file a later
  * ctime, and its entry no longer matches.
  *
+ * Except one kind of write: through a shared memory map (mmap MAP_SHARED)
+ * the times move only when a clean page is first written (on ext4; while
+ * the page stays dirty, later writes move nothing) or never (tmpfs), so
+ * such a file can hold new bytes under an old identity.  Hence the
+ * workspace never opens the cache in CI nor for a writer
+ * (gmf_workspace_in_ci, workspace.h).
+ *
  * Must never: hand back a migration for a file whose identity differs from
  * its entry's; keep an entry for a file modified less than
  * GMF_CACHE_RACY_SECONDS before the run that read it; trust a cache file
