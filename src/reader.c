@@ -692,7 +692,18 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			size_t len, gmf_diag *diag)
 {
-	char *copy = gmf_xmalloc(len + 1);
+	char *copy;
+
+	if (len >= GMF_READER_MAX_BYTES) {
+		memset(m, 0, sizeof(*m));
+		if (diag) {
+			memset(diag, 0, sizeof(*diag));
+			diag->unreadable = 1;
+			snprintf(diag->message, sizeof(diag->message), "file too large");
+		}
+		return gmf_error_set(GMF_EPARSE, "%s: file too large", path);
+	}
+	copy = gmf_xmalloc(len + 1);
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
 	return parse_owned(m, NULL, path, copy, len, diag);
