@@ -115,6 +115,12 @@ static void test_reader_into_arena_matches_heap(void **state)
 	assert_int_equal(in.hdr_nrevises, 2);
 	assert_string_equal(in.hdr_revises_ids[0], "036_a");
 	assert_string_equal(in.hdr_date.text, heap.hdr_date.text);
+	/* ids the header spells the same are kept once in the arena (the
+	 * heap's are freed one by one: copies there) */
+	assert_ptr_equal(in.revision.items[0].text, in.hdr_revision.text);
+	assert_ptr_equal(in.down_revision.items[0].text, in.hdr_revises_ids[0]);
+	assert_ptr_equal(in.down_revision.items[1].text, in.hdr_revises_ids[1]);
+	assert_ptr_not_equal(heap.revision.items[0].text, heap.hdr_revision.text);
 	/* the bytes can go and come back, as for a rewrite */
 	gmf_migration_drop_data(&in);
 	assert_int_equal(gmf_migration_load_data(&in), 0);
