@@ -155,19 +155,29 @@ static void new_chunk(gmf_arena *a, size_t n)
 
 void *gmf_arena_alloc(gmf_arena *a, size_t n)
 {
-	void *p;
+	char *p;
 	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-	if (ONE_BLOCK_EACH || (size_t)(a->end - a->cur) < n)
+	/* a string before may have left cur unaligned */
+	p = a->cur ? a->cur + ((ALIGN - (uintptr_t)a->cur % ALIGN) % ALIGN) : NULL;
+	if (ONE_BLOCK_EACH || !p || p > a->end || (size_t)(a->end - p) < n) {
 		new_chunk(a, n);
-	p = a->cur;
-	a->cur += n;
+		p = a->cur;
+	}
+	a->cur = p + n;
 	a->used += n;
 	return p;
 }
 
+/* Strings need no alignment: packed end to end, a hundred thousand
+ * migrations' ids and paths take some 6 MB less than at 16 bytes each. */
 char *gmf_arena_strndup(gmf_arena *a, const char *s, size_t n)
 {
-	char *p = gmf_arena_alloc(a, n + 1);
+	char *p;
+	if (ONE_BLOCK_EACH || !a->cur || (size_t)(a->end - a->cur) < n + 1)
+		new_chunk(a, n + 1);
+	p = a->cur;
+	a->cur += n + 1;
+	a->used += n + 1;
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;

@@ -16,15 +16,30 @@
 /*
  * The file:
  *   "GMFCACHE", u32 format, u32 0x01020304 (byte order), u32 key length,
- *   the key, u32 entry count, u64 payload length, u64 payload checksum,
- *   then the payload: one record per entry, each a u32 length and
- *     u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
+ *   the key, then one or more segments, each
+ *     u32 SEG_MAGIC, u32 record count, u64 payload length, u64 payload
+ *     checksum, then the payload: one record per entry, each a u32 length
+ *     and u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
  *     u32 mtime_ns, ctime_ns, then the migration (see put_record).
  * Integers are in this machine's byte order (the cache never travels);
- * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL.
+ * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL, so a
+ * decoded migration's strings point into the loaded file itself.
+ *
+ * A save that only adds records (files read again) appends one segment
+ * to the file; a record of a later segment replaces one of the same
+ * (root, name) before it.  When the records no run uses any more (files
+ * changed, renamed or deleted) pass STALE_LIMIT, or the file has a
+ * damaged segment, the save writes the whole file anew through a
+ * temporary file and a rename.  A segment cut short or damaged (a crash
+ * while appending, two writers at once) fails its length or checksum:
+ * it and everything after it are ignored, never trusted.
  */
 static const char magic[8] = { 'G', 'M', 'F', 'C', 'A', 'C', 'H', 'E' };
 #define BYTE_ORDER_MARK 0x01020304u
+#define SEG_MAGIC 0x47534547u /* "GSEG" */
+#define SEG_HEAD 24u          /* magic, count, length, checksum */
+/* A save rewrites the file when more of its records than this are unused. */
+#define STALE_LIMIT(live) ((live) / 4 + 32)
 #define NULL_STR 0xffffffffu
 #define MAX_CACHE_FILE ((size_t)1 << 30) /* offsets fit in 32 bits */
 #define MAX_ITEMS (1u << 20)
@@ -40,7 +55,7 @@ static const char magic[8] = { 'G', 'M', 'F', 'C', 'A', 'C', 'H', 'E' };
 #if UINTPTR_MAX == 0xffffffffffffffffu
 /* A field added to gmf_migration must be written and read here too (and
  * GMF_CACHE_FORMAT bumped): this fails the build until that is done. */
-_Static_assert(sizeof(gmf_migration) == 448, "gmf_migration changed: update cache.c");
+_Static_assert(sizeof(gmf_migration) == 320, "gmf_migration changed: update cache.c");
 #endif
 
 void gmf_file_id_from_stat(gmf_file_id *id, const struct stat *st)
@@ -59,13 +74,17 @@ struct gmf_cache {
 	char *dir;        /* the cache directory */
 	char *path;       /* the cache file in it */
 	char *key;
-	char *buf;        /* the loaded file */
+	char *buf;        /* the loaded file (its sound segments) */
 	size_t len;
 	int mapped;       /* buf is a mapping of it (else a heap copy) */
+	size_t maplen;    /* the length mapped or allocated */
+	unsigned long long fdev, fino; /* the file loaded */
 	uint32_t *off;    /* entry i: where its record starts in buf */
-	size_t n;
+	unsigned char *live; /* entry i is the last for its (root, name) */
+	size_t n, nlive;
 	uint32_t *slots;  /* (root, name) hash: entry index + 1, 0 = empty */
 	size_t nslots;
+	int damaged;      /* a segment was ignored: the next save rewrites */
 	time_t started;   /* when this run began, for the racy rule */
 };
 
@@ -162,12 +181,11 @@ static const char *rd_str(rd *r)
 	return s;
 }
 
-static char *rd_str_copy(rd *r, gmf_arena *a)
+/* A string of the loaded file, for a migration: the file's pages are
+ * mapped read-only, and no reader of a migration writes its strings. */
+static char *rd_str_ref(rd *r)
 {
-	const char *s = rd_str(r);
-	if (!s)
-		return NULL;
-	return gmf_arena_strndup(a, s, strlen(s));
+	return (char *)(uintptr_t)rd_str(r);
 }
 
 static void rd_span(rd *r, gmf_span *s)
@@ -197,7 +215,7 @@ static void rd_value(rd *r, gmf_value *v, gmf_arena *a)
 	if (v->nitems) {
 		v->items = gmf_arena_alloc(a, v->nitems * sizeof(gmf_str));
 		for (size_t i = 0; i < v->nitems; i++) {
-			v->items[i].text = rd_str_copy(r, a);
+			v->items[i].text = rd_str_ref(r);
 			rd_span(r, &v->items[i].span);
 			if (!v->items[i].text)
 				r->bad = 1;
@@ -205,11 +223,11 @@ static void rd_value(rd *r, gmf_value *v, gmf_arena *a)
 	}
 }
 
-static void rd_header(rd *r, gmf_header_field *f, gmf_arena *a)
+static void rd_header(rd *r, gmf_header_field *f)
 {
 	f->present = (int)rd_u32(r);
 	rd_span(r, &f->value);
-	f->text = rd_str_copy(r, a);
+	f->text = rd_str_ref(r);
 }
 
 /* The record's key part: root, name and identity. */
@@ -263,7 +281,7 @@ int gmf_file_id_same(const gmf_file_id *a, const gmf_file_id *b)
 static size_t find(const gmf_cache *c, size_t hint, unsigned root, const char *prefix,
 		const char *name, rd *out, rec_head *h)
 {
-	if (hint < c->n) {
+	if (hint < c->n && c->live[hint]) {
 		*out = record(c, hint);
 		rd_head(out, h);
 		if (!out->bad && h->root == root && name_is(h->name, prefix, name))
@@ -324,20 +342,20 @@ int gmf_cache_decode(const gmf_cache *c, size_t entry, gmf_migration *m, gmf_are
 	m->crlf = !!(flags & 2u);
 	m->has_docstring = !!(flags & 4u);
 	rd_span(&r, &m->docstring);
-	m->message = rd_str_copy(&r, arena);
+	m->message = rd_str_ref(&r);
 	rd_value(&r, &m->revision, arena);
 	rd_value(&r, &m->down_revision, arena);
 	rd_value(&r, &m->branch_labels, arena);
 	rd_value(&r, &m->depends_on, arena);
-	rd_header(&r, &m->hdr_revision, arena);
-	rd_header(&r, &m->hdr_revises, arena);
-	rd_header(&r, &m->hdr_date, arena);
+	rd_header(&r, &m->hdr_revision);
+	rd_header(&r, &m->hdr_revises);
+	rd_header(&r, &m->hdr_date);
 	nrev = rd_u32(&r);
 	if (!r.bad && nrev <= MAX_ITEMS && nrev <= (size_t)(r.end - r.p) / 5) {
 		m->hdr_nrevises = nrev;
 		m->hdr_revises_ids = nrev ? gmf_arena_alloc(arena, nrev * sizeof(char *)) : NULL;
 		for (size_t i = 0; i < nrev; i++)
-			if (!(m->hdr_revises_ids[i] = rd_str_copy(&r, arena)))
+			if (!(m->hdr_revises_ids[i] = rd_str_ref(&r)))
 				r.bad = 1;
 	} else {
 		r.bad = 1;
@@ -378,10 +396,11 @@ static char *cache_dir(void)
 static void release_buf(gmf_cache *c)
 {
 	if (c->mapped)
-		munmap(c->buf, c->len);
+		munmap(c->buf, c->maplen);
 	else
 		free(c->buf);
 	c->mapped = 0;
+	c->buf = NULL;
 }
 
 /* Reads the cache file into c->buf, c->len: -1 when there is none that
@@ -423,15 +442,17 @@ static int read_cache_file(gmf_cache *c)
 	}
 	close(fd);
 	c->len = got;
+	c->maplen = c->mapped ? (size_t)st.st_size : (size_t)st.st_size + 1;
+	c->fdev = (unsigned long long)st.st_dev;
+	c->fino = (unsigned long long)st.st_ino;
 	return 0;
 }
 
-/* Checks magic, format, byte order, key and checksum; leaves r at the
- * first record and *n the number of entries. */
-static int check_header(const gmf_cache *c, rd *r, uint32_t *n)
+/* Checks magic, format, byte order and key; leaves r at the first
+ * segment. */
+static int check_header(const gmf_cache *c, rd *r)
 {
 	size_t keylen = strlen(c->key);
-	uint64_t plen, sum;
 
 	if (c->len < sizeof(magic) || memcmp(c->buf, magic, sizeof(magic)))
 		return -1;
@@ -441,25 +462,27 @@ static int check_header(const gmf_cache *c, rd *r, uint32_t *n)
 	    memcmp(r->p, c->key, keylen))
 		return -1;
 	r->p += keylen;
-	*n = rd_u32(r);
-	plen = rd_u64(r);
-	sum = rd_u64(r);
-	if (r->bad || plen != (uint64_t)(r->end - r->p) ||
-	    sum != gmf_cache_checksum(r->p, (size_t)plen) || *n > plen / 8)
-		return -1;
 	return 0;
 }
 
-/* Where each of the n records starts, and the (root, name) hash of them. */
-static int index_records(gmf_cache *c, rd *r, uint32_t n)
+static int same_name(const gmf_cache *c, uint32_t entry, unsigned root, const char *name)
 {
-	c->off = gmf_xmalloc(((size_t)n + 1) * sizeof(uint32_t));
-	c->nslots = 16;
-	while (c->nslots < (size_t)n + n / 2 + 2)
-		c->nslots *= 2;
-	c->slots = gmf_xcalloc(c->nslots, sizeof(uint32_t));
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t len = rd_u32(r);
+	rd e = record(c, entry);
+	rec_head h;
+	rd_head(&e, &h);
+	return !e.bad && h.root == root && !strcmp(h.name, name);
+}
+
+/*
+ * Indexes the n records of one segment (r at its payload, len long):
+ * where each starts, and the (root, name) hash, where a record replaces
+ * an earlier one of the same name (dups: only possible after the first
+ * segment).  -1 when a record does not parse.
+ */
+static int index_segment(gmf_cache *c, rd *r, uint32_t n, int dups)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t len = rd_u32(r), i = (uint32_t)c->n;
 		rd e;
 		rec_head h;
 		size_t s;
@@ -474,37 +497,105 @@ static int index_records(gmf_cache *c, rd *r, uint32_t n)
 			return -1;
 		for (s = name_hash(h.root, "", h.name) & (c->nslots - 1); c->slots[s];
 		     s = (s + 1) & (c->nslots - 1))
-			;
+			if (dups && same_name(c, c->slots[s] - 1, h.root, h.name))
+				break;
+		if (c->slots[s])
+			c->live[c->slots[s] - 1] = 0;
+		else
+			c->nlive++;
 		c->slots[s] = i + 1;
+		c->live[i] = 1;
+		c->n++;
 		r->p += len;
 	}
 	return r->p != r->end ? -1 : 0;
 }
 
+/* The sound segments from r on: each is checked whole (length and
+ * checksum) before it is used; the first cut short or damaged and all
+ * after it are ignored (c->damaged).  Returns where they end, with the
+ * number of records in *total. */
+static const unsigned char *sound_segments(gmf_cache *c, rd r, size_t *total)
+{
+	const unsigned char *p = r.p;
+
+	*total = 0;
+	while (p < r.end) {
+		uint32_t n = rd_u32(&r), magic_ok = n == SEG_MAGIC;
+		uint64_t plen, sum;
+		n = rd_u32(&r);
+		plen = rd_u64(&r);
+		sum = rd_u64(&r);
+		if (!magic_ok || r.bad || plen > (uint64_t)(r.end - r.p) || n > plen / 8 ||
+		    sum != gmf_cache_checksum(r.p, (size_t)plen)) {
+			c->damaged = 1;
+			break;
+		}
+		r.p += plen;
+		p = r.p;
+		*total += n;
+	}
+	return p;
+}
+
+/* Indexes the records of the sound segments; -1 when one does not parse
+ * (a bug, as the checksum held). */
+static int index_records(gmf_cache *c, rd *r)
+{
+	size_t total;
+	const unsigned char *end = sound_segments(c, *r, &total);
+
+	c->len = (size_t)(end - (const unsigned char *)c->buf);
+	if (!total)
+		return -1;
+	c->off = gmf_xmalloc(total * sizeof(uint32_t));
+	c->live = gmf_xmalloc(total);
+	c->nslots = 16;
+	while (c->nslots < total + total / 2 + 2)
+		c->nslots *= 2;
+	c->slots = gmf_xcalloc(c->nslots, sizeof(uint32_t));
+	while (r->p < end) {
+		rd seg;
+		uint32_t n;
+		uint64_t plen;
+		(void)rd_u32(r);
+		n = rd_u32(r);
+		plen = rd_u64(r);
+		(void)rd_u64(r);
+		seg.p = r->p;
+		seg.end = r->p + plen;
+		seg.bad = 0;
+		if (c->n + n > total || index_segment(c, &seg, n, c->n != 0) < 0)
+			return -1;
+		r->p += plen;
+	}
+	return 0;
+}
+
 static void load(gmf_cache *c)
 {
 	rd r;
-	uint32_t n;
 
 	if (read_cache_file(c) < 0)
 		return;
 	r.p = (const unsigned char *)c->buf;
 	r.end = r.p + c->len;
 	r.bad = 0;
-	if (check_header(c, &r, &n) == 0 && index_records(c, &r, n) == 0) {
-		c->n = n;
+	if (check_header(c, &r) == 0 && index_records(c, &r) == 0)
 		return;
-	}
 	/* unusable: as if there were none, and the next save replaces it */
 	free(c->off);
 	free(c->slots);
+	free(c->live);
 	release_buf(c);
 	c->off = NULL;
 	c->slots = NULL;
-	c->buf = NULL;
+	c->live = NULL;
 	c->nslots = 0;
 	c->len = 0;
 	c->n = 0;
+	c->nlive = 0;
+	c->damaged = 1;
 }
 
 gmf_cache *gmf_cache_open(const char *key)
@@ -536,12 +627,30 @@ void gmf_cache_close(gmf_cache *c)
 	release_buf(c);
 	free(c->off);
 	free(c->slots);
+	free(c->live);
 	free(c);
 }
 
 size_t gmf_cache_count(const gmf_cache *c)
 {
 	return c ? c->n : 0;
+}
+
+size_t gmf_cache_live(const gmf_cache *c)
+{
+	return c ? c->nlive : 0;
+}
+
+void gmf_cache_drop_index(gmf_cache *c)
+{
+	if (!c)
+		return;
+	free(c->off);
+	free(c->slots);
+	free(c->live);
+	c->off = c->slots = NULL;
+	c->live = NULL;
+	c->n = c->nlive = c->nslots = 0;
 }
 
 int gmf_cache_entry(const gmf_cache *c, size_t i, unsigned *root, const char **name,
@@ -726,31 +835,95 @@ static int write_all(int fd, const gmf_strbuf *sb)
 	return 0;
 }
 
+/* The head of a segment holding the records of body (count of them). */
+static void put_segment_head(gmf_strbuf *seg, const gmf_strbuf *body, size_t count)
+{
+	put_u32(seg, SEG_MAGIC);
+	put_u32(seg, (uint32_t)count);
+	put_u64(seg, body->len);
+	put_u64(seg, gmf_cache_checksum(body->buf, body->len));
+}
+
+/*
+ * Appends the records of the files read (fresh of them) to the file that
+ * was loaded, as one segment: 1 done, 0 when that cannot be (the file was
+ * replaced since, or is no longer safe to use), -1 when writing failed.
+ */
+static int append(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t fresh)
+{
+	gmf_strbuf body = GMF_STRBUF_INIT, seg = GMF_STRBUF_INIT;
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = open(c->path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || (unsigned long long)st.st_dev != c->fdev ||
+	    (unsigned long long)st.st_ino != c->fino || (size_t)st.st_size < c->len)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!files[i].entry && cacheable(c, &files[i]))
+			put_record(&body, &files[i]);
+	put_segment_head(&seg, &body, fresh);
+	gmf_strbuf_add(&seg, body.buf, body.len);
+	if ((unsigned long long)st.st_size + seg.len > MAX_CACHE_FILE)
+		goto out;
+	/* one write: a reader sees the whole segment, or one that fails its
+	 * length or checksum and is ignored */
+	rc = write_all(fd, &seg) == 0 ? 1 : -1;
+out:
+	if (close(fd) < 0 && rc == 1)
+		rc = -1;
+	gmf_strbuf_release(&body);
+	gmf_strbuf_release(&seg);
+	return rc;
+}
+
+int gmf_cache_needs_save(const gmf_cache *c, size_t hits, size_t kept)
+{
+	if (!c)
+		return 0;
+	if (kept)
+		return 1;
+	/* nothing to add: only to drop a damaged tail or many unused records */
+	return hits && (c->damaged || c->n - hits > STALE_LIMIT(hits));
+}
+
 int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t hits)
 {
 	gmf_strbuf body = GMF_STRBUF_INIT, head = GMF_STRBUF_INIT, tmp = GMF_STRBUF_INIT;
-	size_t count = 0;
+	size_t count = 0, fresh = 0;
 	int fd, ok, rc = -1;
 
 	if (!c)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		count += cacheable(c, &files[i]);
-	/* every entry still used, none to add: the file is right as it is */
-	if (count == hits && hits == c->n)
-		return 0;
-	if (count > UINT32_MAX / 2)
+		if (cacheable(c, &files[i])) {
+			count++;
+			fresh += !files[i].entry;
+		}
+	if (count > UINT32_MAX / 2 || hits > c->n)
 		return -1;
+	/* a sound file whose unused records stay few: add the new ones at
+	 * its end, or leave it as it is when there are none */
+	if (c->n && !c->damaged && c->n - hits <= STALE_LIMIT(count)) {
+		if (!fresh)
+			return 0;
+		if ((rc = append(c, files, n, fresh)) != 0)
+			return rc;
+	}
+	if (!count && !c->n)
+		return 0;
 	put_payload(&body, c, files, n);
 	gmf_strbuf_add(&head, magic, sizeof(magic));
 	put_u32(&head, GMF_CACHE_FORMAT);
 	put_u32(&head, BYTE_ORDER_MARK);
 	put_u32(&head, (uint32_t)strlen(c->key));
 	gmf_strbuf_adds(&head, c->key);
-	put_u32(&head, (uint32_t)count);
-	put_u64(&head, body.len);
-	put_u64(&head, gmf_cache_checksum(body.buf, body.len));
+	put_segment_head(&head, &body, count);
 
+	rc = -1;
 	if (mkdir_p(c->dir) < 0)
 		goto out;
 	gmf_strbuf_addf(&tmp, "%s.tmp.%ld", c->path, (long)getpid());

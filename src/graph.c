@@ -38,6 +38,8 @@ struct gmf_graph {
 	size_t nlslots;
 	gmf_arena **arenas; /* hold the strings of loaded migrations */
 	size_t narenas;
+	struct kept { void (*release)(void *); void *p; } *kept; /* likewise */
+	size_t nkept;
 	id_slot *slots; /* open addressing over the ids; id NULL = empty */
 	size_t nslots;
 	bad_file *bad;
@@ -239,6 +241,9 @@ void gmf_graph_free(gmf_graph *g)
 	for (size_t i = 0; i < g->narenas; i++)
 		gmf_arena_free(g->arenas[i]);
 	free(g->arenas);
+	for (size_t i = 0; i < g->nkept; i++)
+		g->kept[i].release(g->kept[i].p);
+	free(g->kept);
 	free(g->slots);
 	free(g->lslots);
 	for (size_t i = 0; i < g->nbad; i++)
@@ -282,6 +287,13 @@ void gmf_graph_resize(gmf_graph *g, size_t n)
 	}
 	g->n = n;
 	g->built = 0;
+}
+
+void gmf_graph_keep(gmf_graph *g, void (*release)(void *), void *p)
+{
+	g->kept = gmf_xrealloc(g->kept, (g->nkept + 1) * sizeof(*g->kept));
+	g->kept[g->nkept].release = release;
+	g->kept[g->nkept++].p = p;
 }
 
 void gmf_graph_adopt_arena(gmf_graph *g, gmf_arena *a)

@@ -1238,8 +1238,8 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 		pthread_join(tids[t], NULL);
 		gmf_graph_adopt_arena(g, args[t].arena);
 	}
-	/* rewritten when an entry is to be added or dropped */
-	if (cache && (atomic_load(&w.kept) || atomic_load(&w.hits) != gmf_cache_count(cache))) {
+	/* written when an entry is to be added, or many dropped */
+	if (gmf_cache_needs_save(cache, atomic_load(&w.hits), atomic_load(&w.kept))) {
 		gmf_cache_file *cf = gmf_xcalloc(files->n + 1, sizeof(*cf));
 		for (size_t i = 0; i < files->n; i++) {
 			cf[i].root = files->droot[files->dir[i]];
@@ -1275,6 +1275,13 @@ typedef struct {
 	unsigned char *valid; /* per entry: 1 checked and unchanged; read after join */
 	_Atomic int stop;
 } cache_loader;
+
+/* For gmf_graph_keep: the strings of the migrations taken from the cache
+ * point into it. */
+static void close_cache(void *cache)
+{
+	gmf_cache_close(cache);
+}
 
 static void *load_cache(void *arg)
 {
@@ -1576,6 +1583,12 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		*out = build_graph(s, &files, cache, loader.valid, &hits);
 		if (o)
 			o->ncached = hits;
+		if (hits) {
+			/* the graph holds on to what its strings point into */
+			gmf_cache_drop_index(cache);
+			gmf_graph_keep(*out, close_cache, cache);
+			cache = NULL;
+		}
 	}
 	gmf_cache_close(cache);
 	free(loader.valid);

@@ -216,6 +216,7 @@ typedef struct {
 	size_t line_off;   /* line_no is the line of byte line_off */
 	unsigned line_no;
 	gmf_arena *arena;  /* where the strings go; NULL: the heap */
+	const gmf_migration *m; /* the one being read (its header texts) */
 	size_t *known;     /* offsets of the names take_assignment read */
 	size_t nknown, aknown;
 } scan;
@@ -441,13 +442,31 @@ static void value_release(gmf_value *v, gmf_arena *a)
 	memset(v, 0, sizeof(*v));
 }
 
+/* The same bytes as one of the header's ids, read before the code. */
+static char *header_id(const gmf_migration *m, const char *p, size_t len)
+{
+	const char *t = m->hdr_revision.text;
+	if (t && !strncmp(t, p, len) && !t[len])
+		return m->hdr_revision.text;
+	for (size_t i = 0; i < m->hdr_nrevises; i++) {
+		t = m->hdr_revises_ids[i];
+		if (!strncmp(t, p, len) && !t[len])
+			return m->hdr_revises_ids[i];
+	}
+	return NULL;
+}
+
 static void value_push(scan *sc, gmf_value *v, size_t off, size_t len)
 {
 	gmf_str *s;
+	char *same;
 	v->items = m_grow(sc->arena, v->items, v->nitems * sizeof(*v->items),
 			  (v->nitems + 1) * sizeof(*v->items));
 	s = &v->items[v->nitems++];
-	s->text = m_strndup(sc->arena, sc->s + off, len);
+	/* in an arena (nothing freed one by one) an id the docstring header
+	 * spells the same is kept once: most files repeat both */
+	same = sc->arena && len ? header_id(sc->m, sc->s + off, len) : NULL;
+	s->text = same ? same : m_strndup(sc->arena, sc->s + off, len);
 	s->span.off = off;
 	s->span.len = len;
 	s->span.line = sline(sc, off);
@@ -621,8 +640,10 @@ static void split_revises(gmf_migration *m)
 					a, m->hdr_revises_ids,
 					m->hdr_nrevises * sizeof(char *),
 					(m->hdr_nrevises + 1) * sizeof(char *));
+				/* "Revises: <one id>": that id is the text */
 				m->hdr_revises_ids[m->hdr_nrevises++] =
-					m_strndup(a, t + i, j - i);
+					a && i == 0 && j == n ? m->hdr_revises.text
+							      : m_strndup(a, t + i, j - i);
 			}
 		}
 		i = j;
@@ -692,7 +713,18 @@ static int parse_owned(gmf_migration *m, gmf_arena *arena, const char *path,
 int gmf_migration_parse(gmf_migration *m, const char *path, const char *buf,
 			size_t len, gmf_diag *diag)
 {
-	char *copy = gmf_xmalloc(len + 1);
+	char *copy;
+
+	if (len >= GMF_READER_MAX_BYTES) {
+		memset(m, 0, sizeof(*m));
+		if (diag) {
+			memset(diag, 0, sizeof(*diag));
+			diag->unreadable = 1;
+			snprintf(diag->message, sizeof(diag->message), "file too large");
+		}
+		return gmf_error_set(GMF_EPARSE, "%s: file too large", path);
+	}
+	copy = gmf_xmalloc(len + 1);
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
 	return parse_owned(m, NULL, path, copy, len, diag);
@@ -723,6 +755,7 @@ static void scan_init(scan *sc, const gmf_migration *m, gmf_diag *diag)
 	sc->line_off = 0;
 	sc->line_no = 1;
 	sc->arena = m->arena;
+	sc->m = m;
 	sc->known = NULL;
 	sc->nknown = sc->aknown = 0;
 }

@@ -325,6 +325,7 @@ static int repair(gmf_sync_result *out, const gmf_sync_opts *o, const char *dir)
 	memset(&wo, 0, sizeof(wo));
 	wo.cwd = dir;
 	wo.lock = !o->dry_run;
+	wo.no_cache = 1; /* a dry run plans from the files, as the run does */
 	if ((rc = gmf_workspace_open(&ws, &wo)) < 0) {
 		gmf_workspace_release(&ws);
 		return rc;

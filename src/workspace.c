@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,18 @@ static void env_cache_write(const char *dir, const char *file, const char *key,
 	gmf_strbuf_release(&sb);
 }
 
+static int env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no") &&
+	       strcasecmp(v, "off");
+}
+
+int gmf_workspace_in_ci(void)
+{
+	return env_true("CI") || env_true("GITHUB_ACTIONS");
+}
+
 /*
  * The monorepo's environments come from the index (every alembic.ini and
  * pyproject.toml it tracks).  Each hook run would read the whole index
@@ -237,7 +250,8 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 		ws->naming = parse_naming(o->naming);
 	else if (ws->repo && gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
 		ws->naming = parse_naming(naming);
-	ws->use_cache = !o->no_cache;
+	/* a writer's plan and a CI verdict come from the files themselves */
+	ws->use_cache = !o->no_cache && !o->lock && !gmf_workspace_in_ci();
 	if (ws->use_cache && ws->repo &&
 	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
 		ws->use_cache = cfg;

@@ -80,6 +80,17 @@ export XDG_CONFIG_HOME XDG_CACHE_HOME GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AU
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG GIT_CONFIG_GLOBAL \
 	GIT_CONFIG_PARAMETERS NO_COLOR CLICOLOR_FORCE PAGER GIT_PAGER \
 	GIT_MIGRATE_FIX GIT_MIGRATE_FIX_CACHE GIT_MIGRATE_FIX_CACHE_DIR 2>/dev/null
+# lib.sh's own CI rule (a missing required prerequisite fails) follows
+# the CI of the run, even in a script that unsets CI for the binary.
+TEST_CI=${CI-}
+
+# test_cache_outside_ci: for a script that exercises the parse cache,
+# which the binary never uses when CI or GITHUB_ACTIONS is set
+# (docs/guide.md): its commands run without them.
+test_cache_outside_ci () {
+	unset CI GITHUB_ACTIONS
+}
+
 # The trash directory sits in $TMPDIR, outside any repository: tests that
 # want "outside git" get it for free; GIT_CEILING_DIRECTORIES makes sure.
 
@@ -113,7 +124,7 @@ test_lazy_prereq () {
 }
 
 # Prerequisites whose absence fails the test (instead of skipping it)
-# when $CI is set: the CI image must have them.
+# when $CI is set ($TEST_CI: see above): the CI image must have them.
 test_ci_required_prereqs=' ALEMBIC '
 
 test_have_prereq () {
@@ -176,7 +187,7 @@ test_expect_success () {
 			then
 				test_missing="$test_missing${test_missing:+,}$test_p"
 				case "$test_ci_required_prereqs" in
-				*" $test_p "*) test -n "$CI" && test_missing_required=$test_p ;;
+				*" $test_p "*) test -n "$TEST_CI" && test_missing_required=$test_p ;;
 				esac
 			fi
 		done

@@ -6,8 +6,11 @@
  *
  * Owns: one file per set of version directories, in the cache directory
  * (GIT_MIGRATE_FIX_CACHE_DIR, else $XDG_CACHE_HOME/git-migrate-fix, else
- * $HOME/.cache/git-migrate-fix), written whole through a temporary file
- * and a rename.
+ * $HOME/.cache/git-migrate-fix): written whole through a temporary file
+ * and a rename, or, when a run only adds entries and few of the file's
+ * records are unused, by appending one checksummed segment (a segment
+ * cut short by a crash, or damaged, is ignored and the next save writes
+ * the file anew).
  *
  * An entry is keyed, like a git index entry, on the file's device, inode,
  * size, modification time and status-change time (nanoseconds where the
@@ -18,6 +21,13 @@
  * GMF_CACHE_RACY_SECONDS before the run that read it: a later change, even
  * within the same clock tick as the reading, then gives the file a later
  * ctime, and its entry no longer matches.
+ *
+ * Except one kind of write: through a shared memory map (mmap MAP_SHARED)
+ * the times move only when a clean page is first written (on ext4; while
+ * the page stays dirty, later writes move nothing) or never (tmpfs), so
+ * such a file can hold new bytes under an old identity.  Hence the
+ * workspace never opens the cache in CI nor for a writer
+ * (gmf_workspace_in_ci, workspace.h).
  *
  * Must never: hand back a migration for a file whose identity differs from
  * its entry's; keep an entry for a file modified less than
@@ -39,7 +49,7 @@
 #include "gmf/reader.h"
 
 /* Bump when the reader's results or this file format change. */
-#define GMF_CACHE_FORMAT 3u
+#define GMF_CACHE_FORMAT 4u
 #define GMF_CACHE_RACY_SECONDS 2
 
 /* What identifies a version of a file. */
@@ -63,14 +73,19 @@ typedef struct gmf_cache gmf_cache;
  */
 gmf_cache *gmf_cache_open(const char *key);
 void gmf_cache_close(gmf_cache *c);
-/* Entries loaded from disk. */
+/* Entries (records) loaded from disk, numbered 0..count-1; an entry a
+ * later one of the same file replaced is never found. */
 size_t gmf_cache_count(const gmf_cache *c);
+/* The files they are for (the entries not replaced). */
+size_t gmf_cache_live(const gmf_cache *c);
 
 /*
  * The entry for (root, prefix + name), if its identity equals *id: fills
- * *m (strings in arena; path, stem and data left NULL) and returns its
- * number (index + 1); 0 when there is none.  hint: the entry's likely
- * position (the file's index).  Thread-safe.
+ * *m and returns its number (index + 1); 0 when there is none.  Its
+ * strings point into the loaded cache file (read-only: valid until
+ * gmf_cache_close, never to be written), its arrays are in arena; path,
+ * stem and data are left NULL.  hint: the entry's likely position (the
+ * file's index).  Thread-safe.
  */
 size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		  const char *prefix, const char *name, const gmf_file_id *id,
@@ -95,12 +110,17 @@ typedef struct {
 
 /* Whether a file of this identity, just read, would be saved (not racy). */
 int gmf_cache_keeps(const gmf_cache *c, const gmf_file_id *id);
+/* Whether gmf_cache_save may write anything after a run that took hits
+ * entries from the cache and read kept files it would keep. */
+int gmf_cache_needs_save(const gmf_cache *c, size_t hits, size_t kept);
 
 /*
- * Writes the entries of files that are not racy (see above), replacing the
- * cache file, when they differ from what was loaded.  Returns 1 when it
- * wrote, 0 when nothing needed writing, -1 when writing failed (no error
- * is set: the cache is an optimisation).
+ * Writes the entries of files that are not racy (see above), when they
+ * differ from what was loaded: appends those of the files read when the
+ * file loaded is sound and holds few unused records, else replaces the
+ * file with exactly the entries of files (unused ones dropped).  Returns 1
+ * when it wrote, 0 when nothing needed writing, -1 when writing failed (no
+ * error is set: the cache is an optimisation).
  */
 int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n,
 		   size_t hits);
@@ -111,6 +131,10 @@ int gmf_cache_entry(const gmf_cache *c, size_t i, unsigned *root, const char **n
 
 /* The checksum of a cache file's records (for tests and fuzzing). */
 uint64_t gmf_cache_checksum(const void *data, size_t n);
+
+/* Frees the index (after the last get and save): only gmf_cache_close
+ * may follow, and the strings handed out stay valid until then. */
+void gmf_cache_drop_index(gmf_cache *c);
 
 /* The file the cache lives in (for messages and tests). */
 const char *gmf_cache_path(const gmf_cache *c);

@@ -102,6 +102,9 @@ void gmf_graph_resize(gmf_graph *g, size_t n);
 void gmf_graph_compact(gmf_graph *g, const int *keep_rc);
 /* The graph frees arena (holding its migrations' strings) with itself. */
 void gmf_graph_adopt_arena(gmf_graph *g, gmf_arena *a);
+/* The graph calls release(p) when it is freed, after its migrations: for
+ * what their strings point into (a parse cache's loaded file). */
+void gmf_graph_keep(gmf_graph *g, void (*release)(void *), void *p);
 /* Takes ownership of *m (the struct is zeroed). */
 void gmf_graph_add(gmf_graph *g, gmf_migration *m);
 /* Records a file that could not be read (fatal finding). */

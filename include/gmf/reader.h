@@ -22,12 +22,16 @@
 
 #include "gmf/arena.h"
 
-/* A byte range of the file, plus the 1-based line where it starts. */
+/* A byte range of the file, plus the 1-based line where it starts (32
+ * bits each: a graph holds eight of them per migration, and the reader
+ * refuses a file of GMF_READER_MAX_BYTES or more). */
 typedef struct {
-	size_t off;
-	size_t len;
+	unsigned off;
+	unsigned len;
 	unsigned line;
 } gmf_span;
+
+#define GMF_READER_MAX_BYTES 0xfffffff0u
 
 typedef enum {
 	GMF_VAL_MISSING = 0, /* no assignment at all (Alembic: None) */
@@ -43,10 +47,10 @@ typedef struct {
 } gmf_str;
 
 typedef struct {
-	gmf_value_kind kind;
 	gmf_str *items;  /* STRING: one item; SEQ: zero or more */
 	size_t nitems;
 	gmf_span whole;  /* the whole value expression (after `=`) */
+	gmf_value_kind kind;
 	unsigned line;   /* line of the assignment statement */
 	int assignments; /* how many top-level assignments were seen, plus
 	                  * GMF_VALUE_DIFFERED when two of them differ */

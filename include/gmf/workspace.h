@@ -31,7 +31,9 @@ typedef struct {
 	const char *name;        /* -n, or NULL for every section */
 	const char *naming;      /* auto|stem|prefix|contains|none; NULL: git
 	                          * config migrate-fix.naming, else auto */
-	int no_cache;            /* never use the parse cache */
+	int no_cache;            /* never use the parse cache; it is not
+	                          * used either with lock set, nor when
+	                          * gmf_workspace_in_ci (see below) */
 	const char *cwd;         /* NULL: the process's current directory */
 	int lock;                /* take the write lock before reading, so
 	                          * what is read is what a writer changes */
@@ -52,6 +54,16 @@ typedef struct gmf_workspace {
 	int use_cache;
 	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
+
+/*
+ * True when the environment says a CI job runs (CI or GITHUB_ACTIONS set
+ * to anything but "", "0", "false", "no", "off"), where a verdict blocks a
+ * merge: there the parse cache is never used.  Its entries are trusted on
+ * a file's stat data, and a write through a shared memory map can change
+ * the bytes without moving it (cache.h).  For the same reason a workspace
+ * opened to write (opts.lock) reads every file.
+ */
+int gmf_workspace_in_ci(void);
 
 /* A gmf_tracked_fn (project.h) whose data is a gmf_repo: a monorepo's
  * environments from the index, for every discovery inside git.  The list

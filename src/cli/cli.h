@@ -108,7 +108,8 @@ typedef gmf_workspace cli_context;
  * returns 0 or an exit status. */
 int cli_context_load(cli_context *ctx, const cli_discovery *d);
 /* The same, for a command that writes: lock (when lock) is taken before
- * the migrations are read. */
+ * the migrations are read, and every file is read (never the parse
+ * cache), a dry run too, so that it shows what the run would do. */
 int cli_context_open(cli_context *ctx, const cli_discovery *d, int lock);
 void cli_context_release(cli_context *ctx);
 /* Path for display: relative to the current directory. Caller frees. */

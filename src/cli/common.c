@@ -142,12 +142,19 @@ int cli_use_color(FILE *f)
 	return isatty(fileno(f));
 }
 
+static int context_open(cli_context *ctx, const cli_discovery *d, int lock, int writer);
+
 int cli_context_load(cli_context *ctx, const cli_discovery *d)
 {
-	return cli_context_open(ctx, d, 0);
+	return context_open(ctx, d, 0, 0);
 }
 
 int cli_context_open(cli_context *ctx, const cli_discovery *d, int lock)
+{
+	return context_open(ctx, d, lock, 1);
+}
+
+static int context_open(cli_context *ctx, const cli_discovery *d, int lock, int writer)
 {
 	gmf_workspace_opts o;
 	char *cwd = gmf_path_cwd();
@@ -159,7 +166,8 @@ int cli_context_open(cli_context *ctx, const cli_discovery *d, int lock)
 	o.config = d->config;
 	o.name = d->name;
 	o.naming = d->naming;
-	o.no_cache = d->no_cache;
+	/* a writer plans from the files, dry run or not (docs/guide.md) */
+	o.no_cache = d->no_cache || writer;
 	o.cwd = cwd;
 	o.lock = lock;
 	if (cwd && !display_cwd && strcmp(cwd, "/")) {

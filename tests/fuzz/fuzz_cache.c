@@ -2,9 +2,9 @@
 /*
  * libFuzzer target: loading the parse cache and decoding its entries.
  * The input is the payload (the records); the harness wraps it in a
- * header with the right magic, key, length and checksum, as a damaged or
- * forged cache file that passes those checks would look.  The entry count
- * is the input's first byte.
+ * header with the right magic and key and one segment head with the right
+ * length and checksum, as a damaged or forged cache file that passes
+ * those checks would look.  The entry count is the input's first byte.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u = (uint32_t)strlen(key);
 	fwrite(&u, 4, 1, f);
 	fwrite(key, 1, strlen(key), f);
+	u = 0x47534547u; /* a segment (cache.c's SEG_MAGIC) */
+	fwrite(&u, 4, 1, f);
 	u = data[0];
 	fwrite(&u, 4, 1, f);
 	q = size - 1;

@@ -4,6 +4,10 @@ test_description='the parse cache: unchanged files come from it, any change is r
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/project-lib.sh"
 
+# The binary never uses the cache in CI (CI or GITHUB_ACTIONS set), which
+# is what .ci/run sets; this script tests the cache, t0650 the CI rule.
+test_cache_outside_ci
+
 # Files changed less than 2 s before a run are never cached (the racy
 # rule, docs/guide.md), so the first test builds every tree, then waits
 # once for all of them.

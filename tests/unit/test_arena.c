@@ -2,6 +2,8 @@
 /* Unit tests for arena: bump allocation for a large project's strings. */
 #include "unit.h"
 
+#include <stdint.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,6 +42,26 @@ static void test_arena_strndup_and_big_requests(void **state)
 	assert_string_equal(t, "");
 	assert_string_equal(s, "revision");
 	assert_int_equal(b[big - 1], 'x');
+	gmf_arena_free(a);
+}
+
+static void test_arena_packs_strings_and_aligns_objects(void **state)
+{
+	gmf_arena *a = gmf_arena_new(0);
+	char *s1, *s2;
+	void *o;
+	(void)state;
+	s1 = gmf_arena_strndup(a, "abc", 3);
+	s2 = gmf_arena_strndup(a, "de", 2);
+	assert_string_equal(s1, "abc");
+	assert_string_equal(s2, "de");
+	/* packed: 4 + 3 bytes, not 16 each */
+	assert_int_equal(gmf_arena_used(a), 7);
+	/* an object after a string is aligned all the same */
+	o = gmf_arena_alloc(a, 24);
+	assert_int_equal((uintptr_t)o % 16, 0);
+	memset(o, 0, 24);
+	assert_string_equal(s2, "de");
 	gmf_arena_free(a);
 }
 
@@ -115,6 +137,12 @@ static void test_reader_into_arena_matches_heap(void **state)
 	assert_int_equal(in.hdr_nrevises, 2);
 	assert_string_equal(in.hdr_revises_ids[0], "036_a");
 	assert_string_equal(in.hdr_date.text, heap.hdr_date.text);
+	/* ids the header spells the same are kept once in the arena (the
+	 * heap's are freed one by one: copies there) */
+	assert_ptr_equal(in.revision.items[0].text, in.hdr_revision.text);
+	assert_ptr_equal(in.down_revision.items[0].text, in.hdr_revises_ids[0]);
+	assert_ptr_equal(in.down_revision.items[1].text, in.hdr_revises_ids[1]);
+	assert_ptr_not_equal(heap.revision.items[0].text, heap.hdr_revision.text);
 	/* the bytes can go and come back, as for a rewrite */
 	gmf_migration_drop_data(&in);
 	assert_int_equal(gmf_migration_load_data(&in), 0);
@@ -131,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_alignment_and_independence),
 		cmocka_unit_test(test_arena_strndup_and_big_requests),
+		cmocka_unit_test(test_arena_packs_strings_and_aligns_objects),
 		cmocka_unit_test(test_arena_huge_hint),
 		cmocka_unit_test(test_big_calloc_is_zeroed),
 		cmocka_unit_test(test_reader_into_arena_matches_heap),

@@ -342,17 +342,196 @@ static void test_cache_rewrites_only_on_change(void **state)
 		f[i].entry = e[i];
 	/* all taken from it: nothing to write */
 	assert_int_equal(gmf_cache_save(c, f, 3, 3), 0);
-	/* one file gone: written again, with the two others */
-	assert_int_equal(gmf_cache_save(c, f, 2, 2), 1);
+	assert_false(gmf_cache_needs_save(c, 3, 0));
+	/* one file gone: a record unused is no reason to write */
+	assert_int_equal(gmf_cache_save(c, f, 2, 2), 0);
 	gmf_cache_close(c);
 	c = gmf_cache_open("rewrite\n");
-	assert_int_equal(gmf_cache_count(c), 2);
+	assert_int_equal(gmf_cache_count(c), 3);
 	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &ids[1], &back, a), 2);
-	assert_int_equal(gmf_cache_get(c, 2, 0, "", "f2.py", &ids[2], &back, a), 0);
 	gmf_cache_close(c);
 	for (int i = 0; i < 3; i++)
 		gmf_migration_release(&m[i]);
 	gmf_arena_free(a);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* The first n bytes of path, in a new buffer. */
+static char *file_head(const char *path, size_t n)
+{
+	char *b = malloc(n + 1);
+	int fd = open(path, O_RDONLY);
+	assert_non_null(b);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, b, n), (ssize_t)n);
+	close(fd);
+	return b;
+}
+
+static void test_cache_appends_a_changed_file(void **state)
+{
+	gmf_migration m[3], back, changed;
+	gmf_file_id ids[3], newid;
+	gmf_arena *a = gmf_arena_new(0);
+	gmf_cache *c;
+	gmf_cache_file f[3];
+	char path[256], *before;
+	off_t size0, size1;
+	static const char *const src[3] = {
+		"revision = 'b0'\ndown_revision = None\n",
+		"revision = 'b1'\ndown_revision = 'b0'\n",
+		"revision = 'b2'\ndown_revision = 'b1'\n",
+	};
+	static const char *const names[3] = { "f0.py", "f1.py", "f2.py" };
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		ut_parse_ok(&m[i], "versions/x.py", src[i]);
+		ids[i] = old_id((unsigned)i, m[i].size);
+	}
+	ut_parse_ok(&changed, "versions/x.py", "revision = 'b1'\ndown_revision = 'bX'\n");
+	newid = old_id(9, changed.size);
+	assert_int_equal(save("append\n", m, ids, 3), 1);
+	cache_file("append\n", path, sizeof(path));
+	size0 = file_size(path);
+	before = file_head(path, (size_t)size0);
+
+	/* f1 changed: read again, its record appended, nothing else moves */
+	c = gmf_cache_open("append\n");
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++) {
+		f[i].prefix = "";
+		f[i].name = names[i];
+		if (i != 1)
+			f[i].entry = gmf_cache_get(c, (size_t)i, 0, "", names[i], &ids[i], &back, a);
+	}
+	f[1].id = &newid;
+	f[1].mig = &changed;
+	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &newid, &back, a), 0);
+	assert_true(gmf_cache_needs_save(c, 2, 1));
+	assert_int_equal(gmf_cache_save(c, f, 3, 2), 1);
+	gmf_cache_close(c);
+	size1 = file_size(path);
+	assert_true(size1 > size0 && size1 < 2 * size0);
+	{
+		char *after = file_head(path, (size_t)size0);
+		assert_memory_equal(before, after, (size_t)size0);
+		free(after);
+	}
+	c = gmf_cache_open("append\n");
+	assert_int_equal(gmf_cache_count(c), 4);
+	assert_int_equal(gmf_cache_live(c), 3);
+	/* the appended record replaces the old one, even at the hinted place */
+	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &ids[1], &back, a), 0);
+	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &newid, &back, a), 4);
+	assert_string_equal(back.down_revision.items[0].text, "bX");
+	assert_int_equal(gmf_cache_get(c, 2, 0, "", "f2.py", &ids[2], &back, a), 3);
+	gmf_cache_close(c);
+
+	/* the append torn by a crash: ignored, the old record stands again
+	 * (for the old identity only), and the next save writes anew */
+	assert_int_equal(truncate(path, size1 - 3), 0);
+	c = gmf_cache_open("append\n");
+	assert_int_equal(gmf_cache_count(c), 3);
+	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &newid, &back, a), 0);
+	assert_int_equal(gmf_cache_get(c, 1, 0, "", "f1.py", &ids[1], &back, a), 2);
+	assert_string_equal(back.down_revision.items[0].text, "b0");
+	assert_true(gmf_cache_needs_save(c, 3, 0));
+	for (int i = 0; i < 3; i++) {
+		memset(&f[i], 0, sizeof(f[i]));
+		f[i].prefix = "";
+		f[i].name = names[i];
+		f[i].entry = (size_t)i + 1;
+	}
+	assert_int_equal(gmf_cache_save(c, f, 3, 3), 1);
+	gmf_cache_close(c);
+	assert_int_equal(file_size(path), size0);
+	c = gmf_cache_open("append\n");
+	assert_int_equal(gmf_cache_count(c), 3);
+	gmf_cache_close(c);
+
+	/* the file replaced by another run since it was loaded: no append
+	 * to the new one, written anew */
+	c = gmf_cache_open("append\n");
+	{
+		char copy[300], *all = file_head(path, (size_t)size0);
+		int fd;
+		snprintf(copy, sizeof(copy), "%s.copy", path);
+		fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, all, (size_t)size0), (ssize_t)size0);
+		close(fd);
+		assert_int_equal(rename(copy, path), 0);
+		free(all);
+	}
+	for (int i = 0; i < 3; i++)
+		f[i].entry = i == 1 ? 0 : (size_t)i + 1;
+	f[1].id = &newid;
+	f[1].mig = &changed;
+	assert_int_equal(gmf_cache_save(c, f, 3, 2), 1);
+	gmf_cache_close(c);
+	c = gmf_cache_open("append\n");
+	assert_int_equal(gmf_cache_count(c), 3);
+	assert_int_equal(gmf_cache_live(c), 3);
+	gmf_cache_close(c);
+
+	free(before);
+	for (int i = 0; i < 3; i++)
+		gmf_migration_release(&m[i]);
+	gmf_migration_release(&changed);
+	gmf_arena_free(a);
+}
+
+static void test_cache_rewrites_past_the_stale_limit(void **state)
+{
+	enum { N = 48 };
+	gmf_migration m[N];
+	gmf_file_id ids[N];
+	gmf_cache_file f[N];
+	char names[N][16];
+	gmf_cache *c;
+	(void)state;
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < N; i++) {
+		char src[96];
+		snprintf(src, sizeof(src), "revision = 'c%d'\ndown_revision = None\n", i);
+		snprintf(names[i], sizeof(names[i]), "g%d.py", i);
+		ut_parse_ok(&m[i], "versions/x.py", src);
+		ids[i] = old_id((unsigned)i, m[i].size);
+		f[i].prefix = "";
+		f[i].name = names[i];
+		f[i].id = &ids[i];
+		f[i].mig = &m[i];
+	}
+	c = gmf_cache_open("stale\n");
+	assert_int_equal(gmf_cache_save(c, f, N, 0), 1);
+	gmf_cache_close(c);
+	/* 10 of 48 files gone: kept as they are */
+	c = gmf_cache_open("stale\n");
+	assert_int_equal(gmf_cache_count(c), N);
+	for (int i = 0; i < N; i++) {
+		f[i].id = NULL;
+		f[i].mig = NULL;
+		f[i].entry = (size_t)i + 1;
+	}
+	assert_false(gmf_cache_needs_save(c, N - 10, 0));
+	assert_int_equal(gmf_cache_save(c, f, N - 10, N - 10), 0);
+	/* 40 gone: past the limit, the file keeps only the 8 still there */
+	assert_true(gmf_cache_needs_save(c, 8, 0));
+	assert_int_equal(gmf_cache_save(c, f, 8, 8), 1);
+	gmf_cache_close(c);
+	c = gmf_cache_open("stale\n");
+	assert_int_equal(gmf_cache_count(c), 8);
+	gmf_cache_close(c);
+	for (int i = 0; i < N; i++)
+		gmf_migration_release(&m[i]);
 }
 
 static void test_cache_switched_off(void **state)
@@ -391,6 +570,8 @@ int main(void)
 		cmocka_unit_test(test_cache_never_keeps_a_racy_file),
 		cmocka_unit_test(test_cache_ignores_a_damaged_file),
 		cmocka_unit_test(test_cache_rewrites_only_on_change),
+		cmocka_unit_test(test_cache_appends_a_changed_file),
+		cmocka_unit_test(test_cache_rewrites_past_the_stale_limit),
 		cmocka_unit_test(test_cache_switched_off),
 	};
 	return cmocka_run_group_tests_name("cache", tests, setup, teardown);
