@@ -1312,16 +1312,32 @@ static void check_files(const gmf_graph *g, gmf_findings *out)
 }
 
 /* File names against the naming convention in force (gmf_graph_naming). */
+static int name_follows(const gmf_graph *g, const gmf_node *nd)
+{
+	return nd->duplicate || naming_ok(g->naming, nd->mig.stem, nd->id) ||
+	       (g->tpl_naming != GMF_NAMING_NONE &&
+		naming_ok(g->tpl_naming, nd->mig.stem, nd->id));
+}
+
 static void check_file_names(const gmf_graph *g, gmf_findings *out)
 {
+	size_t files = 0, strays = 0;
+	int kept;
 	if (g->naming == GMF_NAMING_NONE)
 		return;
 	for (size_t i = 0; i < g->n; i++) {
+		files += !g->nodes[i].duplicate;
+		strays += !name_follows(g, &g->nodes[i]);
+	}
+	/* a detected stem convention is the project's rule (an error) only
+	 * where the project keeps it: at most one file in a hundred, or a
+	 * lone file, strays from it.  A project with many old exceptions
+	 * (deployed files Alembic runs fine) gets warnings. */
+	kept = strays <= 1 || strays * 100 <= files;
+	for (size_t i = 0; i < g->n; i++) {
 		const gmf_node *nd = &g->nodes[i];
 		gmf_finding *f;
-		if (nd->duplicate || naming_ok(g->naming, nd->mig.stem, nd->id) ||
-		    (g->tpl_naming != GMF_NAMING_NONE &&
-		     naming_ok(g->tpl_naming, nd->mig.stem, nd->id)))
+		if (name_follows(g, nd))
 			continue;
 		f = gmf_findings_add(
 			out, GMF_F_FILENAME_MISMATCH,
@@ -1333,11 +1349,11 @@ static void check_file_names(const gmf_graph *g, gmf_findings *out)
 			g->naming == GMF_NAMING_STEM ? "names files exactly after their revision"
 			: g->naming == GMF_NAMING_PREFIX ? "starts file names with the revision"
 			: "puts the revision in every file name");
-		/* an error where the revision is the file stem (the project's
-		 * CI relies on it) or where the convention was configured
-		 * (--naming, migrate-fix.naming); elsewhere Alembic runs such
-		 * trees fine, so a warning */
-		if (g->naming != GMF_NAMING_STEM && g->naming_req == GMF_NAMING_AUTO)
+		/* an error where the revision is the file stem and the project
+		 * keeps to it (its CI relies on it) or where the convention was
+		 * configured (--naming, migrate-fix.naming); elsewhere Alembic
+		 * runs such trees fine, so a warning */
+		if (g->naming_req == GMF_NAMING_AUTO && (g->naming != GMF_NAMING_STEM || !kept))
 			f->severity = GMF_SEV_WARNING;
 		gmf_finding_add_loc(f, nd->mig.path, nd->mig.revision.line);
 		gmf_finding_add_rev(f, nd->id);

@@ -601,6 +601,30 @@ static void test_graph_filename_stem_fires(void **state)
 	assert_int_equal(c->f.n, 1);
 }
 
+/* Many old exceptions in a stem-named project: warnings, not errors. */
+static void test_graph_filename_stem_loose_warns(void **state)
+{
+	static const char *const paths[] = {
+		"v/001_a.py", "v/002_b.py", "v/003_c.py", "v/004_d.py", "v/005_e.py",
+		"v/006_f.py", "v/007_g.py", "v/008_h.py", "v/009_i.py", "v/010_j.py",
+		"v/011_k.py", "v/012_l.py", "v/013_m.py", "v/014_n.py", "v/015_o.py",
+		"v/016_p.py", "v/017_q.py", "v/018_r.py", "v/019_s.py", "v/020_t.py",
+	};
+	static const char *const ids[] = {
+		"001_a", "002_b", "003_c", "004_d", "005_e",
+		"006_f", "007_g", "008_hh", "009_i", "010_j",
+		"011_k", "012_l", "013_m", "014_n", "015_oo",
+		"016_p", "017_q", "018_r", "019_s", "020_t",
+	};
+	ctx *c = *state;
+	add_chain(c->g, 20, paths, ids);
+	run(c, GMF_NAMING_AUTO, NULL);
+	assert_int_equal(gmf_graph_naming(c->g), GMF_NAMING_STEM);
+	assert_int_equal(ut_count(&c->f, GMF_F_FILENAME_MISMATCH), 2);
+	assert_int_equal(ut_nth(&c->f, GMF_F_FILENAME_MISMATCH, 0)->severity, GMF_SEV_WARNING);
+	assert_int_equal(ut_nth(&c->f, GMF_F_FILENAME_MISMATCH, 1)->severity, GMF_SEV_WARNING);
+}
+
 static void test_graph_filename_explicit_stem_fires(void **state)
 {
 	ctx *c = *state;
@@ -1191,6 +1215,7 @@ int main(void)
 		T(test_graph_cycle_self_parent),
 		T(test_graph_cycle_quiet_on_diamond),
 		T(test_graph_filename_stem_fires),
+		T(test_graph_filename_stem_loose_warns),
 		T(test_graph_filename_explicit_stem_fires),
 		T(test_graph_filename_prefix_fires),
 		T(test_graph_filename_prefix_quiet),
