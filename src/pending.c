@@ -75,10 +75,27 @@ static int is_shim(const char *path, const char *also)
 	return ok;
 }
 
+static int file_has(const char *path, const char *needle)
+{
+	char *data = NULL;
+	size_t len;
+	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
+	free(data);
+	return found;
+}
+
+/* Our shim as the hook, or as the <hook>.legacy that the pre-commit
+ * framework's generated hook runs first (installed in either order). */
 static int has_shim(gmf_repo *r, const char *name)
 {
 	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name);
 	int ok = is_shim(path, NULL);
+	if (!ok) {
+		gmf_strbuf legacy = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&legacy, "%s.legacy", path);
+		ok = is_shim(legacy.buf, NULL) && file_has(path, "pre-commit");
+		gmf_strbuf_release(&legacy);
+	}
 	free(path);
 	free(dir);
 	return ok;
@@ -129,7 +146,7 @@ static int arm(gmf_repo *r)
 		rc = gmf_fs_write_atomic(path, content.buf, content.len, 0755);
 		if (rc == 0 && chmod(path, 0755) < 0)
 			rc = gmf_error_set_errno(GMF_EIO, path);
-	} else if (!is_shim(path, NULL)) {
+	} else if (!is_shim(path, NULL) && !has_shim(r, "post-merge")) {
 		rc = gmf_error_set(GMF_EREFUSED, "a post-merge hook of someone else's is in "
 				   "the way");
 	}

@@ -158,4 +158,80 @@ test_expect_success GPG 'a signing failure stops: nothing unsigned is committed,
 	gmf check >/dev/null
 '
 
+# ------------------------------------------------ the pre-commit framework
+
+test_lazy_prereq PRECOMMIT 'pre-commit --version'
+
+# precommit_config: a configuration that needs no network.
+precommit_config () {
+	printf "repos:\n- repo: local\n  hooks:\n  - id: noop\n    name: noop\n    entry: \"true\"\n    language: system\n" \
+		>.pre-commit-config.yaml &&
+	git add .pre-commit-config.yaml && git commit -q -m "pre-commit config"
+}
+
+# no_gmf CMD...: CMD with git-migrate-fix off PATH (a teammate without it).
+no_gmf () {
+	(PATH=$(echo "$PATH" | tr ":" "\n" | while read -r d
+		do
+			test -x "$d/git-migrate-fix" || printf "%s:" "$d"
+		done) && PATH=${PATH%:} && export PATH &&
+	 ! command -v git-migrate-fix >/dev/null && "$@")
+}
+
+test_expect_success PRECOMMIT 'pre-commit framework first, then install: merge and rebase repair' '
+	new_project pc1 && cd pc1 &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	precommit_config && pre-commit install >/dev/null &&
+	cp .git/hooks/pre-commit ../pc1.fw &&
+	gmf install >../pc1.out && git commit -q -m adopt &&
+	test_grep "runs ours as pre-commit.legacy" ../pc1.out &&
+	test_grep ! "add a local hook" ../pc1.out &&
+	test_cmp ../pc1.fw .git/hooks/pre-commit &&
+	git push -q origin main && fork_branches &&
+	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "inside the commit" out &&
+	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
+	git reset -q --hard HEAD~1 && git checkout -q feature &&
+	git rebase -q main >out 2>&1 &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	gmf check >/dev/null &&
+	echo x >x.txt && git add x.txt && no_gmf git commit -q -m "teammate" &&
+	gmf install --uninstall >/dev/null &&
+	test_cmp ../pc1.fw .git/hooks/pre-commit &&
+	test ! -e .git/hooks/pre-commit.legacy
+'
+
+test_expect_success PRECOMMIT 'install first, then the pre-commit framework: merges still repair' '
+	new_project pc2 && cd pc2 &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m adopt &&
+	precommit_config && pre-commit install >/dev/null &&
+	test_grep "git-migrate-fix" .git/hooks/pre-commit.legacy &&
+	git push -q origin main && fork_branches &&
+	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "inside the commit" out &&
+	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
+	echo x >x.txt && git add x.txt && no_gmf git commit -q -m "teammate" &&
+	gmf install --uninstall >/dev/null &&
+	test ! -e .git/hooks/pre-commit.legacy &&
+	test_grep "pre-commit" .git/hooks/pre-commit
+'
+
+test_expect_success PRECOMMIT 'the shipped check hook runs on a merge whose only conflict was .head' '
+	new_project pc3 && cd pc3 &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m adopt &&
+	printf "repos:\n- repo: local\n  hooks:\n" >.pre-commit-config.yaml &&
+	sed -n "/^- id:/,\$p" "$TOP/.pre-commit-hooks.yaml" | sed "s/^/  /" >>.pre-commit-config.yaml &&
+	git add .pre-commit-config.yaml && git commit -q -m "pre-commit config" &&
+	pre-commit install >/dev/null &&
+	git push -q origin main && fork_branches && git checkout -q main &&
+	GIT_MIGRATE_FIX_DRIVER=0 test_must_fail git merge -q --no-edit feature >/dev/null 2>&1 &&
+	git checkout --ours migrations/versions/.head && git add migrations/versions/.head &&
+	# our own hook off: the check hook alone must refuse the two heads
+	test_must_fail env GIT_MIGRATE_FIX_ACTIVE=1 git commit -q --no-edit >out 2>&1 &&
+	test_grep "alembic revision graph" out &&
+	test_grep ! "no files to check" out
+'
+
 test_done
