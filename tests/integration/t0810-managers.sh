@@ -35,14 +35,24 @@ no_gmf () {
 	 ! command -v git-migrate-fix >/dev/null && "$@")
 }
 
-# merge_and_rebase: on the fork, a merge into main and a rebase of feature
-# each end with one head, repaired by the hooks.
+# merge_and_rebase: on the fork, a merge into main, a pull and a pull
+# --rebase of main into feature, and a rebase of feature each end with one
+# head, repaired by the hooks.
 merge_and_rebase () {
+	mr_feature=$(git rev-parse feature) &&
 	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
 	test_grep "inside the commit" out &&
 	test -e migrations/versions/003_f.py && test ! -e migrations/versions/002_f.py &&
 	gmf check >/dev/null &&
 	git reset -q --hard HEAD~1 && git checkout -q feature &&
+	git pull -q --no-rebase --no-edit origin main >out 2>&1 &&
+	test_grep "inside the commit" out &&
+	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
+	git reset -q --hard "$mr_feature" &&
+	git pull -q --rebase origin main >out 2>&1 &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
+	git reset -q --hard "$mr_feature" &&
 	git rebase -q main >out 2>&1 &&
 	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
 	test -e migrations/versions/003_f.py && gmf check >/dev/null
@@ -82,31 +92,21 @@ test_expect_success PRECOMMIT 'pre-commit framework first, then install: merge a
 	test_grep "runs ours as pre-commit.legacy" ../pc1.out &&
 	test_grep ! "add a local hook" ../pc1.out &&
 	test_cmp ../pc1.fw .git/hooks/pre-commit &&
-	git push -q origin main && fork_branches &&
-	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
-	test_grep "inside the commit" out &&
-	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
-	git reset -q --hard HEAD~1 && git checkout -q feature &&
-	git rebase -q main >out 2>&1 &&
-	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
-	gmf check >/dev/null &&
-	echo x >x.txt && git add x.txt && no_gmf git commit -q -m "teammate" &&
+	git push -q origin main && fork_branches && merge_and_rebase &&
+	teammate_commits one &&
 	gmf install --uninstall >/dev/null &&
 	test_cmp ../pc1.fw .git/hooks/pre-commit &&
 	test ! -e .git/hooks/pre-commit.legacy
 '
 
-test_expect_success PRECOMMIT 'install first, then the pre-commit framework: merges still repair' '
+test_expect_success PRECOMMIT 'install first, then the pre-commit framework: merges and rebases still repair' '
 	new_project pc2 && cd pc2 &&
 	mig 001_init.py 001_init None "init" && commit_all base &&
 	gmf install >/dev/null && git commit -q -m adopt &&
 	precommit_config && pre-commit install >/dev/null &&
 	test_grep "git-migrate-fix" .git/hooks/pre-commit.legacy &&
-	git push -q origin main && fork_branches &&
-	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
-	test_grep "inside the commit" out &&
-	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
-	echo x >x.txt && git add x.txt && no_gmf git commit -q -m "teammate" &&
+	git push -q origin main && fork_branches && merge_and_rebase &&
+	teammate_commits two &&
 	gmf install --uninstall >/dev/null &&
 	test ! -e .git/hooks/pre-commit.legacy &&
 	test_grep "pre-commit" .git/hooks/pre-commit
@@ -146,6 +146,9 @@ test_expect_success LEFTHOOK 'lefthook first, then install: merge, rebase, teamm
 	snapshot .git/hooks ../lh1.hooks && cp lefthook.yml ../lh1.yml &&
 	gmf install >../lh1.out && git commit -q -m adopt &&
 	test_grep "added our jobs to lefthook-local.yml" ../lh1.out &&
+	cp lefthook-local.yml ../lh1.local && gmf install >/dev/null &&
+	test_cmp ../lh1.local lefthook-local.yml &&
+	test "$(grep -c lefthook-local .git/info/exclude)" = 1 &&
 	test_grep "git-migrate-fix hook post-rewrite {1}" lefthook-local.yml &&
 	test_cmp ../lh1.yml lefthook.yml &&
 	git push -q origin main && fork_branches && merge_and_rebase &&
@@ -233,6 +236,7 @@ test_expect_success HUSKY 'husky first, then install: merge, rebase, teammate, u
 	git diff --cached --name-only >staged &&
 	test_grep "^.husky/post-merge\$" staged &&
 	git commit -q -m adopt &&
+	gmf install >/dev/null && git diff --cached --quiet && git diff --quiet &&
 	git push -q origin main && fork_branches && merge_and_rebase &&
 	rm -f .git/husky-ran && teammate_commits one &&
 	test_grep ran .git/husky-ran &&
