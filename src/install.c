@@ -161,10 +161,23 @@ static char *rel_to_top(gmf_workspace *ws, const char *abs)
 #define BLOCK_END "# git-migrate-fix: end\n"
 #define HUSKY_NEW_FILE "#!/bin/sh\n"
 
-/* The hooks a manager must run for us: name, and the arguments git gives
- * the hook as the manager spells them (lefthook: {1}; husky: "$@"). */
+/* The hooks a manager must run for us. */
 static const char *const managed_hooks[] = { "pre-commit", "post-merge", "post-rewrite",
 					     "post-commit", NULL };
+
+/* What the shim of the hook tests before it starts the binary, as one sh
+ * condition on $g, the git directory: the hooks after a merge, rebase or
+ * commit have work only when the driver left a note (each such start
+ * costs tens of milliseconds); pre-commit always runs. */
+static const char *managed_condition(const char *hook)
+{
+	if (!strcmp(hook, "pre-commit"))
+		return NULL;
+	if (!strcmp(hook, "post-commit"))
+		return "[ -e \"$g/migrate-fix/pending\" ] && [ ! -d \"$g/rebase-merge\" ] && "
+		       "[ ! -d \"$g/rebase-apply\" ]";
+	return "[ -e \"$g/migrate-fix/pending\" ]";
+}
 
 /* Husky 9 points core.hooksPath at <dir>/_, whose stubs run <dir>/<hook>
  * with `sh -e`; husky 8 at <dir> itself.  Also a clone whose tracked
@@ -303,10 +316,16 @@ static void plan_husky(install_ctx *c, gmf_workspace *ws, gmf_install_result *ou
 		char *path = gmf_path_join(hdir, h);
 		gmf_strbuf block = GMF_STRBUF_INIT;
 		gmf_strbuf_adds(&block, BLOCK_BEGIN);
-		gmf_strbuf_addf(&block, "if [ -z \"${GIT_MIGRATE_FIX_ACTIVE-}\" ] && command -v "
-				"git-migrate-fix >/dev/null 2>&1; then\n\tgit-migrate-fix hook %s "
-				"\"$@\"%s\nfi\n", h,
-				!strcmp(h, "pre-commit") ? " || exit $?" : " </dev/null || :");
+		const char *cond = managed_condition(h);
+		gmf_strbuf_adds(&block, "if [ -z \"${GIT_MIGRATE_FIX_ACTIVE-}\" ] && command -v "
+				"git-migrate-fix >/dev/null 2>&1; then\n");
+		if (cond)
+			gmf_strbuf_addf(&block, "\tg=$(git rev-parse --git-dir)\n\tif %s; then\n"
+					"\t\tgit-migrate-fix hook %s \"$@\" </dev/null || :\n\tfi\n",
+					cond, h);
+		else
+			gmf_strbuf_addf(&block, "\tgit-migrate-fix hook %s \"$@\" || exit $?\n", h);
+		gmf_strbuf_adds(&block, "fi\n");
 		gmf_strbuf_adds(&block, BLOCK_END);
 		plan_block(c, path, block.buf, HUSKY_NEW_FILE, 1, ops, n);
 		gmf_strbuf_release(&block);
@@ -371,10 +390,13 @@ static void plan_lefthook(install_ctx *c, gmf_workspace *ws, gmf_install_result 
 	for (int i = 0; managed_hooks[i]; i++) {
 		const char *h = managed_hooks[i];
 		int args = !strcmp(h, "post-merge") || !strcmp(h, "post-rewrite");
+		const char *cond = managed_condition(h);
 		gmf_strbuf_addf(&block, "%s:\n  commands:\n    git-migrate-fix:\n      run: 'test -z "
 				"\"$GIT_MIGRATE_FIX_ACTIVE\" || exit 0; command -v git-migrate-fix "
-				">/dev/null 2>&1 || exit 0; git-migrate-fix hook %s%s'\n",
-				h, h, args ? " {1}" : "");
+				">/dev/null 2>&1 || exit 0; ", h);
+		if (cond)
+			gmf_strbuf_addf(&block, "g=$(git rev-parse --git-dir); %s || exit 0; ", cond);
+		gmf_strbuf_addf(&block, "git-migrate-fix hook %s%s'\n", h, args ? " {1}" : "");
 	}
 	gmf_strbuf_adds(&block, BLOCK_END);
 	if (gmf_fs_read(path, &cur, &len) == 0) {
