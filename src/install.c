@@ -716,15 +716,26 @@ static void plan_hooks(install_ctx *c, gmf_journal_op **ops, size_t *n)
 			push(ops, n, v[i], NULL, NULL, 0, 0, 0);
 		/* `pre-commit install` after ours moved it to <hook>.legacy,
 		 * `lefthook install` to <hook>.old */
+		int moved = 0;
 		for (int k = 0; k < 2; k++) {
 			gmf_strbuf_addf(&legacy, "%s%s", v[i], k ? ".old" : ".legacy");
-			if (!rec_has(&c->rec, "hook", legacy.buf) && is_shim(legacy.buf))
+			if (!rec_has(&c->rec, "hook", legacy.buf) && is_shim(legacy.buf)) {
 				push(ops, n, legacy.buf, NULL, NULL, 0, 0, 0);
+				moved = !k;
+			}
 			gmf_strbuf_reset(&legacy);
 		}
-		if (rec_has(&c->rec, "prev", v[i]) && gmf_fs_read(prev.buf, &data, &len) == 0 &&
-		    (is_shim(v[i]) || !gmf_fs_exists(v[i])))
-			push(ops, n, prev.buf, v[i], data, len, 0, 0);
+		if (rec_has(&c->rec, "prev", v[i]) && gmf_fs_read(prev.buf, &data, &len) == 0) {
+			if (is_shim(v[i]) || !gmf_fs_exists(v[i])) {
+				push(ops, n, prev.buf, v[i], data, len, 0, 0);
+			} else if (moved) {
+				/* the framework's hook is there now: the user's goes
+				 * where the framework runs it, as if ours never was */
+				gmf_strbuf_addf(&legacy, "%s.legacy", v[i]);
+				push(ops, n, prev.buf, legacy.buf, data, len, 0, 0);
+				gmf_strbuf_reset(&legacy);
+			}
+		}
 		free(data);
 		gmf_strbuf_release(&prev);
 	}

@@ -129,6 +129,23 @@ test_expect_success PRECOMMIT 'the shipped check hook runs on a merge whose only
 	test_grep ! "no files to check" out
 '
 
+test_expect_success PRECOMMIT 'a hook of the user, then install, then the framework: it still runs, and comes back' '
+	new_project pc4 && cd pc4 &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	printf "#!/bin/sh\necho mine >>.git/mine-ran\n" >.git/hooks/pre-commit &&
+	chmod +x .git/hooks/pre-commit && cp .git/hooks/pre-commit ../pc4.mine &&
+	gmf install >/dev/null && git commit -q -m adopt &&
+	precommit_config && pre-commit install >/dev/null &&
+	cp .git/hooks/pre-commit ../pc4.fw &&
+	rm -f .git/mine-ran && teammate_commits one && test_grep mine .git/mine-ran &&
+	rm -f .git/mine-ran && echo y >y.txt && git add y.txt && git commit -q -m y &&
+	test_grep mine .git/mine-ran &&
+	gmf install --uninstall >/dev/null &&
+	test_cmp ../pc4.fw .git/hooks/pre-commit &&
+	test_cmp ../pc4.mine .git/hooks/pre-commit.legacy &&
+	test ! -e .git/hooks/pre-commit.git-migrate-fix-prev
+'
+
 # ------------------------------------------------------------- lefthook
 
 # lefthook_config: a tracked lefthook.yml whose pre-commit job leaves a
