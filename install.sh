@@ -150,6 +150,13 @@ deps_debian() {
 		# valgrind for `make valgrind`; bash-completion for the
 		# completion test (git ships its own part of it).
 		wanted="$wanted libcmocka-dev python3 alembic clang libclang-rt-dev valgrind bash-completion"
+		# The hook managers' tests: the pre-commit framework is Debian's;
+		# lefthook and husky come from npm (deps_npm), so npm too where
+		# no Node.js install brought its own.
+		wanted="$wanted pre-commit"
+		if ! have npm || forced_missing npm; then
+			wanted="$wanted npm"
+		fi
 	fi
 	if [ "$bench" = 1 ]; then
 		# hyperfine times the runs; GNU time reports peak memory.
@@ -205,6 +212,56 @@ deps_debian() {
 		rm -f "$log"
 	fi
 	[ "$rc" = 0 ] || die "apt-get failed (exit $rc) installing: $missing"
+}
+
+# --- npm: the hook managers the tests drive ---------------------------------
+
+# Pinned: the tests were written against these releases.
+LEFTHOOK_VERSION=2.2.1
+HUSKY_VERSION=9.1.7
+
+# The version of a globally installed npm package whose command is $1,
+# read from the package.json beside npm's global bin directory (never by
+# running it: `husky` with no argument installs itself in the current
+# repository).
+npm_global_version() {
+	nv_bin=$(command -v "$1" 2>/dev/null) || return 0
+	nv_pkg=$(dirname -- "$nv_bin")/../lib/node_modules/$1/package.json
+	[ -f "$nv_pkg" ] || return 0
+	sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$nv_pkg" | sed -n 1p
+}
+
+deps_npm() {
+	[ "$deps_only" = 1 ] || return 0
+	npm_missing=
+	for spec in "lefthook@$LEFTHOOK_VERSION" "husky@$HUSKY_VERSION"; do
+		name=${spec%@*}
+		if forced_missing "$name" || [ "$(npm_global_version "$name")" != "${spec#*@}" ]; then
+			npm_missing="$npm_missing $spec"
+		fi
+	done
+	npm_missing=${npm_missing# }
+	[ -n "$npm_missing" ] || return 0
+	# --ignore-scripts: lefthook's postinstall would run `lefthook
+	# install` in the current directory, a repository.
+	npm_cmd="npm install --global --ignore-scripts --no-audit --no-fund $npm_missing"
+	if ! is_root; then
+		warn "missing npm packages: $npm_missing"
+		warn "installing them needs root; run:"
+		printf '\n    sudo %s\n\n' "$npm_cmd" >&2
+		warn "then run this script again"
+		exit 1
+	fi
+	have npm || die "npm is missing: cannot install $npm_missing"
+	printf '%s: installing %s\n' "$me" "$npm_missing"
+	rc=0
+	if [ "$quiet" = 1 ]; then
+		npm_log=$(cd / && $npm_cmd 2>&1) || rc=$?
+		[ "$rc" = 0 ] || printf '%s\n' "$npm_log" >&2
+	else
+		(cd / && $npm_cmd) || rc=$?
+	fi
+	[ "$rc" = 0 ] || die "npm failed (exit $rc) installing: $npm_missing"
 }
 
 # --- macOS with Homebrew (best effort) ---------------------------------------
@@ -290,6 +347,7 @@ install_deps() {
 	*)
 		if have dpkg-query && have apt-get; then
 			deps_debian
+			deps_npm
 		else
 			deps_other
 		fi

@@ -75,10 +75,65 @@ static int is_shim(const char *path, const char *also)
 	return ok;
 }
 
+static int file_has(const char *path, const char *needle)
+{
+	char *data = NULL;
+	size_t len;
+	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
+	free(data);
+	return found;
+}
+
+/* Does a lefthook configuration in the work tree (main or local, YAML)
+ * run our command for this hook? */
+static int lefthook_runs(gmf_repo *r, const char *needle)
+{
+	static const char *const names[] = { "lefthook", ".lefthook", ".config/lefthook", NULL };
+	static const char *const kinds[] = { "", "-local", NULL };
+	static const char *const exts[] = { ".yml", ".yaml", NULL };
+	const char *top = gmf_repo_workdir(r);
+	int found = 0;
+	for (int i = 0; top && names[i] && !found; i++)
+		for (int k = 0; kinds[k] && !found; k++)
+			for (int e = 0; exts[e] && !found; e++) {
+				gmf_strbuf p = GMF_STRBUF_INIT;
+				gmf_strbuf_addf(&p, "%s/%s%s%s", top, names[i], kinds[k], exts[e]);
+				found = file_has(p.buf, needle);
+				gmf_strbuf_release(&p);
+			}
+	return found;
+}
+
+/* Our shim as the hook, or as the <hook>.legacy that the pre-commit
+ * framework's generated hook runs first (installed in either order), or
+ * a hook manager's hook that runs `git-migrate-fix hook <name>`: husky 9's
+ * stub runs <dir>/<name> one directory up (husky 8's hook is that
+ * script), lefthook's runs the jobs of its configuration. */
 static int has_shim(gmf_repo *r, const char *name)
 {
-	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name);
+	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name), *h;
+	gmf_strbuf sb = GMF_STRBUF_INIT, needle = GMF_STRBUF_INIT;
+	const char *base = strrchr(dir, '/');
 	int ok = is_shim(path, NULL);
+
+	gmf_strbuf_addf(&needle, "git-migrate-fix hook %s", name);
+	if (!ok) {
+		gmf_strbuf_addf(&sb, "%s.legacy", path);
+		ok = is_shim(sb.buf, NULL) && file_has(path, "pre-commit");
+	}
+	if (!ok && gmf_fs_exists(path)) {
+		ok = file_has(path, needle.buf) ||
+		     (file_has(path, "call_lefthook") && lefthook_runs(r, needle.buf));
+		h = gmf_path_join(dir, "h");
+		if (!ok && base && !strcmp(base, "/_") && file_has(h, "husky")) {
+			gmf_strbuf_reset(&sb);
+			gmf_strbuf_addf(&sb, "%.*s/%s", (int)(base - dir), dir, name);
+			ok = file_has(sb.buf, needle.buf);
+		}
+		free(h);
+	}
+	gmf_strbuf_release(&sb);
+	gmf_strbuf_release(&needle);
 	free(path);
 	free(dir);
 	return ok;
@@ -86,13 +141,6 @@ static int has_shim(gmf_repo *r, const char *name)
 
 int gmf_pending_hooks_ready(gmf_repo *r)
 {
-	char *mode = NULL;
-	/* husky, lefthook: install printed the lines to add; it said so here */
-	if (gmf_repo_config_get(r, "migrate-fix.hooks", &mode) == 0 && !strcmp(mode, "external")) {
-		free(mode);
-		return 1;
-	}
-	free(mode);
 	if (has_shim(r, "post-merge"))
 		return 1;
 	/* on demand: pre-commit tells, and no other post-merge hook may stand
@@ -129,7 +177,7 @@ static int arm(gmf_repo *r)
 		rc = gmf_fs_write_atomic(path, content.buf, content.len, 0755);
 		if (rc == 0 && chmod(path, 0755) < 0)
 			rc = gmf_error_set_errno(GMF_EIO, path);
-	} else if (!is_shim(path, NULL)) {
+	} else if (!is_shim(path, NULL) && !has_shim(r, "post-merge")) {
 		rc = gmf_error_set(GMF_EREFUSED, "a post-merge hook of someone else's is in "
 				   "the way");
 	}

@@ -14,8 +14,12 @@
  * journal's description is install's record: which hooks, lines and files
  * are its own, accumulated over installs, so --uninstall removes exactly
  * those, as one journaled change too, and leaves what others added.
- * Where a hook manager owns the hooks (husky, lefthook, the pre-commit
- * framework) no hook is written and the report says what to add.
+ * Where a hook manager owns the hooks it integrates itself the way the
+ * manager supports: the pre-commit framework runs our shim as
+ * <hook>.legacy; lefthook gets our jobs in its local configuration
+ * (lefthook-local.yml, listed in info/exclude); husky gets guarded lines in
+ * the scripts it runs (.husky/<hook>, staged).  Lines of ours in another's
+ * file sit between begin and end markers, removed byte for byte.
  * Owns: that sequence and its record.
  * Must never: print, overwrite a hook that is not its own, remove a line
  * or file it did not add, or leave the driver configured without hooks.
