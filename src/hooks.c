@@ -304,10 +304,63 @@ static int commit_touches_migrations(gmf_repo *r)
 	return touches;
 }
 
-static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
+/*
+ * The real index of a partial commit (`git commit <paths>`, `--only`): git
+ * names its temporary "next-index-*.lock" in the git directory in
+ * GIT_INDEX_FILE and holds the real one as index.lock.  NULL otherwise.
+ */
+static char *partial_commit_index(gmf_repo *r)
+{
+	const char *ix = getenv("GIT_INDEX_FILE"), *base;
+	char *real;
+	if (!ix || !*ix)
+		return NULL;
+	base = strrchr(ix, '/');
+	base = base ? base + 1 : ix;
+	if (strncmp(base, "next-index-", 11))
+		return NULL;
+	real = gmf_path_join(gmf_repo_gitdir(r), "index.lock");
+	if (!gmf_fs_exists(real)) {
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+/* Brings the head lockfile of the index GIT_INDEX_FILE names up to date
+ * (restage: see gmf_fix_lockfile); *changed is set when a file changed. */
+static void keep_lockfile(gmf_hook_report *rep, int restage, int *changed)
 {
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
+	int c = 0;
+
+	memset(&wo, 0, sizeof(wo));
+	wo.lock = 1;
+	if (gmf_workspace_open(&ws, &wo) == 0) {
+		char *what = NULL;
+		/* an interrupted run is never completed or rolled back behind a
+		 * commit's back: recovery verifies, and refuses to touch edits */
+		if (gmf_workspace_lock(&ws, NULL) == 0 &&
+		    gmf_workspace_recover(&ws, &what, NULL) < 0) {
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n", gmf_error_last());
+		} else {
+			if (what)
+				gmf_strbuf_addf(&rep->err, "git-migrate-fix: %s\n", what);
+			if (gmf_fix_lockfile(&c, &ws, restage) < 0)
+				gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n",
+						gmf_error_last());
+			else if (c && !restage)
+				*changed = 1;
+		}
+		free(what);
+	}
+	gmf_workspace_release(&ws);
+}
+
+static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
+{
+	char *real;
 	int changed = 0;
 
 	if (gmf_repo_in_sequence(r))
@@ -333,27 +386,25 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 	 * not: they cost one look at the index, not a read of every file) */
 	if (!commit_touches_migrations(r))
 		return;
-	memset(&wo, 0, sizeof(wo));
-	wo.lock = 1;
-	if (gmf_workspace_open(&ws, &wo) == 0) {
-		char *what = NULL;
-		/* an interrupted run is never completed or rolled back behind a
-		 * commit's back: recovery verifies, and refuses to touch edits */
-		if (gmf_workspace_lock(&ws, NULL) == 0 &&
-		    gmf_workspace_recover(&ws, &what, NULL) < 0) {
-			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n", gmf_error_last());
-		} else {
-			if (what)
-				gmf_strbuf_addf(&rep->err, "git-migrate-fix: %s\n", what);
-			if (gmf_fix_lockfile(&changed, &ws) < 0)
-				gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n",
-						gmf_error_last());
-			else if (changed)
-				gmf_strbuf_adds(&rep->out, "git-migrate-fix: updated the head lockfile\n");
-		}
-		free(what);
+	keep_lockfile(rep, 0, &changed);
+	if ((real = partial_commit_index(r)) != NULL) {
+		/* `git commit <paths>` records a temporary index made from HEAD
+		 * and the paths, then makes the real one (index.lock, already
+		 * written) the index: it needs the lockfile of what it holds,
+		 * or it keeps the old one staged and the next commit records
+		 * it.  The work tree's lockfile ends as the real index's. */
+		char *saved = getenv("GIT_INDEX_FILE") ? gmf_xstrdup(getenv("GIT_INDEX_FILE"))
+						       : NULL;
+		int changed2 = 0;
+		setenv("GIT_INDEX_FILE", real, 1);
+		keep_lockfile(rep, 1, &changed2);
+		if (saved)
+			setenv("GIT_INDEX_FILE", saved, 1);
+		free(saved);
+		free(real);
 	}
-	gmf_workspace_release(&ws);
+	if (changed)
+		gmf_strbuf_adds(&rep->out, "git-migrate-fix: updated the head lockfile\n");
 }
 
 static void post_rewrite(gmf_hook_report *rep, gmf_repo *r, int argc, char **argv)
