@@ -103,6 +103,13 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	memset(&pub, 0, sizeof(pub));
 	gmf_findings_init(&f);
 	gmf_graph_check(g, ws->naming, sc->file_template, &f);
+	{
+		/* the warnings the project silenced, as check does; a bad value
+		 * is check's to report: a repair goes on with the valid part */
+		unsigned long ignored;
+		(void)gmf_workspace_ignored(ws, &ignored);
+		gmf_findings_drop(&f, ignored);
+	}
 	memset(&in, 0, sizeof(in));
 	in.strategy = (gmf_strategy)strategy;
 	in.onto = o->onto;

@@ -56,4 +56,86 @@ test_expect_success 'git commit --only with another migration staged but not com
 	consistent 004_b
 '
 
+# twoheads NAME: a repository whose main has two heads on 001 (002_a and
+# 002_b, the same sequence number), committed; cwd is the project.
+twoheads () {
+	new_project "$1" && cd "$1" &&
+	mig 001_init.py 001_init None init &&
+	mig 002_a.py 002_a 001_init a && mig 002_b.py 002_b 001_init b &&
+	commit_all two && mkdir -p app/sub
+}
+
+test_expect_success 'github annotations: paths from GITHUB_WORKSPACE, one per file involved' '
+	twoheads gh1 && top=$(pwd) &&
+	(cd app/sub && GITHUB_WORKSPACE=$top test_expect_code 1 gmf check --format=github) >out &&
+	grep "^::error " out >errors &&
+	test "$(wc -l <errors)" = 2 &&
+	test_grep "^::error file=migrations/versions/002_a.py,line=[0-9]*,title=multiple-heads::" errors &&
+	test_grep "^::error file=migrations/versions/002_b.py,line=[0-9]*,title=multiple-heads::" errors &&
+	grep "^::warning " out >warnings &&
+	test_grep "^::warning file=migrations/versions/002_a.py,title=duplicate-sequence::" warnings &&
+	test_grep "^::warning file=migrations/versions/002_b.py,title=duplicate-sequence::" warnings &&
+	test_grep ! "\.\./" out &&
+	# a workspace above the repository: paths from there
+	(cd app && GITHUB_WORKSPACE=$(dirname "$top") test_expect_code 1 gmf check --format=github) >out2 &&
+	test_grep "^::error file=gh1/migrations/versions/002_a.py," out2 &&
+	# no GITHUB_WORKSPACE: from the repository root, not the cwd
+	(cd app/sub && unset GITHUB_WORKSPACE && test_expect_code 1 gmf check --format=github) >out3 &&
+	test_grep "^::error file=migrations/versions/002_b.py," out3
+'
+
+test_expect_success 'GITHUB_STEP_SUMMARY gets the whole report as Markdown, appended' '
+	twoheads gh2 &&
+	echo "earlier step" >summary.md &&
+	GITHUB_STEP_SUMMARY=$(pwd)/summary.md test_expect_code 1 gmf check --format=github >out &&
+	test "$(head -n 1 summary.md)" = "earlier step" &&
+	test_grep "^### git-migrate-fix check$" summary.md &&
+	test_grep "^\*\*1 error\*\* in 3 migrations\.$" summary.md &&
+	test_grep "^| error | .multiple-heads. | .migrations/versions/002_a.py:[0-9]*.<br>.migrations/versions/002_b.py:[0-9]*. | 2 heads in one chain: 002_a, 002_b | " summary.md &&
+	test_grep "^| warning | .duplicate-sequence. | " summary.md &&
+	test_grep "^1 error, 1 warning\.$" summary.md &&
+	git rm -q migrations/versions/002_b.py && git commit -q -m one &&
+	GITHUB_STEP_SUMMARY=$(pwd)/summary.md gmf check --format=github >out &&
+	test "$(grep -c "^### git-migrate-fix check$" summary.md)" = 2 &&
+	test_grep "^No errors in 2 migrations: head .002_a.\.$" summary.md
+'
+
+test_expect_success ALEMBIC 'duplicate-sequence: a true hint, and migrate-fix.ignore silences it' '
+	new_project ign && cd ign &&
+	mig 001_init.py 001_init None init &&
+	mig 002_a.py 002_a 001_init a && mig 002_b.py 002_b 002_a b &&
+	commit_all seq &&
+	gmf check >out &&
+	test_grep "warning\[duplicate-sequence\]" out &&
+	test_grep "hint: Alembic orders by revision id, not by file name" out &&
+	test_grep "git config migrate-fix.ignore duplicate-sequence" out &&
+	test_grep ! "migrate-fix fix" out &&
+	# what the old hint said to run has nothing to do, indeed
+	gmf fix >fix.out &&
+	test -z "$(git status --porcelain --untracked-files=no)" &&
+	git config migrate-fix.ignore "duplicate-sequence, docstring-mismatch" &&
+	gmf check >out &&
+	test_grep ! duplicate-sequence out &&
+	test_grep "^ok: 3 migrations, 1 head (002_b), 1 ignored (migrate-fix.ignore)$" out &&
+	gmf check --format=github >out &&
+	test_grep ! "^::warning" out &&
+	test_grep "1 ignored" out &&
+	alembic_cycle
+'
+
+test_expect_success 'migrate-fix.ignore never silences an error, nor a typo' '
+	twoheads ign2 &&
+	git config migrate-fix.ignore multiple-heads &&
+	test_expect_code 2 gmf check >out 2>err &&
+	test_grep "names .multiple-heads., an error: only warnings can be ignored" err &&
+	git config migrate-fix.ignore duplicate-sequense &&
+	test_expect_code 2 gmf check >out 2>err &&
+	test_grep "names .duplicate-sequense., which is no finding code" err &&
+	git config --unset migrate-fix.ignore &&
+	git config --add migrate-fix.ignore duplicate-sequence &&
+	test_expect_code 1 gmf check >out &&
+	test_grep "error\[multiple-heads\]" out &&
+	test_grep "1 warning ignored" out
+'
+
 test_done
