@@ -434,6 +434,126 @@ out:
 	gmf_pending_release(&p);
 }
 
+/*
+ * `git am -3`: the driver merged the lockfile of each patch that added a
+ * migration.  After the last patch (rebase-apply/next == last) the branch
+ * as it was before `git am` (ORIG_HEAD) is the side that stays, and the
+ * repair is one new commit on top (or amends the last patch's commit with
+ * migrate-fix.rebase=amend), as after a rebase.  Earlier patches leave
+ * the note for the last one; `git rebase --apply` leaves it for
+ * post-rewrite.
+ */
+static void post_applypatch(gmf_hook_report *rep, gmf_repo *r)
+{
+	gmf_pending p;
+	char *next = NULL, *last = NULL, *orig = NULL, *mode = NULL;
+	int amend;
+
+	if (!gitdir_has(r, "rebase-apply/applying"))
+		return;
+	next = gitdir_line(r, "rebase-apply/next");
+	last = gitdir_line(r, "rebase-apply/last");
+	if (!next || !last || strtol(next, NULL, 10) < strtol(last, NULL, 10))
+		goto done;
+	if (gmf_pending_take(r, &p) < 0)
+		goto done;
+	orig = gitdir_line(r, "ORIG_HEAD");
+	if (!orig || strcmp(orig, p.orig)) {
+		advise_if_heads(rep);
+		goto out;
+	}
+	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
+	repair(rep, r, orig, "the branch the patches were applied to", amend,
+	       "Renumber migrations after git am", NULL);
+out:
+	gmf_pending_release(&p);
+done:
+	free(next);
+	free(last);
+	free(orig);
+	free(mode);
+}
+
+/*
+ * The preimage of the head lockfile `path` (relative) in a patch: its
+ * context and removed lines, which must be the whole file as the
+ * lockfile is a few lines.  1 when the patch changes it and that
+ * preimage is not what the work tree holds.
+ */
+static int lockfile_moved_on(gmf_repo *r, const char *patch, const char *path)
+{
+	gmf_strbuf pre = GMF_STRBUF_INIT;
+	char *abs = gmf_path_join(gmf_repo_workdir(r), path), *cur = NULL;
+	const char *p;
+	size_t len = 0, plen = strlen(path);
+	int moved = 0, in_file = 0, in_hunk = 0, seen = 0;
+
+	for (p = patch; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (!strncmp(p, "diff --git ", 11)) {
+			in_file = n == 11 + 2 + plen + 3 + plen && !strncmp(p + 13, path, plen) &&
+				  !strncmp(p + 13 + plen, " b/", 3);
+			in_hunk = 0;
+			continue;
+		}
+		if (!in_file)
+			continue;
+		if (!strncmp(p, "@@ ", 3)) {
+			in_hunk = seen = 1;
+			continue;
+		}
+		if (in_hunk && (*p == ' ' || *p == '-')) {
+			gmf_strbuf_add(&pre, p + 1, n - 1);
+			gmf_strbuf_addch(&pre, '\n');
+		}
+	}
+	if (seen && gmf_fs_read(abs, &cur, &len) == 0)
+		moved = len != pre.len || memcmp(cur, pre.buf, len);
+	free(cur);
+	free(abs);
+	gmf_strbuf_release(&pre);
+	return moved;
+}
+
+/*
+ * Plain `git am` (without -3) applies a patch as text, and the head
+ * lockfile's hunk cannot apply once the branch has moved on: say so,
+ * before git stops, with the command that works.
+ */
+static void applypatch_msg(gmf_hook_report *rep, gmf_repo *r)
+{
+	char *path = gmf_path_join(gmf_repo_gitdir(r), "rebase-apply/patch"), *patch = NULL;
+	const char *p;
+	size_t len;
+
+	if (!gmf_repo_workdir(r) || gmf_fs_read(path, &patch, &len) < 0)
+		goto out;
+	for (p = patch; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		const char *name = p + 13, *end;
+		char *rel;
+		const char *base;
+		int hit;
+		if (strncmp(p, "diff --git a/", 13))
+			continue;
+		end = name + strcspn(name, " \n");
+		rel = gmf_xstrndup(name, (size_t)(end - name));
+		base = strrchr(rel, '/');
+		hit = !strcmp(base ? base + 1 : rel, ".head") && lockfile_moved_on(r, patch, rel);
+		if (hit)
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: this patch changes the head "
+					"lockfile %s, which has moved on here: `git am` without -3 "
+					"cannot merge it and will stop; run `git am --abort`, then "
+					"`git am -3` with the same patches (or once: `git config "
+					"am.threeWay true`)\n", rel);
+		free(rel);
+		if (hit)
+			break;
+	}
+out:
+	free(patch);
+	free(path);
+}
+
 int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 {
 	char *cwd;
@@ -452,6 +572,10 @@ int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 		post_merge(rep, r, argc, argv);
 	} else if (!strcmp(name, "pre-commit")) {
 		pre_commit(rep, r);
+	} else if (!strcmp(name, "applypatch-msg")) {
+		applypatch_msg(rep, r);
+	} else if (!strcmp(name, "post-applypatch")) {
+		post_applypatch(rep, r);
 	} else if (!strcmp(name, "post-rewrite")) {
 		post_rewrite(rep, r, argc, argv);
 	} else if (!strcmp(name, "post-commit")) {

@@ -84,9 +84,18 @@ static int has_shim(gmf_repo *r, const char *name)
 	return ok;
 }
 
+int gmf_pending_in_am(gmf_repo *r)
+{
+	return gitdir_has(r, "rebase-apply/applying");
+}
+
 int gmf_pending_hooks_ready(gmf_repo *r)
 {
 	char *mode = NULL;
+	/* `git am -3`: only post-applypatch finishes the repair (a hook
+	 * manager's lines cannot be told to include it: a conflict) */
+	if (gmf_pending_in_am(r))
+		return has_shim(r, "post-applypatch");
 	/* husky, lefthook: install printed the lines to add; it said so here */
 	if (gmf_repo_config_get(r, "migrate-fix.hooks", &mode) == 0 && !strcmp(mode, "external")) {
 		free(mode);

@@ -56,6 +56,70 @@ test_expect_success 'git commit --only with another migration staged but not com
 	consistent 004_b
 '
 
+test_expect_success ALEMBIC 'git am -3: the applied migrations move after the branch, one commit on top' '
+	setup am3 &&
+	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
+	git format-patch -q -2 -o ../am3-patches &&
+	git checkout -q main && before=$(git rev-parse HEAD) &&
+	test -x .git/hooks/post-applypatch &&
+	git am -3 ../am3-patches/*.patch >out 2>&1 &&
+	test_grep "moved 2 migrations after 002_m in a new commit" out &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after git am" &&
+	test "$(git log --format=%s -1 HEAD~2)" = feature &&
+	test "$(git rev-parse HEAD~3)" = "$before" &&
+	test -e migrations/versions/003_f2.py && test -e migrations/versions/004_f3.py &&
+	test_grep "down_revision: .* = \"002_m\"" migrations/versions/003_f2.py &&
+	consistent 004_f3 &&
+	gmf check >/dev/null && alembic_cycle &&
+	gmf undo >/dev/null &&
+	test "$(git log --format=%s -1)" = f3
+'
+
+test_expect_success ALEMBIC 'plain git am: told before it stops what to run; am.threeWay then works' '
+	setup am1 &&
+	git format-patch -q -1 -o ../am1-patches &&
+	git checkout -q -b fresh main~1 &&
+	git am ../am1-patches/*.patch >clean.out 2>&1 &&
+	test_grep ! "git-migrate-fix" clean.out &&
+	git checkout -q main && before=$(git rev-parse HEAD) &&
+	test_must_fail git am ../am1-patches/*.patch >out 2>&1 &&
+	test_grep "this patch changes the head lockfile migrations/versions/.head, which has moved on here" out &&
+	test_grep "run .git am --abort., then .git am -3. with the same patches" out &&
+	git am --abort &&
+	test "$(git rev-parse HEAD)" = "$before" &&
+	git config am.threeWay true &&
+	git am ../am1-patches/*.patch >out 2>&1 &&
+	test_grep "moved 1 migration after 002_m in a new commit" out &&
+	consistent 003_f2 &&
+	alembic_cycle
+'
+
+test_expect_success 'git am -3 without the post-applypatch hook: a conflict that says what to run' '
+	setup am4 &&
+	git format-patch -q -1 -o ../am4-patches &&
+	git checkout -q main && rm .git/hooks/post-applypatch &&
+	test_must_fail git am -3 ../am4-patches/*.patch >out 2>&1 &&
+	test_grep "git am. needs the post-applypatch hook" out &&
+	test_grep "^<<<<<<<" migrations/versions/.head &&
+	git am --abort &&
+	test "$(git log --format=%s -1)" = main
+'
+
+test_expect_success 'an octopus merge stops before anything changes; one branch at a time works' '
+	setup oct &&
+	git checkout -q -b f3 main~1 && mig 002_f3.py 002_f3 001_init f3 && commit_all f3 &&
+	git checkout -q main && before=$(git rev-parse HEAD) &&
+	test_must_fail git merge --no-edit feature f3 >out 2>&1 &&
+	test "$(git rev-parse HEAD)" = "$before" &&
+	test -z "$(git status --porcelain --untracked-files=no)" &&
+	test ! -e .git/migrate-fix/pending &&
+	test "$(cat migrations/versions/.head)" = 002_m &&
+	git merge -q --no-edit feature >out 2>&1 &&
+	git merge -q --no-edit f3 >out 2>&1 &&
+	gmf check >/dev/null &&
+	test "$(git show HEAD:migrations/versions/.head)" = "$(cat migrations/versions/.head)"
+'
+
 # twoheads NAME: a repository whose main has two heads on 001 (002_a and
 # 002_b, the same sequence number), committed; cwd is the project.
 twoheads () {
