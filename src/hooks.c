@@ -120,11 +120,56 @@ static void describe(gmf_strbuf *sb, const gmf_fix_result *res, const char *pref
 	free(rn);
 }
 
-static void commit_note(gmf_strbuf *msg, const gmf_fix_result *res)
+/* A path of the work tree as the commit names it. */
+static void add_rel(gmf_strbuf *sb, const char *top, const char *abs)
+{
+	char *rel = top ? gmf_path_relative(top, abs) : gmf_xstrdup(abs);
+	gmf_strbuf_adds(sb, rel);
+	free(rel);
+}
+
+/* What moved where: each file renamed, each parent re-pointed, each
+ * merge migration written, per script. */
+static void describe_moves(gmf_strbuf *msg, const gmf_fix_result *res, const char *top)
+{
+	for (size_t s = 0; s < res->nscripts; s++) {
+		const gmf_fix_script *fs = &res->scripts[s];
+		const gmf_plan *p = &fs->decision.plan;
+		if (fs->decision.kind == GMF_DECIDE_RENUMBER && p->nmoving) {
+			gmf_strbuf_addf(msg, "\nMoved after %s", p->onto);
+			if (res->nscripts > 1)
+				gmf_strbuf_addf(msg, " [%s]", fs->name);
+			gmf_strbuf_adds(msg, ":\n");
+			for (size_t i = 0; i < p->nfiles; i++) {
+				if (!strcmp(p->files[i].old_path, p->files[i].new_path))
+					continue;
+				gmf_strbuf_adds(msg, "  ");
+				add_rel(msg, top, p->files[i].old_path);
+				gmf_strbuf_adds(msg, " -> ");
+				add_rel(msg, top, p->files[i].new_path);
+				gmf_strbuf_addch(msg, '\n');
+			}
+			for (size_t i = 0; i < p->nrepoints; i++)
+				gmf_strbuf_addf(msg, "  %s: down_revision %s -> %s\n",
+						p->repoints[i].revision, p->repoints[i].old_parent,
+						p->repoints[i].new_parent);
+		} else if (fs->decision.kind == GMF_DECIDE_MERGE && fs->merge_path) {
+			gmf_strbuf_adds(msg, "\nMerge migration ");
+			add_rel(msg, top, fs->merge_path);
+			gmf_strbuf_addf(msg, " (%s) joins", fs->merge_rev);
+			for (size_t i = 0; i < fs->decision.nheads; i++)
+				gmf_strbuf_addf(msg, "%s %s", i ? "," : "", fs->decision.heads[i]);
+			gmf_strbuf_addch(msg, '\n');
+		}
+	}
+}
+
+static void commit_note(gmf_strbuf *msg, const gmf_fix_result *res, const char *top)
 {
 	const gmf_id_rename **rn;
 	size_t n = gmf_fix_renames(res, &rn);
 	gmf_strbuf_addf(msg, "git-migrate-fix %s.\n", res->description);
+	describe_moves(msg, res, top);
 	if (n) {
 		gmf_strbuf_adds(msg, "\nRenamed revision ids:\n");
 		for (size_t i = 0; i < n; i++)
@@ -212,7 +257,7 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 		gmf_journal t;
 		if (!commit)
 			gmf_strbuf_addf(&msg, "%s\n\n", title);
-		commit_note(&msg, &res);
+		commit_note(&msg, &res, gmf_repo_workdir(ws.repo));
 		rc = gmf_repo_commit_index(ws.repo, commit, msg.buf, &old, &new, &ref);
 		if (rc == 0) {
 			gmf_workspace_journal(&ws, &t);

@@ -120,6 +120,39 @@ test_expect_success 'an octopus merge stops before anything changes; one branch 
 	test "$(git show HEAD:migrations/versions/.head)" = "$(cat migrations/versions/.head)"
 '
 
+test_expect_success ALEMBIC 'rebase (commit mode): the body says what moved where; rebase -x check stops at the pick with two heads' '
+	setup rx &&
+	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
+	git rebase -q main >out 2>&1 &&
+	git log -1 --format=%B >body &&
+	test "$(head -n 1 body)" = "Renumber migrations after rebase" &&
+	test_grep "^Moved after 002_m:$" body &&
+	test_grep "^  migrations/versions/002_f2.py -> migrations/versions/003_f2.py$" body &&
+	test_grep "^  migrations/versions/003_f3.py -> migrations/versions/004_f3.py$" body &&
+	test_grep "^  003_f2: down_revision 001_init -> 002_m$" body &&
+	test_grep "^  002_f2 -> 003_f2$" body &&
+	consistent 004_f3 && alembic_cycle &&
+	# as documented: only the tip is repaired, the picks keep two heads
+	git checkout -q HEAD~1 &&
+	test_expect_code 1 gmf check >pick.out &&
+	test_grep "error\[multiple-heads\]" pick.out &&
+	git checkout -q feature
+'
+
+test_expect_success ALEMBIC 'rebase -x check stops at each pick with two heads; the end is repaired' '
+	setup rx2 &&
+	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
+	test_must_fail git rebase -x "git migrate-fix check" main >x1.out 2>&1 &&
+	test_grep "error\[multiple-heads\]" x1.out &&
+	test "$(git log --format=%s -1)" = feature &&
+	test_must_fail git rebase --continue >x2.out 2>&1 &&
+	test "$(git log --format=%s -1)" = f3 &&
+	git rebase --continue >x3.out 2>&1 &&
+	test_grep "moved 2 migrations after 002_m in a new commit" x3.out &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	consistent 004_f3 && gmf check >/dev/null
+'
+
 # twoheads NAME: a repository whose main has two heads on 001 (002_a and
 # 002_b, the same sequence number), committed; cwd is the project.
 twoheads () {
