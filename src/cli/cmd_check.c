@@ -312,7 +312,7 @@ static void json_finding(gmf_strbuf *sb, cli_context *ctx, const gmf_finding *f,
 	gmf_strbuf_adds(sb, "]}");
 }
 
-static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of)
+static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of, size_t nignored)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	gmf_severity worst = gmf_findings_worst(all);
@@ -332,8 +332,9 @@ static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of)
 			gmf_strbuf_addch(&sb, ',');
 		json_finding(&sb, ctx, &all->items[i], ctx->project.scripts[script_of[i]].name);
 	}
-	gmf_strbuf_addf(&sb, "],\"summary\":{\"fatal\":%zu,\"errors\":%zu,\"warnings\":%zu}}\n",
-			counts[GMF_SEV_FATAL], counts[GMF_SEV_ERROR], counts[GMF_SEV_WARNING]);
+	gmf_strbuf_addf(&sb, "],\"summary\":{\"fatal\":%zu,\"errors\":%zu,\"warnings\":%zu,"
+			"\"ignored\":%zu}}\n", counts[GMF_SEV_FATAL], counts[GMF_SEV_ERROR],
+			counts[GMF_SEV_WARNING], nignored);
 	fwrite(sb.buf, 1, sb.len, stdout);
 	gmf_strbuf_release(&sb);
 }
@@ -573,7 +574,7 @@ int cmd_check(int argc, char **argv)
 	}
 	nignored = gmf_findings_drop(&all, ignored);
 	if (fmt == FMT_JSON) {
-		print_json(&ctx, &all, script_of);
+		print_json(&ctx, &all, script_of, nignored);
 	} else if (fmt == FMT_GITHUB) {
 		print_github(&ctx, &all, nignored);
 		write_step_summary(&ctx, &all, script_of, nignored);

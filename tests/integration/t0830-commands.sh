@@ -217,6 +217,8 @@ test_expect_success ALEMBIC 'duplicate-sequence: a true hint, and migrate-fix.ig
 	gmf check --format=github >out &&
 	test_grep ! "^::warning" out &&
 	test_grep "1 ignored" out &&
+	gmf check --format=json >out.json &&
+	json_check out.json "d[\"summary\"] == {\"fatal\": 0, \"errors\": 0, \"warnings\": 0, \"ignored\": 1} and d[\"findings\"] == []" &&
 	alembic_cycle
 '
 
