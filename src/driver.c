@@ -106,8 +106,12 @@ int gmf_driver_run(const gmf_driver_in *in, char **why)
 		say(why, "not inside a git repository");
 		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
 	} else if (!gmf_pending_hooks_ready(r)) {
-		say(why, "the hooks that finish the repair are not installed "
-			 "(run `git migrate-fix install`)");
+		say(why, gmf_pending_in_am(r)
+			 ? "`git am` needs the post-applypatch hook to finish the repair "
+			   "(run `git migrate-fix install`); or resolve it, `git am "
+			   "--continue`, then run `git migrate-fix fix`"
+			 : "the hooks that finish the repair are not installed "
+			   "(run `git migrate-fix install`)");
 		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
 	} else if (write_union(in->ours, a, alen, b, blen) < 0 || gmf_pending_record(r) < 0) {
 		say(why, gmf_error_last());

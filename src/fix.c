@@ -103,6 +103,13 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	memset(&pub, 0, sizeof(pub));
 	gmf_findings_init(&f);
 	gmf_graph_check(g, ws->naming, sc->file_template, &f);
+	{
+		/* the warnings the project silenced, as check does; a bad value
+		 * is check's to report: a repair goes on with the valid part */
+		unsigned long ignored;
+		(void)gmf_workspace_ignored(ws, &ignored);
+		gmf_findings_drop(&f, ignored);
+	}
 	memset(&in, 0, sizeof(in));
 	in.strategy = (gmf_strategy)strategy;
 	in.onto = o->onto;
@@ -276,7 +283,7 @@ out:
 	return rc;
 }
 
-int gmf_fix_lockfile(int *changed, gmf_workspace *ws)
+int gmf_fix_lockfile(int *changed, gmf_workspace *ws, int restage)
 {
 	gmf_journal_op *ops = NULL;
 	size_t nops = 0;
@@ -295,8 +302,18 @@ int gmf_fix_lockfile(int *changed, gmf_workspace *ws)
 			gmf_lockfile_release(&lf);
 		}
 		/* a commit never hides a lockfile conflict: only a repair does */
-		if (!conflicted)
-			gmf_workspace_lockfile_op(ws, s, ids, nh, &ops, &nops);
+		if (!conflicted && !gmf_workspace_lockfile_op(ws, s, ids, nh, &ops, &nops) &&
+		    restage && ws->repo) {
+			/* the file already names these heads (written for another
+			 * index): this index must record it too */
+			char *path = gmf_lockfile_path(&ws->project.scripts[s]), *cur = NULL;
+			size_t len = 0;
+			if (gmf_repo_is_tracked(ws->repo, path) &&
+			    gmf_fs_read(path, &cur, &len) == 0)
+				gmf_workspace_op_push(&ops, &nops, path, path, cur, len, 1);
+			free(cur);
+			free(path);
+		}
 		free(ids);
 	}
 	for (size_t i = 0; i < nops && rc == 0; i++) {

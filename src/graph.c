@@ -97,6 +97,19 @@ const char *gmf_finding_code_name(gmf_finding_code c)
 	return c < GMF_F__COUNT ? code_names[c] : "unknown";
 }
 
+int gmf_finding_code_parse(const char *name)
+{
+	for (int c = 0; c < GMF_F__COUNT; c++)
+		if (!strcmp(code_names[c], name))
+			return c;
+	return -1;
+}
+
+gmf_severity gmf_finding_code_severity(gmf_finding_code c)
+{
+	return c < GMF_F__COUNT ? code_sev[c] : GMF_SEV_FATAL;
+}
+
 const char *gmf_severity_name(gmf_severity s)
 {
 	switch (s) {
@@ -112,20 +125,23 @@ void gmf_findings_init(gmf_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static void finding_release(gmf_finding *x)
+{
+	free(x->message);
+	free(x->hint);
+	for (size_t k = 0; k < x->nlocs; k++)
+		free(x->locs[k].path);
+	free(x->locs);
+	for (size_t k = 0; k < x->nrevisions; k++)
+		free(x->revisions[k]);
+	free(x->revisions);
+	free(x->rev_index);
+}
+
 void gmf_findings_release(gmf_findings *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		gmf_finding *x = &f->items[i];
-		free(x->message);
-		free(x->hint);
-		for (size_t k = 0; k < x->nlocs; k++)
-			free(x->locs[k].path);
-		free(x->locs);
-		for (size_t k = 0; k < x->nrevisions; k++)
-			free(x->revisions[k]);
-		free(x->revisions);
-		free(x->rev_index);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		finding_release(&f->items[i]);
 	free(f->items);
 	gmf_findings_init(f);
 }
@@ -208,6 +224,23 @@ void gmf_finding_add_rev(gmf_finding *f, const char *rev)
 	f->revisions[f->nrevisions++] = gmf_xstrdup(rev);
 	if (f->rev_index)
 		rev_index_put(f->rev_index, f->rev_nindex, f->revisions, f->nrevisions - 1);
+}
+
+size_t gmf_findings_drop(gmf_findings *f, unsigned long mask)
+{
+	size_t kept = 0, dropped = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		gmf_finding *x = &f->items[i];
+		/* only warnings: an error is never silenced */
+		if (x->severity == GMF_SEV_WARNING && ((mask >> x->code) & 1UL)) {
+			finding_release(x);
+			dropped++;
+			continue;
+		}
+		f->items[kept++] = *x;
+	}
+	f->n = kept;
+	return dropped;
 }
 
 gmf_severity gmf_findings_worst(const gmf_findings *f)
@@ -1397,7 +1430,11 @@ static void check_sequences(const gmf_graph *g, gmf_findings *out)
 			end++;
 		if (end - i > 1) {
 			f = gmf_findings_add(out, GMF_F_DUPLICATE_SEQUENCE,
-					     "renumber one of them (`git migrate-fix fix` does it)",
+					     "Alembic orders by revision id, not by file name, so "
+					     "this only misleads readers: renumber by hand one "
+					     "that no database has applied yet (its revision id "
+					     "too where the name carries it), or silence it with "
+					     "`git config migrate-fix.ignore duplicate-sequence`",
 					     "sequence number %0*ld is used by more than one file",
 					     g->nodes[ix[i]].seq_width, g->nodes[ix[i]].seq);
 			for (k = i; k < end; k++) {

@@ -121,11 +121,56 @@ static void describe(gmf_strbuf *sb, const gmf_fix_result *res, const char *pref
 	free(rn);
 }
 
-static void commit_note(gmf_strbuf *msg, const gmf_fix_result *res)
+/* A path of the work tree as the commit names it. */
+static void add_rel(gmf_strbuf *sb, const char *top, const char *abs)
+{
+	char *rel = top ? gmf_path_relative(top, abs) : gmf_xstrdup(abs);
+	gmf_strbuf_adds(sb, rel);
+	free(rel);
+}
+
+/* What moved where: each file renamed, each parent re-pointed, each
+ * merge migration written, per script. */
+static void describe_moves(gmf_strbuf *msg, const gmf_fix_result *res, const char *top)
+{
+	for (size_t s = 0; s < res->nscripts; s++) {
+		const gmf_fix_script *fs = &res->scripts[s];
+		const gmf_plan *p = &fs->decision.plan;
+		if (fs->decision.kind == GMF_DECIDE_RENUMBER && p->nmoving) {
+			gmf_strbuf_addf(msg, "\nMoved after %s", p->onto);
+			if (res->nscripts > 1)
+				gmf_strbuf_addf(msg, " [%s]", fs->name);
+			gmf_strbuf_adds(msg, ":\n");
+			for (size_t i = 0; i < p->nfiles; i++) {
+				if (!strcmp(p->files[i].old_path, p->files[i].new_path))
+					continue;
+				gmf_strbuf_adds(msg, "  ");
+				add_rel(msg, top, p->files[i].old_path);
+				gmf_strbuf_adds(msg, " -> ");
+				add_rel(msg, top, p->files[i].new_path);
+				gmf_strbuf_addch(msg, '\n');
+			}
+			for (size_t i = 0; i < p->nrepoints; i++)
+				gmf_strbuf_addf(msg, "  %s: down_revision %s -> %s\n",
+						p->repoints[i].revision, p->repoints[i].old_parent,
+						p->repoints[i].new_parent);
+		} else if (fs->decision.kind == GMF_DECIDE_MERGE && fs->merge_path) {
+			gmf_strbuf_adds(msg, "\nMerge migration ");
+			add_rel(msg, top, fs->merge_path);
+			gmf_strbuf_addf(msg, " (%s) joins", fs->merge_rev);
+			for (size_t i = 0; i < fs->decision.nheads; i++)
+				gmf_strbuf_addf(msg, "%s %s", i ? "," : "", fs->decision.heads[i]);
+			gmf_strbuf_addch(msg, '\n');
+		}
+	}
+}
+
+static void commit_note(gmf_strbuf *msg, const gmf_fix_result *res, const char *top)
 {
 	const gmf_id_rename **rn;
 	size_t n = gmf_fix_renames(res, &rn);
 	gmf_strbuf_addf(msg, "git-migrate-fix %s.\n", res->description);
+	describe_moves(msg, res, top);
 	if (n) {
 		gmf_strbuf_adds(msg, "\nRenamed revision ids:\n");
 		for (size_t i = 0; i < n; i++)
@@ -213,7 +258,7 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 		gmf_journal t;
 		if (!commit)
 			gmf_strbuf_addf(&msg, "%s\n\n", title);
-		commit_note(&msg, &res);
+		commit_note(&msg, &res, gmf_repo_workdir(ws.repo));
 		rc = gmf_repo_commit_index(ws.repo, commit, msg.buf, &old, &new, &ref);
 		if (rc == 0) {
 			gmf_workspace_journal(&ws, &t);
@@ -305,10 +350,63 @@ static int commit_touches_migrations(gmf_repo *r)
 	return touches;
 }
 
-static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
+/*
+ * The real index of a partial commit (`git commit <paths>`, `--only`): git
+ * names its temporary "next-index-*.lock" in the git directory in
+ * GIT_INDEX_FILE and holds the real one as index.lock.  NULL otherwise.
+ */
+static char *partial_commit_index(gmf_repo *r)
+{
+	const char *ix = getenv("GIT_INDEX_FILE"), *base;
+	char *real;
+	if (!ix || !*ix)
+		return NULL;
+	base = strrchr(ix, '/');
+	base = base ? base + 1 : ix;
+	if (strncmp(base, "next-index-", 11))
+		return NULL;
+	real = gmf_path_join(gmf_repo_gitdir(r), "index.lock");
+	if (!gmf_fs_exists(real)) {
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+/* Brings the head lockfile of the index GIT_INDEX_FILE names up to date
+ * (restage: see gmf_fix_lockfile); *changed is set when a file changed. */
+static void keep_lockfile(gmf_hook_report *rep, int restage, int *changed)
 {
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
+	int c = 0;
+
+	memset(&wo, 0, sizeof(wo));
+	wo.lock = 1;
+	if (gmf_workspace_open(&ws, &wo) == 0) {
+		char *what = NULL;
+		/* an interrupted run is never completed or rolled back behind a
+		 * commit's back: recovery verifies, and refuses to touch edits */
+		if (gmf_workspace_lock(&ws, NULL) == 0 &&
+		    gmf_workspace_recover(&ws, &what, NULL) < 0) {
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n", gmf_error_last());
+		} else {
+			if (what)
+				gmf_strbuf_addf(&rep->err, "git-migrate-fix: %s\n", what);
+			if (gmf_fix_lockfile(&c, &ws, restage) < 0)
+				gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n",
+						gmf_error_last());
+			else if (c && !restage)
+				*changed = 1;
+		}
+		free(what);
+	}
+	gmf_workspace_release(&ws);
+}
+
+static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
+{
+	char *real;
 	int changed = 0;
 
 	if (gmf_repo_in_sequence(r))
@@ -334,27 +432,25 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 	 * not: they cost one look at the index, not a read of every file) */
 	if (!commit_touches_migrations(r))
 		return;
-	memset(&wo, 0, sizeof(wo));
-	wo.lock = 1;
-	if (gmf_workspace_open(&ws, &wo) == 0) {
-		char *what = NULL;
-		/* an interrupted run is never completed or rolled back behind a
-		 * commit's back: recovery verifies, and refuses to touch edits */
-		if (gmf_workspace_lock(&ws, NULL) == 0 &&
-		    gmf_workspace_recover(&ws, &what, NULL) < 0) {
-			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n", gmf_error_last());
-		} else {
-			if (what)
-				gmf_strbuf_addf(&rep->err, "git-migrate-fix: %s\n", what);
-			if (gmf_fix_lockfile(&changed, &ws) < 0)
-				gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s\n",
-						gmf_error_last());
-			else if (changed)
-				gmf_strbuf_adds(&rep->out, "git-migrate-fix: updated the head lockfile\n");
-		}
-		free(what);
+	keep_lockfile(rep, 0, &changed);
+	if ((real = partial_commit_index(r)) != NULL) {
+		/* `git commit <paths>` records a temporary index made from HEAD
+		 * and the paths, then makes the real one (index.lock, already
+		 * written) the index: it needs the lockfile of what it holds,
+		 * or it keeps the old one staged and the next commit records
+		 * it.  The work tree's lockfile ends as the real index's. */
+		char *saved = getenv("GIT_INDEX_FILE") ? gmf_xstrdup(getenv("GIT_INDEX_FILE"))
+						       : NULL;
+		int changed2 = 0;
+		setenv("GIT_INDEX_FILE", real, 1);
+		keep_lockfile(rep, 1, &changed2);
+		if (saved)
+			setenv("GIT_INDEX_FILE", saved, 1);
+		free(saved);
+		free(real);
 	}
-	gmf_workspace_release(&ws);
+	if (changed)
+		gmf_strbuf_adds(&rep->out, "git-migrate-fix: updated the head lockfile\n");
 }
 
 static void post_rewrite(gmf_hook_report *rep, gmf_repo *r, int argc, char **argv)
@@ -384,6 +480,126 @@ out:
 	gmf_pending_release(&p);
 }
 
+/*
+ * `git am -3`: the driver merged the lockfile of each patch that added a
+ * migration.  After the last patch (rebase-apply/next == last) the branch
+ * as it was before `git am` (ORIG_HEAD) is the side that stays, and the
+ * repair is one new commit on top (or amends the last patch's commit with
+ * migrate-fix.rebase=amend), as after a rebase.  Earlier patches leave
+ * the note for the last one; `git rebase --apply` leaves it for
+ * post-rewrite.
+ */
+static void post_applypatch(gmf_hook_report *rep, gmf_repo *r)
+{
+	gmf_pending p;
+	char *next = NULL, *last = NULL, *orig = NULL, *mode = NULL;
+	int amend;
+
+	if (!gitdir_has(r, "rebase-apply/applying"))
+		return;
+	next = gitdir_line(r, "rebase-apply/next");
+	last = gitdir_line(r, "rebase-apply/last");
+	if (!next || !last || strtol(next, NULL, 10) < strtol(last, NULL, 10))
+		goto done;
+	if (gmf_pending_take(r, &p) < 0)
+		goto done;
+	orig = gitdir_line(r, "ORIG_HEAD");
+	if (!orig || strcmp(orig, p.orig)) {
+		advise_if_heads(rep);
+		goto out;
+	}
+	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
+	repair(rep, r, orig, "the branch the patches were applied to", amend,
+	       "Renumber migrations after git am", NULL);
+out:
+	gmf_pending_release(&p);
+done:
+	free(next);
+	free(last);
+	free(orig);
+	free(mode);
+}
+
+/*
+ * The preimage of the head lockfile `path` (relative) in a patch: its
+ * context and removed lines, which must be the whole file as the
+ * lockfile is a few lines.  1 when the patch changes it and that
+ * preimage is not what the work tree holds.
+ */
+static int lockfile_moved_on(gmf_repo *r, const char *patch, const char *path)
+{
+	gmf_strbuf pre = GMF_STRBUF_INIT;
+	char *abs = gmf_path_join(gmf_repo_workdir(r), path), *cur = NULL;
+	const char *p;
+	size_t len = 0, plen = strlen(path);
+	int moved = 0, in_file = 0, in_hunk = 0, seen = 0;
+
+	for (p = patch; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (!strncmp(p, "diff --git ", 11)) {
+			in_file = n == 11 + 2 + plen + 3 + plen && !strncmp(p + 13, path, plen) &&
+				  !strncmp(p + 13 + plen, " b/", 3);
+			in_hunk = 0;
+			continue;
+		}
+		if (!in_file)
+			continue;
+		if (!strncmp(p, "@@ ", 3)) {
+			in_hunk = seen = 1;
+			continue;
+		}
+		if (in_hunk && (*p == ' ' || *p == '-')) {
+			gmf_strbuf_add(&pre, p + 1, n - 1);
+			gmf_strbuf_addch(&pre, '\n');
+		}
+	}
+	if (seen && gmf_fs_read(abs, &cur, &len) == 0)
+		moved = len != pre.len || memcmp(cur, pre.buf, len);
+	free(cur);
+	free(abs);
+	gmf_strbuf_release(&pre);
+	return moved;
+}
+
+/*
+ * Plain `git am` (without -3) applies a patch as text, and the head
+ * lockfile's hunk cannot apply once the branch has moved on: say so,
+ * before git stops, with the command that works.
+ */
+static void applypatch_msg(gmf_hook_report *rep, gmf_repo *r)
+{
+	char *path = gmf_path_join(gmf_repo_gitdir(r), "rebase-apply/patch"), *patch = NULL;
+	const char *p;
+	size_t len;
+
+	if (!gmf_repo_workdir(r) || gmf_fs_read(path, &patch, &len) < 0)
+		goto out;
+	for (p = patch; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		const char *name = p + 13, *end;
+		char *rel;
+		const char *base;
+		int hit;
+		if (strncmp(p, "diff --git a/", 13))
+			continue;
+		end = name + strcspn(name, " \n");
+		rel = gmf_xstrndup(name, (size_t)(end - name));
+		base = strrchr(rel, '/');
+		hit = !strcmp(base ? base + 1 : rel, ".head") && lockfile_moved_on(r, patch, rel);
+		if (hit)
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: this patch changes the head "
+					"lockfile %s, which has moved on here: `git am` without -3 "
+					"cannot merge it and will stop; run `git am --abort`, then "
+					"`git am -3` with the same patches (or once: `git config "
+					"am.threeWay true`)\n", rel);
+		free(rel);
+		if (hit)
+			break;
+	}
+out:
+	free(patch);
+	free(path);
+}
+
 int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 {
 	char *cwd;
@@ -402,6 +618,10 @@ int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 		post_merge(rep, r, argc, argv);
 	} else if (!strcmp(name, "pre-commit")) {
 		pre_commit(rep, r);
+	} else if (!strcmp(name, "applypatch-msg")) {
+		applypatch_msg(rep, r);
+	} else if (!strcmp(name, "post-applypatch")) {
+		post_applypatch(rep, r);
 	} else if (!strcmp(name, "post-rewrite")) {
 		post_rewrite(rep, r, argc, argv);
 	} else if (!strcmp(name, "post-commit")) {

@@ -139,8 +139,17 @@ static int has_shim(gmf_repo *r, const char *name)
 	return ok;
 }
 
+int gmf_pending_in_am(gmf_repo *r)
+{
+	return gitdir_has(r, "rebase-apply/applying");
+}
+
 int gmf_pending_hooks_ready(gmf_repo *r)
 {
+	/* `git am -3`: only post-applypatch finishes the repair (a hook
+	 * manager's lines cannot be told to include it: a conflict) */
+	if (gmf_pending_in_am(r))
+		return has_shim(r, "post-applypatch");
 	if (has_shim(r, "post-merge"))
 		return 1;
 	/* on demand: pre-commit tells, and no other post-merge hook may stand

@@ -424,3 +424,42 @@ int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *he
 	free(path);
 	return added;
 }
+
+int gmf_workspace_ignored(gmf_workspace *ws, unsigned long *mask)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*mask = 0;
+	if (!ws->repo || gmf_repo_config_get_all(ws->repo, "migrate-fix.ignore", &v, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = v[i];
+		while (*p) {
+			size_t len = strcspn(p, ", \t");
+			char *name = gmf_xstrndup(p, len);
+			int code = len ? gmf_finding_code_parse(name) : -2;
+			if (code == -1 && rc == 0)
+				rc = gmf_error_set(GMF_EUSAGE, "migrate-fix.ignore names '%s', "
+						   "which is no finding code (see docs/checks.md)",
+						   name);
+			else if (code >= 0 && gmf_finding_code_severity((gmf_finding_code)code) !=
+						      GMF_SEV_WARNING && rc == 0)
+				rc = gmf_error_set(GMF_EUSAGE, "migrate-fix.ignore names '%s', "
+						   "an error: only warnings can be ignored "
+						   "(opaque-value, docstring-mismatch, "
+						   "duplicate-sequence, reassigned)", name);
+			else if (code >= 0 && gmf_finding_code_severity((gmf_finding_code)code) ==
+						      GMF_SEV_WARNING)
+				*mask |= 1UL << code;
+			free(name);
+			p += len;
+			p += strspn(p, ", \t");
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}

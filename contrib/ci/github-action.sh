@@ -47,22 +47,9 @@ state_of () {
 
 case $mode in
 check)
+	# check itself appends the whole report to GITHUB_STEP_SUMMARY
 	"$gmf" check --format=github
 	rc=$?
-	{
-		echo "### git-migrate-fix check"
-		echo
-		if test $rc = 0
-		then
-			echo "The migration graph has one head per branch and no errors."
-		else
-			echo "The migration graph has errors (see the annotations):"
-			echo
-			echo '```'
-			"$gmf" check 2>&1
-			echo '```'
-		fi
-	} >>"$summary"
 	if test $rc = 0; then echo "state=clean" >>"$out"; else echo "state=errors" >>"$out"; fi
 	exit $rc
 	;;

@@ -83,8 +83,11 @@ size_t gmf_fix_renames(const gmf_fix_result *r, const gmf_id_rename ***out);
  * Keeps each head lockfile naming the heads that the index's migrations
  * have (a commit records those); never resolves a lockfile conflict.
  * Written atomically and staged, without a journal (the undo record of
- * the last repair stays).  *changed: a lockfile was rewritten.
+ * the last repair stays).  *changed: a lockfile was rewritten.  restage:
+ * stage each tracked lockfile even when the file already says so (the
+ * real index of `git commit <paths>`, whose work-tree lockfile was just
+ * written for the commit's temporary index).
  */
-int gmf_fix_lockfile(int *changed, gmf_workspace *ws);
+int gmf_fix_lockfile(int *changed, gmf_workspace *ws, int restage);
 
 #endif

@@ -169,6 +169,10 @@ void gmf_graph_check(gmf_graph *g, gmf_naming naming,
 		     const char *file_template, gmf_findings *out);
 
 const char *gmf_finding_code_name(gmf_finding_code c);
+/* The code of a name ("duplicate-sequence"), or -1. */
+int gmf_finding_code_parse(const char *name);
+/* The severity every finding of code c has. */
+gmf_severity gmf_finding_code_severity(gmf_finding_code c);
 const char *gmf_severity_name(gmf_severity s);
 void gmf_findings_init(gmf_findings *f);
 void gmf_findings_release(gmf_findings *f);
@@ -178,6 +182,9 @@ gmf_finding *gmf_findings_add(gmf_findings *f, gmf_finding_code code,
 	__attribute__((format(printf, 4, 5)));
 void gmf_finding_add_loc(gmf_finding *f, const char *path, unsigned line);
 void gmf_finding_add_rev(gmf_finding *f, const char *rev);
+/* Removes the warnings whose code has its bit (1UL << code) in mask
+ * (migrate-fix.ignore); errors always stay.  Returns how many went. */
+size_t gmf_findings_drop(gmf_findings *f, unsigned long mask);
 gmf_severity gmf_findings_worst(const gmf_findings *f);
 
 #endif

@@ -2,8 +2,10 @@
 /*
  * hooks: what the installed hook shims (hooks/) run, once git has done its
  * own work: the repair after a merge (post-merge), when a stopped merge is
- * concluded (pre-commit), after a rebase (post-rewrite), and the head
- * lockfile kept current by ordinary commits (pre-commit).
+ * concluded (pre-commit), after a rebase (post-rewrite), after the last
+ * patch of `git am -3` (post-applypatch), and the head lockfile kept
+ * current by ordinary commits (pre-commit, also for `git commit <paths>`,
+ * whose real index gets it too).
  *
  * Each acts only on a note of the merge driver (pending.h) that matches
  * the state it finds, runs the one repair workflow (fix.h) with what git
@@ -14,7 +16,8 @@
  * Owns: that state machine and what each hook reports.
  * Must never: print (it returns the report), fail the user's git command
  * (exit 0 unless the hook cannot run at all), rewrite a commit while a
- * rebase or cherry-pick sequence is still running, or retry a refused
+ * rebase or cherry-pick sequence is still running (post-applypatch adds
+ * its commit only after the last patch, when nothing follows), or retry a refused
  * repair another way.
  */
 #ifndef GMF_HOOKS_H
@@ -30,7 +33,8 @@ typedef struct {
 #define GMF_HOOK_REPORT_INIT { GMF_STRBUF_INIT, GMF_STRBUF_INIT }
 
 /*
- * Runs hook `name` (post-merge, pre-commit, post-rewrite, post-commit, or
+ * Runs hook `name` (post-merge, pre-commit, post-rewrite, post-applypatch,
+ * post-commit, or
  * disarm with the armed post-merge shim's path) with git's arguments.
  * Returns 0, or GMF_EUSAGE for an unknown hook.
  */

@@ -32,8 +32,11 @@ int gmf_pending_record(gmf_repo *r);
 /* Reads and removes this worktree's note; GMF_ENOTFOUND when none. */
 int gmf_pending_take(gmf_repo *r, gmf_pending *out);
 void gmf_pending_release(gmf_pending *p);
-/* Are the hooks that act on the note in place (or managed elsewhere)? */
+/* Are the hooks that act on the note in place (or managed elsewhere)?
+ * During `git am` only post-applypatch, a shim of ours, will do. */
 int gmf_pending_hooks_ready(gmf_repo *r);
+/* Is a `git am` session (not `git rebase --apply`) in progress? */
+int gmf_pending_in_am(gmf_repo *r);
 /* The armed shim at hook_path is done with one merge: it is removed when
  * no worktree of the repository has a note waiting. */
 int gmf_pending_disarm(gmf_repo *r, const char *hook_path);

@@ -105,6 +105,15 @@ size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only,
 int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *heads,
 			      size_t n, gmf_journal_op **ops, size_t *nops);
 
+/*
+ * The warnings the project silenced (git config migrate-fix.ignore, one
+ * or more values, codes separated by commas or spaces), one bit per code
+ * (1UL << code), for gmf_findings_drop.  GMF_EUSAGE when a value names no
+ * code, or an error (never silenced: Alembic may fail on it); *mask then
+ * still holds the warnings that were named.
+ */
+int gmf_workspace_ignored(gmf_workspace *ws, unsigned long *mask);
+
 /* Appends a copy of op to *ops. */
 void gmf_workspace_op_push(gmf_journal_op **ops, size_t *nops, const char *old_path,
 			   const char *new_path, const char *content, size_t len, int tracked);

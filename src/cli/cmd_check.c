@@ -2,11 +2,17 @@
 /* cli/cmd_check: `git migrate-fix check`, the CI gate. */
 #include "cli.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gmf/decide.h"
+#include "gmf/error.h"
 #include "gmf/lockfile.h"
+#include "gmf/path.h"
+#include "gmf/repo.h"
 #include "gmf/strbuf.h"
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_GITHUB } out_format;
@@ -150,7 +156,7 @@ static void print_finding(cli_context *ctx, const gmf_finding *f, const char *sc
 }
 
 /* The last line when nothing is wrong: the heads of every script. */
-static void print_ok(cli_context *ctx, size_t nmig, size_t nwarn)
+static void print_ok(cli_context *ctx, size_t nmig, size_t nwarn, size_t nignored)
 {
 	gmf_strbuf heads = GMF_STRBUF_INIT;
 	size_t total = 0;
@@ -170,13 +176,15 @@ static void print_ok(cli_context *ctx, size_t nmig, size_t nwarn)
 	       total ? ")" : "");
 	if (nwarn)
 		printf(", %zu warning%s", nwarn, nwarn == 1 ? "" : "s");
+	if (nignored)
+		printf(", %zu ignored (migrate-fix.ignore)", nignored);
 	putchar('\n');
 	gmf_strbuf_release(&heads);
 }
 
 /* The last line when something is wrong: how much of what. */
 static void print_failed(size_t nmig, size_t nerr, size_t nwarn, size_t nfatal,
-			 const palette *pal)
+			 size_t nignored, const palette *pal)
 {
 	gmf_strbuf sum = GMF_STRBUF_INIT;
 
@@ -188,13 +196,17 @@ static void print_failed(size_t nmig, size_t nerr, size_t nwarn, size_t nfatal,
 	if (nwarn)
 		gmf_strbuf_addf(&sum, "%s%zu warning%s", sum.len ? ", " : "", nwarn,
 				nwarn == 1 ? "" : "s");
-	printf("%s%s%s in %zu migration%s\n", pal->red, sum.buf, pal->off, nmig,
+	printf("%s%s%s in %zu migration%s", pal->red, sum.buf, pal->off, nmig,
 	       nmig == 1 ? "" : "s");
+	if (nignored)
+		printf(", %zu warning%s ignored (migrate-fix.ignore)", nignored,
+		       nignored == 1 ? "" : "s");
+	putchar('\n');
 	gmf_strbuf_release(&sum);
 }
 
 static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
-		       int verbose)
+		       int verbose, size_t nignored)
 {
 	palette pal;
 	size_t nerr = 0, nwarn = 0, nfatal = 0, nmig = 0;
@@ -222,9 +234,9 @@ static void print_text(cli_context *ctx, gmf_findings *all, size_t *script_of,
 			nfatal++;
 	}
 	if (!nerr && !nfatal)
-		print_ok(ctx, nmig, nwarn);
+		print_ok(ctx, nmig, nwarn, nignored);
 	else
-		print_failed(nmig, nerr, nwarn, nfatal, &pal);
+		print_failed(nmig, nerr, nwarn, nfatal, nignored, &pal);
 }
 
 /* A JSON array of the ids of nodes ix[0..n) of g. */
@@ -310,7 +322,7 @@ static void json_finding(gmf_strbuf *sb, cli_context *ctx, const gmf_finding *f,
 	gmf_strbuf_adds(sb, "]}");
 }
 
-static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of)
+static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of, size_t nignored)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	gmf_severity worst = gmf_findings_worst(all);
@@ -330,47 +342,207 @@ static void print_json(cli_context *ctx, gmf_findings *all, size_t *script_of)
 			gmf_strbuf_addch(&sb, ',');
 		json_finding(&sb, ctx, &all->items[i], ctx->project.scripts[script_of[i]].name);
 	}
-	gmf_strbuf_addf(&sb, "],\"summary\":{\"fatal\":%zu,\"errors\":%zu,\"warnings\":%zu}}\n",
-			counts[GMF_SEV_FATAL], counts[GMF_SEV_ERROR], counts[GMF_SEV_WARNING]);
+	gmf_strbuf_addf(&sb, "],\"summary\":{\"fatal\":%zu,\"errors\":%zu,\"warnings\":%zu,"
+			"\"ignored\":%zu}}\n", counts[GMF_SEV_FATAL], counts[GMF_SEV_ERROR],
+			counts[GMF_SEV_WARNING], nignored);
 	fwrite(sb.buf, 1, sb.len, stdout);
 	gmf_strbuf_release(&sb);
 }
 
-static void print_github(cli_context *ctx, gmf_findings *all)
+/*
+ * Where GitHub resolves an annotation's file: GITHUB_WORKSPACE when set,
+ * else the repository's top level (the checkout), else the current
+ * directory; never the directory a workflow step runs in.
+ */
+static char *github_base(cli_context *ctx)
+{
+	const char *ws = getenv("GITHUB_WORKSPACE");
+	char *real;
+	if (ws && *ws && (real = realpath(ws, NULL)) != NULL)
+		return real;
+	if (ws && *ws)
+		return gmf_xstrdup(ws);
+	if (ctx->repo && gmf_repo_workdir(ctx->repo))
+		return gmf_xstrdup(gmf_repo_workdir(ctx->repo));
+	return gmf_xstrdup(ctx->project.cwd ? ctx->project.cwd : ".");
+}
+
+static char *github_path(const char *base, const char *abs)
+{
+	if (abs[0] != '/')
+		return gmf_xstrdup(abs);
+	return gmf_path_relative(base, abs);
+}
+
+/* One annotation per file a finding involves (GitHub attaches each to
+ * its own file); the others are named in the message. */
+static void print_github(cli_context *ctx, gmf_findings *all, size_t nignored)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	size_t nerr = 0, nwarn = 0;
+	char *base = github_base(ctx);
+
 	for (size_t i = 0; i < all->n; i++) {
 		gmf_finding *f = &all->items[i];
-		gmf_strbuf_reset(&sb);
-		gmf_strbuf_adds(&sb, f->severity == GMF_SEV_WARNING ? "::warning " : "::error ");
-		if (f->nlocs) {
-			char *rel = cli_display_path(ctx, f->locs[0].path);
-			gmf_strbuf_adds(&sb, "file=");
-			github_escape(&sb, rel, 1);
-			free(rel);
-			if (f->locs[0].line)
-				gmf_strbuf_addf(&sb, ",line=%u", f->locs[0].line);
-			gmf_strbuf_addch(&sb, ',');
-		}
-		gmf_strbuf_adds(&sb, "title=");
-		github_escape(&sb, gmf_finding_code_name(f->code), 1);
-		gmf_strbuf_adds(&sb, "::");
-		github_escape(&sb, f->message, 0);
-		if (f->hint[0]) {
-			gmf_strbuf_adds(&sb, " (hint: ");
-			github_escape(&sb, f->hint, 0);
-			gmf_strbuf_addch(&sb, ')');
-		}
-		puts(sb.buf);
+		size_t k = 0;
+		do {
+			gmf_strbuf_reset(&sb);
+			gmf_strbuf_adds(&sb, f->severity == GMF_SEV_WARNING ? "::warning "
+									  : "::error ");
+			if (f->nlocs) {
+				char *rel = github_path(base, f->locs[k].path);
+				gmf_strbuf_adds(&sb, "file=");
+				github_escape(&sb, rel, 1);
+				free(rel);
+				if (f->locs[k].line)
+					gmf_strbuf_addf(&sb, ",line=%u", f->locs[k].line);
+				gmf_strbuf_addch(&sb, ',');
+			}
+			gmf_strbuf_adds(&sb, "title=");
+			github_escape(&sb, gmf_finding_code_name(f->code), 1);
+			gmf_strbuf_adds(&sb, "::");
+			github_escape(&sb, f->message, 0);
+			if (f->nlocs > 1) {
+				gmf_strbuf_adds(&sb, " (with");
+				for (size_t o = 0; o < f->nlocs; o++) {
+					char *rel;
+					if (o == k)
+						continue;
+					rel = github_path(base, f->locs[o].path);
+					gmf_strbuf_addch(&sb, ' ');
+					github_escape(&sb, rel, 0);
+					free(rel);
+				}
+				gmf_strbuf_addch(&sb, ')');
+			}
+			if (f->hint[0]) {
+				gmf_strbuf_adds(&sb, " (hint: ");
+				github_escape(&sb, f->hint, 0);
+				gmf_strbuf_addch(&sb, ')');
+			}
+			puts(sb.buf);
+		} while (++k < f->nlocs);
 		if (f->severity == GMF_SEV_WARNING)
 			nwarn++;
 		else
 			nerr++;
 	}
-	printf("git-migrate-fix: %zu error%s, %zu warning%s\n", nerr, nerr == 1 ? "" : "s",
+	printf("git-migrate-fix: %zu error%s, %zu warning%s", nerr, nerr == 1 ? "" : "s",
 	       nwarn, nwarn == 1 ? "" : "s");
+	if (nignored)
+		printf(", %zu ignored (migrate-fix.ignore)", nignored);
+	putchar('\n');
 	gmf_strbuf_release(&sb);
+	free(base);
+}
+
+/* Text for a Markdown table cell: no line break, `|` escaped. */
+static void md_cell(gmf_strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			gmf_strbuf_adds(sb, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			gmf_strbuf_addch(sb, ' ');
+		else
+			gmf_strbuf_addch(sb, *s);
+	}
+}
+
+/*
+ * GITHUB_STEP_SUMMARY: the whole report as Markdown, appended (GitHub
+ * shows at most 10 annotations of each kind per step; the summary has
+ * every finding).  A summary that cannot be written is a warning.
+ */
+static void write_step_summary(cli_context *ctx, gmf_findings *all, size_t *script_of,
+			       size_t nignored)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	size_t nerr = 0, nwarn = 0, nmig = 0;
+	char *base;
+	FILE *fp;
+
+	if (!path || !*path)
+		return;
+	base = github_base(ctx);
+	for (size_t s = 0; s < ctx->project.nscripts; s++)
+		nmig += gmf_graph_count(ctx->graphs[s]);
+	for (size_t i = 0; i < all->n; i++) {
+		if (all->items[i].severity == GMF_SEV_WARNING)
+			nwarn++;
+		else
+			nerr++;
+	}
+	gmf_strbuf_adds(&sb, "### git-migrate-fix check\n\n");
+	if (!nerr) {
+		gmf_strbuf_addf(&sb, "No errors in %zu migration%s", nmig, nmig == 1 ? "" : "s");
+		for (size_t s = 0; s < ctx->project.nscripts; s++) {
+			size_t *h, nh = gmf_graph_heads(ctx->graphs[s], &h);
+			gmf_strbuf_addf(&sb, "%s ", s ? ";" : ":");
+			if (ctx->project.nscripts > 1) {
+				md_cell(&sb, ctx->project.scripts[s].name);
+				gmf_strbuf_addch(&sb, ' ');
+			}
+			gmf_strbuf_addf(&sb, "head%s", nh == 1 ? "" : "s");
+			for (size_t k = 0; k < nh; k++) {
+				gmf_strbuf_addf(&sb, "%s`", k ? ", " : " ");
+				md_cell(&sb, gmf_graph_node(ctx->graphs[s], h[k])->id);
+				gmf_strbuf_addch(&sb, '`');
+			}
+			free(h);
+		}
+		gmf_strbuf_adds(&sb, ".\n");
+	} else {
+		gmf_strbuf_addf(&sb, "**%zu error%s** in %zu migration%s.\n", nerr,
+				nerr == 1 ? "" : "s", nmig, nmig == 1 ? "" : "s");
+	}
+	if (all->n) {
+		gmf_strbuf_adds(&sb, "\n| severity | finding | files | message | hint |\n"
+				     "|---|---|---|---|---|\n");
+		for (size_t i = 0; i < all->n; i++) {
+			gmf_finding *f = &all->items[i];
+			gmf_strbuf_addf(&sb, "| %s | `%s` | ", gmf_severity_name(f->severity),
+					gmf_finding_code_name(f->code));
+			for (size_t k = 0; k < f->nlocs; k++) {
+				char *rel = github_path(base, f->locs[k].path);
+				gmf_strbuf_adds(&sb, k ? "<br>`" : "`");
+				md_cell(&sb, rel);
+				if (f->locs[k].line)
+					gmf_strbuf_addf(&sb, ":%u", f->locs[k].line);
+				gmf_strbuf_addch(&sb, '`');
+				free(rel);
+			}
+			gmf_strbuf_adds(&sb, " | ");
+			md_cell(&sb, f->message);
+			if (ctx->project.nscripts > 1) {
+				gmf_strbuf_adds(&sb, " [");
+				md_cell(&sb, ctx->project.scripts[script_of[i]].name);
+				gmf_strbuf_addch(&sb, ']');
+			}
+			gmf_strbuf_adds(&sb, " | ");
+			md_cell(&sb, f->hint);
+			gmf_strbuf_adds(&sb, " |\n");
+		}
+	}
+	gmf_strbuf_addf(&sb, "\n%zu error%s, %zu warning%s", nerr, nerr == 1 ? "" : "s", nwarn,
+			nwarn == 1 ? "" : "s");
+	if (nignored)
+		gmf_strbuf_addf(&sb, ", %zu ignored (`migrate-fix.ignore`)", nignored);
+	gmf_strbuf_adds(&sb, ".\n\n");
+	fp = fopen(path, "a");
+	if (fp) {
+		int ok = fwrite(sb.buf, 1, sb.len, fp) == sb.len;
+		if (fclose(fp) != 0)
+			ok = 0;
+		if (!ok)
+			fp = NULL;
+	}
+	if (!fp)
+		fprintf(stderr, "git-migrate-fix: warning: cannot write the step summary '%s': "
+			"%s\n", path, strerror(errno));
+	gmf_strbuf_release(&sb);
+	free(base);
 }
 
 int cmd_check(int argc, char **argv)
@@ -378,7 +550,8 @@ int cmd_check(int argc, char **argv)
 	check_opts o = { .format = "text" };
 	cli_context ctx;
 	gmf_findings all;
-	size_t *script_of = NULL;
+	size_t *script_of = NULL, nignored = 0;
+	unsigned long ignored = 0;
 	out_format fmt = FMT_TEXT;
 	int rc;
 
@@ -404,18 +577,27 @@ int cmd_check(int argc, char **argv)
 		for (size_t k = before; k < all.n; k++)
 			script_of[k] = s;
 	}
-	if (fmt == FMT_JSON)
-		print_json(&ctx, &all, script_of);
-	else if (fmt == FMT_GITHUB)
-		print_github(&ctx, &all);
-	else
-		print_text(&ctx, &all, script_of, o.d.verbose);
+	if (gmf_workspace_ignored(&ctx, &ignored) < 0) {
+		/* a typo must not silence nothing silently, nor an error */
+		rc = cli_fail(GMF_EUSAGE);
+		goto out;
+	}
+	nignored = gmf_findings_drop(&all, ignored);
+	if (fmt == FMT_JSON) {
+		print_json(&ctx, &all, script_of, nignored);
+	} else if (fmt == FMT_GITHUB) {
+		print_github(&ctx, &all, nignored);
+		write_step_summary(&ctx, &all, script_of, nignored);
+	} else {
+		print_text(&ctx, &all, script_of, o.d.verbose, nignored);
+	}
 
 	switch (gmf_findings_worst(&all)) {
 	case GMF_SEV_FATAL: rc = EXIT_FATAL; break;
 	case GMF_SEV_ERROR: rc = EXIT_FINDINGS; break;
 	default: rc = EXIT_CLEAN; break;
 	}
+out:
 	free(script_of);
 	gmf_findings_release(&all);
 	cli_context_release(&ctx);

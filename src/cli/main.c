@@ -70,7 +70,7 @@ const cli_command cli_commands[] = {
 	  .description = "Wires this repository so merges, pulls and rebases repair the migration "
 		"chain by themselves: the head lockfile (.head in the versions directory) and its "
 		"merge driver (git config and .gitattributes), and the hooks post-merge, "
-		"pre-commit, post-rewrite and post-commit in the directory git uses "
+		"pre-commit, post-rewrite, post-applypatch and post-commit in the directory git uses "
 		"(core.hooksPath honoured; a hook already there is kept and still runs).  One "
 		"journaled change: a run stopped anywhere is rolled back by the next one.  "
 		"Idempotent.  --uninstall takes out exactly what install added.",
@@ -97,7 +97,7 @@ const cli_command cli_commands[] = {
 		"Writes only %A.  GIT_MIGRATE_FIX_DRIVER=0 turns it into an ordinary conflict.",
 	  .exit_status = "0 resolved, 1 conflict (git shows it as one)." },
 	{ .name = "hook", .fn = cmd_hook, .summary = "what the installed hooks run",
-	  .options = cli_hook_options, .args = "<post-merge|pre-commit|post-rewrite|post-commit> [ARGS]",
+	  .options = cli_hook_options, .args = "<post-merge|pre-commit|post-rewrite|post-applypatch|post-commit> [ARGS]",
 	  .max_args = CLI_ARGS_ANY, .stop_at_arg = 1,
 	  .description = "What the installed hook shims run.  Never fails the git command.",
 	  .exit_status = "0, or 2 for an unknown hook." },

@@ -51,7 +51,7 @@ check_good () {
 	gmf_expect 0 ../out.json check --format=json &&
 	json_check ../out.json \
 		"d[\"version\"] == 1 and d[\"status\"] == \"ok\"" \
-		"d[\"summary\"] == {\"fatal\": 0, \"errors\": 0, \"warnings\": $warnings}" \
+		"d[\"summary\"] == {\"fatal\": 0, \"errors\": 0, \"warnings\": $warnings, \"ignored\": 0}" \
 		"len(d[\"findings\"]) == $warnings" \
 		"all(f[\"code\"] == \"$wcode\" and f[\"severity\"] == \"warning\" for f in d[\"findings\"])" \
 		"len(d[\"scripts\"]) == $scripts" \

@@ -44,7 +44,7 @@ test_expect_success 'install wires config, attributes, lockfile and hooks; twice
 	git config merge.migrate-fix-head.name &&
 	test_grep "^/migrations/versions/.head merge=migrate-fix-head -text$" .gitattributes &&
 	test "$(cat migrations/versions/.head)" = 002_f2 &&
-	for h in pre-commit post-rewrite post-commit
+	for h in pre-commit post-rewrite post-commit applypatch-msg post-applypatch
 	do
 		test -x .git/hooks/$h || return 1
 	done &&

@@ -122,6 +122,31 @@ static void test_graph_code_and_severity_names(void **state)
 	assert_int_equal(f.n, 0);
 }
 
+/* migrate-fix.ignore: names back to codes; only warnings are dropped */
+static void test_graph_findings_drop_warnings_only(void **state)
+{
+	gmf_findings f;
+	unsigned long mask;
+	(void)state;
+	assert_int_equal(gmf_finding_code_parse("duplicate-sequence"), GMF_F_DUPLICATE_SEQUENCE);
+	assert_int_equal(gmf_finding_code_parse("stale-lockfile"), GMF_F_LOCKFILE);
+	assert_int_equal(gmf_finding_code_parse("nope"), -1);
+	assert_int_equal(gmf_finding_code_severity(GMF_F_MULTIPLE_HEADS), GMF_SEV_ERROR);
+	gmf_findings_init(&f);
+	gmf_finding_add_loc(gmf_findings_add(&f, GMF_F_DUPLICATE_SEQUENCE, "h", "seq"), "a.py", 0);
+	gmf_findings_add(&f, GMF_F_MULTIPLE_HEADS, "h", "heads");
+	gmf_findings_add(&f, GMF_F_DOCSTRING_MISMATCH, "h", "doc");
+	gmf_findings_add(&f, GMF_F_DUPLICATE_SEQUENCE, "h", "seq again");
+	/* an error's bit in the mask changes nothing */
+	mask = (1UL << GMF_F_DUPLICATE_SEQUENCE) | (1UL << GMF_F_MULTIPLE_HEADS);
+	assert_int_equal(gmf_findings_drop(&f, mask), 2);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.items[0].message, "heads");
+	assert_string_equal(f.items[1].message, "doc");
+	assert_int_equal(gmf_findings_drop(&f, 0), 0);
+	gmf_findings_release(&f);
+}
+
 static void test_graph_finding_locs_and_revs(void **state)
 {
 	gmf_findings f;
@@ -1192,6 +1217,7 @@ int main(void)
 		T(test_graph_check_builds_when_needed),
 		cmocka_unit_test(test_graph_code_and_severity_names),
 		cmocka_unit_test(test_graph_finding_locs_and_revs),
+		cmocka_unit_test(test_graph_findings_drop_warnings_only),
 		T(test_graph_duplicate_revision_fires),
 		T(test_graph_duplicate_revision_quiet),
 		T(test_graph_missing_parent_fires),
