@@ -53,6 +53,67 @@ static void rec_add(gmf_strbuf *rec, const char *kind, const char *what)
 		gmf_strbuf_addf(rec, "%s %s\n", kind, what);
 }
 
+/* Where the work tree was when the record was written: its "top" line,
+ * or for a record older than that line, what precedes "/.git/hooks/" in
+ * a hook's path; NULL when the record cannot tell. */
+static char *record_top(const gmf_strbuf *rec)
+{
+	const char *l, *e;
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		e = strchr(l, '\n');
+		if (!strncmp(l, "top ", 4))
+			return gmf_xstrndup(l + 4, e ? (size_t)(e - l - 4) : strlen(l + 4));
+	}
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		const char *g;
+		e = strchr(l, '\n');
+		if (!strncmp(l, "hook /", 6) && (g = strstr(l, "/.git/hooks/")) != NULL &&
+		    (!e || g < e))
+			return gmf_xstrndup(l + 5, (size_t)(g - l - 5));
+	}
+	return NULL;
+}
+
+/* The record names files by absolute path: after the whole work tree was
+ * moved (mv of the clone), the paths under its old place are taken to be
+ * under the new one, and the "top" line says where that is now. */
+static void relocate_record(gmf_strbuf *rec, const char *top)
+{
+	char *old = record_top(rec);
+	size_t ol = old ? strlen(old) : 0;
+	gmf_strbuf moved = GMF_STRBUF_INIT;
+	const char *l, *e;
+
+	if (old && !strcmp(old, top)) {
+		free(old);
+		return;
+	}
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		const char *sp = strchr(l, ' ');
+		size_t ll;
+		e = strchr(l, '\n');
+		ll = e ? (size_t)(e - l) : strlen(l);
+		if (!strncmp(l, "top ", 4))
+			continue;
+		if (old && sp && (!e || sp < e) && !strncmp(sp + 1, old, ol) &&
+		    (sp[1 + ol] == '/' || sp[1 + ol] == '\n' || !sp[1 + ol])) {
+			gmf_strbuf_add(&moved, l, (size_t)(sp + 1 - l));
+			gmf_strbuf_adds(&moved, top);
+			gmf_strbuf_add(&moved, sp + 1 + ol, ll - (size_t)(sp + 1 + ol - l));
+		} else {
+			gmf_strbuf_add(&moved, l, ll);
+		}
+		gmf_strbuf_addch(&moved, '\n');
+	}
+	if (rec->len || old) {
+		gmf_strbuf_addf(&moved, "top %s\n", top);
+		gmf_strbuf_setlen(rec, 0);
+		gmf_strbuf_add(rec, moved.buf, moved.len);
+	}
+	gmf_strbuf_release(&moved);
+	free(old);
+}
+
 /* The journal slot of install and its record (the last run's
  * description); *rec is empty when nothing is installed. */
 typedef struct {
@@ -66,8 +127,6 @@ typedef struct {
 
 static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 {
-	gmf_journal_op *ops = NULL;
-	size_t n = 0;
 	char *label = NULL, *desc = NULL, *what = NULL;
 	int rc;
 
@@ -89,15 +148,16 @@ static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 			gmf_strbuf_addf(&out->report, "%s\n", what);
 		free(what);
 	}
-	if (gmf_journal_load_undo(&c->t, &ops, &n, &label, &desc, 1) == 0 &&
+	/* the record alone: its paths may name where a moved clone was */
+	if (gmf_journal_last_description(c->slot, &label, &desc) == 0 &&
 	    !strncmp(desc, RECORD_HEADER, strlen(RECORD_HEADER))) {
 		gmf_strbuf_adds(&c->rec, desc + strlen(RECORD_HEADER));
 		c->had_record = 1;
 	}
 	gmf_error_clear();
-	gmf_journal_ops_free(ops, n);
 	free(label);
 	free(desc);
+	relocate_record(&c->rec, ws->project.top);
 	return 0;
 }
 
@@ -311,6 +371,7 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 		if (rc < 0)
 			goto out;
 	}
+	relocate_record(&c.rec, ws->project.top); /* a first record gets its "top" */
 	/* files first, as one change; the driver only once the hooks it
 	 * counts on are there */
 	if (n || !c.had_record || c.rec.len != before)
