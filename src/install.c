@@ -123,7 +123,25 @@ typedef struct {
 	char *hooks_dir;
 	gmf_strbuf rec;
 	int had_record;
+	int hooks_tracked; /* core.hooksPath inside the work tree: shims staged */
+	int hooks_shared;  /* outside the repository: other repositories' too */
 } install_ctx;
+
+/* Where core.hooksPath put the hooks directory: in the git directory
+ * (this repository's own), inside the work tree (tracked, or to be: what
+ * install writes there is staged and must be committed), or elsewhere
+ * (a directory other repositories may run their hooks from too). */
+static void hooks_dir_kind(install_ctx *c, gmf_workspace *ws)
+{
+	const char *wt = gmf_repo_workdir(ws->repo);
+	if (!c->hooks_dir || gmf_path_is_within(gmf_repo_commondir(ws->repo), c->hooks_dir) ||
+	    gmf_path_is_within(gmf_repo_gitdir(ws->repo), c->hooks_dir))
+		return;
+	if (wt && gmf_path_is_within(wt, c->hooks_dir))
+		c->hooks_tracked = 1;
+	else
+		c->hooks_shared = 1;
+}
 
 static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 {
@@ -141,6 +159,7 @@ static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 	c->t.nroots = 2;
 	c->t.stage = gmf_repo_stage;
 	c->t.stage_data = ws->repo;
+	hooks_dir_kind(c, ws);
 	if (gmf_journal_pending(c->slot)) {
 		if ((rc = gmf_journal_recover(&c->t, &what, NULL)) < 0)
 			return rc;
@@ -224,6 +243,99 @@ static char *rel_to_top(gmf_workspace *ws, const char *abs)
 	return gmf_path_relative(ws->project.top, abs);
 }
 
+/* ------------------------------------------------- core.hooksPath */
+
+#define REGISTRY ".git-migrate-fix-repos"
+
+/*
+ * A hooks directory outside the repository may serve others: its file
+ * REGISTRY lists the common git directory of each repository that
+ * installed there.  add: this one joins; else it leaves, and the
+ * return value is the number of others still there (a directory that no
+ * longer exists is not counted: a clone deleted or moved), 0 meaning the
+ * shims may go.
+ */
+static size_t plan_registry(install_ctx *c, gmf_workspace *ws, int add, gmf_journal_op **ops,
+			    size_t *n)
+{
+	char *path = gmf_path_join(c->hooks_dir, REGISTRY), *cur = NULL;
+	const char *self = gmf_repo_commondir(ws->repo);
+	gmf_strbuf kept = GMF_STRBUF_INIT;
+	size_t len = 0, others = 0;
+	int existed = gmf_fs_read(path, &cur, &len) == 0;
+
+	for (char *l = existed ? cur : NULL, *e; l && *l; l = e) {
+		struct stat st;
+		if ((e = strchr(l, '\n')) != NULL)
+			*e++ = '\0';
+		if (!*l || !strcmp(l, self) || stat(l, &st) < 0)
+			continue;
+		gmf_strbuf_addf(&kept, "%s\n", l);
+		others++;
+	}
+	if (add)
+		gmf_strbuf_addf(&kept, "%s\n", self);
+	if (kept.len)
+		push(ops, n, existed ? path : NULL, path, kept.buf, kept.len, 0, existed ? 0 : 0644);
+	else if (existed)
+		push(ops, n, path, NULL, NULL, 0, 0, 0);
+	gmf_strbuf_release(&kept);
+	free(cur);
+	free(path);
+	return others;
+}
+
+/* What a tracked or shared hooks directory means for the user: the
+ * files to commit, and who else the hooks serve.  installing: 1 install,
+ * 0 uninstall, -1 uninstall that left the shared hooks to the others. */
+static void report_hooks_dir(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
+			     const gmf_journal_op *ops, size_t n, int installing)
+{
+	char *rel = gmf_path_relative(ws->project.cwd, c->hooks_dir);
+	gmf_strbuf files = GMF_STRBUF_INIT;
+
+	gmf_strbuf_addch(&files, ' ');
+	for (size_t i = 0; i < 2 * n && c->hooks_tracked; i++) {
+		const gmf_journal_op *op = &ops[i / 2];
+		const char *p = i % 2 ? op->old_path : op->new_path;
+		gmf_strbuf item = GMF_STRBUF_INIT;
+		char *f;
+		if (!p || !gmf_path_is_within(c->hooks_dir, p))
+			continue;
+		f = gmf_path_relative(ws->project.cwd, p);
+		gmf_strbuf_addf(&item, " %s ", f);
+		if (!strstr(files.buf, item.buf))
+			gmf_strbuf_addf(&files, "%s ", f);
+		gmf_strbuf_release(&item);
+		free(f);
+	}
+	gmf_strbuf_setlen(&files, files.len - 1); /* " a b" */
+	if (files.len && installing > 0)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is in the "
+				"work tree: these changes are staged, commit them for your "
+				"teammates:%s\nin a clone without git-migrate-fix on PATH these "
+				"hooks run only the hooks that were there before; they repair "
+				"only in a clone that ran `git migrate-fix install`\n",
+				rel, files.buf);
+	else if (files.len)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is in the "
+				"work tree: the removals are staged, commit them (or `git "
+				"checkout HEAD -- %s` to keep the hooks for your teammates):%s\n",
+				rel, rel, files.buf);
+	if (c->hooks_shared && installing > 0)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is outside "
+				"this repository: its hooks act only in repositories that ran "
+				"`git migrate-fix install` (migrate-fix.installed), and stay "
+				"while one of them (listed in %s/" REGISTRY ") still uses them\n",
+				rel, rel);
+	else if (c->hooks_shared && installing < 0)
+		gmf_strbuf_addf(&out->report, "the hooks in %s stay while another repository "
+				"listed in %s/" REGISTRY " uses them; here they do nothing any "
+				"more\n", rel, rel);
+	gmf_strbuf_release(&files);
+	free(rel);
+}
+
 /* ------------------------------------------------------------- install */
 
 /* The lockfile of each script and its .gitattributes line. */
@@ -305,13 +417,15 @@ static int plan_shim(install_ctx *c, gmf_install_result *out, const gmf_hook_shi
 					   path, prev.buf);
 			goto out;
 		}
-		push(ops, n, path, prev.buf, cur, len, 0, 0);
+		push(ops, n, path, prev.buf, cur, len, c->hooks_tracked, 0);
 		rec_add(&c->rec, "prev", path);
-		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+		push(ops, n, NULL, path, h->content, clen, c->hooks_tracked, 0755);
 	} else if (!exists) {
-		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+		push(ops, n, NULL, path, h->content, clen, c->hooks_tracked, 0755);
 	} else if (len != clen || memcmp(cur, h->content, len)) {
-		push(ops, n, path, path, h->content, clen, 0, 0755);
+		push(ops, n, path, path, h->content, clen, c->hooks_tracked, 0755);
+	} else if (c->hooks_tracked && !rec_has(&c->rec, "hook", path)) {
+		goto out; /* committed by a teammate's install: theirs, not ours */
 	}
 	rec_add(&c->rec, "hook", path);
 out:
@@ -328,6 +442,8 @@ static int set_config(gmf_workspace *ws, const install_ctx *c, const char *mgr)
 		rc = gmf_repo_config_set(ws->repo, driver_keys[i][0], driver_keys[i][1]);
 	if (rc == 0 && mgr)
 		rc = gmf_repo_config_set(ws->repo, "migrate-fix.hooks", "external");
+	if (rc == 0) /* the shims act only where this is set */
+		rc = gmf_repo_config_set(ws->repo, GMF_INSTALLED_KEY, "true");
 	if (rc == 0 && rec_has(&c->rec, "postmerge", GMF_POST_MERGE_KEY))
 		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, "on-demand");
 	return rc;
@@ -370,6 +486,8 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 			rc = plan_shim(&c, out, h, on_demand, &ops, &n);
 		if (rc < 0)
 			goto out;
+		if (c.hooks_shared)
+			plan_registry(&c, ws, 1, &ops, &n);
 	}
 	relocate_record(&c.rec, ws->project.top); /* a first record gets its "top" */
 	/* files first, as one change; the driver only once the hooks it
@@ -388,6 +506,8 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 	else
 		gmf_strbuf_addf(&out->report, "installed: merge driver, .gitattributes, hooks in "
 				"%s\n", rel);
+	if (!mgr)
+		report_hooks_dir(&c, ws, out, ops, n, 1);
 	gmf_strbuf_adds(&out->report, "commit .gitattributes and the head lockfile so "
 			"everyone's merges use them; `git migrate-fix install --uninstall` "
 			"undoes this\n");
@@ -463,10 +583,10 @@ static void plan_hooks(install_ctx *c, gmf_journal_op **ops, size_t *n)
 		size_t len;
 		gmf_strbuf_addf(&prev, "%s" PREV_SUFFIX, v[i]);
 		if (is_shim(v[i]))
-			push(ops, n, v[i], NULL, NULL, 0, 0, 0);
+			push(ops, n, v[i], NULL, NULL, 0, c->hooks_tracked, 0);
 		if (rec_has(&c->rec, "prev", v[i]) && gmf_fs_read(prev.buf, &data, &len) == 0 &&
 		    (is_shim(v[i]) || !gmf_fs_exists(v[i])))
-			push(ops, n, prev.buf, v[i], data, len, 0, 0);
+			push(ops, n, prev.buf, v[i], data, len, c->hooks_tracked, 0);
 		free(data);
 		gmf_strbuf_release(&prev);
 	}
@@ -481,7 +601,7 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 	size_t n = 0;
 	char **locks, *buf = NULL;
 	size_t nlocks;
-	int rc;
+	int rc, kept = 0;
 
 	if (!ws->repo || !gmf_repo_workdir(ws->repo))
 		return gmf_error_set(GMF_EUSAGE, "install needs a git repository with a work tree");
@@ -491,7 +611,10 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_error_set(GMF_ENOTFOUND, "not installed in this repository");
 		goto out;
 	}
-	plan_hooks(&c, &ops, &n);
+	if (!c.hooks_shared || plan_registry(&c, ws, 0, &ops, &n) == 0)
+		plan_hooks(&c, &ops, &n);
+	else
+		kept = 1;
 	plan_attrs(&c, ws, &ops, &n);
 	nlocks = rec_items(&c.rec, "lockfile", &locks, &buf);
 	for (size_t i = 0; i < nlocks; i++)
@@ -505,6 +628,8 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_repo_config_set(ws->repo, "migrate-fix.hooks", NULL);
 	if (rc == 0)
 		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, NULL);
+	if (rc == 0)
+		rc = gmf_repo_config_set(ws->repo, GMF_INSTALLED_KEY, NULL);
 	if (rc == 0 && n)
 		rc = apply(&c, ops, n, "uninstall");
 	if (rc == 0) {
@@ -513,9 +638,14 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_fs_rmdir_flat(last);
 		free(last);
 	}
-	if (rc == 0)
+	if (rc == 0 && kept)
+		gmf_strbuf_adds(&out->report, "uninstalled: merge driver and .gitattributes line "
+				"removed\n");
+	else if (rc == 0)
 		gmf_strbuf_adds(&out->report, "uninstalled: hooks, merge driver and .gitattributes "
 				"line removed, earlier hooks restored\n");
+	if (rc == 0)
+		report_hooks_dir(&c, ws, out, ops, n, kept ? -1 : 0);
 	out->changed = n > 0;
 out:
 	free(buf);

@@ -4,9 +4,13 @@ test_description='core.hooksPath (tracked, shared), install --global, a moved cl
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/project-lib.sh"
 
-# The hooks run `git-migrate-fix` from PATH, as an installed copy would.
+# The hooks run `git-migrate-fix` from PATH, as an installed copy would;
+# NOBIN_PATH is what a teammate without it has.
+NOBIN_PATH=$PATH
 PATH=$(dirname "$GMF_BIN"):$PATH
-export PATH
+export PATH NOBIN_PATH
+
+test_lazy_prereq NOBIN 'PATH=$NOBIN_PATH && ! command -v git-migrate-fix'
 
 # fork_branches: feature and main each add a migration on 001_init; main
 # is pushed, feature is checked out.
@@ -34,6 +38,105 @@ test_expect_success 'uninstall after the clone was moved removes the hooks' '
 	git diff --cached --name-status >staged &&
 	test_grep "^D	.gitattributes$" staged &&
 	test_grep "^D	migrations/versions/.head$" staged
+'
+
+# project NAME: a project with a head lockfile committed by hand (as a
+# teammate's install left it), not installed here.
+project () {
+	new_project "$1" && cd "$1" &&
+	mig 001_init.py 001_init None "init" &&
+	echo 001_init >migrations/versions/.head && commit_all base
+}
+
+# add_mig N DOWN: a commit adding migration 00N_x on top of DOWN.
+add_mig () {
+	mig "00$1_x.py" "00$1_x" "$2" "x $1" &&
+	git add "migrations/versions/00$1_x.py" && git commit -q -m "x $1" 2>/dev/null
+}
+
+test_expect_success ALEMBIC 'a tracked core.hooksPath: install stages its changes and says what to commit' '
+	project tr &&
+	mkdir .githooks &&
+	printf "#!/bin/sh\necho team \"\$@\" >>\"%s/team.log\"\n" "$TRASH" >.githooks/pre-commit &&
+	chmod +x .githooks/pre-commit && git add .githooks && git commit -q -m "team hooks" &&
+	git config core.hooksPath .githooks &&
+	gmf install >../out &&
+	test_grep "is in the work tree: these changes are staged, commit them" ../out &&
+	test_grep "\.githooks/post-rewrite" ../out &&
+	test_grep "\.githooks/pre-commit.git-migrate-fix-prev" ../out &&
+	git diff --name-only >../unstaged && test ! -s ../unstaged &&
+	git ls-files --others --exclude-standard >../untracked && test ! -s ../untracked &&
+	git diff --cached --name-only >../staged &&
+	test_grep "^.githooks/post-merge$" ../staged &&
+	test_grep "^.githooks/pre-commit.git-migrate-fix-prev$" ../staged &&
+	git commit -q -m adopt &&
+	test "$(git status --porcelain)" = "" &&
+	test_grep "^team" ../team.log &&
+	git push -q origin main &&
+	fork_branches && git checkout -q main &&
+	git merge -q --no-edit feature >../out 2>&1 &&
+	test -e migrations/versions/003_f.py &&
+	test "$(cat migrations/versions/.head)" = 003_f &&
+	test "$(git status --porcelain --untracked-files=no)" = "" &&
+	gmf check >/dev/null
+'
+
+test_expect_success NOBIN 'a tracked core.hooksPath: a teammate without the binary commits and rebases' '
+	git clone -q tr-origin.git mate && cd mate &&
+	git config core.hooksPath .githooks &&
+	: >"$TRASH/team.log" &&
+	mig 003_t.py 003_t 002_m "teammate" &&
+	PATH=$NOBIN_PATH && export PATH &&
+	git add migrations/versions/003_t.py && git commit -q -m teammate &&
+	test_grep "^team" ../team.log &&
+	test "$(cat migrations/versions/.head)" = 002_m &&
+	git pull -q --rebase origin main &&
+	test "$(git status --porcelain)" = ""
+'
+
+test_expect_success 'a tracked core.hooksPath: a clone that did not install is left alone' '
+	git clone -q tr-origin.git mate2 && cd mate2 &&
+	git config core.hooksPath .githooks &&
+	add_mig 4 002_m &&
+	test "$(cat migrations/versions/.head)" = 002_m &&
+	gmf install >../out &&
+	test_grep ! "commit them" ../out &&
+	test "$(git status --porcelain)" = "" &&
+	add_mig 5 004_x &&
+	test "$(cat migrations/versions/.head)" = 005_x &&
+	gmf install --uninstall >../out &&
+	test -x .githooks/post-rewrite &&
+	test "$(git status --porcelain --untracked-files=no)" = ""
+'
+
+test_expect_success 'a shared core.hooksPath: hooks act only where install ran, and stay for the others' '
+	mkdir shared &&
+	git config --global core.hooksPath "$TRASH/shared" &&
+	test_when_finished "git config --global --unset core.hooksPath" &&
+	project sa && gmf install >out && git commit -q -m adopt &&
+	test_grep "is outside this repository" out &&
+	test -x ../shared/pre-commit && test -x ../shared/post-merge &&
+	test "$(cat ../shared/.git-migrate-fix-repos)" = "$(cd .git && pwd)" &&
+	cd .. && project sb &&
+	add_mig 2 001_init &&
+	test "$(cat migrations/versions/.head)" = 001_init &&
+	gmf install >/dev/null && git commit -q -m adopt &&
+	test "$(wc -l <../shared/.git-migrate-fix-repos)" = 2 &&
+	add_mig 3 002_x &&
+	test "$(cat migrations/versions/.head)" = 003_x &&
+	cd ../sa &&
+	gmf install --uninstall >out &&
+	test_grep "stay while another repository" out &&
+	test -x ../shared/pre-commit &&
+	git commit -q -m unadopt &&
+	add_mig 2 001_init &&
+	test "$(cat migrations/versions/.head)" = 001_init &&
+	cd ../sb && add_mig 4 003_x &&
+	test "$(cat migrations/versions/.head)" = 004_x &&
+	gmf install --uninstall >out &&
+	test_grep ! "stay while" out &&
+	test ! -e ../shared/pre-commit && test ! -e ../shared/post-merge &&
+	test ! -e ../shared/.git-migrate-fix-repos
 '
 
 test_done
