@@ -9,12 +9,16 @@
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
+#include "gmf/gitcmd.h"
 #include "gmf/lockfile.h"
 #include "gmf/path.h"
 #include "gmf/shims.h"
 #include "gmf/journal.h"
 
 #define DRIVER "migrate-fix-head"
+/* the clean filter of the migration files (install --global defines it):
+ * adding one puts the pre-commit hook in place for the commit */
+#define ARM_FILTER "migrate-fix-arm"
 #define PREV_SUFFIX ".git-migrate-fix-prev"
 #define RECORD_HEADER "gmf-install 1\n"
 
@@ -338,7 +342,17 @@ static void report_hooks_dir(install_ctx *c, gmf_workspace *ws, gmf_install_resu
 
 /* ------------------------------------------------------------- install */
 
-/* The lockfile of each script and its .gitattributes line. */
+static void add_attr(install_ctx *c, gmf_strbuf *attrs, const char *line)
+{
+	if (strstr(attrs->buf ? attrs->buf : "", line))
+		return;
+	if (attrs->len && attrs->buf[attrs->len - 1] != '\n')
+		gmf_strbuf_addch(attrs, '\n');
+	gmf_strbuf_addf(attrs, "%s\n", line);
+	rec_add(&c->rec, "attr", line);
+}
+
+/* The lockfile of each script and its .gitattributes lines. */
 static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
 			   gmf_journal_op **ops, size_t *n)
 {
@@ -358,12 +372,12 @@ static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result
 		}
 		rel = rel_to_top(ws, lock);
 		gmf_strbuf_addf(&line, "/%s merge=" DRIVER " -text", rel);
-		if (!strstr(attrs.buf, line.buf)) {
-			if (attrs.len && attrs.buf[attrs.len - 1] != '\n')
-				gmf_strbuf_addch(&attrs, '\n');
-			gmf_strbuf_addf(&attrs, "%s\n", line.buf);
-			rec_add(&c->rec, "attr", line.buf);
-		}
+		add_attr(c, &attrs, line.buf);
+		/* the migration files next to it (the lockfile's directory) */
+		gmf_strbuf_setlen(&line, 0);
+		gmf_strbuf_addf(&line, "/%.*s*.py filter=" ARM_FILTER,
+				(int)(strrchr(rel, '/') ? strrchr(rel, '/') - rel + 1 : 0), rel);
+		add_attr(c, &attrs, line.buf);
 		if (!gmf_fs_exists(lock)) {
 			size_t len;
 			char *content = gmf_lockfile_render(ws->graphs[s], &len);
@@ -651,5 +665,112 @@ out:
 	free(buf);
 	gmf_journal_ops_free(ops, n);
 	close_slot(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------ --global */
+
+/* The user's global configuration: the merge driver, and the driver's
+ * leave to arm the hooks it needs in a clone that never ran install.
+ * GLOBAL_RECORD lists the keys install --global set, so --uninstall
+ * --global removes those and no other. */
+#define GLOBAL_RECORD "migrate-fix.globalkeys"
+
+#define NGLOBAL 5
+
+static const char *global_value(size_t i)
+{
+	return i < 3 ? driver_keys[i][1] : i == 3 ? "true" : "git-migrate-fix hook arm";
+}
+
+static const char *global_key(size_t i)
+{
+	return i < 3 ? driver_keys[i][0] : i == 3 ? GMF_ON_DEMAND_KEY
+						   : "filter." ARM_FILTER ".clean";
+}
+
+int gmf_install_global(gmf_install_result *out)
+{
+	gmf_strbuf rec = GMF_STRBUF_INIT;
+	char *old = NULL;
+	int rc = 0, set[NGLOBAL] = { 0 };
+
+	if (gmf_gitcmd_global_config_get(GLOBAL_RECORD, &old) == 0)
+		gmf_strbuf_adds(&rec, old);
+	else
+		gmf_error_clear();
+	/* everything checked before anything is written */
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++) {
+		char *cur = NULL;
+		int got = gmf_gitcmd_global_config_get(global_key(i), &cur);
+		if (got == GMF_ENOTFOUND)
+			set[i] = 1;
+		else if (got < 0)
+			rc = got;
+		else if (strcmp(cur, global_value(i)))
+			rc = gmf_error_set(GMF_EREFUSED, "'%s' is already set in your global git "
+					   "configuration, to '%s'; remove it first (`git config "
+					   "--global --unset %s`)", global_key(i), cur,
+					   global_key(i));
+		if (rc == 0)
+			gmf_error_clear();
+		free(cur);
+	}
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++)
+		if (set[i] && !strstr(rec.buf ? rec.buf : "", global_key(i)))
+			gmf_strbuf_addf(&rec, "%s%s", rec.len ? " " : "", global_key(i));
+	/* the record first: an install stopped half-way is undone all the same */
+	if (rc == 0 && rec.len && (!old || strcmp(old, rec.buf)))
+		rc = gmf_gitcmd_global_config_set(GLOBAL_RECORD, rec.buf);
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++)
+		if (set[i] && (rc = gmf_gitcmd_global_config_set(global_key(i), global_value(i))) == 0)
+			out->changed = 1;
+	if (rc == 0)
+		gmf_strbuf_adds(&out->report, "installed in your global git configuration: the "
+				"merge driver, armed on demand; in every clone whose .gitattributes "
+				"names migrate-fix-head, merges, pulls and rebases repair themselves "
+				"with no step in that clone; `git migrate-fix install --uninstall "
+				"--global` undoes this\n");
+	gmf_strbuf_release(&rec);
+	free(old);
+	return rc;
+}
+
+int gmf_install_global_remove(gmf_install_result *out)
+{
+	char *rec = NULL;
+	int rc;
+
+	if ((rc = gmf_gitcmd_global_config_get(GLOBAL_RECORD, &rec)) == GMF_ENOTFOUND)
+		return gmf_error_set(GMF_EREFUSED, "not installed in your global git "
+				     "configuration");
+	/* every key it set, unless someone has changed it since */
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++) {
+		char *cur = NULL;
+		const char *k = global_key(i), *at = strstr(rec, k);
+		size_t kl = strlen(k);
+		if (!at || (at[kl] && at[kl] != ' '))
+			continue;
+		if (gmf_gitcmd_global_config_get(k, &cur) == 0 && !strcmp(cur, global_value(i)))
+			rc = gmf_gitcmd_global_config_set(k, NULL);
+		else if (cur)
+			gmf_strbuf_addf(&out->report, "left %s: it was changed since (now '%s')\n",
+					k, cur);
+		if (rc == 0)
+			gmf_error_clear();
+		free(cur);
+	}
+	if (rc == 0)
+		rc = gmf_gitcmd_global_config_set(GLOBAL_RECORD, NULL);
+	if (rc == 0) {
+		(void)gmf_gitcmd_global_section_prune("merge." DRIVER);
+		(void)gmf_gitcmd_global_section_prune("migrate-fix");
+		(void)gmf_gitcmd_global_section_prune("filter." ARM_FILTER);
+		out->changed = 1;
+		gmf_strbuf_adds(&out->report, "uninstalled from your global git configuration: "
+				"what install --global set is removed; clones that ran `git "
+				"migrate-fix install` keep their own\n");
+	}
+	free(rec);
 	return rc;
 }

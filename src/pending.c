@@ -328,3 +328,23 @@ int gmf_pending_disarm(gmf_repo *r, const char *hook_path)
 	free(dir);
 	return rc;
 }
+
+int gmf_pending_arm_commit(gmf_repo *r)
+{
+	gmf_lock l = GMF_LOCK_INIT;
+	char *dir, *path;
+	int own, rc = 0;
+
+	if (!config_true(r, GMF_ON_DEMAND_KEY) || !(dir = own_hooks_dir(r, &own)))
+		return 0;
+	path = gmf_path_join(dir, "pre-commit");
+	/* a pre-commit hook of any kind is there: install's, or the user's
+	 * (then the clone needs `git migrate-fix install`, which chains it) */
+	if (own && !gmf_fs_exists(path) && (rc = hooks_lock(r, &l)) == 0) {
+		rc = arm(dir, "pre-commit");
+		gmf_lock_release(&l);
+	}
+	free(path);
+	free(dir);
+	return rc;
+}

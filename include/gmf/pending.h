@@ -34,6 +34,11 @@ int gmf_pending_take(gmf_repo *r, gmf_pending *out);
 void gmf_pending_release(gmf_pending *p);
 /* Are the hooks that act on the note in place (or managed elsewhere)? */
 int gmf_pending_hooks_ready(gmf_repo *r);
+/* install --global, from the clean filter of the migration files: arms
+ * pre-commit in the repository's own hooks directory when no pre-commit
+ * hook is there, so the commit being prepared keeps the head lockfile
+ * current (the shim disarms itself after it). */
+int gmf_pending_arm_commit(gmf_repo *r);
 /* The armed shim at hook_path is done with one merge: it is removed when
  * no worktree of the repository has a note waiting. */
 int gmf_pending_disarm(gmf_repo *r, const char *hook_path);

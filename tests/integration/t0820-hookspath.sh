@@ -139,4 +139,118 @@ test_expect_success 'a shared core.hooksPath: hooks act only where install ran, 
 	test ! -e ../shared/.git-migrate-fix-repos
 '
 
+# adopted NAME: a project adopted (install, committed) whose main and
+# feature each add a migration on 001_init, both pushed.
+adopted () {
+	new_project "$1" && cd "$1" &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	fork_branches && git push -q origin feature && cd ..
+}
+
+# global_setup: a global configuration of the test's own, with a key of
+# the user's, and install --global in it.
+global_setup () {
+	GIT_CONFIG_GLOBAL=$TRASH/global.gitconfig && export GIT_CONFIG_GLOBAL &&
+	printf "[user]\n\tname = Some One\n" >"$GIT_CONFIG_GLOBAL" &&
+	cp "$GIT_CONFIG_GLOBAL" "$TRASH/global.before" &&
+	gmf install --global >"$TRASH/global.out"
+}
+
+# fresh NAME DIR: a new clone of NAME-origin.git, which never ran install.
+fresh () {
+	git clone -q "$1-origin.git" "$2" && cd "$2" &&
+	test_must_fail git config --local merge.migrate-fix-head.driver &&
+	test ! -e .git/hooks/pre-commit && test ! -e .git/hooks/post-rewrite
+}
+
+# local_work: in a fresh clone, a local branch from before main's
+# migration adds one of its own; adding it arms pre-commit, which keeps
+# the lockfile current and removes itself.
+local_work () {
+	git checkout -q -b loc origin/main~1 &&
+	mig 002_l.py 002_l 001_init "local" &&
+	git add migrations/versions/002_l.py &&
+	test -x .git/hooks/pre-commit &&
+	git commit -q -m local &&
+	test "$(git show HEAD:migrations/versions/.head)" = 002_l &&
+	test ! -e .git/hooks/pre-commit
+}
+
+test_expect_success ALEMBIC 'install --global: a fresh clone repairs a merge with no step of its own' '
+	adopted ga && global_setup &&
+	test_grep "installed in your global git configuration" global.out &&
+	test "$(git config --global merge.migrate-fix-head.driver)" = "git-migrate-fix merge-driver %O %A %B %L %P" &&
+	test "$(git config --global migrate-fix.ondemand)" = true &&
+	fresh ga c1 && local_work &&
+	git merge -q --no-edit origin/main >../out 2>&1 &&
+	test_grep "inside the commit" ../out &&
+	test "$(git rev-list --parents -1 HEAD | wc -w)" = 3 &&
+	test -e migrations/versions/003_l.py && test ! -e migrations/versions/002_l.py &&
+	test ! -e .git/hooks/post-merge && test ! -e .git/hooks/pre-commit &&
+	test "$(cat migrations/versions/.head)" = 003_l &&
+	test "$(git status --porcelain --untracked-files=no)" = "" &&
+	gmf check >/dev/null && alembic_cycle
+'
+
+test_expect_success ALEMBIC 'install --global: a fresh clone repairs a pull and a rebase' '
+	global_setup &&
+	fresh ga c2 && local_work &&
+	git pull -q --no-rebase origin main >../out 2>&1 &&
+	test "$(git rev-list --parents -1 HEAD | wc -w)" = 3 &&
+	test -e migrations/versions/003_l.py &&
+	test "$(cat migrations/versions/.head)" = 003_l &&
+	test ! -e .git/hooks/post-merge &&
+	cd .. && fresh ga c3 && local_work &&
+	git rebase -q origin/main >../out 2>&1 &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	test -e migrations/versions/003_l.py &&
+	test "$(cat migrations/versions/.head)" = 003_l &&
+	test "$(git status --porcelain --untracked-files=no)" = "" &&
+	test ! -e .git/hooks/post-rewrite &&
+	gmf check >/dev/null && alembic_cycle
+'
+
+test_expect_success 'install --global: a merge that stops elsewhere is repaired when it is committed' '
+	global_setup &&
+	fresh ga c4 && local_work &&
+	echo local >notes.txt && git add notes.txt && git commit -q -m "notes local" &&
+	git checkout -q -b m2 origin/main &&
+	echo main >notes.txt && git add notes.txt && git commit -q -m "notes main" &&
+	git checkout -q loc &&
+	test_must_fail git merge -q --no-edit m2 >../out 2>&1 &&
+	test -x .git/hooks/pre-commit &&
+	echo both >notes.txt && git add notes.txt &&
+	git commit -q --no-edit >../out 2>&1 &&
+	test -e migrations/versions/003_l.py &&
+	test "$(git show HEAD:migrations/versions/.head)" = 003_l &&
+	test ! -e .git/hooks/pre-commit && test ! -e .git/hooks/post-merge &&
+	gmf check >/dev/null
+'
+
+test_expect_success 'install --uninstall --global undoes exactly what it did' '
+	global_setup &&
+	gmf install --global >again.out &&
+	cp "$GIT_CONFIG_GLOBAL" global.installed &&
+	gmf install --uninstall --global >out &&
+	test_grep "uninstalled from your global git configuration" out &&
+	test_cmp global.before "$GIT_CONFIG_GLOBAL" &&
+	test_expect_code 1 gmf install --uninstall --global 2>err &&
+	test_grep "not installed in your global" err &&
+	fresh ga c5 &&
+	test_must_fail git merge -q --no-edit origin/feature >../out 2>&1 &&
+	test_grep "^<<<<<<<" migrations/versions/.head &&
+	test ! -e .git/hooks/post-merge
+'
+
+test_expect_success 'install --global refuses a driver of someone else and writes nothing' '
+	GIT_CONFIG_GLOBAL=$TRASH/other.gitconfig && export GIT_CONFIG_GLOBAL &&
+	git config --global merge.migrate-fix-head.driver "my-own %O %A %B" &&
+	cp "$GIT_CONFIG_GLOBAL" other.before &&
+	test_expect_code 1 gmf install --global 2>err &&
+	test_grep "already set in your global git configuration" err &&
+	test_cmp other.before "$GIT_CONFIG_GLOBAL"
+'
+
 test_done
