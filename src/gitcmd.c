@@ -238,3 +238,60 @@ char *gmf_gitcmd_hooks_dir(const char *gitdir, const char *workdir)
 	gmf_strbuf_release(&dir);
 	return abs;
 }
+
+int gmf_gitcmd_global_config_get(const char *key, char **out)
+{
+	const char *argv[] = { "config", "--global", "--get", key, NULL };
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int rc = gmf_gitcmd_run(NULL, argv, NULL, NULL, &sb);
+	*out = NULL;
+	if (rc == 0) {
+		trim(&sb);
+		*out = gmf_strbuf_detach(&sb, NULL);
+	} else if (rc == GMF_ERROR && !strstr(gmf_error_last(), "fatal") &&
+		   !strstr(gmf_error_last(), "error")) {
+		/* exit 1 without a message: the key is not set */
+		gmf_error_clear();
+		rc = GMF_ENOTFOUND;
+	}
+	gmf_strbuf_release(&sb);
+	return rc;
+}
+
+int gmf_gitcmd_global_config_set(const char *key, const char *value)
+{
+	const char *set[] = { "config", "--global", key, value, NULL };
+	const char *unset[] = { "config", "--global", "--unset-all", key, NULL };
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	char *cur = NULL;
+	int rc = 0;
+	if (value)
+		rc = gmf_gitcmd_run(NULL, set, NULL, NULL, &sb);
+	else if ((rc = gmf_gitcmd_global_config_get(key, &cur)) == 0)
+		rc = gmf_gitcmd_run(NULL, unset, NULL, NULL, &sb);
+	else if (rc == GMF_ENOTFOUND)
+		rc = 0; /* nothing to remove */
+	free(cur);
+	gmf_strbuf_release(&sb);
+	return rc;
+}
+
+int gmf_gitcmd_global_section_prune(const char *section)
+{
+	gmf_strbuf re = GMF_STRBUF_INIT, sb = GMF_STRBUF_INIT;
+	const char *get[] = { "config", "--global", "--get-regexp", NULL, NULL };
+	const char *rm[] = { "config", "--global", "--remove-section", section, NULL };
+	/* the dots of the section name match themselves too: close enough
+	 * for names of ours */
+	gmf_strbuf_addf(&re, "^%s\\.", section);
+	get[3] = re.buf;
+	/* exit 1 when no key matches: nothing of anyone's is left in it */
+	if (gmf_gitcmd_run(NULL, get, NULL, NULL, &sb) < 0 || !sb.len) {
+		gmf_strbuf_setlen(&sb, 0);
+		(void)gmf_gitcmd_run(NULL, rm, NULL, NULL, &sb); /* no such section: fine */
+	}
+	gmf_error_clear();
+	gmf_strbuf_release(&sb);
+	gmf_strbuf_release(&re);
+	return 0;
+}

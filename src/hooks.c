@@ -630,6 +630,13 @@ int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 			advise_if_heads(rep);
 			gmf_pending_release(&p);
 		}
+	} else if (!strcmp(name, "arm")) {
+		/* the clean filter install --global defines: a migration is
+		 * being added, so the commit must keep the lockfile current */
+		if (gmf_pending_arm_commit(r) < 0)
+			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: could not put the "
+					"pre-commit hook in place, the head lockfile will not follow "
+					"this commit: %s\n", gmf_error_last());
 	} else if (!strcmp(name, "disarm")) {
 		if (argc < 1 || gmf_pending_disarm(r, argv[0]) < 0)
 			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: could not remove the "

@@ -9,12 +9,16 @@
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
+#include "gmf/gitcmd.h"
 #include "gmf/lockfile.h"
 #include "gmf/path.h"
 #include "gmf/shims.h"
 #include "gmf/journal.h"
 
 #define DRIVER "migrate-fix-head"
+/* the clean filter of the migration files (install --global defines it):
+ * adding one puts the pre-commit hook in place for the commit */
+#define ARM_FILTER "migrate-fix-arm"
 #define PREV_SUFFIX ".git-migrate-fix-prev"
 #define RECORD_HEADER "gmf-install 1\n"
 
@@ -53,6 +57,67 @@ static void rec_add(gmf_strbuf *rec, const char *kind, const char *what)
 		gmf_strbuf_addf(rec, "%s %s\n", kind, what);
 }
 
+/* Where the work tree was when the record was written: its "top" line,
+ * or for a record older than that line, what precedes "/.git/hooks/" in
+ * a hook's path; NULL when the record cannot tell. */
+static char *record_top(const gmf_strbuf *rec)
+{
+	const char *l, *e;
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		e = strchr(l, '\n');
+		if (!strncmp(l, "top ", 4))
+			return gmf_xstrndup(l + 4, e ? (size_t)(e - l - 4) : strlen(l + 4));
+	}
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		const char *g;
+		e = strchr(l, '\n');
+		if (!strncmp(l, "hook /", 6) && (g = strstr(l, "/.git/hooks/")) != NULL &&
+		    (!e || g < e))
+			return gmf_xstrndup(l + 5, (size_t)(g - l - 5));
+	}
+	return NULL;
+}
+
+/* The record names files by absolute path: after the whole work tree was
+ * moved (mv of the clone), the paths under its old place are taken to be
+ * under the new one, and the "top" line says where that is now. */
+static void relocate_record(gmf_strbuf *rec, const char *top)
+{
+	char *old = record_top(rec);
+	size_t ol = old ? strlen(old) : 0;
+	gmf_strbuf moved = GMF_STRBUF_INIT;
+	const char *l, *e;
+
+	if (old && !strcmp(old, top)) {
+		free(old);
+		return;
+	}
+	for (l = rec->buf; l && *l; l = e ? e + 1 : NULL) {
+		const char *sp = strchr(l, ' ');
+		size_t ll;
+		e = strchr(l, '\n');
+		ll = e ? (size_t)(e - l) : strlen(l);
+		if (!strncmp(l, "top ", 4))
+			continue;
+		if (old && sp && (!e || sp < e) && !strncmp(sp + 1, old, ol) &&
+		    (sp[1 + ol] == '/' || sp[1 + ol] == '\n' || !sp[1 + ol])) {
+			gmf_strbuf_add(&moved, l, (size_t)(sp + 1 - l));
+			gmf_strbuf_adds(&moved, top);
+			gmf_strbuf_add(&moved, sp + 1 + ol, ll - (size_t)(sp + 1 + ol - l));
+		} else {
+			gmf_strbuf_add(&moved, l, ll);
+		}
+		gmf_strbuf_addch(&moved, '\n');
+	}
+	if (rec->len || old) {
+		gmf_strbuf_addf(&moved, "top %s\n", top);
+		gmf_strbuf_setlen(rec, 0);
+		gmf_strbuf_add(rec, moved.buf, moved.len);
+	}
+	gmf_strbuf_release(&moved);
+	free(old);
+}
+
 /* The journal slot of install and its record (the last run's
  * description); *rec is empty when nothing is installed. */
 typedef struct {
@@ -63,12 +128,28 @@ typedef struct {
 	char *info_dir; /* <common dir>/info: the exclude file */
 	gmf_strbuf rec;
 	int had_record;
+	int hooks_tracked; /* core.hooksPath inside the work tree: shims staged */
+	int hooks_shared;  /* outside the repository: other repositories' too */
 } install_ctx;
+
+/* Where core.hooksPath put the hooks directory: in the git directory
+ * (this repository's own), inside the work tree (tracked, or to be: what
+ * install writes there is staged and must be committed), or elsewhere
+ * (a directory other repositories may run their hooks from too). */
+static void hooks_dir_kind(install_ctx *c, gmf_workspace *ws)
+{
+	const char *wt = gmf_repo_workdir(ws->repo);
+	if (!c->hooks_dir || gmf_path_is_within(gmf_repo_commondir(ws->repo), c->hooks_dir) ||
+	    gmf_path_is_within(gmf_repo_gitdir(ws->repo), c->hooks_dir))
+		return;
+	if (wt && gmf_path_is_within(wt, c->hooks_dir))
+		c->hooks_tracked = 1;
+	else
+		c->hooks_shared = 1;
+}
 
 static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 {
-	gmf_journal_op *ops = NULL;
-	size_t n = 0;
 	char *label = NULL, *desc = NULL, *what = NULL;
 	int rc;
 
@@ -85,6 +166,7 @@ static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 	c->t.nroots = 3;
 	c->t.stage = gmf_repo_stage;
 	c->t.stage_data = ws->repo;
+	hooks_dir_kind(c, ws);
 	if (gmf_journal_pending(c->slot)) {
 		if ((rc = gmf_journal_recover(&c->t, &what, NULL)) < 0)
 			return rc;
@@ -92,15 +174,16 @@ static int open_slot(install_ctx *c, gmf_workspace *ws, gmf_install_result *out)
 			gmf_strbuf_addf(&out->report, "%s\n", what);
 		free(what);
 	}
-	if (gmf_journal_load_undo(&c->t, &ops, &n, &label, &desc, 1) == 0 &&
+	/* the record alone: its paths may name where a moved clone was */
+	if (gmf_journal_last_description(c->slot, &label, &desc) == 0 &&
 	    !strncmp(desc, RECORD_HEADER, strlen(RECORD_HEADER))) {
 		gmf_strbuf_adds(&c->rec, desc + strlen(RECORD_HEADER));
 		c->had_record = 1;
 	}
 	gmf_error_clear();
-	gmf_journal_ops_free(ops, n);
 	free(label);
 	free(desc);
+	relocate_record(&c->rec, ws->project.top);
 	return 0;
 }
 
@@ -433,9 +516,112 @@ static void plan_lefthook(install_ctx *c, gmf_workspace *ws, gmf_install_result 
 	gmf_strbuf_release(&rest);
 }
 
+/* ------------------------------------------------- core.hooksPath */
+
+#define REGISTRY ".git-migrate-fix-repos"
+
+/*
+ * A hooks directory outside the repository may serve others: its file
+ * REGISTRY lists the common git directory of each repository that
+ * installed there.  add: this one joins; else it leaves, and the
+ * return value is the number of others still there (a directory that no
+ * longer exists is not counted: a clone deleted or moved), 0 meaning the
+ * shims may go.
+ */
+static size_t plan_registry(install_ctx *c, gmf_workspace *ws, int add, gmf_journal_op **ops,
+			    size_t *n)
+{
+	char *path = gmf_path_join(c->hooks_dir, REGISTRY), *cur = NULL;
+	const char *self = gmf_repo_commondir(ws->repo);
+	gmf_strbuf kept = GMF_STRBUF_INIT;
+	size_t len = 0, others = 0;
+	int existed = gmf_fs_read(path, &cur, &len) == 0;
+
+	for (char *l = existed ? cur : NULL, *e; l && *l; l = e) {
+		struct stat st;
+		if ((e = strchr(l, '\n')) != NULL)
+			*e++ = '\0';
+		if (!*l || !strcmp(l, self) || stat(l, &st) < 0)
+			continue;
+		gmf_strbuf_addf(&kept, "%s\n", l);
+		others++;
+	}
+	if (add)
+		gmf_strbuf_addf(&kept, "%s\n", self);
+	if (kept.len)
+		push(ops, n, existed ? path : NULL, path, kept.buf, kept.len, 0, existed ? 0 : 0644);
+	else if (existed)
+		push(ops, n, path, NULL, NULL, 0, 0, 0);
+	gmf_strbuf_release(&kept);
+	free(cur);
+	free(path);
+	return others;
+}
+
+/* What a tracked or shared hooks directory means for the user: the
+ * files to commit, and who else the hooks serve.  installing: 1 install,
+ * 0 uninstall, -1 uninstall that left the shared hooks to the others. */
+static void report_hooks_dir(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
+			     const gmf_journal_op *ops, size_t n, int installing)
+{
+	char *rel = gmf_path_relative(ws->project.cwd, c->hooks_dir);
+	gmf_strbuf files = GMF_STRBUF_INIT;
+
+	gmf_strbuf_addch(&files, ' ');
+	for (size_t i = 0; i < 2 * n && c->hooks_tracked; i++) {
+		const gmf_journal_op *op = &ops[i / 2];
+		const char *p = i % 2 ? op->old_path : op->new_path;
+		gmf_strbuf item = GMF_STRBUF_INIT;
+		char *f;
+		if (!p || !gmf_path_is_within(c->hooks_dir, p))
+			continue;
+		f = gmf_path_relative(ws->project.cwd, p);
+		gmf_strbuf_addf(&item, " %s ", f);
+		if (!strstr(files.buf, item.buf))
+			gmf_strbuf_addf(&files, "%s ", f);
+		gmf_strbuf_release(&item);
+		free(f);
+	}
+	gmf_strbuf_setlen(&files, files.len - 1); /* " a b" */
+	if (files.len && installing > 0)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is in the "
+				"work tree: these changes are staged, commit them for your "
+				"teammates:%s\nin a clone without git-migrate-fix on PATH these "
+				"hooks run only the hooks that were there before; they repair "
+				"only in a clone that ran `git migrate-fix install`\n",
+				rel, files.buf);
+	else if (files.len)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is in the "
+				"work tree: the removals are staged, commit them (or `git "
+				"checkout HEAD -- %s` to keep the hooks for your teammates):%s\n",
+				rel, rel, files.buf);
+	if (c->hooks_shared && installing > 0)
+		gmf_strbuf_addf(&out->report, "the hooks directory %s (core.hooksPath) is outside "
+				"this repository: its hooks act only in repositories that ran "
+				"`git migrate-fix install` (migrate-fix.installed), and stay "
+				"while one of them (listed in %s/" REGISTRY ") still uses them\n",
+				rel, rel);
+	else if (c->hooks_shared && installing < 0)
+		gmf_strbuf_addf(&out->report, "the hooks in %s stay while another repository "
+				"listed in %s/" REGISTRY " uses them; here they do nothing any "
+				"more\n", rel, rel);
+	gmf_strbuf_release(&files);
+	free(rel);
+}
+
 /* ------------------------------------------------------------- install */
 
-/* The lockfile of each script and its .gitattributes line. */
+static void add_attr(install_ctx *c, gmf_strbuf *attrs, const char *line)
+{
+	if (strstr(attrs->buf ? attrs->buf : "", line))
+		return;
+	if (attrs->len && attrs->buf[attrs->len - 1] != '\n')
+		gmf_strbuf_addch(attrs, '\n');
+	gmf_strbuf_addf(attrs, "%s\n", line);
+	rec_add(&c->rec, "attr", line);
+}
+
+/* The lockfile of each script and its .gitattributes lines. */
 static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result *out,
 			   gmf_journal_op **ops, size_t *n)
 {
@@ -455,12 +641,12 @@ static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result
 		}
 		rel = rel_to_top(ws, lock);
 		gmf_strbuf_addf(&line, "/%s merge=" DRIVER " -text", rel);
-		if (!strstr(attrs.buf, line.buf)) {
-			if (attrs.len && attrs.buf[attrs.len - 1] != '\n')
-				gmf_strbuf_addch(&attrs, '\n');
-			gmf_strbuf_addf(&attrs, "%s\n", line.buf);
-			rec_add(&c->rec, "attr", line.buf);
-		}
+		add_attr(c, &attrs, line.buf);
+		/* the migration files next to it (the lockfile's directory) */
+		gmf_strbuf_setlen(&line, 0);
+		gmf_strbuf_addf(&line, "/%.*s*.py filter=" ARM_FILTER,
+				(int)(strrchr(rel, '/') ? strrchr(rel, '/') - rel + 1 : 0), rel);
+		add_attr(c, &attrs, line.buf);
 		if (!gmf_fs_exists(lock)) {
 			size_t len;
 			char *content = gmf_lockfile_render(ws->graphs[s], &len);
@@ -552,13 +738,15 @@ static int plan_shim(install_ctx *c, gmf_install_result *out, const gmf_hook_shi
 					   path, prev.buf);
 			goto out;
 		}
-		push(ops, n, path, prev.buf, cur, len, 0, 0);
+		push(ops, n, path, prev.buf, cur, len, c->hooks_tracked, 0);
 		rec_add(&c->rec, "prev", path);
-		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+		push(ops, n, NULL, path, h->content, clen, c->hooks_tracked, 0755);
 	} else if (!exists) {
-		push(ops, n, NULL, path, h->content, clen, 0, 0755);
+		push(ops, n, NULL, path, h->content, clen, c->hooks_tracked, 0755);
 	} else if (len != clen || memcmp(cur, h->content, len)) {
-		push(ops, n, path, path, h->content, clen, 0, 0755);
+		push(ops, n, path, path, h->content, clen, c->hooks_tracked, 0755);
+	} else if (c->hooks_tracked && !rec_has(&c->rec, "hook", path)) {
+		goto out; /* committed by a teammate's install: theirs, not ours */
 	}
 	rec_add(&c->rec, "hook", path);
 out:
@@ -573,6 +761,8 @@ static int set_config(gmf_workspace *ws, const install_ctx *c)
 	int rc = 0;
 	for (size_t i = 0; i < 3 && rc == 0; i++)
 		rc = gmf_repo_config_set(ws->repo, driver_keys[i][0], driver_keys[i][1]);
+	if (rc == 0) /* the shims act only where this is set */
+		rc = gmf_repo_config_set(ws->repo, GMF_INSTALLED_KEY, "true");
 	if (rc == 0 && rec_has(&c->rec, "postmerge", GMF_POST_MERGE_KEY))
 		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, "on-demand");
 	return rc;
@@ -620,7 +810,10 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 		}
 		if (rc < 0)
 			goto out;
+		if (c.hooks_shared)
+			plan_registry(&c, ws, 1, &ops, &n);
 	}
+	relocate_record(&c.rec, ws->project.top); /* a first record gets its "top" */
 	/* files first, as one change; the driver only once the hooks it
 	 * counts on are there */
 	if (n || !c.had_record || c.rec.len != before)
@@ -637,6 +830,8 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 	else
 		gmf_strbuf_addf(&out->report, "installed: merge driver, .gitattributes, hooks in "
 				"%s\n", rel);
+	if (!mgr)
+		report_hooks_dir(&c, ws, out, ops, n, 1);
 	gmf_strbuf_adds(&out->report, "commit .gitattributes and the head lockfile so "
 			"everyone's merges use them; `git migrate-fix install --uninstall` "
 			"undoes this\n");
@@ -714,26 +909,26 @@ static void plan_hooks(install_ctx *c, gmf_journal_op **ops, size_t *n)
 		size_t len;
 		gmf_strbuf_addf(&prev, "%s" PREV_SUFFIX, v[i]);
 		if (is_shim(v[i]))
-			push(ops, n, v[i], NULL, NULL, 0, 0, 0);
+			push(ops, n, v[i], NULL, NULL, 0, c->hooks_tracked, 0);
 		/* `pre-commit install` after ours moved it to <hook>.legacy,
 		 * `lefthook install` to <hook>.old */
 		int moved = 0;
 		for (int k = 0; k < 2; k++) {
 			gmf_strbuf_addf(&legacy, "%s%s", v[i], k ? ".old" : ".legacy");
 			if (!rec_has(&c->rec, "hook", legacy.buf) && is_shim(legacy.buf)) {
-				push(ops, n, legacy.buf, NULL, NULL, 0, 0, 0);
+				push(ops, n, legacy.buf, NULL, NULL, 0, c->hooks_tracked, 0);
 				moved = !k;
 			}
 			gmf_strbuf_reset(&legacy);
 		}
 		if (rec_has(&c->rec, "prev", v[i]) && gmf_fs_read(prev.buf, &data, &len) == 0) {
 			if (is_shim(v[i]) || !gmf_fs_exists(v[i])) {
-				push(ops, n, prev.buf, v[i], data, len, 0, 0);
+				push(ops, n, prev.buf, v[i], data, len, c->hooks_tracked, 0);
 			} else if (moved) {
 				/* the framework's hook is there now: the user's goes
 				 * where the framework runs it, as if ours never was */
 				gmf_strbuf_addf(&legacy, "%s.legacy", v[i]);
-				push(ops, n, prev.buf, legacy.buf, data, len, 0, 0);
+				push(ops, n, prev.buf, legacy.buf, data, len, c->hooks_tracked, 0);
 				gmf_strbuf_reset(&legacy);
 			}
 		}
@@ -809,7 +1004,7 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 	size_t n = 0;
 	char **locks, *buf = NULL;
 	size_t nlocks;
-	int rc;
+	int rc, kept = 0;
 
 	if (!ws->repo || !gmf_repo_workdir(ws->repo))
 		return gmf_error_set(GMF_EUSAGE, "install needs a git repository with a work tree");
@@ -819,7 +1014,10 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_error_set(GMF_ENOTFOUND, "not installed in this repository");
 		goto out;
 	}
-	plan_hooks(&c, &ops, &n);
+	if (!c.hooks_shared || plan_registry(&c, ws, 0, &ops, &n) == 0)
+		plan_hooks(&c, &ops, &n);
+	else
+		kept = 1;
 	plan_blocks(&c, "tblock", 1, &ops, &n);
 	plan_blocks(&c, "block", 0, &ops, &n);
 	plan_unexclude(&c, &ops, &n);
@@ -836,6 +1034,8 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_repo_config_set(ws->repo, "migrate-fix.hooks", NULL);
 	if (rc == 0)
 		rc = gmf_repo_config_set(ws->repo, GMF_POST_MERGE_KEY, NULL);
+	if (rc == 0)
+		rc = gmf_repo_config_set(ws->repo, GMF_INSTALLED_KEY, NULL);
 	if (rc == 0 && n)
 		rc = apply(&c, ops, n, "uninstall");
 	if (rc == 0) {
@@ -844,13 +1044,125 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 		rc = gmf_fs_rmdir_flat(last);
 		free(last);
 	}
-	if (rc == 0)
+	if (rc == 0 && kept)
+		gmf_strbuf_adds(&out->report, "uninstalled: merge driver and .gitattributes line "
+				"removed\n");
+	else if (rc == 0)
 		gmf_strbuf_adds(&out->report, "uninstalled: hooks, merge driver and .gitattributes "
 				"line removed, earlier hooks restored\n");
+	if (rc == 0)
+		report_hooks_dir(&c, ws, out, ops, n, kept ? -1 : 0);
 	out->changed = n > 0;
 out:
 	free(buf);
 	gmf_journal_ops_free(ops, n);
 	close_slot(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------ --global */
+
+/* The user's global configuration: the merge driver, and the driver's
+ * leave to arm the hooks it needs in a clone that never ran install.
+ * GLOBAL_RECORD lists the keys install --global set, so --uninstall
+ * --global removes those and no other. */
+#define GLOBAL_RECORD "migrate-fix.globalkeys"
+
+#define NGLOBAL 5
+
+static const char *global_value(size_t i)
+{
+	return i < 3 ? driver_keys[i][1] : i == 3 ? "true" : "git-migrate-fix hook arm";
+}
+
+static const char *global_key(size_t i)
+{
+	return i < 3 ? driver_keys[i][0] : i == 3 ? GMF_ON_DEMAND_KEY
+						   : "filter." ARM_FILTER ".clean";
+}
+
+int gmf_install_global(gmf_install_result *out)
+{
+	gmf_strbuf rec = GMF_STRBUF_INIT;
+	char *old = NULL;
+	int rc = 0, set[NGLOBAL] = { 0 };
+
+	if (gmf_gitcmd_global_config_get(GLOBAL_RECORD, &old) == 0)
+		gmf_strbuf_adds(&rec, old);
+	else
+		gmf_error_clear();
+	/* everything checked before anything is written */
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++) {
+		char *cur = NULL;
+		int got = gmf_gitcmd_global_config_get(global_key(i), &cur);
+		if (got == GMF_ENOTFOUND)
+			set[i] = 1;
+		else if (got < 0)
+			rc = got;
+		else if (strcmp(cur, global_value(i)))
+			rc = gmf_error_set(GMF_EREFUSED, "'%s' is already set in your global git "
+					   "configuration, to '%s'; remove it first (`git config "
+					   "--global --unset %s`)", global_key(i), cur,
+					   global_key(i));
+		if (rc == 0)
+			gmf_error_clear();
+		free(cur);
+	}
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++)
+		if (set[i] && !strstr(rec.buf ? rec.buf : "", global_key(i)))
+			gmf_strbuf_addf(&rec, "%s%s", rec.len ? " " : "", global_key(i));
+	/* the record first: an install stopped half-way is undone all the same */
+	if (rc == 0 && rec.len && (!old || strcmp(old, rec.buf)))
+		rc = gmf_gitcmd_global_config_set(GLOBAL_RECORD, rec.buf);
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++)
+		if (set[i] && (rc = gmf_gitcmd_global_config_set(global_key(i), global_value(i))) == 0)
+			out->changed = 1;
+	if (rc == 0)
+		gmf_strbuf_adds(&out->report, "installed in your global git configuration: the "
+				"merge driver, armed on demand; in every clone whose .gitattributes "
+				"names migrate-fix-head, merges, pulls and rebases repair themselves "
+				"with no step in that clone; `git migrate-fix install --uninstall "
+				"--global` undoes this\n");
+	gmf_strbuf_release(&rec);
+	free(old);
+	return rc;
+}
+
+int gmf_install_global_remove(gmf_install_result *out)
+{
+	char *rec = NULL;
+	int rc;
+
+	if ((rc = gmf_gitcmd_global_config_get(GLOBAL_RECORD, &rec)) == GMF_ENOTFOUND)
+		return gmf_error_set(GMF_EREFUSED, "not installed in your global git "
+				     "configuration");
+	/* every key it set, unless someone has changed it since */
+	for (size_t i = 0; i < NGLOBAL && rc == 0; i++) {
+		char *cur = NULL;
+		const char *k = global_key(i), *at = strstr(rec, k);
+		size_t kl = strlen(k);
+		if (!at || (at[kl] && at[kl] != ' '))
+			continue;
+		if (gmf_gitcmd_global_config_get(k, &cur) == 0 && !strcmp(cur, global_value(i)))
+			rc = gmf_gitcmd_global_config_set(k, NULL);
+		else if (cur)
+			gmf_strbuf_addf(&out->report, "left %s: it was changed since (now '%s')\n",
+					k, cur);
+		if (rc == 0)
+			gmf_error_clear();
+		free(cur);
+	}
+	if (rc == 0)
+		rc = gmf_gitcmd_global_config_set(GLOBAL_RECORD, NULL);
+	if (rc == 0) {
+		(void)gmf_gitcmd_global_section_prune("merge." DRIVER);
+		(void)gmf_gitcmd_global_section_prune("migrate-fix");
+		(void)gmf_gitcmd_global_section_prune("filter." ARM_FILTER);
+		out->changed = 1;
+		gmf_strbuf_adds(&out->report, "uninstalled from your global git configuration: "
+				"what install --global set is removed; clones that ran `git "
+				"migrate-fix install` keep their own\n");
+	}
+	free(rec);
 	return rc;
 }

@@ -991,6 +991,34 @@ int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **out, size_t *nout, ch
 	return 0;
 }
 
+int gmf_journal_last_description(const char *state_dir, char **label, char **description)
+{
+	char *last = sub(state_dir, "last"), *path = sub(last, "manifest"), *data = NULL;
+	const char *p;
+	size_t len;
+	journal j;
+	int rc;
+
+	*label = *description = NULL;
+	memset(&j, 0, sizeof(j));
+	rc = gmf_fs_read(path, &data, &len);
+	if (rc == 0) {
+		p = data;
+		if (read_header(&p, data + len, &j) < 0) {
+			rc = journal_damaged(last);
+		} else {
+			*label = j.label;
+			*description = j.description;
+			j.label = j.description = NULL;
+		}
+	}
+	journal_release(&j);
+	free(data);
+	free(path);
+	free(last);
+	return rc;
+}
+
 int gmf_journal_record_ref(gmf_journal *t, const char *ref, const char *old_hex,
 		       const char *new_hex)
 {

@@ -75,6 +75,54 @@ static int is_shim(const char *path, const char *also)
 	return ok;
 }
 
+static int config_true(gmf_repo *r, const char *key)
+{
+	int on = 0;
+	if (gmf_repo_config_get_bool(r, key, &on) < 0)
+		on = 0;
+	gmf_error_clear();
+	return on;
+}
+
+/* Will the shim at path act in this repository?  An armed one always; an
+ * installed one where install set migrate-fix.installed, or when it is
+ * from before that check. */
+static int shim_acts(gmf_repo *r, const char *path)
+{
+	char *data = NULL;
+	size_t len;
+	int ok = gmf_fs_read(path, &data, &len) == 0 && strstr(data, GMF_HOOK_MARKER) &&
+		 (strstr(data, ARMED_ON) || !strstr(data, GMF_INSTALLED_KEY) ||
+		  config_true(r, GMF_INSTALLED_KEY));
+	free(data);
+	return ok;
+}
+
+/* The hooks directory, and whether it is this repository's own (inside
+ * its git directory: not tracked, not shared with other repositories),
+ * the only place a shim may come and go during a merge. */
+static char *own_hooks_dir(gmf_repo *r, int *own)
+{
+	char *dir = gmf_repo_hooks_dir(r);
+	*own = dir && gmf_path_is_within(gmf_repo_commondir(r), dir);
+	return dir;
+}
+
+/* The slot of hook name: a shim of ours that acts is there, or (can_arm)
+ * nothing is and one may be armed. */
+static int slot_ready(gmf_repo *r, const char *dir, const char *name, int can_arm)
+{
+	char *path = gmf_path_join(dir, name);
+	int ok = shim_acts(r, path) || (can_arm && !gmf_fs_exists(path));
+	free(path);
+	return ok;
+}
+
+static int in_rebase(gmf_repo *r)
+{
+	return gitdir_has(r, "rebase-merge") || gitdir_has(r, "rebase-apply");
+}
+
 static int file_has(const char *path, const char *needle)
 {
 	char *data = NULL;
@@ -114,12 +162,12 @@ static int has_shim(gmf_repo *r, const char *name)
 	char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, name), *h;
 	gmf_strbuf sb = GMF_STRBUF_INIT, needle = GMF_STRBUF_INIT;
 	const char *base = strrchr(dir, '/');
-	int ok = is_shim(path, NULL);
+	int ok = shim_acts(r, path);
 
 	gmf_strbuf_addf(&needle, "git-migrate-fix hook %s", name);
 	if (!ok) {
 		gmf_strbuf_addf(&sb, "%s.legacy", path);
-		ok = is_shim(sb.buf, NULL) && file_has(path, "pre-commit");
+		ok = shim_acts(r, sb.buf) && file_has(path, "pre-commit");
 	}
 	if (!ok && gmf_fs_exists(path)) {
 		ok = file_has(path, needle.buf) ||
@@ -146,39 +194,49 @@ int gmf_pending_in_am(gmf_repo *r)
 
 int gmf_pending_hooks_ready(gmf_repo *r)
 {
+	char *dir;
+	int own, global, ready;
 	/* `git am -3`: only post-applypatch finishes the repair (a hook
 	 * manager's lines cannot be told to include it: a conflict) */
 	if (gmf_pending_in_am(r))
 		return has_shim(r, "post-applypatch");
-	if (has_shim(r, "post-merge"))
-		return 1;
-	/* on demand: pre-commit tells, and no other post-merge hook may stand
-	 * where ours would go */
-	if (post_merge_on_demand(r) && has_shim(r, "pre-commit")) {
-		char *dir = gmf_repo_hooks_dir(r), *path = gmf_path_join(dir, "post-merge");
-		int free_slot = !gmf_fs_exists(path) || is_shim(path, ARMED_ON);
-		free(path);
-		free(dir);
-		return free_slot;
+	if (!(dir = own_hooks_dir(r, &own)))
+		return 0;
+	/* install --global: the driver arms what it needs, in a hooks
+	 * directory of the repository's own only */
+	global = own && config_true(r, GMF_ON_DEMAND_KEY);
+	if (in_rebase(r)) {
+		ready = has_shim(r, "post-rewrite") || slot_ready(r, dir, "post-rewrite", global);
+	} else {
+		char *pm = gmf_path_join(dir, "post-merge");
+		if (has_shim(r, "post-merge") && !is_shim(pm, ARMED_ON))
+			ready = 1;
+		else
+			/* on demand: pre-commit tells, and no other post-merge
+			 * hook may stand where ours would go */
+			ready = slot_ready(r, dir, "post-merge",
+					   global || (own && post_merge_on_demand(r))) &&
+				(has_shim(r, "pre-commit") || slot_ready(r, dir, "pre-commit", global));
+		free(pm);
 	}
-	return 0;
+	free(dir);
+	return ready;
 }
 
-/* Writes the armed post-merge shim unless one is there. */
-static int arm(gmf_repo *r)
+/* Writes the armed shim of hook name unless one is there. */
+static int arm(gmf_repo *r, const char *dir, const char *name)
 {
 	const gmf_hook_shim *h = gmf_hook_shims;
-	char *dir, *path;
+	char *path;
 	gmf_strbuf content = GMF_STRBUF_INIT;
 	const char *at;
 	int rc = 0;
 
-	while (h->name && strcmp(h->name, "post-merge"))
+	while (h->name && strcmp(h->name, name))
 		h++;
 	if (!h->name || !(at = strstr(h->content, ARMED_OFF)))
-		return gmf_error_set(GMF_EIO, "the post-merge shim is missing from this build");
-	dir = gmf_repo_hooks_dir(r);
-	path = gmf_path_join(dir, "post-merge");
+		return gmf_error_set(GMF_EIO, "the %s shim is missing from this build", name);
+	path = gmf_path_join(dir, name);
 	if (!gmf_fs_exists(path)) {
 		gmf_strbuf_add(&content, h->content, (size_t)(at - h->content));
 		gmf_strbuf_adds(&content, ARMED_ON);
@@ -186,12 +244,36 @@ static int arm(gmf_repo *r)
 		rc = gmf_fs_write_atomic(path, content.buf, content.len, 0755);
 		if (rc == 0 && chmod(path, 0755) < 0)
 			rc = gmf_error_set_errno(GMF_EIO, path);
-	} else if (!is_shim(path, NULL) && !has_shim(r, "post-merge")) {
-		rc = gmf_error_set(GMF_EREFUSED, "a post-merge hook of someone else's is in "
-				   "the way");
+	} else if (!is_shim(path, NULL) && !has_shim(r, name)) {
+		rc = gmf_error_set(GMF_EREFUSED, "a %s hook of someone else's is in the way",
+				   name);
 	}
 	gmf_strbuf_release(&content);
 	free(path);
+	return rc;
+}
+
+/* The shims this merge or rebase needs armed: post-merge (on demand, or
+ * install --global), pre-commit for a merge that stops (install
+ * --global), post-rewrite for a rebase (install --global). */
+static int arm_needed(gmf_repo *r, int rebase)
+{
+	char *dir;
+	int own, global, rc = 0;
+	if (!(dir = own_hooks_dir(r, &own)) || !own) {
+		free(dir);
+		return 0;
+	}
+	global = config_true(r, GMF_ON_DEMAND_KEY);
+	if (rebase) {
+		if (global)
+			rc = arm(r, dir, "post-rewrite");
+	} else {
+		if (global || post_merge_on_demand(r))
+			rc = arm(r, dir, "post-merge");
+		if (rc == 0 && global)
+			rc = arm(r, dir, "pre-commit");
+	}
 	free(dir);
 	return rc;
 }
@@ -201,8 +283,9 @@ int gmf_pending_record(gmf_repo *r)
 	char *orig = NULL, *dir = in_gitdir(r, "migrate-fix"), *note = NULL, *orig_path;
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	gmf_lock l = GMF_LOCK_INIT;
-	int rebase = gitdir_has(r, "rebase-merge") || gitdir_has(r, "rebase-apply");
-	int on_demand = !rebase && post_merge_on_demand(r), rc;
+	int rebase = in_rebase(r);
+	int on_demand = (!rebase && post_merge_on_demand(r)) || config_true(r, GMF_ON_DEMAND_KEY);
+	int rc;
 
 	orig_path = in_gitdir(r, "ORIG_HEAD");
 	orig = first_line(orig_path);
@@ -217,7 +300,7 @@ int gmf_pending_record(gmf_repo *r)
 		rc = gmf_state_dir_make(dir);
 	if (rc == 0)
 		rc = gmf_fs_write_atomic(note, sb.buf, sb.len, 0600);
-	if (rc == 0 && on_demand && (rc = arm(r)) < 0)
+	if (rc == 0 && on_demand && (rc = arm_needed(r, rebase)) < 0)
 		(void)gmf_fs_unlink(note);
 	if (on_demand)
 		gmf_lock_release(&l);
@@ -293,12 +376,41 @@ static int any_note(gmf_repo *r)
 
 int gmf_pending_disarm(gmf_repo *r, const char *hook_path)
 {
+	static const char *const armable[] = { "post-merge", "pre-commit", "post-rewrite", NULL };
 	gmf_lock l = GMF_LOCK_INIT;
+	char *dir = gmf_xstrdup(hook_path), *slash = strrchr(dir, '/');
 	int rc = hooks_lock(r, &l);
-	if (rc < 0)
-		return rc;
-	if (!any_note(r) && is_shim(hook_path, ARMED_ON))
-		rc = gmf_fs_unlink(hook_path);
+
+	if (slash)
+		*slash = '\0';
+	/* every armed shim of the directory goes together */
+	for (size_t i = 0; rc == 0 && armable[i] && !any_note(r); i++) {
+		char *path = slash ? gmf_path_join(dir, armable[i]) : gmf_xstrdup(armable[i]);
+		if (is_shim(path, ARMED_ON))
+			rc = gmf_fs_unlink(path);
+		free(path);
+	}
 	gmf_lock_release(&l);
+	free(dir);
+	return rc;
+}
+
+int gmf_pending_arm_commit(gmf_repo *r)
+{
+	gmf_lock l = GMF_LOCK_INIT;
+	char *dir, *path;
+	int own, rc = 0;
+
+	if (!config_true(r, GMF_ON_DEMAND_KEY) || !(dir = own_hooks_dir(r, &own)))
+		return 0;
+	path = gmf_path_join(dir, "pre-commit");
+	/* a pre-commit hook of any kind is there: install's, or the user's
+	 * (then the clone needs `git migrate-fix install`, which chains it) */
+	if (own && !gmf_fs_exists(path) && (rc = hooks_lock(r, &l)) == 0) {
+		rc = arm(r, dir, "pre-commit");
+		gmf_lock_release(&l);
+	}
+	free(path);
+	free(dir);
 	return rc;
 }

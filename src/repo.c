@@ -139,6 +139,16 @@ int gmf_repo_open(gmf_repo **out, const char *dir)
 			free(abs);
 		}
 	}
+	/* git reads the file GIT_CONFIG_GLOBAL names instead of ~/.gitconfig
+	 * (the merge driver and the hooks inherit it); libgit2 1.5 does not */
+	{
+		const char *global = getenv("GIT_CONFIG_GLOBAL");
+		git_config *cfg = NULL;
+		if (global && *global && git_repository_config(&cfg, git) == 0 &&
+		    git_config_add_file_ondisk(cfg, global, GIT_CONFIG_LEVEL_GLOBAL, git, 1) < 0)
+			git_error_clear();
+		git_config_free(cfg);
+	}
 	if (git_repository_workdir(git))
 		r->workdir = strip_slash(git_repository_workdir(git));
 	r->gitdir = strip_slash(git_repository_path(git));

@@ -2,7 +2,8 @@
 /*
  * gitcmd: runs git itself, for what only git does exactly as git does
  * (creating a commit object signed the way the user's configuration says,
- * asking where git really runs hooks from).
+ * asking where git really runs hooks from, reading and writing the user's
+ * global configuration wherever git keeps it).
  *
  * Every child gets GIT_MIGRATE_FIX_ACTIVE=1, so hooks that a nested git
  * might start do not re-enter the tool.
@@ -47,5 +48,16 @@ int gmf_gitcmd_sign_default(const char *gitdir);
 /* The directory git runs hooks from (`git rev-parse --git-path hooks`,
  * absolute), or NULL when git cannot tell. */
 char *gmf_gitcmd_hooks_dir(const char *gitdir, const char *workdir);
+
+/* A value of the user's global configuration, as `git config --global`
+ * reads it (GIT_CONFIG_GLOBAL, ~/.gitconfig, the XDG file); caller frees.
+ * GMF_ENOTFOUND when it is not set. */
+int gmf_gitcmd_global_config_get(const char *key, char **out);
+/* Sets it (`git config --global`), or with value NULL removes every value
+ * of it (nothing to remove is not an error). */
+int gmf_gitcmd_global_config_set(const char *key, const char *value);
+/* Removes the section (`merge.migrate-fix-head`) from the global
+ * configuration when no key is left in it. */
+int gmf_gitcmd_global_section_prune(const char *section);
 
 #endif

@@ -20,6 +20,10 @@
  * (lefthook-local.yml, listed in info/exclude); husky gets guarded lines in
  * the scripts it runs (.husky/<hook>, staged).  Lines of ours in another's
  * file sit between begin and end markers, removed byte for byte.
+ * A core.hooksPath in the work tree gets its changes staged and named; one
+ * outside the repository lists the repositories that use it, so the last
+ * --uninstall alone removes the shims.  install --global writes only the
+ * user's global configuration (through gitcmd.h), recording its keys.
  * Owns: that sequence and its record.
  * Must never: print, overwrite a hook that is not its own, remove a line
  * or file it did not add, or leave the driver configured without hooks.
@@ -43,6 +47,14 @@ typedef struct {
 int gmf_install_run(gmf_install_result *out, gmf_workspace *ws);
 /* GMF_ENOTFOUND: not installed here. */
 int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws);
+/* install --global: the merge driver, and its leave to arm the hooks it
+ * needs (migrate-fix.ondemand), in the user's global configuration (as
+ * `git config --global` finds it); GMF_EREFUSED when one of those keys is
+ * already set there to something else.  Needs no repository. */
+int gmf_install_global(gmf_install_result *out);
+/* Removes exactly the keys install --global set (and left unchanged);
+ * GMF_EREFUSED when it did not run. */
+int gmf_install_global_remove(gmf_install_result *out);
 void gmf_install_result_release(gmf_install_result *r);
 
 #endif

@@ -103,6 +103,10 @@ int gmf_journal_abandon(gmf_journal *t, char **where);
 /* True when an interrupted run is waiting to be rolled back. */
 int gmf_journal_pending(const char *state_dir);
 
+/* The label and description of the last completed run, read without
+ * checking its paths (they may name where a moved work tree used to be);
+ * GMF_ENOTFOUND when there is none. */
+int gmf_journal_last_description(const char *state_dir, char **label, char **description);
 /* Loads the last completed run as ops that would undo it (its paths
  * checked against the roots, its copies against their record). force:
  * skip the check that the files are still as that run left them. */

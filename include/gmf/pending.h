@@ -37,6 +37,11 @@ void gmf_pending_release(gmf_pending *p);
 int gmf_pending_hooks_ready(gmf_repo *r);
 /* Is a `git am` session (not `git rebase --apply`) in progress? */
 int gmf_pending_in_am(gmf_repo *r);
+/* install --global, from the clean filter of the migration files: arms
+ * pre-commit in the repository's own hooks directory when no pre-commit
+ * hook is there, so the commit being prepared keeps the head lockfile
+ * current (the shim disarms itself after it). */
+int gmf_pending_arm_commit(gmf_repo *r);
 /* The armed shim at hook_path is done with one merge: it is removed when
  * no worktree of the repository has a note waiting. */
 int gmf_pending_disarm(gmf_repo *r, const char *hook_path);

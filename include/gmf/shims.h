@@ -24,4 +24,18 @@ extern const gmf_hook_shim gmf_hook_shims[];
  */
 #define GMF_POST_MERGE_KEY "migrate-fix.postmerge"
 
+/*
+ * true in the configuration of a repository that ran `install`: the shims
+ * act only there (a global core.hooksPath serves every repository), or
+ * where the merge driver armed them for one merge or rebase.
+ */
+#define GMF_INSTALLED_KEY "migrate-fix.installed"
+
+/*
+ * true (set by `install --global` in the user's configuration): the merge
+ * driver puts in place, for each merge or rebase that needs them, the
+ * hooks that finish the repair, in a clone that never ran install.
+ */
+#define GMF_ON_DEMAND_KEY "migrate-fix.ondemand"
+
 #endif

@@ -73,8 +73,11 @@ const cli_command cli_commands[] = {
 		"pre-commit, post-rewrite, post-applypatch and post-commit in the directory git uses "
 		"(core.hooksPath honoured; a hook already there is kept and still runs).  One "
 		"journaled change: a run stopped anywhere is rolled back by the next one.  "
-		"Idempotent.  --uninstall takes out exactly what install added.",
-	  .exit_status = "0 done, 1 refused (not installed, a hook in the way), 2 could not run." },
+		"Idempotent.  --uninstall takes out exactly what install added.  --global writes "
+		"the merge driver into your global git configuration instead, armed on demand: "
+		"every clone whose .gitattributes names it repairs with no step in that clone.",
+	  .exit_status = "0 done, 1 refused (not installed, a hook in the way, a global key set "
+		"to something else), 2 could not run." },
 	{ .name = "sync", .fn = cmd_sync, .summary = "bring the branch up to date with its base, repaired (CI)",
 	  .options = cli_sync_options,
 	  .description = "Brings the current branch up to date with its base (--base, else the "
