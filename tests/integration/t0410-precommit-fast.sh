@@ -67,6 +67,16 @@ test_expect_success 'a staged migration starts it, and the lockfile follows' '
 	test "$(git show HEAD:migrations/versions/.head)" = 001_init
 '
 
+test_expect_success 'the lockfile names tracked heads only (one look at the index)' '
+	setup tracked &&
+	mig 002_two.py 002_two 001_init two &&
+	mig 003_wip.py 003_wip 002_two wip &&
+	git add migrations/versions/002_two.py && git commit -q -m two &&
+	started &&
+	test "$(git show HEAD:migrations/versions/.head)" = 002_two &&
+	test "$(git ls-files migrations/versions/003_wip.py)" = ""
+'
+
 test_expect_success 'a staged lockfile, alembic.ini or pyproject.toml starts it' '
 	setup cfg &&
 	echo 001_init >migrations/versions/.head && echo junk >>migrations/versions/.head &&
