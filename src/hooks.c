@@ -406,6 +406,23 @@ static void fast_list_remove(gmf_repo *r)
 	free(list);
 }
 
+/* path replaced by data, atomically but not synced: a list lost in a
+ * crash only costs a commit the slow path, an fsync would cost every
+ * commit that runs the binary */
+static int write_unsynced(const char *path, const gmf_strbuf *data)
+{
+	gmf_strbuf tmp = GMF_STRBUF_INIT;
+	int rc;
+	gmf_strbuf_addf(&tmp, "%s.tmp", path);
+	if (gmf_fs_exists(tmp.buf))
+		(void)gmf_fs_unlink(tmp.buf);
+	rc = gmf_fs_write_new_unsynced(tmp.buf, data->buf, data->len, 0600);
+	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
+		(void)gmf_fs_unlink(tmp.buf);
+	gmf_strbuf_release(&tmp);
+	return rc;
+}
+
 /* Writes the fast path's list, or removes it when it cannot be had; a
  * failure only costs the next commit the slow path. */
 static void fast_list_write(gmf_repo *r, const gmf_project *p, const char *const *dirs,
@@ -425,8 +442,7 @@ static void fast_list_write(gmf_repo *r, const gmf_project *p, const char *const
 		gmf_strbuf h = GMF_STRBUF_INIT;
 		struct timespec ts[2];
 		gmf_strbuf_addf(&h, "%s\n", head);
-		ok = gmf_fs_write_atomic(hfile, h.buf, h.len, 0600) == 0 &&
-		     gmf_fs_write_atomic(list, sb.buf, sb.len, 0600) == 0;
+		ok = write_unsynced(hfile, &h) == 0 && write_unsynced(list, &sb) == 0;
 		gmf_strbuf_release(&h);
 		if (ok) {
 			ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 1;
