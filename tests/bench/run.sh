@@ -1085,8 +1085,8 @@ bench_hooks() {
 # at STARTUP_COUNTS migrations (300 and 10,000; --quick: 300), and
 #   check          `git-migrate-fix check` on 5 migrations inside git /
 #                  `git --version`, with a static hello as the floor.
-# The two repositories are those of bench_hooks (hooks_repo), the plain one
-# a clone of the hooked one (the same commits, no hooks, no driver).
+# The hooked repository is that of bench_hooks (hooks_repo), the plain one
+# a copy of it with the hooks, the driver and the state taken out.
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-30}
 STARTUP_ROUNDS=${BENCH_STARTUP_ROUNDS:-3}
 
@@ -1136,11 +1136,15 @@ startup_repos() (
 	read -r _n _bytes HHEAD <"$WORK/gen.out"
 	hooks_repo "$WORK/hooks-repo" install
 	hooks_git_env
-	git clone -q --no-local "$WORK/hooks-repo" "$WORK/plain-repo"
+	# the plain twin: a copy of the whole repository, then what install
+	# added to .git taken out again (hooks, driver, state)
+	cp -R "$WORK/hooks-repo" "$WORK/plain-repo"
 	cd "$WORK/plain-repo"
-	git branch -q feat origin/feat
-	git branch -q other origin/other
-	git remote remove origin
+	rm -f .git/hooks/pre-commit .git/hooks/post-commit .git/hooks/post-rewrite \
+		.git/hooks/post-merge
+	rm -rf .git/migrate-fix
+	git config --remove-section merge.migrate-fix-head
+	git config --unset migrate-fix.postmerge
 	# the migration each commit-mig run adds, on the head of base
 	width=5
 	[ ${#1} -gt 5 ] && width=${#1}
@@ -1257,8 +1261,8 @@ bench_startup() {
 		echo "start: $LOADAVG). Each row is $STARTUP_ROUNDS hyperfine invocations with both"
 		echo "repositories (the order swapped every round), $STARTUP_RUNS runs after 3 warmups"
 		echo "each; the ratio judged is the median of the rounds' median ratios. The"
-		echo "repositories are those of the hooks benchmark below (\`hooks_repo\`), the plain"
-		echo "one a clone of the hooked one without hooks and without the driver. The"
+		echo "hooked repository is that of the hooks benchmark below (\`hooks_repo\`), the"
+		echo "plain one a copy of it with the hooks, the driver and the state taken out. The"
 		echo "commits of \`README.md\` follow each other (no reset between runs); the commit"
 		echo "adding a migration resets to \`base\` and stages the same new file; in the plain"
 		echo "repository the repair merge stops on the lockfile conflict (\`hyperfine -i\`)."
