@@ -2,8 +2,12 @@
 /* hooks: see include/gmf/hooks.h. */
 #include "gmf/hooks.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "gmf/error.h"
 #include "gmf/fix.h"
@@ -11,6 +15,7 @@
 #include "gmf/path.h"
 #include "gmf/pending.h"
 #include "gmf/repo.h"
+#include "gmf/state.h"
 #include "gmf/workspace.h"
 
 extern char **environ;
@@ -315,6 +320,193 @@ out:
 	gmf_pending_release(&p);
 }
 
+/*
+ * The pre-commit shim's fast path (hooks/pre-commit): when nothing is
+ * staged under any pathspec of <git dir>/migrate-fix/pre-commit-paths and
+ * nothing the list was derived from changed since, this binary would find
+ * nothing to do, so the shim does not start it.  The list names every
+ * version directory discovery found and every alembic.ini and
+ * pyproject.toml anywhere (pathspecs, checked with one `git diff
+ * --cached --quiet`), the files discovery and git configuration read and
+ * the directories where a new one would appear ("newer": stale when its
+ * mtime passes the list's), the ones that do not exist yet ("absent"),
+ * and this binary ("newer": an upgrade).  pre-commit-head holds the HEAD
+ * the list is valid for: the shim moves it on after each commit that the
+ * fast path or this binary checked (post-commit), anything else that moves
+ * HEAD (checkout, merge, reset, pull, rebase) makes the list stale.  The
+ * list's mtime is set a second back, so a change in the same second as the
+ * write counts as newer even where test -nt compares whole seconds.
+ */
+#define FAST_LIST_HEADER "# git-migrate-fix pre-commit-paths 1\n"
+
+static int list_line(gmf_strbuf *sb, const char *kind, const char *path)
+{
+	if (strchr(path, '\n'))
+		return -1; /* a name the shim's `read` cannot take back */
+	gmf_strbuf_addf(sb, "%s %s\n", kind, path);
+	return 0;
+}
+
+static int list_file(gmf_strbuf *sb, const char *path)
+{
+	struct stat st;
+	return list_line(sb, stat(path, &st) == 0 ? "newer" : "absent", path);
+}
+
+static int list_owned(gmf_strbuf *sb, char *path)
+{
+	int rc = list_file(sb, path);
+	free(path);
+	return rc;
+}
+
+/* The git-migrate-fix the shim finds on PATH (`command -v`), or NULL. */
+static char *binary_on_path(void)
+{
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		gmf_strbuf dir = GMF_STRBUF_INIT;
+		char *cand;
+		gmf_strbuf_add(&dir, n ? path : ".", n ? n : 1);
+		cand = gmf_path_join(dir.buf, "git-migrate-fix");
+		gmf_strbuf_release(&dir);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		path = colon ? colon + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int fast_list_build(gmf_strbuf *sb, gmf_repo *r, const gmf_project *p,
+			   const char *const *dirs, size_t n)
+{
+	const char *top = gmf_repo_workdir(r), *home = getenv("HOME"),
+		   *xdg = getenv("XDG_CONFIG_HOME");
+	char **tracked = NULL, *bin;
+	size_t ntracked = 0;
+	int rc = 0;
+
+	if (!top || strcmp(p->cwd, top) || gmf_repo_tracked_configs(r, &tracked, &ntracked) < 0)
+		return -1;
+	gmf_strbuf_adds(sb, FAST_LIST_HEADER);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		gmf_strbuf spec = GMF_STRBUF_INIT;
+		size_t tl = strlen(top);
+		if (strncmp(dirs[i], top, tl) || dirs[i][tl] != '/')
+			rc = -1; /* outside the work tree: git cannot be asked */
+		else {
+			gmf_strbuf_addf(&spec, ":(top)%s", dirs[i] + tl + 1);
+			rc = list_line(sb, "path", spec.buf);
+		}
+		gmf_strbuf_release(&spec);
+	}
+	if (rc == 0)
+		gmf_strbuf_adds(sb, "path :(top,glob)**/alembic.ini\n"
+				"path :(top,glob)**/pyproject.toml\n");
+	/* where discovery looks and what it read */
+	rc = rc ? rc : list_file(sb, top);
+	rc = rc ? rc : list_owned(sb, gmf_path_join(top, "migrations"));
+	for (size_t s = 0; s < p->nscripts && rc == 0; s++) {
+		const gmf_script *sc = &p->scripts[s];
+		if (sc->config_path) {
+			char *dir = gmf_xstrdup(sc->config_path), *slash = strrchr(dir, '/');
+			if (slash)
+				*slash = '\0';
+			rc = list_file(sb, sc->config_path);
+			rc = rc ? rc : list_file(sb, dir);
+			rc = rc ? rc : list_owned(sb, gmf_path_join(dir, "pyproject.toml"));
+			free(dir);
+		}
+		if (rc == 0 && sc->script_dir)
+			rc = list_file(sb, sc->script_dir);
+	}
+	for (size_t i = 0; i < ntracked && rc == 0; i++)
+		rc = list_owned(sb, gmf_path_join(top, tracked[i]));
+	/* git configuration (migrate-fix.versions, .naming, ...) */
+	rc = rc ? rc : list_owned(sb, gmf_path_join(gmf_repo_commondir(r), "config"));
+	rc = rc ? rc : list_owned(sb, gmf_path_join(gmf_repo_gitdir(r), "config.worktree"));
+	rc = rc ? rc : list_file(sb, "/etc/gitconfig");
+	if (rc == 0 && home && *home == '/')
+		rc = list_owned(sb, gmf_path_join(home, ".gitconfig"));
+	if (rc == 0 && xdg && *xdg == '/')
+		rc = list_owned(sb, gmf_path_join(xdg, "git/config"));
+	else if (rc == 0 && home && *home == '/')
+		rc = list_owned(sb, gmf_path_join(home, ".config/git/config"));
+	if (rc == 0 && (bin = binary_on_path()) != NULL)
+		rc = list_owned(sb, bin);
+	for (size_t i = 0; i < ntracked; i++)
+		free(tracked[i]);
+	free(tracked);
+	return rc;
+}
+
+static void fast_list_remove(gmf_repo *r)
+{
+	char *list = gmf_path_join(gmf_repo_gitdir(r), "migrate-fix/pre-commit-paths");
+	if (gmf_fs_exists(list))
+		(void)gmf_fs_unlink(list);
+	gmf_error_clear();
+	free(list);
+}
+
+/* path replaced by data, atomically but not synced: a list lost in a
+ * crash only costs a commit the slow path, an fsync would cost every
+ * commit that runs the binary */
+static int write_unsynced(const char *path, const gmf_strbuf *data)
+{
+	gmf_strbuf tmp = GMF_STRBUF_INIT;
+	int rc;
+	gmf_strbuf_addf(&tmp, "%s.tmp", path);
+	if (gmf_fs_exists(tmp.buf))
+		(void)gmf_fs_unlink(tmp.buf);
+	rc = gmf_fs_write_new_unsynced(tmp.buf, data->buf, data->len, 0600);
+	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
+		(void)gmf_fs_unlink(tmp.buf);
+	gmf_strbuf_release(&tmp);
+	return rc;
+}
+
+/* Writes the fast path's list, or removes it when it cannot be had; a
+ * failure only costs the next commit the slow path. */
+static void fast_list_write(gmf_repo *r, const gmf_project *p, const char *const *dirs,
+			    size_t n)
+{
+	char *state = gmf_state_dir(gmf_repo_gitdir(r), p->top), *list = NULL, *hfile = NULL,
+	     *head = gmf_repo_resolve(r, "HEAD");
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	int ok;
+
+	if (!state || gmf_state_dir_make(state) < 0)
+		goto out;
+	list = gmf_path_join(state, "pre-commit-paths");
+	hfile = gmf_path_join(state, "pre-commit-head");
+	ok = head && n && fast_list_build(&sb, r, p, dirs, n) == 0;
+	if (ok) {
+		gmf_strbuf h = GMF_STRBUF_INIT;
+		struct timespec ts[2];
+		gmf_strbuf_addf(&h, "%s\n", head);
+		ok = write_unsynced(hfile, &h) == 0 && write_unsynced(list, &sb) == 0;
+		gmf_strbuf_release(&h);
+		if (ok) {
+			ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 1;
+			ts[0].tv_nsec = ts[1].tv_nsec = 0;
+			ok = utimensat(AT_FDCWD, list, ts, 0) == 0;
+		}
+	}
+	if (!ok && gmf_fs_exists(list))
+		(void)gmf_fs_unlink(list);
+out:
+	gmf_error_clear();
+	gmf_strbuf_release(&sb);
+	free(state);
+	free(list);
+	free(hfile);
+	free(head);
+}
+
 static int commit_touches_migrations(gmf_repo *r)
 {
 	gmf_project p;
@@ -336,8 +528,10 @@ static int commit_touches_migrations(gmf_repo *r)
 	for (size_t i = 0; i < nversions; i++)
 		free(versions[i]);
 	free(versions);
-	if (rc < 0)
+	if (rc < 0) {
+		fast_list_remove(r);
 		return 1;
+	}
 	for (size_t s = 0; s < p.nscripts; s++)
 		for (size_t d = 0; d < p.scripts[s].ndirs; d++) {
 			dirs = gmf_xrealloc(dirs, (n + 1) * sizeof(char *));
@@ -345,6 +539,7 @@ static int commit_touches_migrations(gmf_repo *r)
 		}
 	if (n)
 		touches = gmf_repo_index_touches(r, dirs, n);
+	fast_list_write(r, &p, dirs, n);
 	free(dirs);
 	gmf_project_release(&p);
 	return touches;

@@ -552,18 +552,37 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, si
 	return found;
 }
 
-int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)
+static int in_index(gmf_repo *r, git_index *index, const char *abs_path)
 {
-	git_index *index = NULL;
 	char *rel = rel_to_workdir(r, abs_path);
 	int found = 0;
 	/* an unmerged path (stages 1-3 only) is tracked too */
-	if (rel && git_repository_index(&index, r->git) == 0)
-		for (int stage = 0; stage <= 3 && !found; stage++)
-			found = git_index_get_bypath(index, rel, stage) != NULL;
-	git_index_free(index);
+	for (int stage = 0; rel && stage <= 3 && !found; stage++)
+		found = git_index_get_bypath(index, rel, stage) != NULL;
 	free(rel);
 	return found;
+}
+
+int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path)
+{
+	git_index *index = NULL;
+	int found = 0;
+	if (git_repository_index(&index, r->git) == 0)
+		found = in_index(r, index, abs_path);
+	git_index_free(index);
+	return found;
+}
+
+void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
+			   unsigned char *on)
+{
+	git_index *index = NULL;
+	memset(on, 0, n);
+	if (git_repository_index(&index, r->git) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		on[i] = (unsigned char)in_index(r, index, abs_paths[i]);
+	git_index_free(index);
 }
 
 int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback)

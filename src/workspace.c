@@ -369,10 +369,18 @@ size_t gmf_workspace_heads(gmf_workspace *ws, size_t s, int tracked_only, const 
 	size_t n = gmf_graph_count(g), nh = 0;
 	unsigned char *in = gmf_xcalloc(n + 1, 1);
 	const char **ids = gmf_xcalloc(n + 1, sizeof(char *));
+	if (tracked_only && ws->repo) {
+		/* one look at the index for every migration */
+		const char **paths = gmf_xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			paths[i] = gmf_graph_node(g, i)->mig.path;
+		gmf_repo_tracked_each(ws->repo, paths, n, in);
+		free(paths);
+	} else {
+		memset(in, 1, n);
+	}
 	for (size_t i = 0; i < n; i++)
-		in[i] = !gmf_graph_node(g, i)->duplicate &&
-			(!tracked_only || !ws->repo ||
-			 gmf_repo_is_tracked(ws->repo, gmf_graph_node(g, i)->mig.path));
+		in[i] = in[i] && !gmf_graph_node(g, i)->duplicate;
 	for (size_t i = 0; i < n; i++) {
 		gmf_node *nd = gmf_graph_node(g, i);
 		int child = 0;

@@ -13,7 +13,9 @@
  * made (a merge stays a merge) or in a new commit after a rebase, with
  * the renamed revision ids in its message.  When no safe repair exists
  * it changes nothing and says why and the one command to run.
- * Owns: that state machine and what each hook reports.
+ * Owns: that state machine, what each hook reports, and the list the
+ * pre-commit shim's fast path checks (<git dir>/migrate-fix/pre-commit-paths
+ * and pre-commit-head, rewritten by each ordinary pre-commit run).
  * Must never: print (it returns the report), fail the user's git command
  * (exit 0 unless the hook cannot run at all), rewrite a commit while a
  * rebase or cherry-pick sequence is still running (post-applypatch adds

@@ -77,6 +77,10 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,
 			 size_t *which);
 /* 1 when abs_path is in the index. */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
+/* on[i] = 1 for each of the n paths in the index (one look at the
+ * index for all); 0 for all when the index cannot be read. */
+void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
+			   unsigned char *on);
 /* gmf_journal_stage_fn: data is the gmf_repo. */
 int gmf_repo_stage(void *repo, const gmf_journal_op *ops, size_t n, int rollback);
 /* True while a rebase, cherry-pick or revert sequence is in progress. */

@@ -20,6 +20,10 @@
 #                     (default 300; --quick does not change it)
 #   BENCH_HOOKS_RUNS  hyperfine runs per command there (default 40)
 #   BENCH_HOOKS_ROUNDS  repeated hooks/plain comparisons (default 3)
+#   BENCH_STARTUP_COUNTS  project sizes of the startup benchmark
+#                     (default "300 10000"; --quick: 300)
+#   BENCH_STARTUP_RUNS, BENCH_STARTUP_ROUNDS  its hyperfine runs (30) and
+#                     repeated comparisons (3)
 #   BENCH_WRITE_DOCS  when 1, rewrite the measured sections of
 #                     docs/benchmarks.md (full-size runs only); otherwise
 #                     nothing in the repository is written
@@ -42,7 +46,7 @@
 # POSIX sh only; python3 generates the project and measures peak memory;
 # the fix and hooks benchmarks need git.
 
-BENCHMARKS="check fix hooks"
+BENCHMARKS="check fix hooks startup"
 
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd) || exit 2
 TOP=$(cd "$SCRIPT_DIR/../.." && pwd) || exit 2
@@ -1098,6 +1102,212 @@ bench_hooks() {
 		echo
 		machine_facts_md
 	} >"$WORK/hooks.md"
+}
+
+# ---------------------------------------------------------------- startup
+
+# Issue 14's start-up and per-commit goals, each a ratio of medians of
+# commands run side by side (hyperfine, the order swapped every round):
+#   commit-other   `git commit` of a non-migration file, hooks / plain
+#   commit-mig     `git commit` adding a migration, hooks / plain
+#   merge-repair   the merge whose lockfile the driver resolves and whose
+#                  post-merge hook renumbers, hooks / the same merge in the
+#                  plain repository (where git stops on the lockfile)
+#   merge-other    a merge touching no migration, hooks / plain
+# at STARTUP_COUNTS migrations (300 and 10,000; --quick: 300), and
+#   check          `git-migrate-fix check` on 5 migrations inside git /
+#                  `git --version`, with a static hello as the floor.
+# The hooked repository is that of bench_hooks (hooks_repo), the plain one
+# a copy of it with the hooks, the driver and the state taken out.
+STARTUP_RUNS=${BENCH_STARTUP_RUNS:-30}
+STARTUP_ROUNDS=${BENCH_STARTUP_ROUNDS:-3}
+
+# startup_compare DIR WHAT FLAGS PREP CMD: STARTUP_ROUNDS hyperfine
+# invocations of `git -C REPO CMD` in DIR/hooks-repo and DIR/plain-repo,
+# each with --prepare PREP (run in REPO); FLAGS are extra hyperfine flags.
+# Writes DIR/WHAT.tsv (round, plain median, hooks median, ratio) and prints
+# the median ratio.
+startup_compare() {
+	_dir=$1 _what=$2 _flags=$3 _prep=$4 _cmd=$5
+	: >"$_dir/$_what.tsv"
+	_r=1
+	while [ $_r -le "$STARTUP_ROUNDS" ]; do
+		if [ $((_r % 2)) = 1 ]; then _order="hooks plain"; else _order="plain hooks"; fi
+		_args=
+		for _m in $_order; do
+			_d=$_dir/$_m-repo
+			_args="$_args --prepare $(q "sh -c $(q "cd $(q "$_d") && $_prep")") -n $(q "$_m") $(q "git -C $(q "$_d") $_cmd")"
+		done
+		say "startup: $_what, round $_r of $STARTUP_ROUNDS ($_order) ..."
+		( hooks_git_env && eval "hyperfine -N $_flags --warmup 3 --runs $STARTUP_RUNS \
+			--export-json $(q "$_dir/$_what-$_r.json") $_args" ) >&2 || return
+		hooks_medians "$_dir/$_what-$_r.json" |
+			awk -F '	' -v r=$_r '$1 == "plain" { p = $2 } $1 == "hooks" { h = $2 }
+				END { printf "%d\t%.6f\t%.6f\t%.4f\n", r, p, h, h / p }' >>"$_dir/$_what.tsv"
+		_r=$((_r + 1))
+	done
+	cut -f 4 "$_dir/$_what.tsv" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# startup_md DIR WHAT LABEL: the rounds as one markdown row
+startup_md() {
+	awk -F '	' -v l="$3" '{ r = r sprintf("%s%.1f / %.1f ms", NR > 1 ? "; " : "", $3 * 1000, $2 * 1000) }
+		END { printf "%s | %s", l, r }' "$1/$2.tsv"
+}
+
+# startup_repos N: the hooked and plain repositories of N migrations in
+# $WORK/startup-N; prints nothing, fails when something could not be built.
+startup_repos() (
+	set -e
+	WORK=$WORK/startup-$1
+	mkdir -p "$WORK/bin"
+	cp "$GMF_BIN" "$WORK/bin/git-migrate-fix"
+	HOOKS_COUNT=$1 HPROJ=$WORK/proj
+	"$PYTHON" "$SCRIPT_DIR/gen_project.py" "$HPROJ" "$1" >"$WORK/gen.out"
+	read -r _n _bytes HHEAD <"$WORK/gen.out"
+	hooks_repo "$WORK/hooks-repo" install
+	hooks_git_env
+	# the plain twin: a copy of the whole repository, then what install
+	# added to .git taken out again (hooks, driver, state)
+	cp -R "$WORK/hooks-repo" "$WORK/plain-repo"
+	cd "$WORK/plain-repo"
+	rm -f .git/hooks/pre-commit .git/hooks/post-commit .git/hooks/post-rewrite \
+		.git/hooks/post-merge
+	rm -rf .git/migrate-fix
+	git config --remove-section merge.migrate-fix-head
+	git config --unset migrate-fix.postmerge
+	# the migration each commit-mig run adds, on the head of base
+	width=5
+	[ ${#1} -gt 5 ] && width=${#1}
+	n=$(printf '%0*d' "$width" $(($1 + 1)))
+	mkdir "$WORK/newmig"
+	fix_migration "$WORK/newmig" "${n}_new" "$HHEAD" 2
+	echo "${n}_new.py" >"$WORK/newmig.name"
+	for r in hooks plain; do
+		git -C "$WORK/$r-repo" checkout -q -b work base
+	done
+)
+
+bench_startup() {
+	: >"$WORK/targets.md"
+	LOADAVG=$(loadavg)
+	echo "== startup: the per-commit tax and start-up (issue 14)"
+	have git || { could_not_run "git is missing (the startup benchmark needs it)"; return; }
+	counts=${BENCH_STARTUP_COUNTS:-300 10000}
+	[ $quick = 1 ] && counts=300
+	mkdir -p "$WORK/bin"
+	cp "$GMF_BIN" "$WORK/bin/git-migrate-fix"
+	rows=
+	for c in $counts; do
+		say "startup: building the $c-migration repositories ..."
+		if ! startup_repos "$c" >"$WORK/startup-$c.out" 2>&1; then
+			tail -n 5 "$WORK/startup-$c.out" >&2
+			could_not_run "startup: building the $c-migration repositories failed"
+			return
+		fi
+		D=$WORK/startup-$c
+		# the list the fast path checks is written by one commit that
+		# runs the binary, more than a second after the files it names
+		sleep 2
+		( hooks_git_env && cd "$D/hooks-repo" && echo warm >>README.md &&
+			git add README.md && git commit -q -m warm && cd "$D/plain-repo" &&
+			echo warm >>README.md && git add README.md && git commit -q -m warm ) >&2 ||
+			{ could_not_run "startup: the warm-up commit failed"; return; }
+		# 1: consecutive commits of README.md (no reset: a reset moves
+		# HEAD, which makes the hook's list stale, as it should)
+		r1=$(startup_compare "$D" commit-other "" \
+			"echo x >>README.md && git add README.md" "commit -q -m edit") ||
+			{ could_not_run "hyperfine failed on the commits"; return; }
+		[ "$(cat "$D/hooks-repo/.git/migrate-fix/pre-commit-head")" = \
+			"$(git -C "$D/hooks-repo" rev-parse HEAD)" ] ||
+			{ could_not_run "startup: the pre-commit list did not follow the commits"; return; }
+		# 2: a commit adding one migration (the binary runs: the lockfile)
+		m=$(cat "$D/newmig.name")
+		r2=$(startup_compare "$D" commit-mig "" \
+			"git reset -q --hard base && cp $(q "$D/newmig/$m") migrations/versions/ && git add migrations/versions/$m" \
+			"commit -q -m mig") ||
+			{ could_not_run "hyperfine failed on the migration commits"; return; }
+		[ "$(git -C "$D/hooks-repo" show HEAD:migrations/versions/.head)" = "${m%.py}" ] ||
+			{ could_not_run "startup: the migration commit did not update the lockfile"; return; }
+		# 3: the repair merge; plain stops on the lockfile (exit 1: -i)
+		r3=$(startup_compare "$D" merge-repair "-i" \
+			"git reset -q --hard rbase && rm -rf .git/migrate-fix/last .git/migrate-fix/pending" \
+			"merge -q --no-ff --no-edit feat") ||
+			{ could_not_run "hyperfine failed on the repair merges"; return; }
+		( hooks_git_env && cd "$D/hooks-repo" && git-migrate-fix check >/dev/null 2>&1 &&
+			[ "$(git rev-list --parents -n 1 HEAD | wc -w | tr -d ' ')" = 3 ] ) ||
+			{ could_not_run "startup: the timed repair merge did not leave one head"; return; }
+		r4=$(startup_compare "$D" merge-other "" "git reset -q --hard base" \
+			"merge -q --no-ff --no-edit other") ||
+			{ could_not_run "hyperfine failed on the merges"; return; }
+		target "commit, other file, $c: hooks/plain" "$r1" "<=" 1.15 ""
+		target "commit adding a migration, $c: hooks/plain" "$r2" "<=" 1.5 ""
+		target "repair merge, $c: hooks/plain" "$r3" "<=" 2.0 ""
+		target "merge, no migration, $c: hooks/plain" "$r4" "<=" 1.05 ""
+		rows="$rows
+| $(startup_md "$D" commit-other "commit of README.md, $c migrations") | $r1 | <= 1.15 |
+| $(startup_md "$D" commit-mig "commit adding a migration, $c") | $r2 | <= 1.5 |
+| $(startup_md "$D" merge-repair "repair merge, $c") | $r3 | <= 2.0 |
+| $(startup_md "$D" merge-other "merge touching no migration, $c") | $r4 | <= 1.05 |"
+	done
+
+	# 4: check on a tiny project inside git, against git --version and a
+	# static hello (the floor of starting any program)
+	T=$WORK/startup-tiny
+	( set -e; hooks_git_env; "$PYTHON" "$SCRIPT_DIR/gen_project.py" "$T" 5 >/dev/null
+		cd "$T" && git init -q . && git add -A && git commit -q -m tiny ) >&2 ||
+		{ could_not_run "startup: the tiny project could not be made"; return; }
+	printf 'int main(void) { return 0; }\n' >"$WORK/hello.c"
+	floor=
+	if ${CC:-cc} -O2 -static -o "$WORK/hello" "$WORK/hello.c" 2>/dev/null ||
+		${CC:-cc} -O2 -o "$WORK/hello" "$WORK/hello.c" 2>/dev/null; then
+		floor="-n hello $(q "$WORK/hello")"
+	fi
+	( hooks_git_env && cd "$T" && "$GMF_BIN" check >/dev/null ) ||
+		{ could_not_run "startup: check fails on the tiny project"; return; }
+	: >"$WORK/startup-check.tsv"
+	_r=1
+	while [ $_r -le "$STARTUP_ROUNDS" ]; do
+		if [ $((_r % 2)) = 1 ]; then
+			_args="-n check $(q "$GMF_BIN check") -n git $(q "git --version") $floor"
+		else
+			_args="$floor -n git $(q "git --version") -n check $(q "$GMF_BIN check")"
+		fi
+		( hooks_git_env && cd "$T" && eval "hyperfine -N --warmup 5 --runs $((STARTUP_RUNS * 2)) \
+			--export-json $(q "$WORK/startup-check-$_r.json") $_args" ) >&2 ||
+			{ could_not_run "hyperfine failed on check"; return; }
+		hooks_medians "$WORK/startup-check-$_r.json" |
+			awk -F '	' -v r=$_r '$1 == "check" { c = $2 } $1 == "git" { g = $2 } $1 == "hello" { h = $2 }
+				END { printf "%d\t%.6f\t%.6f\t%.6f\t%.4f\n", r, c, g, h, c / g }' >>"$WORK/startup-check.tsv"
+		_r=$((_r + 1))
+	done
+	r5=$(cut -f 5 "$WORK/startup-check.tsv" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	target "check, 5 migrations in git / git --version" "$r5" "<=" 2.5 ""
+	awk -F '	' '{ printf "  check round %d: check %.2f ms, git --version %.2f ms, hello %.2f ms\n", $1, $2 * 1000, $3 * 1000, $4 * 1000 }' \
+		"$WORK/startup-check.tsv"
+
+	{
+		echo "Measured with \`BENCH_ONLY=startup sh tests/bench/run.sh\` (load average at the"
+		echo "start: $LOADAVG). Each row is $STARTUP_ROUNDS hyperfine invocations with both"
+		echo "repositories (the order swapped every round), $STARTUP_RUNS runs after 3 warmups"
+		echo "each; the ratio judged is the median of the rounds' median ratios. The"
+		echo "hooked repository is that of the hooks benchmark below (\`hooks_repo\`), the"
+		echo "plain one a copy of it with the hooks, the driver and the state taken out. The"
+		echo "commits of \`README.md\` follow each other (no reset between runs); the commit"
+		echo "adding a migration resets to \`base\` and stages the same new file; in the plain"
+		echo "repository the repair merge stops on the lockfile conflict (\`hyperfine -i\`)."
+		echo
+		echo "| what | hooks / plain medians per round | ratio | goal |"
+		echo "|---|---|---|---|$rows"
+		awk -F '	' '{ printf "| `check`, 5 migrations in git, round %d | check %.2f ms, `git --version` %.2f ms, static hello %.2f ms | %.2f | <= 2.5 |\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $5 }' \
+			"$WORK/startup-check.tsv"
+		echo
+		echo "| target | limit | measured | met |"
+		echo "|---|---|---|---|"
+		cat "$WORK/targets.md"
+	} >"$WORK/startup.md"
 }
 
 # ---------------------------------------------------------------- docs
