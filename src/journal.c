@@ -106,7 +106,7 @@ static int write_manifest(const char *dir, const char *label, const char *desc,
 	char *path = sub(dir, "manifest");
 	int rc;
 
-	gmf_strbuf_addf(&sb, "gmf-journal 2\nstate %s\nlabel %s\n", state_names[state], label);
+	gmf_strbuf_addf(&sb, "gmf-journal 3\nstate %s\nlabel %s\n", state_names[state], label);
 	add_path(&sb, "desc", desc ? desc : "");
 	for (size_t i = 0; i < n; i++) {
 		gmf_strbuf_addf(&sb, "op %zu %o %d %d %d\n", i, ops[i].mode, ops[i].tracked,
@@ -206,7 +206,7 @@ static int path_clean(const char *p)
 /* p may be written by a journal of t: clean, and inside one of the roots
  * or the state directory, symlinks resolved.  No roots: nothing but the
  * state directory. */
-static int path_allowed(const gmf_journal *t, const char *p)
+static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
 {
 	const char *const *roots = t->roots;
 	size_t n = roots ? t->nroots : 0;
@@ -217,9 +217,14 @@ static int path_allowed(const gmf_journal *t, const char *p)
 		n = 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (roots[i] && gmf_fs_inside(roots[i], p))
+		if (roots[i] && gmf_fs_inside_st(roots[i], p, present))
 			return 1;
-	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside(t->state_dir, p);
+	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside_st(t->state_dir, p, present);
+}
+
+static int path_allowed(const gmf_journal *t, const char *p)
+{
+	return path_allowed_st(t, p, NULL);
 }
 
 /* Every path of a journal read from dir must be allowed; nothing is
@@ -249,8 +254,10 @@ static int read_header(const char **p, const char *end, journal *j)
 	const char *q = *p, *line_end;
 	int version;
 
-	if (!strncmp(q, "gmf-journal 2\nstate ", 20))
-		version = 2;
+	if (!strncmp(q, "gmf-journal 3\nstate ", 20))
+		version = 3; /* every content in one file, `data` */
+	else if (!strncmp(q, "gmf-journal 2\nstate ", 20))
+		version = 2; /* a file per content, <op>.orig and <op>.new */
 	else if (!strncmp(q, "gmf-journal 1\nstate ", 20))
 		version = 1; /* before the contents were recorded: trusted as is */
 	else
@@ -302,11 +309,11 @@ static int read_ops(const char **p, const char *end, journal *j, int version)
 		op->mode = mode & 07777;
 		op->tracked = tracked;
 		if (has_old && (!(op->old_path = read_path(p, end, "old")) ||
-				(version == 2 &&
+				(version >= 2 &&
 				 read_sum(p, end, "orig", &r->orig_len, &r->orig_hash) < 0)))
 			return -1;
 		if (has_new && (!(op->new_path = read_path(p, end, "new")) ||
-				(version == 2 &&
+				(version >= 2 &&
 				 read_sum(p, end, "content", &r->new_len, &r->new_hash) < 0)))
 			return -1;
 	}
@@ -315,23 +322,19 @@ static int read_ops(const char **p, const char *end, journal *j, int version)
 	return 0;
 }
 
-/* Reads op i's copy of its original (which = 0) or of its new content
- * (which = 1) from dir; a version 2 copy must match its record. */
-static int read_copy(const char *dir, journal *j, size_t i, int which, int version)
+/* Checks op i's copy of its original (which = 0) or of its new content
+ * (which = 1), read from f, against its record (version 2 and later);
+ * rc is how reading it went.  Takes *dst's data in either case. */
+static int check_copy(const char *dir, const char *f, journal *j, size_t i, int which,
+		      int version, int rc)
 {
 	gmf_journal_op *op = &j->ops[i];
 	char **dst = which ? &op->content : &op->orig;
 	size_t *dlen = which ? &op->len : &op->orig_len;
 	size_t want_len = which ? j->rec[i].new_len : j->rec[i].orig_len;
 	uint64_t want_hash = which ? j->rec[i].new_hash : j->rec[i].orig_hash;
-	char *f;
-	int rc;
 
-	if (!(which ? op->new_path : op->old_path))
-		return 0;
-	f = op_file(dir, i, which ? "new" : "orig");
-	rc = gmf_fs_read(f, dst, dlen);
-	if (rc == 0 && version == 2 &&
+	if (rc == 0 && version >= 2 &&
 	    (*dlen != want_len || content_hash(*dst, *dlen) != want_hash)) {
 		gmf_strbuf sb = GMF_STRBUF_INIT;
 		journal_hint(&sb, dir);
@@ -349,6 +352,60 @@ static int read_copy(const char *dir, journal *j, size_t i, int which, int versi
 		gmf_strbuf_release(&sb);
 		free(saved);
 	}
+	return rc;
+}
+
+/* Versions 1 and 2: op i's copy in a file of its own. */
+static int read_copy(const char *dir, journal *j, size_t i, int which, int version)
+{
+	gmf_journal_op *op = &j->ops[i];
+	char *f;
+	int rc;
+
+	if (!(which ? op->new_path : op->old_path))
+		return 0;
+	f = op_file(dir, i, which ? "new" : "orig");
+	rc = gmf_fs_read(f, which ? &op->content : &op->orig, which ? &op->len : &op->orig_len);
+	rc = check_copy(dir, f, j, i, which, version, rc);
+	free(f);
+	return rc;
+}
+
+/* Version 3: every copy in `data`, in the order of the ops, each op's
+ * original before its new content, at the lengths the manifest records. */
+static int read_data(const char *dir, journal *j)
+{
+	char *f = sub(dir, "data"), *data = NULL;
+	size_t len = 0, at = 0, want = 0;
+	int rc;
+
+	for (size_t i = 0; i < j->n; i++)
+		want += (j->ops[i].old_path ? j->rec[i].orig_len : 0) +
+			(j->ops[i].new_path ? j->rec[i].new_len : 0);
+	/* one byte more than recorded is read too, to be told as damage */
+	rc = gmf_fs_read_max(f, &data, &len, want < (size_t)-1 ? want + 1 : want);
+	if (rc == 0 && len != want)
+		rc = gmf_error_set(GMF_EREFUSED, "'%s' holds %zu bytes, not the %zu its "
+				   "manifest records", f, len, want);
+	for (size_t i = 0; i < j->n; i++)
+		for (int which = 0; which < 2; which++) {
+			gmf_journal_op *op = &j->ops[i];
+			size_t l = which ? j->rec[i].new_len : j->rec[i].orig_len;
+			if (!(which ? op->new_path : op->old_path))
+				continue;
+			if (rc == 0) {
+				char *copy = gmf_xmalloc(l + 1);
+				memcpy(copy, data + at, l);
+				copy[l] = '\0';
+				at += l;
+				*(which ? &op->content : &op->orig) = copy;
+				*(which ? &op->len : &op->orig_len) = l;
+			}
+			if ((rc = check_copy(dir, f, j, i, which, 3, rc)) < 0)
+				goto out;
+		}
+out:
+	free(data);
 	free(f);
 	return rc;
 }
@@ -356,6 +413,8 @@ static int read_copy(const char *dir, journal *j, size_t i, int which, int versi
 static int read_copies(const char *dir, journal *j, int version)
 {
 	int rc;
+	if (version >= 3)
+		return read_data(dir, j);
 	for (size_t i = 0; i < j->n; i++)
 		for (int which = 0; which < 2; which++)
 			if ((rc = read_copy(dir, j, i, which, version)) < 0)
@@ -594,6 +653,9 @@ int gmf_journal_recover(gmf_journal *t, char **what, char **completed)
 	journal j;
 	int rc = 0;
 
+	/* each run resolves each directory once, as it finds it now */
+	gmf_fs_inside_forget();
+
 	memset(&j, 0, sizeof(j));
 	*what = NULL;
 	if (completed)
@@ -638,6 +700,9 @@ int gmf_journal_abandon(gmf_journal *t, char **where)
 	journal j;
 	int rc;
 
+	/* each run resolves each directory once, as it finds it now */
+	gmf_fs_inside_forget();
+
 	*where = NULL;
 	if (!gmf_fs_exists(txn_dir)) {
 		rc = gmf_error_set(GMF_ENOTFOUND, "there is no interrupted run to abandon");
@@ -673,7 +738,9 @@ cleanup:
 
 /* Op i names a path to replace or one to write, no path an earlier op
  * names, and nothing t does not allow. */
-static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i)
+static int path_allowed_st(const gmf_journal *t, const char *p, int *present);
+
+static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, int *new_present)
 {
 	const gmf_journal_op *op = &ops[i];
 	const char *outside = NULL;
@@ -688,7 +755,7 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i)
 					     op->new_path ? op->new_path : op->old_path);
 	if (op->old_path && !path_allowed(t, op->old_path))
 		outside = op->old_path;
-	if (op->new_path && !path_allowed(t, op->new_path))
+	if (op->new_path && !path_allowed_st(t, op->new_path, new_present))
 		outside = outside ? outside : op->new_path;
 	if (outside)
 		return gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
@@ -701,23 +768,25 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i)
 
 /* Fills in op's original and mode; the path it writes must be free
  * unless the run replaces what is there. */
-static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op)
+static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int new_present)
 {
+	struct stat st;
 	int rc;
 
 	free(op->orig);
 	op->orig = NULL;
 	op->orig_len = 0;
 	if (op->old_path) {
-		if ((rc = gmf_fs_read(op->old_path, &op->orig, &op->orig_len)) < 0)
+		/* the mode of what was read (a symlink's target, as stat gave) */
+		if ((rc = gmf_fs_read_st(op->old_path, &op->orig, &op->orig_len, &st)) < 0)
 			return rc;
-		op->mode = gmf_fs_mode(op->old_path);
+		op->mode = st.st_mode & 07777;
 	} else if (!op->mode) {
 		mode_t um = umask(0);
 		umask(um);
 		op->mode = 0666 & ~um;
 	}
-	if (op->new_path && gmf_fs_exists(op->new_path) && !is_old_path(ops, n, op->new_path))
+	if (op->new_path && new_present && !is_old_path(ops, n, op->new_path))
 		return gmf_error_set(GMF_EREFUSED, "'%s' already exists", op->new_path);
 	return 0;
 }
@@ -725,39 +794,37 @@ static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op)
 /* Before touching anything: every op checked and its original read. */
 static int read_originals(const gmf_journal *t, gmf_journal_op *ops, size_t n)
 {
-	int rc;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = check_op(t, ops, i)) < 0 || (rc = read_original(ops, n, &ops[i])) < 0)
+	int rc, new_present;
+	for (size_t i = 0; i < n; i++) {
+		new_present = 0;
+		if ((rc = check_op(t, ops, i, &new_present)) < 0 ||
+		    (rc = read_original(ops, n, &ops[i], new_present)) < 0)
 			return rc;
+	}
 	return 0;
 }
 
 /* The journal's copies of every original and new content in tmp_dir:
- * written first, then made durable together (one journal commit on
- * Linux), before the manifest that names them. */
+ * one file, `data` (op by op, the original before the new content),
+ * written and fsync'd before the manifest that names them.  One file
+ * however many ops: creating a file costs far more than writing one. */
 static int write_copies(const char *tmp_dir, const gmf_journal_op *ops, size_t n)
 {
-	char **synced = gmf_xcalloc(2 * n + 1, sizeof(char *));
-	size_t nsynced = 0;
-	int rc = 0;
+	gmf_strbuf data = GMF_STRBUF_INIT;
+	char *name = sub(tmp_dir, "data");
+	gmf_fs_new_file file;
+	int rc;
 
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *f;
-		if (ops[i].old_path) {
-			f = op_file(tmp_dir, i, "orig");
-			rc = gmf_fs_write_new_unsynced(f, ops[i].orig, ops[i].orig_len, 0600);
-			synced[nsynced++] = f;
-		}
-		if (rc == 0 && ops[i].new_path) {
-			f = op_file(tmp_dir, i, "new");
-			rc = gmf_fs_write_new_unsynced(f, ops[i].content, ops[i].len, 0600);
-			synced[nsynced++] = f;
-		}
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].old_path)
+			gmf_strbuf_add(&data, ops[i].orig, ops[i].orig_len);
+		if (ops[i].new_path)
+			gmf_strbuf_add(&data, ops[i].content, ops[i].len);
 	}
-	if (rc == 0)
-		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
-	free_paths(synced, &nsynced);
-	free(synced);
+	file = (gmf_fs_new_file){ name, data.buf, data.len, 0600, 0 };
+	rc = gmf_fs_write_new_all(&file, 1);
+	gmf_strbuf_release(&data);
+	free(name);
 	return rc;
 }
 
@@ -795,29 +862,26 @@ static int write_journal(const gmf_journal *t, const gmf_journal_op *ops, size_t
 }
 
 /* Step 2: new contents beside their targets, durable before the point
- * of no return. */
+ * of no return: each temporary fsync'd (a stale one from a killed run
+ * replaced), never the whole file system. */
 static int write_beside(const gmf_journal_op *ops, size_t n)
 {
-	char **synced = gmf_xcalloc(n + 1, sizeof(char *));
-	size_t nsynced = 0;
-	int rc = 0;
+	gmf_fs_new_file *files = gmf_xcalloc(n + 1, sizeof(*files));
+	char **names = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t k = 0;
+	int rc;
 
-	for (size_t i = 0; i < n && rc == 0; i++)
+	for (size_t i = 0; i < n; i++)
 		if (ops[i].new_path) {
-			char *tmp = tmp_for(ops[i].new_path);
-			if (gmf_fs_exists(tmp))
-				(void)gmf_fs_unlink(tmp);
-			rc = gmf_fs_write_new_unsynced(tmp, ops[i].content, ops[i].len,
-						       ops[i].mode);
-			if (rc == 0)
-				synced[nsynced++] = tmp;
-			else
-				free(tmp);
+			names[k] = tmp_for(ops[i].new_path);
+			files[k] = (gmf_fs_new_file){ names[k], ops[i].content, ops[i].len,
+						      ops[i].mode, 1 };
+			k++;
 		}
-	if (rc == 0)
-		rc = gmf_fs_sync_files((const char *const *)synced, nsynced);
-	free_paths(synced, &nsynced);
-	free(synced);
+	rc = gmf_fs_write_new_all(files, k);
+	free_paths(names, &k);
+	free(names);
+	free(files);
 	return rc;
 }
 
@@ -908,6 +972,9 @@ int gmf_journal_apply(gmf_journal *t, gmf_journal_op *ops, size_t n, const char 
 	char *txn_dir = sub(t->state_dir, "txn"), *tmp_dir = sub(t->state_dir, "txn.tmp");
 	int rc, state = ST_PREPARED;
 
+	/* each run resolves each directory once, as it finds it now */
+	gmf_fs_inside_forget();
+
 	if (gmf_fs_exists(txn_dir)) {
 		rc = gmf_error_set(GMF_ECONFLICT, "an interrupted run is pending in '%s'",
 				   txn_dir);
@@ -945,6 +1012,9 @@ int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **out, size_t *nout, ch
 	journal j;
 	gmf_journal_op *inv;
 	int rc;
+
+	/* each run resolves each directory once, as it finds it now */
+	gmf_fs_inside_forget();
 
 	*out = NULL;
 	*nout = 0;

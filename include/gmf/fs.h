@@ -9,8 +9,10 @@
  *
  * Owns: atomic replacement of a file (temporary file in the same directory,
  * O_CREAT|O_EXCL, written, fsync'd, renamed over the target, directory
- * fsync'd), reading whole files, and the fault-injection points the tests
- * use.  In a build with -DGMF_FAULT_INJECTION, GMF_FAILPOINT=N makes the
+ * fsync'd), durable creation of many files at once (each fsync'd, its
+ * write-back started before the first fsync waits; never syncfs, which
+ * waits for every other writer of the file system), reading whole files,
+ * and the fault-injection points the tests use.  In a build with -DGMF_FAULT_INJECTION, GMF_FAILPOINT=N makes the
  * N-th mutation (1-based) fail with EIO and GMF_KILLPOINT=N kills the
  * process with SIGKILL just before it; GMF_FAULT_COUNT=FILE appends the
  * number of mutation points reached to FILE at exit, so a test can iterate
@@ -26,6 +28,13 @@
 /* Reads a whole regular file (NUL-terminated, at most 64 MiB);
  * GMF_ENOTFOUND when it is missing. */
 int gmf_fs_read(const char *path, char **out, size_t *len);
+/* The same, with the file's fstat in *st (when not NULL): open, fstat,
+ * one read, close. */
+struct stat;
+int gmf_fs_read_st(const char *path, char **out, size_t *len, struct stat *st);
+/* The same for a file of up to max bytes (the journal's data file holds
+ * every content of a run, however many). */
+int gmf_fs_read_max(const char *path, char **out, size_t *len, size_t max);
 /* Writes data to path atomically, with the given mode (or the existing
  * file's mode when mode is 0 and the file exists, else 0666 & ~umask). */
 int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
@@ -33,14 +42,24 @@ int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
 /* Writes data to a new file (fails if it exists), fsync'd. */
 int gmf_fs_write_new(const char *path, const char *data, size_t len,
 		     mode_t mode);
-/* The same, not yet synced: the caller makes it durable with
- * gmf_fs_sync_files before anything relies on it. */
-int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
-			      mode_t mode);
-/* Makes the files at paths durable, data and metadata: one syncfs per
- * file system where the system has it (Linux: one journal commit instead
- * of one per file), else an fsync of each. */
-int gmf_fs_sync_files(const char *const *paths, size_t n);
+/* One new file of gmf_fs_write_new_all. */
+typedef struct {
+	const char *path;
+	const char *data;
+	size_t len;
+	mode_t mode;   /* 0: 0666 & ~umask */
+	int replace;   /* a file already at path (a stale temporary) is removed */
+} gmf_fs_new_file;
+/* Creates each file (O_EXCL), writes it and makes it durable: written in
+ * batches of up to 256 open files, the write-back of each started as it
+ * is written (sync_file_range where the system has it), then each fsync'd
+ * (so the waits overlap instead of queueing one file behind another, and
+ * on a journaling file system most files find their metadata already
+ * committed): exactly these files are synced, never the whole file
+ * system.  Fault points: create and write per file, fsync per file.
+ * The directories are the caller's to sync.  On failure every file it
+ * created is removed. */
+int gmf_fs_write_new_all(const gmf_fs_new_file *files, size_t n);
 int gmf_fs_rename(const char *from, const char *to);
 int gmf_fs_unlink(const char *path);
 int gmf_fs_mkdir(const char *path, mode_t mode);
@@ -56,6 +75,12 @@ mode_t gmf_fs_mode(const char *path);
  * path is a regular file, a symlink (replaced, never written through) or
  * absent. */
 int gmf_fs_inside(const char *root, const char *path);
+/* The same, and *present says whether something is at path (its lstat).
+ * The directories are resolved once each and kept until
+ * gmf_fs_inside_forget: a run (the journal calls it as each public call
+ * starts) sees each directory as it was the first time it asked. */
+int gmf_fs_inside_st(const char *root, const char *path, int *present);
+void gmf_fs_inside_forget(void);
 
 /* Fault injection: called before each mutation; returns -1 (errno EIO)
  * when this point is configured to fail.  No-op in release builds. */

@@ -5,8 +5,11 @@
  *
  * Owns: the journal in the state directory (state.h), holding for the run
  * in progress (`txn/`) a copy of every original file and every new
- * content, and a manifest recording each op's paths and the length and
- * hash of both contents; for the last completed run (`last/`) the same,
+ * content, all in one file (`data`, op by op, the original first; one
+ * file however many ops, since creating files is what costs), and a
+ * manifest recording each op's paths and the length and hash of both
+ * contents (format 3; formats 1 and 2, a file per content, are still
+ * read); for the last completed run (`last/`) the same,
  * which is what `undo` replays backwards; and runs set aside by
  * gmf_journal_abandon (`abandoned-<UTC time>/`).
  *

@@ -139,6 +139,34 @@ test_expect_success FAULTY 'fix: a kill at every step, then edits: the next run 
 		tee -a "$TRASH/summary"
 '
 
+# Twelve files to move: the temporaries beside them are synced on several
+# threads (src/fs.c, from 8 files a batch); a failure or a kill at any of
+# their points, or at any other, leaves the tree as before or as after.
+test_expect_success FAULTY 'fix of 12 files: failures and kills at every step' '
+	new_project repo12 && cd repo12 &&
+	mig 001_init.py 001_init None "init" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	prev=001_init && i=30 &&
+	while test $i -le 41
+	do
+		mig "0${i}_f.py" "0${i}_f" "$prev" "f$i" &&
+		prev="0${i}_f" && i=$((i + 1)) || return 1
+	done &&
+	commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
+	git checkout -q feature && git merge -q --no-edit origin/main &&
+	snapshot >../before12 &&
+	gmf fix >../fix12.out &&
+	snapshot >../after12 &&
+	test "$(grep -c "stamp --purge" ../fix12.out)" = 12 &&
+	test "$(git status --porcelain | grep -c "^R  migrations/versions/0[34]._f.py -> ")" = 12 &&
+	reset_repo &&
+	run_faults FAILPOINT ../before12 ../after12 fix &&
+	run_faults KILLPOINT ../before12 ../after12 fix
+'
+
 test_expect_success FAULTY 'undo: failures and kills at every step' '
 	cd repo && reset_repo && gmf fix >/dev/null && git commit -q -m fixed &&
 	git tag fixed && snapshot >../fixed &&

@@ -277,8 +277,10 @@ static void test_journal_apply_create_rename_delete(void **state)
 	/* the record is kept for undo, nothing pending */
 	assert_false(pending());
 	assert_true(gmf_fs_exists(at(F.state, "last/manifest")));
-	assert_file(at(F.state, "last/0.orig"), "A");
-	assert_file(at(F.state, "last/0.new"), "A2");
+	/* every content in one file, op by op, the original before the new */
+	assert_file(at(F.state, "last/data"), "AA2BB2DE");
+	assert_false(gmf_fs_exists(at(F.state, "last/0.orig")));
+	assert_false(gmf_fs_exists(at(F.state, "last/0.new")));
 	gmf_journal_ops_free(ops, n);
 }
 
@@ -589,17 +591,68 @@ static void test_journal_recover_refuses_a_damaged_journal(void **state)
 	(void)state;
 	assert_int_equal(run_killed_at(RN_DONE), 1);
 	/* one byte of the journal's copy of a.py changed */
-	put(at(F.state, "txn/0.orig"), "Z");
+	assert_file(at(F.state, "txn/data"), "AA2BB2DE");
+	put(at(F.state, "txn/data"), "ZA2BB2DE");
 	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "damaged"));
-	assert_non_null(strstr(gmf_error_last(), "0.orig"));
+	assert_non_null(strstr(gmf_error_last(), "/txn/data"));
 	/* a.py was not brought back with the wrong content */
 	assert_tree(after_state);
 	assert_true(pending());
-	/* a missing copy is damage too */
-	unlink(at(F.state, "txn/0.orig"));
+	/* cut short, or one byte too long: damage */
+	put(at(F.state, "txn/data"), "AA2BB2D");
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_non_null(strstr(gmf_error_last(), "7 bytes, not the 8"));
+	put(at(F.state, "txn/data"), "AA2BB2DEE");
 	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
 	assert_tree(after_state);
+	/* a missing copy is damage too */
+	unlink(at(F.state, "txn/data"));
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_tree(after_state);
+	assert_true(pending());
+	/* put right, the run (killed before it was marked done) rolls back */
+	put(at(F.state, "txn/data"), "AA2BB2DE");
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), 0);
+	free(what);
+	assert_tree(before_state);
+	assert_false(pending());
+}
+
+/* A run journaled by an earlier version (format 2: a file per content)
+ * is still recovered: killed past the point of no return, rolled back. */
+static void test_journal_recover_reads_format_2(void **state)
+{
+	static const char *const copies[][2] = {
+		{ "0.orig", "A" }, { "0.new", "A2" }, { "1.orig", "B" },
+		{ "1.new", "B2" }, { "2.new", "D" }, { "3.orig", "E" },
+	};
+	char *manifest, *what = NULL;
+	(void)state;
+	assert_int_equal(run_killed_at(RN_DONE), 1);
+	manifest = get(at(F.state, "txn/manifest"));
+	assert_non_null(manifest);
+	assert_memory_equal(manifest, "gmf-journal 3\n", 14);
+	manifest[12] = '2';
+	put(at(F.state, "txn/manifest"), manifest);
+	free(manifest);
+	unlink(at(F.state, "txn/data"));
+	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "txn/%s", copies[i][0]);
+		put(at(F.state, name), copies[i][1]);
+	}
+	/* its copies are checked against its record as before */
+	put(at(F.state, "txn/1.new"), "B3");
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), GMF_EREFUSED);
+	assert_non_null(strstr(gmf_error_last(), "1.new"));
+	assert_tree(after_state);
+	put(at(F.state, "txn/1.new"), "B2");
+	assert_int_equal(gmf_journal_recover(&F.t, &what, NULL), 0);
+	assert_non_null(strstr(what, "rolled back"));
+	free(what);
+	assert_tree(before_state);
+	assert_false(pending());
 }
 
 /* A journal written by hand: one op replacing old with new. */
@@ -749,7 +802,7 @@ static void test_journal_undo_refuses_damaged_or_foreign_record(void **state)
 	char *label = NULL, *desc = NULL;
 	(void)state;
 	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "renumber"), 0);
-	put(at(F.state, "last/3.orig"), "not E");
+	put(at(F.state, "last/data"), "AA2BB2DX");
 	assert_int_equal(gmf_journal_load_undo(&F.t, &inv, &ninv, &label, &desc, 1), GMF_EREFUSED);
 	assert_non_null(strstr(gmf_error_last(), "damaged"));
 	assert_null(inv);
@@ -786,6 +839,7 @@ int main(void)
 		cmocka_unit_test_setup(test_journal_recover_refuses_a_file_put_where_one_was_removed, each),
 		cmocka_unit_test_setup(test_journal_recover_done_refuses_an_edit, each),
 		cmocka_unit_test_setup(test_journal_recover_refuses_a_damaged_journal, each),
+		cmocka_unit_test_setup(test_journal_recover_reads_format_2, each),
 		cmocka_unit_test_setup(test_journal_recover_refuses_a_journal_from_elsewhere, each),
 		cmocka_unit_test_setup(test_journal_abandon_without_pending_run, each),
 		cmocka_unit_test_setup(test_journal_abandon_a_damaged_journal, each),
