@@ -27,6 +27,7 @@
 #                     (default "300 10000"; --quick: 300)
 #   BENCH_STARTUP_RUNS, BENCH_STARTUP_ROUNDS  its hyperfine runs (30) and
 #                     repeated comparisons (3)
+#   BENCH_BROKEN_RUNS hyperfine runs per broken tree (default 5)
 #   BENCH_WRITE_DOCS  when 1, rewrite the measured sections of
 #                     docs/benchmarks.md (full-size runs only); otherwise
 #                     nothing in the repository is written
@@ -49,7 +50,7 @@
 # POSIX sh only; python3 generates the project and measures peak memory;
 # the fix and hooks benchmarks need git.
 
-BENCHMARKS="check fix hooks startup"
+BENCHMARKS="check fix hooks startup broken"
 
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd) || exit 2
 TOP=$(cd "$SCRIPT_DIR/../.." && pwd) || exit 2
@@ -1316,6 +1317,92 @@ bench_startup() {
 		echo "|---|---|---|---|"
 		cat "$WORK/targets.md"
 	} >"$WORK/startup.md"
+}
+
+# ---------------------------------------------------------------- broken
+
+# broken_case NAME KIND N EXPECT CMD...: generates a KIND tree of size N
+# (gen_broken.py) in $WORK/broken/NAME, checks that CMD run there does
+# what EXPECT says ("check:CODE:COUNT": exit 1 and COUNT revisions in CODE
+# findings; "moved:COUNT": exit 0 and COUNT moving), then times it.
+# Prints the fastest run's time in seconds.
+broken_case() {
+	_name=$1 _kind=$2 _n=$3 _expect=$4
+	shift 4
+	_dir=$WORK/broken/$_name
+	rm -rf "$_dir"
+	mkdir -p "$_dir" &&
+		"$PYTHON" "$SCRIPT_DIR/gen_broken.py" "$_kind" "$_n" "$_dir/v" || {
+		could_not_run "gen_broken.py $_kind $_n"
+		return 1
+	}
+	(cd "$_dir" && "$GMF_BIN" "$@" --format=json >"$WORK/broken.json")
+	_rc=$?
+	if ! "$PYTHON" - "$WORK/broken.json" "$_rc" "$_expect" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+rc, want = int(sys.argv[2]), sys.argv[3].split(":")
+if want[0] == "check":
+    got = sum(len(f.get("revisions", [])) for f in d["findings"] if f["code"] == want[1])
+    ok = rc == 1 and got == int(want[2])
+else:
+    got = sum(len(p["moving"]) for p in d["plans"])
+    ok = rc == 0 and got == int(want[1])
+if not ok:
+    sys.stderr.write("bench: expected %s, got exit %d and %d\n" % (sys.argv[3], rc, got))
+sys.exit(0 if ok else 1)
+EOF
+		could_not_run "$_name: not the expected result"
+		return 1
+	fi
+	# one command line for hyperfine, which splits it itself (-N)
+	_cmd=$(q "$GMF_BIN")
+	for _a in "$@"; do
+		_cmd="$_cmd $(q "$_a")"
+	done
+	# check exits 1 on these trees (verified above), hence -i
+	if ! (cd "$_dir" && hyperfine -N -i --warmup 1 --runs "${BENCH_BROKEN_RUNS:-5}" \
+		--export-json "$WORK/broken-$_name.json" -n "$_name" "$_cmd") >/dev/null 2>&1; then
+		could_not_run "hyperfine on $_name"
+		return 1
+	fi
+	# the fastest run: the least disturbed by other work on the machine
+	hf_stats "$WORK/broken-$_name.json" | awk -F '	' '{ print $4 }'
+	rm -rf "$_dir"
+}
+
+# bench_broken: broken trees, each doubled in size, and the time ratio of
+# each doubling (about 2 is linear, 4 quadratic).  No limit is set.
+bench_broken() {
+	say "broken trees, doubled (load $(loadavg)) ..."
+	: >"$WORK/broken.tsv"
+	while read -r label kind n1 n2 expect1 expect2 cmd; do
+		# (a subshell: a failure is recorded here, not in broken_case)
+		# shellcheck disable=SC2086 # cmd is a list of words
+		t1=$(broken_case "$kind-$n1" "$kind" "$n1" "$expect1" $cmd) || { STATUS=2; continue; }
+		# shellcheck disable=SC2086
+		t2=$(broken_case "$kind-$n2" "$kind" "$n2" "$expect2" $cmd) || { STATUS=2; continue; }
+		printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$n1" "$n2" "$t1" "$t2" >>"$WORK/broken.tsv"
+	done <<'EOF'
+every-file-duplicated dup 10000 20000 check:duplicate-revision:10000 check:duplicate-revision:20000 check --no-cache --dir v
+heads-on-one-root heads 16000 32000 check:multiple-heads:16000 check:multiple-heads:32000 check --no-cache --dir v
+one-cycle cycle 80000 160000 check:cycle:80000 check:cycle:160000 check --no-cache --dir v
+fix-ordering-moved moved 10000 20000 moved:10000 moved:20000 fix --no-cache --dry-run --onto 0000000000ff --dir v
+EOF
+	echo
+	echo "broken trees, doubled (load $(loadavg)):"
+	awk -F '	' '{ printf "  %-24s %7s %8.3f s   %7s %8.3f s   ratio %.2f\n", $1, $2, $4, $3, $5, $5 / $4 }' "$WORK/broken.tsv"
+	{
+		echo "Measured $(date -u +%Y-%m-%d) by \`BENCH_ONLY=broken sh tests/bench/run.sh\`: the fastest of ${BENCH_BROKEN_RUNS:-5} runs each, without the parse cache."
+		echo
+		echo "| tree | size | time | doubled | time | ratio |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		awk -F '	' '{ printf "| %s | %s | %.3f s | %s | %.3f s | %.2f |\n", $1, $2, $4, $3, $5, $5 / $4 }' "$WORK/broken.tsv"
+		echo
+		echo "Machine:"
+		echo
+		machine_facts_md
+	} >"$WORK/broken.md"
 }
 
 # ---------------------------------------------------------------- docs
