@@ -28,6 +28,9 @@ static void print_relative_text(FILE *out, const char *p)
 	cli_put_safe(out, p, strlen(p));
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 0)))
+#endif
 static void print_relative(FILE *out, const char *fmt, va_list ap)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
