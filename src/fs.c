@@ -227,6 +227,12 @@ int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode
 	return write_new(path, data, len, mode, 1);
 }
 
+int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
+			      mode_t mode)
+{
+	return write_new(path, data, len, mode, 0);
+}
+
 /* The files of gmf_fs_write_new_all kept open at once: all written
  * before the first fsync, so that on a journaling file system the first
  * fsync commits them all and the others find their data already durable

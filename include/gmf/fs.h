@@ -42,6 +42,9 @@ int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
 /* Writes data to a new file (fails if it exists), fsync'd. */
 int gmf_fs_write_new(const char *path, const char *data, size_t len,
 		     mode_t mode);
+/* The same, not synced: for a cache whose loss costs only time. */
+int gmf_fs_write_new_unsynced(const char *path, const char *data, size_t len,
+			      mode_t mode);
 /* One new file of gmf_fs_write_new_all. */
 typedef struct {
 	const char *path;
