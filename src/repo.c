@@ -498,8 +498,211 @@ cleanup:
  * files are the merge's), and the file's content id (filters applied, as
  * `git add` would) against the index entry.
  */
+/*
+ * Staging from memory.  git_index_add_bypath looks up every path's
+ * attributes (about 30 stat calls), reads the file back and resolves links
+ * (some 80 system calls a file).  The content a repair writes is in memory
+ * already: when no conversion can apply, the blob is written from it and
+ * the entry takes the stat data of the file just written, which is what
+ * `git add` records.  A conversion could apply when core.autocrlf is set,
+ * or when any attribute file in effect for the directory (system, global,
+ * info/attributes, every .gitattributes from the top down, in the work
+ * tree or only in the index) mentions filter, text, eol, ident, crlf or
+ * defines a macro: then the old path, which applies the filters, is taken.
+ */
+
+/* 1 when the attribute file could name a conversion (or cannot be read). */
+static int attr_file_may_convert(const char *path)
+{
+	static const char *const words[] = { "filter", "text", "eol", "ident", "crlf",
+					     "[attr]" };
+	char *data = NULL;
+	size_t len = 0;
+	int rc = gmf_fs_read(path, &data, &len);
+	int hit = 0;
+	if (rc == GMF_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !hit; i++)
+		hit = strstr(data, words[i]) != NULL;
+	/* a NUL inside hides the rest from strstr: be safe */
+	if (!hit && strlen(data) != len)
+		hit = 1;
+	free(data);
+	return hit;
+}
+
+/* 1 when conversion could apply anywhere regardless of directory. */
+static int global_may_convert(gmf_repo *r)
+{
+	char *v = NULL;
+	int conv = 0;
+	git_buf sys = GIT_BUF_INIT;
+
+	if (gmf_repo_config_get(r, "core.autocrlf", &v) == 0) {
+		int b;
+		conv = !(gmf_repo_config_get_bool(r, "core.autocrlf", &b) == 0 && !b);
+		free(v);
+		v = NULL;
+	}
+	gmf_error_clear();
+	if (!conv && gmf_repo_config_get(r, "core.attributesfile", &v) == 0) {
+		git_buf ex = GIT_BUF_INIT;
+		/* a leading ~ as git expands it */
+		if (git_config_parse_path(&ex, v) == 0)
+			conv = attr_file_may_convert(ex.ptr);
+		else
+			conv = 1;
+		git_buf_dispose(&ex);
+		free(v);
+	} else if (!conv) {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+		char *p = NULL;
+		if (xdg && *xdg)
+			p = gmf_path_join(xdg, "git/attributes");
+		else if (home && *home)
+			p = gmf_path_join(home, ".config/git/attributes");
+		if (p)
+			conv = attr_file_may_convert(p);
+		free(p);
+	}
+	gmf_error_clear();
+	if (!conv && !getenv("GIT_ATTR_NOSYSTEM")) {
+		conv = attr_file_may_convert("/etc/gitattributes");
+		if (!conv && git_libgit2_opts(GIT_OPT_GET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM,
+					      &sys) == 0 && sys.ptr) {
+			char *list = gmf_xstrdup(sys.ptr), *save = NULL;
+			for (char *d = strtok_r(list, ":", &save); d && !conv;
+			     d = strtok_r(NULL, ":", &save)) {
+				char *p = gmf_path_join(d, "gitattributes");
+				conv = attr_file_may_convert(p);
+				free(p);
+			}
+			free(list);
+		}
+		git_buf_dispose(&sys);
+	}
+	git_error_clear();
+	for (int i = 0; i < 2 && !conv; i++) {
+		char *p = gmf_path_join(i ? r->commondir : r->gitdir, "info/attributes");
+		conv = attr_file_may_convert(p);
+		free(p);
+	}
+	return conv;
+}
+
+/* 1 when a .gitattributes from the top of the work tree down to rel_dir
+ * (relative, "" for the top) could name a conversion. */
+static int dir_may_convert(gmf_repo *r, git_index *index, const char *rel_dir)
+{
+	gmf_strbuf rel;
+	size_t at = 0, dlen = strlen(rel_dir);
+	int conv = 0;
+	gmf_strbuf_init(&rel, 64);
+	for (;;) {
+		char *abs;
+		gmf_strbuf_reset(&rel);
+		gmf_strbuf_add(&rel, rel_dir, at);
+		if (at)
+			gmf_strbuf_addch(&rel, '/');
+		gmf_strbuf_adds(&rel, ".gitattributes");
+		abs = gmf_path_join(r->workdir, rel.buf);
+		if (gmf_fs_exists(abs))
+			conv = attr_file_may_convert(abs);
+		else /* only in the index: libgit2 would read it from there */
+			conv = git_index_get_bypath(index, rel.buf, 0) != NULL;
+		free(abs);
+		if (conv || at == dlen)
+			break;
+		/* the next directory down: rel_dir[0..at) */
+		at = at ? at + 1 : 0;
+		while (at < dlen && rel_dir[at] != '/')
+			at++;
+	}
+	gmf_strbuf_release(&rel);
+	return conv;
+}
+
+#if defined(__APPLE__)
+#define ST_MTIM(st) ((st)->st_mtimespec)
+#define ST_CTIM(st) ((st)->st_ctimespec)
+#else
+#define ST_MTIM(st) ((st)->st_mtim)
+#define ST_CTIM(st) ((st)->st_ctim)
+#endif
+
+typedef struct {
+	int checked;      /* global_may_convert asked */
+	int global_conv;  /* a conversion could apply everywhere */
+	int filemode;     /* core.filemode */
+	char *dir;        /* the last directory asked about, and its answer */
+	int dir_conv;
+} stage_filters;
+
+/* 1 when rel may be staged from memory. */
+static int may_stage_from_memory(gmf_repo *r, git_index *index, stage_filters *f,
+				 const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t dlen = slash ? (size_t)(slash - rel) : 0;
+	if (!f->checked) {
+		int b;
+		f->checked = 1;
+		f->global_conv = global_may_convert(r);
+		f->filemode = !(gmf_repo_config_get_bool(r, "core.filemode", &b) == 0 && !b);
+		gmf_error_clear();
+	}
+	if (f->global_conv)
+		return 0;
+	if (!f->dir || strlen(f->dir) != dlen || strncmp(f->dir, rel, dlen)) {
+		free(f->dir);
+		f->dir = gmf_xcalloc(dlen + 1, 1);
+		memcpy(f->dir, rel, dlen);
+		f->dir_conv = dir_may_convert(r, index, f->dir);
+	}
+	return !f->dir_conv;
+}
+
+/*
+ * The content id of the work tree file abs (rel in the index) when no
+ * conversion applies: the index's id when the file's stat data match its
+ * entry and the entry is older than the index (not racily clean), else the
+ * hash of the file as read.  1 when the file is not a regular one (the
+ * caller hashes it through the filters).
+ */
+static int worktree_id(const git_index_entry *ie, const struct stat *index_st,
+		       const char *abs, git_oid *out)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+	if (lstat(abs, &st) < 0 || !S_ISREG(st.st_mode))
+		return 1;
+	if (index_st && (uint32_t)st.st_size == ie->file_size &&
+	    (uint32_t)st.st_ino == ie->ino &&
+	    (int32_t)ST_MTIM(&st).tv_sec == ie->mtime.seconds &&
+	    (uint32_t)ST_MTIM(&st).tv_nsec == ie->mtime.nanoseconds &&
+	    (int32_t)ST_CTIM(&st).tv_sec == ie->ctime.seconds &&
+	    (uint32_t)ST_CTIM(&st).tv_nsec == ie->ctime.nanoseconds &&
+	    (ie->mtime.seconds < (int32_t)ST_MTIM(index_st).tv_sec ||
+	     (ie->mtime.seconds == (int32_t)ST_MTIM(index_st).tv_sec &&
+	      ie->mtime.nanoseconds < (uint32_t)ST_MTIM(index_st).tv_nsec))) {
+		git_oid_cpy(out, &ie->id);
+		return 0;
+	}
+	if (gmf_fs_read(abs, &data, &len) < 0) {
+		gmf_error_clear();
+		return 1;
+	}
+	rc = git_odb_hash(out, data, len, GIT_OBJECT_BLOB) < 0 ? 1 : 0;
+	free(data);
+	return rc;
+}
+
 static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging,
-		      const char *rel)
+		      stage_filters *f, const struct stat *index_st, const char *rel)
 {
 	const git_index_entry *ie = git_index_get_bypath(index, rel, 0);
 	git_tree_entry *te = NULL;
@@ -515,7 +718,10 @@ static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging
 	}
 	if (!dirty) {
 		char *abs = gmf_path_join(r->workdir, rel);
-		if (git_repository_hashfile(&wt, r->git, abs, GIT_OBJECT_BLOB, rel) < 0 ||
+		int slow = 1;
+		if (may_stage_from_memory(r, index, f, rel))
+			slow = worktree_id(ie, index_st, abs, &wt);
+		if ((slow && git_repository_hashfile(&wt, r->git, abs, GIT_OBJECT_BLOB, rel) < 0) ||
 		    !git_oid_equal(&wt, &ie->id))
 			dirty = 1;
 		free(abs);
@@ -530,16 +736,26 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, si
 	git_commit *c = NULL;
 	git_tree *head = NULL;
 	int merging = git_repository_state(r->git) == GIT_REPOSITORY_STATE_MERGE;
-	int found = 0;
+	int found = 0, have_index_st;
+	stage_filters filters;
+	struct stat index_st;
+	const char *idx_path;
 
 	if (git_repository_index(&index, r->git) < 0)
 		return 1;
 	if (git_repository_head(&ref, r->git) == 0 &&
 	    git_commit_lookup(&c, r->git, git_reference_target(ref)) == 0)
 		git_commit_tree(&head, c);
+	memset(&filters, 0, sizeof(filters));
+	/* the entries compared with must be those of the file stat'd */
+	if (git_index_read(index, 0) < 0)
+		git_error_clear();
+	idx_path = git_index_path(index);
+	have_index_st = idx_path && stat(idx_path, &index_st) == 0;
 	for (size_t i = 0; i < n && !found; i++) {
 		char *rel = rel_to_workdir(r, abs_paths[i]);
-		if (rel && path_dirty(r, index, head, merging, rel)) {
+		if (rel && path_dirty(r, index, head, merging, &filters,
+				      have_index_st ? &index_st : NULL, rel)) {
 			*which = i;
 			found = 1;
 		}
@@ -548,6 +764,7 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, si
 	git_tree_free(head);
 	git_commit_free(c);
 	git_reference_free(ref);
+	free(filters.dir);
 	git_index_free(index);
 	return found;
 }
@@ -585,12 +802,69 @@ void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
 	git_index_free(index);
 }
 
+/*
+ * Stages rel (abs on disk, just written with data) from memory: 0, or 1
+ * when the file on disk is not a regular file of that length (the caller
+ * takes the old path), or a negative error code.
+ */
+static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters *f,
+			     const char *rel, const char *abs, const char *data, size_t len)
+{
+	struct stat st;
+	git_index_entry e;
+	git_odb *odb = NULL;
+	int rc;
+	if (lstat(abs, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len ||
+	    len > 0xffffffffu)
+		return 1;
+	memset(&e, 0, sizeof(e));
+	e.ctime.seconds = (int32_t)ST_CTIM(&st).tv_sec;
+	e.ctime.nanoseconds = (uint32_t)ST_CTIM(&st).tv_nsec;
+	e.mtime.seconds = (int32_t)ST_MTIM(&st).tv_sec;
+	e.mtime.nanoseconds = (uint32_t)ST_MTIM(&st).tv_nsec;
+	e.dev = (uint32_t)st.st_dev;
+	e.ino = (uint32_t)st.st_ino;
+	e.uid = (uint32_t)st.st_uid;
+	e.gid = (uint32_t)st.st_gid;
+	e.file_size = (uint32_t)st.st_size;
+	e.path = rel;
+	if (f->filemode) {
+		e.mode = (st.st_mode & 0100) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	} else {
+		/* as git add: the mode the index has for the path, else 644 */
+		const git_index_entry *old = git_index_get_bypath(index, rel, 0);
+		e.mode = old && (old->mode == GIT_FILEMODE_BLOB_EXECUTABLE)
+				 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	}
+	/* an unmerged path: git_index_add_bypath moves its stages to REUC */
+	for (int stage = 1; stage <= 3; stage++)
+		if (git_index_get_bypath(index, rel, stage))
+			return 1;
+	/* git_odb_write only freshens an object that exists; the blob
+	 * stream of git_index_add_from_buffer creates a temporary file first */
+	if (git_repository_odb(&odb, r->git) < 0 ||
+	    git_odb_write(&e.id, odb, data, len, GIT_OBJECT_BLOB) < 0) {
+		git_odb_free(odb);
+		return gmf_error_set_git("cannot write a blob");
+	}
+	git_odb_free(odb);
+	/* the object was just written: strict creation would read it back */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	rc = git_index_add(index, &e);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	if (rc < 0)
+		return gmf_error_set_git("cannot update the index");
+	return 0;
+}
+
 int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback)
 {
 	gmf_repo *r = data;
 	git_index *index = NULL;
+	stage_filters filters;
 	int rc = 0;
 
+	memset(&filters, 0, sizeof(filters));
 	if (gmf_fs_faultpoint("index") < 0)
 		return gmf_error_set(GMF_EIO, "cannot update the index: injected fault");
 	if (git_repository_index(&index, r->git) < 0 || git_index_read(index, 0) < 0) {
@@ -600,6 +874,8 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 	for (size_t i = 0; i < n; i++) {
 		const char *from = rollback ? ops[i].new_path : ops[i].old_path;
 		const char *to = rollback ? ops[i].old_path : ops[i].new_path;
+		const char *content = rollback ? ops[i].orig : ops[i].content;
+		size_t len = rollback ? ops[i].orig_len : ops[i].len;
 		char *rf, *rt;
 		if (!ops[i].tracked)
 			continue;
@@ -607,8 +883,15 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 		rt = to ? rel_to_workdir(r, to) : NULL;
 		if (rf && (!rt || strcmp(rf, rt)) && git_index_remove_bypath(index, rf) < 0)
 			rc = gmf_error_set_git("cannot update the index");
-		if (rc == 0 && rt && git_index_add_bypath(index, rt) < 0)
-			rc = gmf_error_set_git("cannot update the index");
+		if (rc == 0 && rt) {
+			int fast = 1;
+			if (content && may_stage_from_memory(r, index, &filters, rt))
+				fast = stage_from_memory(r, index, &filters, rt, to, content, len);
+			if (fast < 0)
+				rc = fast;
+			else if (fast > 0 && git_index_add_bypath(index, rt) < 0)
+				rc = gmf_error_set_git("cannot update the index");
+		}
 		free(rf);
 		free(rt);
 		if (rc < 0)
@@ -617,6 +900,7 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 	if (git_index_write(index) < 0)
 		rc = gmf_error_set_git("cannot write the index");
 cleanup:
+	free(filters.dir);
 	git_index_free(index);
 	return rc;
 }

@@ -358,4 +358,30 @@ test_expect_success '--dry-run and --format=json change nothing' '
 	test ! -d .git/migrate-fix
 '
 
+# Staging from memory is only for files no attribute converts: with ident
+# the index must hold the collapsed "$Id$", as git add would stage it.
+test_expect_success 'a file an attribute converts is staged through its filter (ident)' '
+	new_project ident && cd ident &&
+	echo "*.py ident" >.gitattributes &&
+	mig 001_init.py 001_init None "init" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" &&
+	echo "# \$Id\$" >>migrations/versions/002_f.py &&
+	commit_all f &&
+	rm migrations/versions/002_f.py &&
+	git checkout -- migrations/versions/002_f.py &&
+	grep -F "\$Id: " migrations/versions/002_f.py &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
+	git checkout -q feature && git merge -q --no-edit origin/main &&
+	gmf fix >out &&
+	git status --porcelain >st &&
+	test_grep "^R  migrations/versions/002_f.py -> migrations/versions/003_f.py\$" st &&
+	git show :migrations/versions/003_f.py >blob &&
+	grep -F "# \$Id\$" blob &&
+	! grep -F "\$Id: " blob &&
+	grep -F "\$Id: " migrations/versions/003_f.py
+'
+
 test_done
