@@ -865,6 +865,22 @@ static size_t rec_items(const gmf_strbuf *rec, const char *kind, char ***out, ch
 	return n;
 }
 
+/* Appends to kept the lines of text that are none of lines[0..nl). */
+static void drop_lines(const char *text, char *const *lines, size_t nl, gmf_strbuf *kept)
+{
+	for (const char *l = text, *e; l && *l; l = e) {
+		size_t ll;
+		int ours = 0;
+		e = strchr(l, '\n');
+		ll = e ? (size_t)(e - l) : strlen(l);
+		for (size_t k = 0; k < nl && !ours; k++)
+			ours = strlen(lines[k]) == ll && !strncmp(l, lines[k], ll);
+		if (!ours)
+			gmf_strbuf_add(kept, l, ll + (e ? 1 : 0));
+		e = e ? e + 1 : NULL;
+	}
+}
+
 /* .gitattributes without the lines install added. */
 static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_journal_op **ops, size_t *n)
 {
@@ -874,17 +890,7 @@ static void plan_attrs(install_ctx *c, gmf_workspace *ws, gmf_journal_op **ops, 
 	gmf_strbuf kept = GMF_STRBUF_INIT;
 
 	if (gmf_fs_read(path, &cur, &cl) == 0) {
-		for (char *l = cur, *e; l && *l; l = e) {
-			size_t ll;
-			int ours = 0;
-			e = strchr(l, '\n');
-			ll = e ? (size_t)(e - l) : strlen(l);
-			for (size_t k = 0; k < nl && !ours; k++)
-				ours = strlen(lines[k]) == ll && !strncmp(l, lines[k], ll);
-			if (!ours)
-				gmf_strbuf_add(&kept, l, ll + (e ? 1 : 0));
-			e = e ? e + 1 : NULL;
-		}
+		drop_lines(cur, lines, nl, &kept);
 		if (!kept.len && rec_has(&c->rec, "attrfile", path))
 			push(ops, n, path, NULL, NULL, 0, 1, 0); /* install made it */
 		else if (kept.len != cl)
@@ -976,17 +982,7 @@ static void plan_unexclude(install_ctx *c, gmf_journal_op **ops, size_t *n)
 	gmf_strbuf kept = GMF_STRBUF_INIT;
 
 	if (nl && gmf_fs_read(path, &cur, &cl) == 0) {
-		for (char *l = cur, *e; l && *l; l = e) {
-			size_t ll;
-			int ours = 0;
-			e = strchr(l, '\n');
-			ll = e ? (size_t)(e - l) : strlen(l);
-			for (size_t k = 0; k < nl && !ours; k++)
-				ours = strlen(lines[k]) == ll && !strncmp(l, lines[k], ll);
-			if (!ours)
-				gmf_strbuf_add(&kept, l, ll + (e ? 1 : 0));
-			e = e ? e + 1 : NULL;
-		}
+		drop_lines(cur, lines, nl, &kept);
 		if (kept.len != cl)
 			push(ops, n, path, path, kept.buf, kept.len, 0, 0);
 	}
