@@ -18,7 +18,7 @@
 #define DRIVER "migrate-fix-head"
 /* the clean filter of the migration files (install --global defines it):
  * adding one puts the pre-commit hook in place for the commit */
-#define ARM_FILTER "migrate-fix-arm"
+#define ARM_FILTER GMF_ARM_FILTER
 #define PREV_SUFFIX ".git-migrate-fix-prev"
 #define RECORD_HEADER "gmf-install 1\n"
 

@@ -511,6 +511,18 @@ cleanup:
  * defines a macro: then the old path, which applies the filters, is taken.
  */
 
+/* Is p "filter=<our pass-through filter>", as a whole word?  That filter
+ * converts nothing (repo.h). */
+static int is_arm_filter(const char *p)
+{
+	static const char arm[] = "filter=" GMF_ARM_FILTER;
+	char next;
+	if (strncmp(p, arm, sizeof(arm) - 1))
+		return 0;
+	next = p[sizeof(arm) - 1];
+	return next == '\0' || next == ' ' || next == '\t' || next == '\r' || next == '\n';
+}
+
 /* 1 when the attribute file could name a conversion (or cannot be read). */
 static int attr_file_may_convert(const char *path)
 {
@@ -525,7 +537,9 @@ static int attr_file_may_convert(const char *path)
 	if (rc < 0)
 		return 1;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !hit; i++)
-		hit = strstr(data, words[i]) != NULL;
+		for (const char *p = data; !hit && (p = strstr(p, words[i])) != NULL;
+		     p += strlen(words[i]))
+			hit = !(i == 0 && is_arm_filter(p));
 	/* a NUL inside hides the rest from strstr: be safe */
 	if (!hit && strlen(data) != len)
 		hit = 1;

@@ -21,6 +21,12 @@
 
 typedef struct gmf_repo gmf_repo;
 
+/* The clean filter of the migration files that install writes into
+ * .gitattributes (install --global defines it as `git-migrate-fix hook
+ * arm`): it passes the content through unchanged, so it never makes a
+ * blob differ from the file and staging from memory stays exact. */
+#define GMF_ARM_FILTER "migrate-fix-arm"
+
 void gmf_repo_global_init(void);
 void gmf_repo_global_shutdown(void);
 
