@@ -1007,7 +1007,7 @@ int gmf_install_remove(gmf_install_result *out, gmf_workspace *ws)
 	if ((rc = open_slot(&c, ws, out)) < 0)
 		goto out;
 	if (!c.had_record) {
-		rc = gmf_error_set(GMF_ENOTFOUND, "not installed in this repository");
+		rc = gmf_error_set(GMF_EREFUSED, "not installed in this repository");
 		goto out;
 	}
 	if (!c.hooks_shared || plan_registry(&c, ws, 0, &ops, &n) == 0)

@@ -40,6 +40,17 @@ test_expect_success 'uninstall after the clone was moved removes the hooks' '
 	test_grep "^D	migrations/versions/.head$" staged
 '
 
+test_expect_success 'uninstall where install never ran: exit 1, nothing changed' '
+	new_project ni && cd ni &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	git status --porcelain >../ni.before &&
+	test_expect_code 1 gmf install --uninstall 2>../ni.err &&
+	test_grep "not installed in this repository" ../ni.err &&
+	git status --porcelain >../ni.after &&
+	test_cmp ../ni.before ../ni.after &&
+	test ! -e .git/hooks/pre-commit
+'
+
 # project NAME: a project with a head lockfile committed by hand (as a
 # teammate's install left it), not installed here.
 project () {
