@@ -129,6 +129,9 @@ test_expect_success 'a shared core.hooksPath: hooks act only where install ran, 
 	test -x ../shared/pre-commit && test -x ../shared/post-merge &&
 	test "$(cat ../shared/.git-migrate-fix-repos)" = "$(cd .git && pwd)" &&
 	cd .. && project sb &&
+	echo note >notes.txt && git add notes.txt &&
+	git commit -q -m notes 2>../sb.err &&
+	test_grep ! "cannot open" ../sb.err &&
 	add_mig 2 001_init &&
 	test "$(cat migrations/versions/.head)" = 001_init &&
 	gmf install >/dev/null && git commit -q -m adopt &&
