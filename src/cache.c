@@ -371,7 +371,7 @@ int gmf_cache_decode(const gmf_cache *c, size_t entry, gmf_migration *m, gmf_are
 
 /* ---------------------------------------------------------------- loading */
 
-static int cache_off(void)
+int gmf_cache_switched_off(void)
 {
 	const char *e = getenv("GIT_MIGRATE_FIX_CACHE");
 	return e && (!strcmp(e, "0") || !strcmp(e, "false") || !strcmp(e, "no") ||
@@ -604,7 +604,7 @@ gmf_cache *gmf_cache_open(const char *key)
 	char *dir;
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 
-	if (cache_off() || !(dir = cache_dir()))
+	if (gmf_cache_switched_off() || !(dir = cache_dir()))
 		return NULL;
 	c = gmf_xcalloc(1, sizeof(*c));
 	c->dir = dir;

@@ -84,12 +84,8 @@ static char *index_key(const char *gitdir)
 	ssize_t got = 0;
 	int fd;
 
-	const char *off = getenv("GIT_MIGRATE_FIX_CACHE");
-
 	/* switched off like the parse cache (cache.h), or another index */
-	if (getenv("GIT_INDEX_FILE") ||
-	    (off && (!strcmp(off, "0") || !strcmp(off, "false") || !strcmp(off, "no") ||
-		     !strcmp(off, "off"))))
+	if (getenv("GIT_INDEX_FILE") || gmf_cache_switched_off())
 		return NULL;
 	path = gmf_path_join(gitdir, "index");
 	fd = open(path, O_RDONLY);

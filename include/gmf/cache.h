@@ -139,4 +139,8 @@ void gmf_cache_drop_index(gmf_cache *c);
 /* The file the cache lives in (for messages and tests). */
 const char *gmf_cache_path(const gmf_cache *c);
 
+/* Is caching switched off (GIT_MIGRATE_FIX_CACHE=0, false, no or off)?
+ * The parse cache and the workspace's environment list both obey it. */
+int gmf_cache_switched_off(void);
+
 #endif
