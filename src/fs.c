@@ -222,6 +222,15 @@ static int write_new(const char *path, const char *data, size_t len, mode_t mode
 	return 0;
 }
 
+int gmf_fs_contains(const char *path, const char *needle)
+{
+	char *data = NULL;
+	size_t len;
+	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
+	free(data);
+	return found;
+}
+
 int gmf_fs_write_new(const char *path, const char *data, size_t len, mode_t mode)
 {
 	return write_new(path, data, len, mode, 1);

@@ -208,18 +208,9 @@ static int apply(install_ctx *c, gmf_journal_op *ops, size_t n, const char *labe
 
 /* ------------------------------------------------------------- helpers */
 
-static int file_has(const char *path, const char *needle)
-{
-	char *data = NULL;
-	size_t len;
-	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
-	free(data);
-	return found;
-}
-
 static int is_shim(const char *path)
 {
-	return file_has(path, GMF_HOOK_MARKER);
+	return gmf_fs_contains(path, GMF_HOOK_MARKER);
 }
 
 static void push(gmf_journal_op **ops, size_t *n, const char *old_path, const char *new_path,
@@ -271,7 +262,7 @@ static char *husky_dir(gmf_workspace *ws, const char *hooks_dir)
 	const char *base = strrchr(hooks_dir, '/');
 	char *h = gmf_path_join(hooks_dir, "h"), *top;
 	int stubs = base && !strcmp(base, "/_");
-	int husky9 = stubs && file_has(h, "husky");
+	int husky9 = stubs && gmf_fs_contains(h, "husky");
 	free(h);
 	if (husky9 || (stubs && strstr(hooks_dir, "/.husky/")))
 		return gmf_xstrndup(hooks_dir, (size_t)(base - hooks_dir));
@@ -324,7 +315,7 @@ static const char *manager(gmf_workspace *ws, const char *hooks_dir)
 		return "lefthook";
 	}
 	p = gmf_path_join(hooks_dir, "pre-commit");
-	if (file_has(p, "call_lefthook")) {
+	if (gmf_fs_contains(p, "call_lefthook")) {
 		free(p);
 		return "lefthook";
 	}
@@ -803,7 +794,7 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 		for (const gmf_hook_shim *h = gmf_hook_shims; h->name && rc == 0; h++) {
 			char *p = gmf_path_join(c.hooks_dir, h->name);
 			/* lefthook's hook runs our job from its configuration */
-			int lefthooks = mgr && !strcmp(mgr, "lefthook") && file_has(p, "call_lefthook");
+			int lefthooks = mgr && !strcmp(mgr, "lefthook") && gmf_fs_contains(p, "call_lefthook");
 			free(p);
 			if (!lefthooks)
 				rc = plan_shim(&c, out, h, on_demand, &ops, &n);

@@ -123,15 +123,6 @@ static int in_rebase(gmf_repo *r)
 	return gitdir_has(r, "rebase-merge") || gitdir_has(r, "rebase-apply");
 }
 
-static int file_has(const char *path, const char *needle)
-{
-	char *data = NULL;
-	size_t len;
-	int found = gmf_fs_read(path, &data, &len) == 0 && strstr(data, needle);
-	free(data);
-	return found;
-}
-
 /* Does a lefthook configuration in the work tree (main or local, YAML)
  * run our command for this hook? */
 static int lefthook_runs(gmf_repo *r, const char *needle)
@@ -146,7 +137,7 @@ static int lefthook_runs(gmf_repo *r, const char *needle)
 			for (int e = 0; exts[e] && !found; e++) {
 				gmf_strbuf p = GMF_STRBUF_INIT;
 				gmf_strbuf_addf(&p, "%s/%s%s%s", top, names[i], kinds[k], exts[e]);
-				found = file_has(p.buf, needle);
+				found = gmf_fs_contains(p.buf, needle);
 				gmf_strbuf_release(&p);
 			}
 	return found;
@@ -167,16 +158,16 @@ static int has_shim(gmf_repo *r, const char *name)
 	gmf_strbuf_addf(&needle, "git-migrate-fix hook %s", name);
 	if (!ok) {
 		gmf_strbuf_addf(&sb, "%s.legacy", path);
-		ok = shim_acts(r, sb.buf) && file_has(path, "pre-commit");
+		ok = shim_acts(r, sb.buf) && gmf_fs_contains(path, "pre-commit");
 	}
 	if (!ok && gmf_fs_exists(path)) {
-		ok = file_has(path, needle.buf) ||
-		     (file_has(path, "call_lefthook") && lefthook_runs(r, needle.buf));
+		ok = gmf_fs_contains(path, needle.buf) ||
+		     (gmf_fs_contains(path, "call_lefthook") && lefthook_runs(r, needle.buf));
 		h = gmf_path_join(dir, "h");
-		if (!ok && base && !strcmp(base, "/_") && file_has(h, "husky")) {
+		if (!ok && base && !strcmp(base, "/_") && gmf_fs_contains(h, "husky")) {
 			gmf_strbuf_reset(&sb);
 			gmf_strbuf_addf(&sb, "%.*s/%s", (int)(base - dir), dir, name);
-			ok = file_has(sb.buf, needle.buf);
+			ok = gmf_fs_contains(sb.buf, needle.buf);
 		}
 		free(h);
 	}
