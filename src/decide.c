@@ -329,8 +329,14 @@ int gmf_decide(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 		gmf_strbuf cs = GMF_STRBUF_INIT;
 		gmf_convention_detect(&conv, g);
 		gmf_strbuf_addf(&cs, "strategy auto: %s", conv.why);
+		/* a rebase or `git am` asked for a line: the replayed side is
+		 * local by construction, so re-parenting it is the repair (a
+		 * merge migration only where that is refused, below) */
+		if (conv.strategy == GMF_STRATEGY_MERGE && in->linear)
+			gmf_strbuf_adds(&cs, "; but a rebase keeps the history linear: the "
+					"replayed side is re-parented when that is safe");
 		out->convention = gmf_strbuf_detach(&cs, NULL);
-		if (conv.strategy == GMF_STRATEGY_MERGE) {
+		if (conv.strategy == GMF_STRATEGY_MERGE && !in->linear) {
 			gmf_strbuf_addf(&why, "the project's convention (strategy auto): %s",
 					conv.why);
 			gmf_convention_release(&conv);

@@ -116,6 +116,7 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	in.move = o->move;
 	in.nmove = o->nmove;
 	in.renumber = 1;
+	in.linear = o->linear;
 	if (ws->repo) {
 		gmf_published_opts po;
 		memset(&po, 0, sizeof(po));

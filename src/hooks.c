@@ -216,11 +216,14 @@ static const char *what_of(const gmf_fix_result *res, gmf_strbuf *sb)
 
 /*
  * Repairs with what git keeps (`ours`) as the side that stays, then, if
- * commit >= 0, records it: commit 1 amends HEAD, 0 adds a commit with
- * `title`.  Everything is reported.
+ * commit >= 0, records it: commit 1 amends HEAD, 0 adds a commit titled
+ * "Renumber migrations <after>" (or "Add a merge migration <after>" when
+ * that was the repair).  `after` non-NULL also means the other side was
+ * replayed onto ours (a rebase, `git am`): a line is wanted
+ * (gmf_fix_opts.linear).  Everything is reported.
  */
 static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const char *ours_name,
-		   int commit, const char *title, const char *where)
+		   int commit, const char *after, const char *where)
 {
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
@@ -245,6 +248,7 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 	fo.strategy = -1;
 	fo.ours = ours;
 	fo.ours_name = ours_name;
+	fo.linear = after != NULL;
 	fo.publishers = (const char *const *)pubs.v;
 	fo.npublishers = pubs.n;
 	rc = gmf_fix_run(&res, &ws, &fo);
@@ -262,7 +266,8 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 		char *old = NULL, *new = NULL, *ref = NULL;
 		gmf_journal t;
 		if (!commit)
-			gmf_strbuf_addf(&msg, "%s\n\n", title);
+			gmf_strbuf_addf(&msg, "%s %s\n\n", res.nmerges ? "Add a merge migration"
+					: "Renumber migrations", after ? after : "");
 		commit_note(&msg, &res, gmf_repo_workdir(ws.repo));
 		rc = gmf_repo_commit_index(ws.repo, commit, msg.buf, &old, &new, &ref);
 		if (rc == 0) {
@@ -275,12 +280,16 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 		} else if (rc == GMF_EREFUSED) {
 			/* a branch that requires signed commits would reject an
 			 * unsigned one: never fall back to it */
+			gmf_strbuf_reset(&what);
+			if (commit)
+				gmf_strbuf_adds(&what, "git commit --amend --no-edit");
+			else
+				gmf_strbuf_addf(&what, "git commit -m '%.*s'",
+						(int)strcspn(msg.buf, "\n"), msg.buf);
 			gmf_strbuf_addf(&rep->err, "git-migrate-fix: error: %s\n"
 					"git-migrate-fix: the repair is staged, not committed; "
 					"once signing works run `%s` (or put everything back with "
-					"`git migrate-fix undo`)\n", gmf_error_last(),
-					commit ? "git commit --amend --no-edit"
-					       : "git commit -m 'Renumber migrations after rebase'");
+					"`git migrate-fix undo`)\n", gmf_error_last(), what.buf);
 		} else if (rc != GMF_ENOTFOUND) {
 			gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: %s; the repair is "
 					"staged: commit it yourself\n", gmf_error_last());
@@ -667,7 +676,7 @@ static void post_rewrite(gmf_hook_report *rep, gmf_repo *r, int argc, char **arg
 		onto = gitdir_line(r, "rebase-apply/onto");
 	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
 	/* the new base is the side that stays */
-	repair(rep, r, onto, "the new base", amend, "Renumber migrations after rebase", NULL);
+	repair(rep, r, onto, "the new base", amend, "after rebase", NULL);
 out:
 	free(onto);
 	free(orig);
@@ -705,7 +714,7 @@ static void post_applypatch(gmf_hook_report *rep, gmf_repo *r)
 	}
 	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
 	repair(rep, r, orig, "the branch the patches were applied to", amend,
-	       "Renumber migrations after git am", NULL);
+	       "after git am", NULL);
 out:
 	gmf_pending_release(&p);
 done:

@@ -293,7 +293,8 @@ static void compose_message(gmf_sync_result *out, const gmf_sync_opts *o)
 	size_t n = gmf_fix_renames(&out->fix, &rn);
 
 	if (o->rebase)
-		gmf_strbuf_addf(&m, "Renumber migrations after rebase onto %s/%s\n\n",
+		gmf_strbuf_addf(&m, "%s after rebase onto %s/%s\n\n",
+				out->fix.nmerges ? "Add a merge migration" : "Renumber migrations",
 				out->remote, out->base);
 	else
 		gmf_strbuf_addf(&m, "Merge %s/%s into %s\n\n", out->remote, out->base,
@@ -337,6 +338,7 @@ static int repair(gmf_sync_result *out, const gmf_sync_opts *o, const char *dir)
 	fo.mainline = out->base_ref;
 	fo.ours = out->base_hex;
 	fo.ours_name = name.buf;
+	fo.linear = o->rebase;
 	/* the pull request's own remote-tracking branch is what sync brings
 	 * up to date: it publishes nothing of its own (every other remote
 	 * branch and tag still does) */

@@ -58,6 +58,10 @@ typedef struct {
 	const char *const *move;        /* the user's choice (fix --move) */
 	size_t nmove;
 	int renumber;                   /* rename sequence-numbered files */
+	int linear;                     /* a rebase or `git am` replays the
+	                                 * moving side onto the other: under
+	                                 * strategy auto, re-parent when that
+	                                 * is safe, whatever the convention */
 	gmf_dirty_fn dirty;             /* NULL: files are never dirty */
 	void *dirty_data;
 } gmf_decide_in;

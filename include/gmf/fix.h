@@ -34,6 +34,7 @@ typedef struct {
 	const char *ours;      /* the commit git keeps (HEAD^1 of a merge,
 	                        * a rebase's onto), or NULL */
 	const char *ours_name;
+	int linear;            /* a rebase or `git am` (gmf_decide_in.linear) */
 	const char *const *publishers; /* more commits that publish, e.g.
 	                                * the merged branch's upstream */
 	size_t npublishers;

@@ -358,4 +358,32 @@ test_expect_success ALEMBIC 'the hook says which convention strategy auto follow
 	alembic_cycle
 '
 
+test_expect_success ALEMBIC 'a rebase in that project re-parents the branch: no merge migration' '
+	new_project hr && cd hr &&
+	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
+	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
+	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
+	mig c1c1c1c1c1c1_merge.py c1c1c1c1c1c1 "b1b1b1b1b1b1 b2b2b2b2b2b2" "merge" &&
+	commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c1c1c1c1c1c1 "feature" && commit_all feature &&
+	git checkout -q main &&
+	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c1c1c1c1c1c1 "main" && commit_all main &&
+	git push -q origin main &&
+	git checkout -q feature &&
+	git rebase origin/main >out 2>&1 &&
+	test_grep "a fork gets a merge migration; but a rebase keeps the history linear" out &&
+	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	ls migrations/versions/*.py >../files &&
+	test_line_count = 6 ../files &&
+	test_grep "^down_revision: .* = \"d1d1d1d1d1d1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	test_grep "^Revises: d1d1d1d1d1d1$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	git diff --quiet origin/main HEAD -- migrations/versions/d1d1d1d1d1d1_m.py &&
+	test "$(gmf heads)" = "d2d2d2d2d2d2 (head)" &&
+	gmf check &&
+	alembic_cycle
+'
+
 test_done
