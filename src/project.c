@@ -276,6 +276,29 @@ static char *find_below(const char *root, const char *pkg)
 }
 
 /*
+ * The package an ini sits inside (src/pkg/server/db/alembic.ini naming
+ * `pkg:server:db:_migrations`): the nearest directory at or above dir,
+ * not above top, whose path ends in /pkg (pkg with '/' for dotted names).
+ */
+static char *enclosing_package(const char *dir, const char *pkg, const char *top)
+{
+	size_t pl = strlen(pkg);
+	char *d = gmf_xstrdup(dir);
+
+	while (top && gmf_path_is_within(top, d) && strcmp(d, top)) {
+		size_t dl = strlen(d);
+		char *slash;
+		if (dl > pl && d[dl - pl - 1] == '/' && !strcmp(d + dl - pl, pkg))
+			return d;
+		if ((slash = strrchr(d, '/')) == NULL || slash == d)
+			break;
+		*slash = '\0';
+	}
+	free(d);
+	return NULL;
+}
+
+/*
  * `pkg:path`, `pkg:sub:dir`, `pkg.mod:dir`: split on every colon, as
  * Alembic does; the first token is a package, found in the tree instead
  * of imported (prepend_sys_path, the ini's directory and its src/, the
@@ -326,11 +349,17 @@ static int resolve_package(alembic_env *e, const char *sec, int is_main, const c
 			}
 		free(copy);
 	}
-	bases = gmf_xrealloc(bases, (nbases + 4) * sizeof(char *));
+	bases = gmf_xrealloc(bases, (nbases + 6) * sizeof(char *));
 	bases[nbases++] = gmf_xstrdup(base);
 	bases[nbases++] = gmf_path_join(base, "src");
 	bases[nbases++] = gmf_xstrdup(e->cwd);
 	bases[nbases++] = gmf_path_join(e->cwd, "src");
+	if (e->p->top) {
+		/* the repository's own package, installed from its root
+		 * (`pip install -e .`, the src/ layout) */
+		bases[nbases++] = gmf_xstrdup(e->p->top);
+		bases[nbases++] = gmf_path_join(e->p->top, "src");
+	}
 	for (size_t i = 0; i < nbases && !found; i++) {
 		char *cand = gmf_path_join(bases[i], pkg.buf);
 		if (dir_exists(cand))
@@ -338,6 +367,8 @@ static int resolve_package(alembic_env *e, const char *sec, int is_main, const c
 		else
 			free(cand);
 	}
+	if (!found)
+		found = enclosing_package(base, pkg.buf, e->p->top);
 	if (!found)
 		found = find_below(base, pkg.buf);
 	if (!found) {

@@ -116,6 +116,20 @@ test_expect_success 'package resource nested below the ini, and one that is nowh
 	test_grep "cannot find package .nosuchpkg." ../out.err
 '
 
+test_expect_success 'package resource the ini sits inside (src layout), from the top and from the ini' '
+	mkdir -p enc/src/shop/server/db &&
+	: >enc/src/shop/__init__.py &&
+	chain enc/src/shop/server/db/_migrations/versions e1 e2 &&
+	ini enc/src/shop/server/db "[alembic]" "script_location = shop:server:db:_migrations" &&
+	(cd enc && git init -q . && git add -A && git commit -q -m init) &&
+	(cd enc && heads_are "e2 (head)") &&
+	(cd enc/src/shop/server/db && heads_are "e2 (head)") &&
+	(cd enc && heads_are "e2 (head)" -c src/shop/server/db/alembic.ini) &&
+	mv enc/src/shop enc/src/store &&
+	(cd enc/src/store/server/db && gmf_expect 2 "$TRASH/out" check) &&
+	test_grep "cannot find package .shop." "$TRASH/out.err"
+'
+
 test_expect_success 'relative script_location: the current directory first, as Alembic' '
 	ini rel/sub "[alembic]" "script_location = db" &&
 	chain rel/sub/db/versions r1 &&
