@@ -1225,6 +1225,48 @@ static void check_missing_dependencies(const gmf_graph *g, const gmf_node *nd,
 	}
 }
 
+/*
+ * Empty strings in depends_on, as Alembic takes them: `depends_on = ""`
+ * (or `("",)`) is a dependency on nothing, which is harmless on a child,
+ * but a root with it is no "real base" to Alembic, so it stops with
+ * "Dependency cycle is detected in revisions (...)"; an empty string
+ * among other ids is looked up, and Alembic fails with KeyError: ''.
+ */
+static void check_empty_dependencies(const gmf_node *nd, gmf_findings *out)
+{
+	const gmf_migration *m = &nd->mig;
+	const gmf_value *d = &m->depends_on, *down = &m->down_revision;
+	size_t empty = 0;
+	gmf_finding *f;
+	int root;
+
+	if (d->kind != GMF_VAL_STRING && d->kind != GMF_VAL_SEQ)
+		return;
+	for (size_t k = 0; k < d->nitems; k++)
+		empty += !d->items[k].text[0];
+	if (!empty)
+		return;
+	root = down->kind == GMF_VAL_MISSING || down->kind == GMF_VAL_NONE ||
+	       (down->kind == GMF_VAL_STRING && !down->items[0].text[0]) ||
+	       (down->kind == GMF_VAL_SEQ && !down->nitems);
+	if (d->nitems > 1) {
+		f = gmf_findings_add(out, GMF_F_MISSING_DEPENDENCY,
+				     "remove the empty string from depends_on",
+				     "depends_on of %s lists an empty id next to others: "
+				     "Alembic looks it up and fails (KeyError: '')", nd->id);
+	} else if (root) {
+		f = gmf_findings_add(out, GMF_F_CYCLE,
+				     "write depends_on = None (or remove the line)",
+				     "depends_on of the root %s is an empty string: Alembic then "
+				     "takes %s for a dependent revision, not a base, and stops "
+				     "with \"Dependency cycle is detected\"", nd->id, nd->id);
+	} else {
+		return;
+	}
+	gmf_finding_add_loc(f, m->path, d->line);
+	gmf_finding_add_rev(f, nd->id);
+}
+
 static void check_opaque(const gmf_node *nd, gmf_findings *out)
 {
 	const gmf_migration *m = &nd->mig;
@@ -1338,6 +1380,7 @@ static void check_files(const gmf_graph *g, gmf_findings *out)
 			continue;
 		check_missing_parents(g, nd, out);
 		check_missing_dependencies(g, nd, out);
+		check_empty_dependencies(nd, out);
 		check_opaque(nd, out);
 		check_reassigned(nd, out);
 		check_docstring(nd, out);

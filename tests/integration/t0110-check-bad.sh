@@ -294,7 +294,11 @@ test_expect_success 'two roots without branch labels: multiple-heads' "
 		'a1_root.py@^revision = ' 'b1_other_root.py@^revision = '
 "
 
-test_expect_success 'down_revision = \"\" is a root, depends_on = \"\" nothing' '
+test_expect_success 'depends_on = \"\" on the root: cycle, as Alembic' "
+	check_bad empty-dependency-root 1 error cycle 'a1_root.py@^depends_on = '
+"
+
+test_expect_success 'down_revision = \"\" is a root, depends_on = \"\" on a child nothing' '
 	copy_fixture bad/empty-strings &&
 	cd empty-strings &&
 	gmf_expect 0 ../out.txt check --dir versions &&

@@ -227,6 +227,14 @@ test_expect_success ALEMBIC 'alembic and gmf agree: down_revision = "" and depen
 	(cd empty && gmf_expect 0 ../out check)
 '
 
+test_expect_success ALEMBIC 'alembic and gmf agree: depends_on = "" on the root fails' '
+	project_of empty-dependency-root emptyroot &&
+	(cd emptyroot && test_must_fail alembic heads >../alembic.out 2>&1) &&
+	test_grep "DependencyCycleDetected" alembic.out &&
+	(cd emptyroot && gmf_expect 1 ../out check) &&
+	test_grep "error.cycle.: depends_on of the root a1 is an empty string" out
+'
+
 test_expect_success ALEMBIC 'alembic and gmf agree: two roots without labels are two heads' '
 	project_of two-roots-unlabelled roots &&
 	alembic_heads_set roots >alembic.heads &&

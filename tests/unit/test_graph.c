@@ -459,15 +459,31 @@ static void test_graph_empty_strings_as_alembic_reads_them(void **state)
 {
 	ctx *c = *state;
 	size_t *roots, n;
-	/* down_revision = "": a base (Alembic 1.8); depends_on = "": none */
-	ut_add(c->g, "v/a.py", "a", "''", "depends_on = ''\n");
-	ut_add(c->g, "v/b.py", "b", "'a'", "depends_on = ('',)\n");
+	/* down_revision = "": a base (Alembic 1.8); depends_on = "" on a
+	 * child: a dependency on nothing */
+	ut_add(c->g, "v/a.py", "a", "''", NULL);
+	ut_add(c->g, "v/b.py", "b", "'a'", "depends_on = ''\n");
+	ut_add(c->g, "v/c.py", "c", "'b'", "depends_on = ('',)\n");
 	run(c, GMF_NAMING_NONE, NULL);
 	assert_clean(c);
 	n = gmf_graph_roots(c->g, &roots);
 	assert_int_equal(n, 1);
 	assert_string_equal(gmf_graph_node(c->g, roots[0])->id, "a");
 	free(roots);
+}
+
+static void test_graph_empty_dependency_on_a_root_is_alembic_cycle(void **state)
+{
+	ctx *c = *state;
+	/* Alembic: a root with depends_on = "" is no real base, so
+	 * DependencyCycleDetected; "" among other ids: KeyError */
+	ut_add(c->g, "v/a.py", "a", "''", "depends_on = ''\n");
+	ut_add(c->g, "v/b.py", "b", "'a'", "depends_on = ('a', '')\n");
+	ut_add(c->g, "v/r.py", "r", "None", "depends_on = ('',)\n");
+	ut_add(c->g, "v/s.py", "s", "None", "depends_on = ()\n");
+	run(c, GMF_NAMING_NONE, NULL);
+	assert_int_equal(ut_count(&c->f, GMF_F_CYCLE), 2);
+	assert_int_equal(ut_count(&c->f, GMF_F_MISSING_DEPENDENCY), 1);
 }
 
 static void test_graph_expression_labels_make_branches(void **state)
@@ -1234,6 +1250,7 @@ int main(void)
 		T(test_graph_multiple_roots_independent_quiet),
 		T(test_graph_multiple_heads_unlabelled_chains_fire),
 		T(test_graph_empty_strings_as_alembic_reads_them),
+		T(test_graph_empty_dependency_on_a_root_is_alembic_cycle),
 		T(test_graph_expression_labels_make_branches),
 		T(test_graph_big_findings_name_each_revision_once),
 		T(test_graph_cycle_two),
