@@ -335,8 +335,11 @@ test_expect_success ALEMBIC 'the hook names the renamed ids, in its output and i
 	alembic_cycle
 '
 
-test_expect_success ALEMBIC 'the hook says which convention strategy auto followed' '
-	new_project hc && cd hc &&
+# hooked_hash_fork DIR: an installed project with generated ids and a
+# merge migration in its tree (the merge-migration convention); feature
+# and main (pushed) each add one migration on that merge; ends on main.
+hooked_hash_fork () {
+	new_project "$1" && cd "$1" &&
 	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
 	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
 	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
@@ -348,7 +351,11 @@ test_expect_success ALEMBIC 'the hook says which convention strategy auto follow
 	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c1c1c1c1c1c1 "feature" && commit_all feature &&
 	git checkout -q main &&
 	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c1c1c1c1c1c1 "main" && commit_all main &&
-	git push -q origin main &&
+	git push -q origin main
+}
+
+test_expect_success ALEMBIC 'the hook says which convention strategy auto followed' '
+	hooked_hash_fork hc &&
 	git merge -q --no-edit feature >out 2>&1 &&
 	test_grep "strategy auto: 1 merge migration in the tree (c1c1c1c1c1c1)" out &&
 	grep -l "^down_revision: .* = (.d[12]d[12]" migrations/versions/*.py >../merges &&
@@ -359,19 +366,7 @@ test_expect_success ALEMBIC 'the hook says which convention strategy auto follow
 '
 
 test_expect_success ALEMBIC 'a rebase in that project re-parents the branch: no merge migration' '
-	new_project hr && cd hr &&
-	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
-	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
-	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
-	mig c1c1c1c1c1c1_merge.py c1c1c1c1c1c1 "b1b1b1b1b1b1 b2b2b2b2b2b2" "merge" &&
-	commit_all base &&
-	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
-	git push -q origin main &&
-	git checkout -q -b feature &&
-	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c1c1c1c1c1c1 "feature" && commit_all feature &&
-	git checkout -q main &&
-	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c1c1c1c1c1c1 "main" && commit_all main &&
-	git push -q origin main &&
+	hooked_hash_fork hr &&
 	git checkout -q feature &&
 	git rebase origin/main >out 2>&1 &&
 	test_grep "a fork gets a merge migration; but a rebase keeps the history linear" out &&
