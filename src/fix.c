@@ -9,7 +9,9 @@
 #include "gmf/fs.h"
 #include "gmf/lockfile.h"
 #include "gmf/mergemig.h"
+#include "gmf/path.h"
 #include "gmf/published.h"
+#include "gmf/replay.h"
 #include "gmf/strbuf.h"
 
 void gmf_fix_result_release(gmf_fix_result *r)
@@ -89,10 +91,9 @@ static int prepare(gmf_fix_result *out, gmf_workspace *ws)
 }
 
 /* The decision for script s. */
-static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
-			 const gmf_fix_opts *o, int strategy)
+static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s, gmf_graph *g,
+			 const gmf_fix_opts *o, int strategy, int check_dirty)
 {
-	gmf_graph *g = ws->graphs[s];
 	const gmf_script *sc = &ws->project.scripts[s];
 	gmf_findings f;
 	gmf_published pub;
@@ -137,7 +138,7 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 			goto out;
 		in.ours = ours;
 		in.ours_name = o->ours_name;
-		if (!o->force && !o->dry_run) {
+		if (check_dirty && !o->force && !o->dry_run) {
 			in.dirty = dirty_cb;
 			in.dirty_data = ws->repo;
 		}
@@ -251,7 +252,7 @@ int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 	for (size_t s = 0; s < ws->project.nscripts; s++)
 		out->scripts[s].name = ws->project.scripts[s].name;
 	for (size_t s = 0; s < ws->project.nscripts; s++) {
-		if ((rc = decide_script(out, ws, s, o, strategy)) < 0)
+		if ((rc = decide_script(out, ws, s, ws->graphs[s], o, strategy, 1)) < 0)
 			goto out;
 		if (out->scripts[s].decision.kind == GMF_DECIDE_STOP) {
 			const gmf_decision *d = &out->scripts[s].decision;
@@ -330,5 +331,285 @@ int gmf_fix_lockfile(int *changed, gmf_workspace *ws, int restage)
 			*changed = 1;
 	}
 	gmf_journal_ops_free(ops, nops);
+	return rc;
+}
+
+/* ------------------------------------------------- one pick of a rebase */
+
+/* The bytes of path, or NULL when it does not exist. */
+static char *read_or_null(const char *path, size_t *len)
+{
+	char *data = NULL;
+	if (gmf_fs_read(path, &data, len) < 0) {
+		gmf_error_clear();
+		return NULL;
+	}
+	return data;
+}
+
+static int same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return a && b && alen == blen && !memcmp(a, b, alen);
+}
+
+/* Does the kept file of plan p at node i (of vg) stay in the plan? */
+static int node_kept(const gmf_plan *p, const unsigned char *keep, size_t node)
+{
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (p->files[i].node == node)
+			return keep[i];
+	return 0;
+}
+
+/* The id a migration had before plan p renamed it to id. */
+static const char *id_before(const gmf_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nrenames; i++)
+		if (!strcmp(p->renames[i].new_id, id))
+			return p->renames[i].old_id;
+	return id;
+}
+
+/* Cuts plan p (of the rebase's end, graph vg) down to the files keep
+ * marks, with the renames, re-pointings and moves that are theirs. */
+static void plan_keep(gmf_plan *p, gmf_graph *vg, const unsigned char *keep)
+{
+	size_t n = 0, nr = 0, np = 0, nm = 0;
+	unsigned char *rk = gmf_xcalloc(p->nrenames + 1, 1);
+	unsigned char *pk = gmf_xcalloc(p->nrepoints + 1, 1);
+	unsigned char *mk = gmf_xcalloc(p->nmoving + 1, 1);
+
+	/* decided before anything is freed: ids are looked up in p */
+	for (size_t i = 0; i < p->nrenames; i++)
+		rk[i] = node_kept(p, keep, gmf_graph_find(vg, p->renames[i].old_id));
+	for (size_t i = 0; i < p->nrepoints; i++)
+		pk[i] = node_kept(p, keep, gmf_graph_find(vg, id_before(p, p->repoints[i].revision)));
+	for (size_t i = 0; i < p->nmoving; i++)
+		mk[i] = node_kept(p, keep, gmf_graph_find(vg, p->moving[i]));
+	for (size_t i = 0; i < p->nfiles; i++) {
+		gmf_file_change *fc = &p->files[i];
+		if (keep[i]) {
+			p->files[n++] = *fc;
+			continue;
+		}
+		for (size_t k = 0; k < fc->nedits; k++)
+			free(fc->edits[k].text);
+		free(fc->edits);
+		free(fc->old_path);
+		free(fc->new_path);
+		free(fc->content);
+	}
+	p->nfiles = n;
+	for (size_t i = 0; i < p->nrenames; i++) {
+		if (rk[i]) {
+			p->renames[nr++] = p->renames[i];
+			continue;
+		}
+		free(p->renames[i].old_id);
+		free(p->renames[i].new_id);
+	}
+	p->nrenames = nr;
+	for (size_t i = 0; i < p->nrepoints; i++) {
+		if (pk[i]) {
+			p->repoints[np++] = p->repoints[i];
+			continue;
+		}
+		free(p->repoints[i].revision);
+		free(p->repoints[i].old_parent);
+		free(p->repoints[i].new_parent);
+	}
+	p->nrepoints = np;
+	for (size_t i = 0; i < p->nmoving; i++) {
+		if (mk[i])
+			p->moving[nm++] = p->moving[i];
+		else
+			free(p->moving[i]);
+	}
+	p->nmoving = nm;
+	free(rk);
+	free(pk);
+	free(mk);
+}
+
+/*
+ * The part of plan p (for the rebase's end, graph vg) that the work tree
+ * holds: each file it changes that is here with the bytes the plan read.
+ * A file not here yet (a later pick brings it) or already changed (an
+ * earlier pick's share) is left; one here in another version (a later
+ * pick changes it) is left too, and the check of the result decides.
+ */
+static int pick_share(gmf_plan *p, gmf_graph *vg, gmf_workspace *ws, gmf_journal_op **ops,
+		      size_t *nops)
+{
+	unsigned char *keep = gmf_xcalloc(p->nfiles + 1, 1);
+	int rc = 0;
+
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
+		const gmf_file_change *fc = &p->files[i];
+		const gmf_migration *m = &gmf_graph_node(vg, fc->node)->mig;
+		size_t len = 0;
+		char *cur = read_or_null(fc->old_path, &len);
+		keep[i] = same_bytes(cur, len, m->data, m->size);
+		if (keep[i] && strcmp(fc->old_path, fc->new_path) && gmf_fs_exists(fc->new_path))
+			rc = gmf_error_set(GMF_EREFUSED, "%s is already there", fc->new_path);
+		free(cur);
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < p->nfiles; i++)
+			if (keep[i])
+				gmf_workspace_op_push(ops, nops, p->files[i].old_path,
+						      p->files[i].new_path, p->files[i].content,
+						      p->files[i].len,
+						      gmf_repo_is_tracked(ws->repo,
+									  p->files[i].old_path));
+		plan_keep(p, vg, keep);
+	}
+	free(keep);
+	return rc;
+}
+
+/*
+ * Script s's files once ops are carried out, read as a graph and checked:
+ * an error there (two heads, a missing parent) refuses the whole change.
+ * *heads: the heads it has (ids owned by *g).
+ */
+static int check_result(gmf_graph **g, const char ***heads, size_t *nh, gmf_workspace *ws,
+			size_t s, const gmf_journal_op *ops, size_t nops)
+{
+	gmf_graph *cur = ws->graphs[s];
+	const gmf_script *sc = &ws->project.scripts[s];
+	size_t n = gmf_graph_count(cur), nf = 0;
+	gmf_file_bytes *files = gmf_xcalloc(n + nops + 1, sizeof(*files));
+	char **bufs = gmf_xcalloc(n + 1, sizeof(char *));
+	size_t *hix = NULL;
+	gmf_findings f;
+	int rc = 0;
+
+	*g = NULL;
+	*heads = NULL;
+	*nh = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *path = gmf_graph_node(cur, i)->mig.path;
+		int gone = 0;
+		for (size_t k = 0; k < nops && !gone; k++)
+			gone = ops[k].old_path && !strcmp(ops[k].old_path, path);
+		if (gone)
+			continue;
+		if ((bufs[i] = read_or_null(path, &files[nf].len)) == NULL)
+			rc = gmf_error_set(GMF_ECONFLICT, "%s changed meanwhile", path);
+		files[nf].path = path;
+		files[nf++].data = bufs[i];
+	}
+	for (size_t k = 0; k < nops && rc == 0; k++) {
+		if (!ops[k].new_path || !gmf_path_is_within(ws->project.top, ops[k].new_path) ||
+		    !ops[k].old_path || strcmp(ops[k].new_path + strlen(ops[k].new_path) - 3, ".py"))
+			continue;
+		files[nf].path = ops[k].new_path;
+		files[nf].data = ops[k].content;
+		files[nf++].len = ops[k].len;
+	}
+	if (rc == 0)
+		rc = gmf_script_load_files(g, sc, files, nf);
+	if (rc == 0) {
+		unsigned long ignored = 0;
+		gmf_findings_init(&f);
+		gmf_graph_check(*g, ws->naming, sc->file_template, &f);
+		(void)gmf_workspace_ignored(ws, &ignored);
+		gmf_findings_drop(&f, ignored);
+		for (size_t i = 0; i < f.n && rc == 0; i++)
+			if (f.items[i].severity >= GMF_SEV_ERROR)
+				rc = gmf_error_set(GMF_EREFUSED, "it would leave %s: %s",
+						   gmf_finding_code_name(f.items[i].code),
+						   f.items[i].message);
+		gmf_findings_release(&f);
+	}
+	if (rc == 0) {
+		*nh = gmf_graph_heads(*g, &hix);
+		*heads = gmf_xcalloc(*nh + 1, sizeof(char *));
+		for (size_t i = 0; i < *nh; i++)
+			(*heads)[i] = gmf_graph_node(*g, hix[i])->id;
+		free(hix);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(files);
+	return rc;
+}
+
+int gmf_fix_replay(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o,
+		   const char *base, const char *orig)
+{
+	gmf_journal_op *ops = NULL;
+	size_t nops = 0, first;
+	gmf_strbuf desc = GMF_STRBUF_INIT;
+	gmf_journal t;
+	int rc = 0, strategy;
+
+	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
+	if (!ws->repo || !o->ours || !orig)
+		return gmf_error_set(GMF_EUSAGE, "a replay needs the rebase's commits");
+	if (!o->dry_run && (rc = prepare(out, ws)) < 0)
+		goto out;
+	if ((strategy = strategy_of(ws, o)) < 0) {
+		rc = GMF_EUSAGE;
+		goto out;
+	}
+	out->scripts = gmf_xcalloc(ws->project.nscripts + 1, sizeof(gmf_fix_script));
+	out->nscripts = ws->project.nscripts;
+	for (size_t s = 0; s < ws->project.nscripts && rc == 0; s++) {
+		gmf_fix_script *fs = &out->scripts[s];
+		gmf_graph *vg = NULL, *after = NULL;
+		const char **heads = NULL;
+		size_t nh = 0;
+		fs->name = ws->project.scripts[s].name;
+		rc = gmf_replay_graph(&vg, ws->repo, &ws->project.scripts[s], o->ours, base, orig);
+		if (rc == 0)
+			rc = decide_script(out, ws, s, vg, o, strategy, 0);
+		if (rc == 0 && fs->decision.kind != GMF_DECIDE_NOTHING &&
+		    fs->decision.kind != GMF_DECIDE_RENUMBER)
+			rc = gmf_error_set(GMF_EREFUSED, "the repair after the rebase is %s",
+					   fs->decision.kind == GMF_DECIDE_MERGE
+					   ? "a merge migration" : "refused");
+		first = nops;
+		if (rc == 0 && fs->decision.kind == GMF_DECIDE_RENUMBER)
+			rc = pick_share(&fs->decision.plan, vg, ws, &ops, &nops);
+		if (rc == 0)
+			rc = check_result(&after, &heads, &nh, ws, s, ops + first, nops - first);
+		if (rc == 0 && nops > first) {
+			const gmf_plan *p = &fs->decision.plan;
+			out->nmoving += p->nmoving;
+			out->nrenamed += p->nrenames;
+			gmf_strbuf_addf(&desc, "%smoved %zu migration%s after %s",
+					desc.len ? "; " : "", p->nmoving, p->nmoving == 1 ? "" : "s",
+					p->onto);
+		}
+		if (rc == 0 && nops > first &&
+		    gmf_workspace_lockfile_op(ws, s, heads, nh, &ops, &nops))
+			fs->lockfile = 1;
+		free(heads);
+		gmf_graph_free(after);
+		gmf_graph_free(vg);
+	}
+	if (rc < 0 || !nops)
+		goto out;
+	out->changed = 1;
+	out->description = gmf_xstrdup(desc.buf);
+	if (o->dry_run)
+		goto out;
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_apply(&t, ops, nops, "fix", desc.buf);
+	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
+		free(out->warning);
+		out->warning = gmf_xstrdup(gmf_error_last());
+		rc = 0;
+	}
+	if (rc < 0)
+		out->changed = 0;
+out:
+	gmf_workspace_journal_release(&t);
+	gmf_journal_ops_free(ops, nops);
+	gmf_strbuf_release(&desc);
 	return rc;
 }

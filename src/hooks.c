@@ -222,8 +222,15 @@ static const char *what_of(const gmf_fix_result *res, gmf_strbuf *sb)
  * replayed onto ours (a rebase, `git am`): a line is wanted
  * (gmf_fix_opts.linear).  Everything is reported.
  */
+typedef struct {
+	const char *base;  /* the parent of the rebase's first pick */
+	const char *orig;  /* the branch before the rebase */
+	int quiet_refusal; /* a refusal is not reported (another repair follows) */
+	int refused;       /* out */
+} replay_in;
+
 static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const char *ours_name,
-		   int commit, const char *after, const char *where)
+		   int commit, const char *after, const char *where, replay_in *replay)
 {
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
@@ -251,8 +258,19 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 	fo.linear = after != NULL;
 	fo.publishers = (const char *const *)pubs.v;
 	fo.npublishers = pubs.n;
-	rc = gmf_fix_run(&res, &ws, &fo);
-	report_notes(rep, &res);
+	rc = replay ? gmf_fix_replay(&res, &ws, &fo, replay->base, replay->orig)
+		    : gmf_fix_run(&res, &ws, &fo);
+	/* a pick with nothing to change says nothing: the rebase says enough */
+	if (!replay || res.changed)
+		report_notes(rep, &res);
+	if (rc < 0 && replay) {
+		replay->refused = 1;
+		if (!replay->quiet_refusal)
+			gmf_strbuf_addf(&rep->out, "git-migrate-fix: this pick keeps its "
+					"migrations as they are (%s); the repair follows the "
+					"rebase\n", gmf_error_last());
+		goto out;
+	}
 	if (rc < 0) {
 		report_refusal(rep, rc, &res);
 		goto out;
@@ -274,9 +292,12 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 			gmf_workspace_journal(&ws, &t);
 			(void)gmf_journal_record_ref(&t, ref, old, new);
 			gmf_workspace_journal_release(&t);
-			gmf_strbuf_addf(&rep->out, "git-migrate-fix: %s %s; undo with `git "
-					"migrate-fix undo`\n", what_of(&res, &what),
-					commit ? "inside the commit" : "in a new commit");
+			gmf_strbuf_addf(&rep->out, "git-migrate-fix: %s %s; %s\n",
+					what_of(&res, &what),
+					where ? where : commit ? "inside the commit"
+					: "in a new commit",
+					replay && where ? "`git reset --hard ORIG_HEAD` after the rebase "
+					"takes it all back" : "undo with `git migrate-fix undo`");
 		} else if (rc == GMF_EREFUSED) {
 			/* a branch that requires signed commits would reject an
 			 * unsigned one: never fall back to it */
@@ -323,7 +344,7 @@ static void post_merge(gmf_hook_report *rep, gmf_repo *r, int argc, char **argv)
 	head_parent = gmf_repo_resolve(r, "HEAD^1");
 	if (!gitdir_has(r, "MERGE_HEAD") || !head_parent || strcmp(head_parent, p.orig))
 		goto out;
-	repair(rep, r, head_parent, "the branch merged into", 1, NULL, NULL);
+	repair(rep, r, head_parent, "the branch merged into", 1, NULL, NULL, NULL);
 out:
 	free(head_parent);
 	gmf_pending_release(&p);
@@ -625,7 +646,7 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 		char *head = gmf_repo_resolve(r, "HEAD");
 		int noted = gmf_pending_take(r, &p) == 0;
 		if (head && (!noted || !strcmp(head, p.orig)))
-			repair(rep, r, head, "the branch merged into", -1, NULL, "in this merge");
+			repair(rep, r, head, "the branch merged into", -1, NULL, "in this merge", NULL);
 		if (noted)
 			gmf_pending_release(&p);
 		free(head);
@@ -657,6 +678,182 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 		gmf_strbuf_adds(&rep->out, "git-migrate-fix: updated the head lockfile\n");
 }
 
+/*
+ * `git rebase -x CMD`: git runs CMD after each pick, so each pick must
+ * have one head, not only the end.  The post-commit hook of a pick that
+ * an exec follows gives that pick its share of the one repair the end
+ * needs (gmf_fix_replay) and amends it.  Only then: the sequencer keeps
+ * its own copy of the index between two picks and would undo the amend
+ * with the next pick's commit, while an exec makes it read the index
+ * again.  <git dir>/migrate-fix/replay ("<onto> <orig-head>") says that
+ * picks were amended, so after the rebase the same plan is finished on
+ * the tip (picks no exec followed still hold the old ids).
+ */
+#define REPLAY_NOTE "migrate-fix/replay"
+
+/* The command word of a todo line, cut out in place; NULL for a comment
+ * or a blank line.  *rest: what follows it. */
+static char *todo_word(char *line, char **rest)
+{
+	char *w = line + strspn(line, " \t"), *end;
+	if (!*w || *w == '#')
+		return NULL;
+	end = w + strcspn(w, " \t");
+	*rest = *end ? end + 1 + strspn(end + 1, " \t") : end;
+	*end = '\0';
+	return w;
+}
+
+/* The first command of the rebase still to run (caller frees), or NULL. */
+static char *next_command(gmf_repo *r)
+{
+	char *path = gmf_path_join(gmf_repo_gitdir(r), "rebase-merge/git-rebase-todo");
+	char *data = NULL, *line, *next, *found = NULL;
+	size_t len;
+	if (gmf_fs_read(path, &data, &len) == 0) {
+		for (line = data; line && *line && !found; line = next) {
+			char *rest, *w;
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if ((w = todo_word(line, &rest)) != NULL)
+				found = gmf_xstrdup(w);
+		}
+	}
+	gmf_error_clear();
+	free(data);
+	free(path);
+	return found;
+}
+
+static int word_in(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return 1;
+	return 0;
+}
+
+/*
+ * The parent of the rebase's first pick (caller frees), when every
+ * command done and to do replays the branch's commits as they are (its
+ * end is then onto plus the branch's changes): NULL with a drop, a merge,
+ * a label or reset (--rebase-merges), or a first pick without a parent.
+ */
+static char *replay_base(gmf_repo *r)
+{
+	static const char *const picks[] = { "pick", "p", "reword", "r", "edit", "e", "fixup",
+					     "f", "squash", "s", NULL };
+	static const char *const others[] = { "exec", "x", "break", "b", "noop", "update-ref",
+					      "u", NULL };
+	static const char *const files[] = { "rebase-merge/done", "rebase-merge/git-rebase-todo",
+					     NULL };
+	char *first = NULL, *base = NULL;
+	int ok = 1;
+
+	for (size_t f = 0; files[f] && ok; f++) {
+		char *path = gmf_path_join(gmf_repo_gitdir(r), files[f]), *data = NULL, *line, *next;
+		size_t len;
+		if (gmf_fs_read(path, &data, &len) < 0)
+			ok = !strcmp(files[f], "rebase-merge/git-rebase-todo"); /* may be gone */
+		for (line = data; ok && line && *line; line = next) {
+			char *rest, *w;
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if ((w = todo_word(line, &rest)) == NULL)
+				continue;
+			if (word_in(w, picks)) {
+				if (!first) {
+					if (!strncmp(rest, "-C ", 3) || !strncmp(rest, "-c ", 3))
+						rest += 3;
+					first = gmf_xstrndup(rest, strcspn(rest, " \t"));
+				}
+			} else if (!word_in(w, others)) {
+				ok = 0;
+			}
+		}
+		free(data);
+		free(path);
+	}
+	gmf_error_clear();
+	if (ok && first) {
+		gmf_strbuf spec = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&spec, "%s^1", first);
+		base = gmf_repo_resolve(r, spec.buf);
+		gmf_strbuf_release(&spec);
+	}
+	free(first);
+	return base;
+}
+
+/* Is the replay note there for this rebase? */
+static int replay_noted(gmf_repo *r, const char *onto, const char *orig)
+{
+	char *line = gitdir_line(r, REPLAY_NOTE);
+	gmf_strbuf want = GMF_STRBUF_INIT;
+	int yes;
+	gmf_strbuf_addf(&want, "%s %s", onto, orig);
+	yes = line && !strcmp(line, want.buf);
+	gmf_strbuf_release(&want);
+	free(line);
+	gmf_error_clear();
+	return yes;
+}
+
+static void replay_note(gmf_repo *r, const char *onto, const char *orig, int keep)
+{
+	char *path = gmf_path_join(gmf_repo_gitdir(r), REPLAY_NOTE);
+	if (keep) {
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&sb, "%s %s\n", onto, orig);
+		(void)write_unsynced(path, &sb); /* lost: the tip is repaired as before */
+		gmf_strbuf_release(&sb);
+	} else if (gmf_fs_exists(path)) {
+		(void)gmf_fs_unlink(path);
+	}
+	gmf_error_clear();
+	free(path);
+}
+
+/* post-commit of a pick: its share of the repair, when an exec follows. */
+static void replay_pick(gmf_hook_report *rep, gmf_repo *r)
+{
+	gmf_pending p;
+	char *next = next_command(r), *onto = NULL, *orig = NULL, *base = NULL;
+	replay_in in;
+
+	if (!next || (strcmp(next, "exec") && strcmp(next, "x")) ||
+	    gmf_pending_peek(r, &p) < 0) {
+		free(next);
+		return;
+	}
+	onto = gitdir_line(r, "rebase-merge/onto");
+	orig = gitdir_line(r, "rebase-merge/orig-head");
+	if (strcmp(p.context, "rebase") || !onto || !orig)
+		goto out;
+	if ((base = replay_base(r)) == NULL) {
+		gmf_strbuf_adds(&rep->out, "git-migrate-fix: this pick keeps its migrations as "
+				"they are (the rebase drops or merges commits, or starts at the "
+				"root, so its end is not known yet); the repair follows the "
+				"rebase\n");
+		goto out;
+	}
+	memset(&in, 0, sizeof(in));
+	in.base = base;
+	in.orig = orig;
+	repair(rep, r, onto, "the new base", 1, "after rebase",
+	       "inside this pick, so the command after it sees one head", &in);
+	if (!in.refused)
+		replay_note(r, onto, orig, 1);
+out:
+	gmf_pending_release(&p);
+	free(next);
+	free(onto);
+	free(orig);
+	free(base);
+}
+
 static void post_rewrite(gmf_hook_report *rep, gmf_repo *r, int argc, char **argv)
 {
 	gmf_pending p;
@@ -675,9 +872,26 @@ static void post_rewrite(gmf_hook_report *rep, gmf_repo *r, int argc, char **arg
 	if (!onto)
 		onto = gitdir_line(r, "rebase-apply/onto");
 	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
+	if (onto && orig && replay_noted(r, onto, orig)) {
+		/* picks were given their share (rebase -x): the same plan
+		 * finishes on the tip what later picks brought */
+		char *base = replay_base(r);
+		replay_in in;
+		memset(&in, 0, sizeof(in));
+		in.base = base;
+		in.orig = orig;
+		in.quiet_refusal = 1;
+		if (base)
+			repair(rep, r, onto, "the new base", amend, "after rebase", NULL, &in);
+		free(base);
+		if (base && !in.refused)
+			goto out;
+	}
 	/* the new base is the side that stays */
-	repair(rep, r, onto, "the new base", amend, "after rebase", NULL);
+	repair(rep, r, onto, "the new base", amend, "after rebase", NULL, NULL);
 out:
+	if (onto && orig)
+		replay_note(r, onto, orig, 0);
 	free(onto);
 	free(orig);
 	free(mode);
@@ -714,7 +928,7 @@ static void post_applypatch(gmf_hook_report *rep, gmf_repo *r)
 	}
 	amend = gmf_repo_config_get(r, "migrate-fix.rebase", &mode) == 0 && !strcmp(mode, "amend");
 	repair(rep, r, orig, "the branch the patches were applied to", amend,
-	       "after git am", NULL);
+	       "after git am", NULL, NULL);
 out:
 	gmf_pending_release(&p);
 done:
@@ -830,7 +1044,9 @@ int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 		post_rewrite(rep, r, argc, argv);
 	} else if (!strcmp(name, "post-commit")) {
 		gmf_pending p;
-		if (!gmf_repo_in_sequence(r) && gmf_pending_take(r, &p) == 0) {
+		if (gitdir_has(r, "rebase-merge/git-rebase-todo")) {
+			replay_pick(rep, r);
+		} else if (!gmf_repo_in_sequence(r) && gmf_pending_take(r, &p) == 0) {
 			advise_if_heads(rep);
 			gmf_pending_release(&p);
 		}

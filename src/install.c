@@ -248,8 +248,10 @@ static const char *managed_condition(const char *hook)
 	if (!strcmp(hook, "pre-commit"))
 		return NULL;
 	if (!strcmp(hook, "post-commit"))
-		return "[ -e \"$g/migrate-fix/pending\" ] && [ ! -d \"$g/rebase-merge\" ] && "
-		       "[ ! -d \"$g/rebase-apply\" ]";
+		return "[ -e \"$g/migrate-fix/pending\" ] && [ ! -d \"$g/rebase-apply\" ] && "
+		       "{ [ ! -d \"$g/rebase-merge\" ] || sed -e '/^[[:space:]]*#/d' "
+		       "-e '/^[[:space:]]*$/d' -e q \"$g/rebase-merge/git-rebase-todo\" "
+		       "2>/dev/null | grep -Eq '^[[:space:]]*(x|exec)([[:space:]]|$)'; }";
 	return "[ -e \"$g/migrate-fix/pending\" ]";
 }
 
@@ -469,8 +471,16 @@ static void plan_lefthook(install_ctx *c, gmf_workspace *ws, gmf_install_result 
 		gmf_strbuf_addf(&block, "%s:\n  commands:\n    git-migrate-fix:\n      run: 'test -z "
 				"\"$GIT_MIGRATE_FIX_ACTIVE\" || exit 0; command -v git-migrate-fix "
 				">/dev/null 2>&1 || exit 0; ", h);
-		if (cond)
-			gmf_strbuf_addf(&block, "g=$(git rev-parse --git-dir); %s || exit 0; ", cond);
+		if (cond) {
+			/* inside YAML single quotes, where '' is one ' */
+			gmf_strbuf_adds(&block, "g=$(git rev-parse --git-dir); ");
+			for (const char *q = cond; *q; q++) {
+				if (*q == '\'')
+					gmf_strbuf_addch(&block, '\'');
+				gmf_strbuf_addch(&block, *q);
+			}
+			gmf_strbuf_adds(&block, " || exit 0; ");
+		}
 		gmf_strbuf_addf(&block, "git-migrate-fix hook %s%s'\n", h, args ? " {1}" : "");
 	}
 	gmf_strbuf_adds(&block, BLOCK_END);

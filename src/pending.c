@@ -302,16 +302,18 @@ int gmf_pending_record(gmf_repo *r)
 	return rc;
 }
 
-int gmf_pending_take(gmf_repo *r, gmf_pending *p)
+static int read_note(gmf_repo *r, gmf_pending *p, int take)
 {
 	char *path = in_gitdir(r, "migrate-fix/pending"), *data = NULL, *s;
 	size_t len;
 	memset(p, 0, sizeof(*p));
 	if (gmf_fs_read(path, &data, &len) < 0) {
 		free(path);
+		gmf_error_clear();
 		return GMF_ENOTFOUND;
 	}
-	(void)gmf_fs_unlink(path);
+	if (take)
+		(void)gmf_fs_unlink(path);
 	free(path);
 	if ((s = strstr(data, "orig ")) != NULL)
 		p->orig = gmf_xstrndup(s + 5, strcspn(s + 5, "\n"));
@@ -323,6 +325,16 @@ int gmf_pending_take(gmf_repo *r, gmf_pending *p)
 	if (!p->context)
 		p->context = gmf_xstrdup("merge");
 	return 0;
+}
+
+int gmf_pending_take(gmf_repo *r, gmf_pending *p)
+{
+	return read_note(r, p, 1);
+}
+
+int gmf_pending_peek(gmf_repo *r, gmf_pending *p)
+{
+	return read_note(r, p, 0);
 }
 
 void gmf_pending_release(gmf_pending *p)

@@ -1627,3 +1627,61 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	file_list_release(&files);
 	return rc;
 }
+
+typedef struct {
+	const gmf_file_bytes *f;
+	size_t dir;
+} bytes_ix;
+
+static int cmp_bytes_ix(const void *a, const void *b)
+{
+	const bytes_ix *x = a, *y = b;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return strcmp(x->f->path, y->f->path);
+}
+
+int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_bytes *files,
+			  size_t n)
+{
+	gmf_graph *g;
+	bytes_ix *ix;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gmf_reader_init()) < 0)
+		return rc;
+	g = gmf_graph_new();
+	ix = gmf_xcalloc(n + 1, sizeof(*ix));
+	/* the order a listing of the directories gives */
+	for (size_t i = 0; i < n; i++) {
+		ix[i].f = &files[i];
+		ix[i].dir = s->ndirs;
+		for (size_t d = 0; d < s->ndirs; d++)
+			if (gmf_path_is_within(s->dirs[d], files[i].path)) {
+				ix[i].dir = d;
+				break;
+			}
+	}
+	if (n)
+		qsort(ix, n, sizeof(*ix), cmp_bytes_ix);
+	gmf_graph_reserve(g, n);
+	for (size_t i = 0; i < n; i++) {
+		gmf_migration m;
+		gmf_diag diag;
+		memset(&diag, 0, sizeof(diag));
+		if (gmf_migration_parse(&m, ix[i].f->path, ix[i].f->data, ix[i].f->len,
+					&diag) == 0) {
+			gmf_graph_add(g, &m);
+		} else {
+			gmf_migration_release(&m);
+			gmf_graph_add_unreadable(g, ix[i].f->path, diag.unreadable
+					? GMF_F_UNREADABLE : GMF_F_PARSE, &diag);
+		}
+	}
+	free(ix);
+	resolve_labels(g, s);
+	gmf_graph_build(g);
+	*out = g;
+	return 0;
+}

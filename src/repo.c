@@ -1411,3 +1411,118 @@ int gmf_repo_tracked_configs(gmf_repo *r, char ***out, size_t *n)
 	git_index_free(index);
 	return 0;
 }
+
+/* ------------------------------------------------- a rebase's trees */
+
+typedef struct {
+	gmf_repo *r;
+	const char *dir_abs;
+	int recursive;
+	gmf_tree_file *v;
+	size_t n, alloc;
+	int rc;
+} tree_files_ctx;
+
+static int tree_files_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	tree_files_ctx *t = payload;
+	const char *name = git_tree_entry_name(e);
+	size_t nl = strlen(name);
+	git_blob *blob = NULL;
+	gmf_tree_file *f;
+
+	/* as discovery lists a directory (project.c): subfolders only with
+	 * recursive_version_locations, never __pycache__ or dot-folders */
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		return !t->recursive || !strcmp(name, "__pycache__") || name[0] == '.';
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || nl < 4 ||
+	    strcmp(name + nl - 3, ".py") || !strcmp(name, "__init__.py") ||
+	    !strncmp(name, ".#", 2))
+		return 0;
+	if (git_blob_lookup(&blob, t->r->git, git_tree_entry_id(e)) < 0) {
+		t->rc = gmf_error_set_git("cannot read a migration of the rebase");
+		return -1;
+	}
+	GMF_ALLOC_GROW(t->v, t->n + 1, t->alloc);
+	f = &t->v[t->n++];
+	memset(f, 0, sizeof(*f));
+	{
+		gmf_strbuf p = GMF_STRBUF_INIT;
+		gmf_strbuf_addf(&p, "%s/%s%s", t->dir_abs, root, name);
+		f->path = gmf_strbuf_detach(&p, NULL);
+	}
+	git_oid_tostr(f->oid, sizeof(f->oid), git_tree_entry_id(e));
+	f->len = (size_t)git_blob_rawsize(blob);
+	f->data = gmf_xstrndup(git_blob_rawcontent(blob), f->len);
+	git_blob_free(blob);
+	return 0;
+}
+
+int gmf_repo_tree_files(gmf_repo *r, const char *commit_hex, const char *abs_dir,
+			int recursive, gmf_tree_file **out, size_t *n)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_tree *root = NULL, *sub = NULL;
+	git_tree_entry *te = NULL;
+	tree_files_ctx t;
+	char *rel = rel_to_workdir(r, abs_dir);
+
+	memset(&t, 0, sizeof(t));
+	*out = NULL;
+	*n = 0;
+	if (!rel) {
+		free(rel);
+		return gmf_error_set(GMF_EREFUSED, "%s lies outside the work tree", abs_dir);
+	}
+	if (git_oid_fromstr(&oid, commit_hex) < 0 || git_commit_lookup(&c, r->git, &oid) < 0 ||
+	    git_commit_tree(&root, c) < 0) {
+		t.rc = gmf_error_set_git("cannot read a commit of the rebase");
+		goto cleanup;
+	}
+	if (git_tree_entry_bypath(&te, root, rel) < 0) {
+		git_error_clear(); /* the commit has no such directory: no files */
+		goto cleanup;
+	}
+	if (git_tree_entry_type(te) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&sub, r->git, git_tree_entry_id(te)) < 0)
+		goto cleanup;
+	t.r = r;
+	t.dir_abs = abs_dir;
+	t.recursive = recursive;
+	if (git_tree_walk(sub, GIT_TREEWALK_PRE, tree_files_cb, &t) < 0 && !t.rc)
+		t.rc = gmf_error_set_git("cannot list a directory of the rebase");
+cleanup:
+	if (t.rc < 0) {
+		gmf_tree_files_free(t.v, t.n);
+	} else {
+		*out = t.v;
+		*n = t.n;
+	}
+	git_tree_free(sub);
+	git_tree_entry_free(te);
+	git_tree_free(root);
+	git_commit_free(c);
+	free(rel);
+	return t.rc;
+}
+
+void gmf_tree_files_free(gmf_tree_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].path);
+		free(f[i].data);
+	}
+	free(f);
+}
+
+char *gmf_repo_merge_base(gmf_repo *r, const char *a_hex, const char *b_hex)
+{
+	git_oid a, b, base;
+	if (git_oid_fromstr(&a, a_hex) < 0 || git_oid_fromstr(&b, b_hex) < 0 ||
+	    git_merge_base(&base, r->git, &a, &b) < 0) {
+		git_error_clear();
+		return NULL;
+	}
+	return oid_hex(&base);
+}

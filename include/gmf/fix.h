@@ -75,6 +75,17 @@ typedef struct {
  * safety rule refused; nothing was changed.  Other codes: could not run.
  */
 int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o);
+/*
+ * One pick of a rebase (`git rebase -x`): the repair the rebase of
+ * base..orig onto o->ours will need at its end (replay.h) is decided once
+ * for that end, and the part of it the work tree holds now is carried
+ * out, so this pick has one head as the end will: the same files move to
+ * the same names and ids at every pick.  Refused (GMF_EREFUSED, nothing
+ * changed) when that end is not known, when its repair is not a
+ * renumbering, or when the result would still have an error.
+ */
+int gmf_fix_replay(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o,
+		   const char *base, const char *orig);
 void gmf_fix_result_release(gmf_fix_result *r);
 
 /* Every revision id rename of the result, in order (pointers into it). */

@@ -31,6 +31,9 @@ typedef struct {
 int gmf_pending_record(gmf_repo *r);
 /* Reads and removes this worktree's note; GMF_ENOTFOUND when none. */
 int gmf_pending_take(gmf_repo *r, gmf_pending *out);
+/* Reads it and leaves it (a pick of a rebase: the hook after the
+ * rebase takes it). */
+int gmf_pending_peek(gmf_repo *r, gmf_pending *out);
 void gmf_pending_release(gmf_pending *p);
 /* Are the hooks that act on the note in place (or managed elsewhere)?
  * During `git am` only post-applypatch, a shim of ours, will do. */

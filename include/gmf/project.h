@@ -90,4 +90,20 @@ typedef struct {
 /* gmf_script_load with options; o may be NULL (no cache). */
 int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o);
 
+/* A migration file's bytes, wherever they come from (a commit's tree). */
+typedef struct {
+	const char *path;  /* absolute: where it is (or would be) */
+	const char *data;
+	size_t len;
+} gmf_file_bytes;
+
+/*
+ * Reads the n files given instead of s's directories into a new graph
+ * (built, not yet checked), in the order a listing of them would give; as
+ * gmf_script_load, a file that cannot be parsed becomes a fatal finding.
+ * The graph keeps copies of the bytes.
+ */
+int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_bytes *files,
+			  size_t n);
+
 #endif

@@ -153,4 +153,27 @@ char *gmf_repo_head_branch(gmf_repo *r);
  */
 int gmf_repo_tracked_configs(gmf_repo *r, char ***out, size_t *n);
 
+/* ---- a rebase's trees (replay.h) ---- */
+
+/* One migration file of a commit: where it would be in the work tree,
+ * its blob id (hex) and its bytes (NUL-terminated). */
+typedef struct {
+	char *path;
+	char oid[41];
+	char *data;
+	size_t len;
+} gmf_tree_file;
+
+/*
+ * The migration files of the version directory abs_dir (inside the work
+ * tree) in commit_hex's tree, listed as discovery lists a directory
+ * (*.py but __init__.py; subfolders when recursive, never __pycache__),
+ * in tree order.  None when the commit lacks the directory.
+ */
+int gmf_repo_tree_files(gmf_repo *r, const char *commit_hex, const char *abs_dir,
+			int recursive, gmf_tree_file **out, size_t *n);
+void gmf_tree_files_free(gmf_tree_file *f, size_t n);
+/* The best common ancestor of two commits (hex, caller frees), or NULL. */
+char *gmf_repo_merge_base(gmf_repo *r, const char *a_hex, const char *b_hex);
+
 #endif

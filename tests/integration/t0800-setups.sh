@@ -126,6 +126,17 @@ test_expect_success SSHSIGN 'ssh: the amended merge and the rebase commit are si
 	signed HEAD
 '
 
+test_expect_success SSHSIGN 'ssh: rebase -x amends each pick signed, as git signed it' '
+	setup s3 && ssh_key &&
+	mig 003_f3.py 003_f3 002_f f3 && commit_all f3 &&
+	git rebase -x "git migrate-fix check >/dev/null" main >out 2>&1 &&
+	test_grep "inside this pick" out &&
+	test "$(git log --format=%s -2 | tr "\n" " ")" = "f3 feature " &&
+	signed HEAD && signed HEAD~1 &&
+	git checkout -q HEAD~1 && gmf check >/dev/null && git checkout -q feature &&
+	gmf check >/dev/null
+'
+
 # a gpg that signs git's own merge commit, then fails (a card pulled out)
 test_expect_success GPG 'a signing failure stops: nothing unsigned is committed, the repair is staged' '
 	setup f1 && gpg_key && git checkout -q main &&

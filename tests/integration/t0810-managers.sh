@@ -36,8 +36,8 @@ no_gmf () {
 }
 
 # merge_and_rebase: on the fork, a merge into main, a pull and a pull
-# --rebase of main into feature, and a rebase of feature each end with one
-# head, repaired by the hooks.
+# --rebase of main into feature, a rebase of feature and a rebase -x each
+# end with one head, repaired by the hooks.
 merge_and_rebase () {
 	mr_feature=$(git rev-parse feature) &&
 	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
@@ -55,6 +55,11 @@ merge_and_rebase () {
 	git reset -q --hard "$mr_feature" &&
 	git rebase -q main >out 2>&1 &&
 	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	test -e migrations/versions/003_f.py && gmf check >/dev/null &&
+	git reset -q --hard "$mr_feature" &&
+	git rebase -x "git migrate-fix check" main >out 2>&1 &&
+	test_grep "inside this pick" out &&
+	test "$(git log --format=%s -1)" = feature &&
 	test -e migrations/versions/003_f.py && gmf check >/dev/null
 }
 

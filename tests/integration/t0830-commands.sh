@@ -139,18 +139,58 @@ test_expect_success ALEMBIC 'rebase (commit mode): the body says what moved wher
 	git checkout -q feature
 '
 
-test_expect_success ALEMBIC 'rebase -x check stops at each pick with two heads; the end is repaired' '
+test_expect_success ALEMBIC 'rebase -x check: each pick is repaired as it is made, the end too' '
 	setup rx2 &&
 	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
-	test_must_fail git rebase -x "git migrate-fix check" main >x1.out 2>&1 &&
-	test_grep "error\[multiple-heads\]" x1.out &&
-	test "$(git log --format=%s -1)" = feature &&
-	test_must_fail git rebase --continue >x2.out 2>&1 &&
-	test "$(git log --format=%s -1)" = f3 &&
-	git rebase --continue >x3.out 2>&1 &&
-	test_grep "moved 2 migrations after 002_m in a new commit" x3.out &&
+	git rebase -x "git migrate-fix check >/dev/null && $ALEMBIC heads >>../rx2.heads" main \
+		>x.out 2>&1 &&
+	test_grep "inside this pick, so the command after it sees one head" x.out &&
+	# the command saw one head at each pick: 003_f2, then 004_f3
+	test "$(sed -e "s/ .*//" ../rx2.heads)" = "$(printf "003_f2\n004_f3")" &&
+	test "$(git log --format=%s -3 | tr "\n" " ")" = "f3 feature main " &&
+	git log -1 --format=%B HEAD~1 >body &&
+	test_grep "^git-migrate-fix moved 1 migration after 002_m\.$" body &&
+	test_grep "^  migrations/versions/002_f2.py -> migrations/versions/003_f2.py$" body &&
+	test_grep "^  002_f2 -> 003_f2$" body &&
+	git log -1 --format=%B >body3 &&
+	test_grep "^  migrations/versions/003_f3.py -> migrations/versions/004_f3.py$" body3 &&
+	test_grep "^  003_f3 -> 004_f3$" body3 &&
+	consistent 004_f3 && alembic_cycle &&
+	git checkout -q HEAD~1 && gmf check >/dev/null &&
+	test "$(cat migrations/versions/.head)" = 003_f2 &&
+	git checkout -q feature &&
+	test ! -e .git/migrate-fix/replay && test ! -e .git/migrate-fix/pending
+'
+
+test_expect_success ALEMBIC 'rebase -i with one exec: that pick is repaired, the end finishes the plan' '
+	setup rx3 &&
+	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
+	mig 004_f4.py 004_f4 003_f3 f4 && commit_all f4 &&
+	cat >../rx3.seq <<-\EOF &&
+	#!/bin/sh
+	awk "{ print } / f3\$/ { print \"exec git migrate-fix check >../rx3.check\" }" \
+		"$1" >"$1.new" && mv "$1.new" "$1"
+	EOF
+	chmod +x ../rx3.seq &&
+	GIT_SEQUENCE_EDITOR=../rx3.seq git rebase -i main >x.out 2>&1 &&
+	test_grep "^ok" ../rx3.check &&
 	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
-	consistent 004_f3 && gmf check >/dev/null
+	git log -1 --format=%B >body &&
+	test_grep "^  migrations/versions/004_f4.py -> migrations/versions/005_f4.py$" body &&
+	test_grep "^  004_f4 -> 005_f4$" body &&
+	consistent 005_f4 && alembic_cycle && gmf check >/dev/null
+'
+
+test_expect_success ALEMBIC 'rebase -x with a pick that changes a migration again: no wrong amend' '
+	setup rx4 &&
+	printf "\n# tuned\n" >>migrations/versions/002_f2.py && commit_all tune &&
+	git rebase -x "git migrate-fix check >>../rx4.check 2>&1 || :" main >x.out 2>&1 &&
+	# the first pick holds 002_f2 as it was before "tune": left alone
+	test_grep "this pick keeps its migrations as they are" x.out &&
+	test_grep "error\[multiple-heads\]" ../rx4.check &&
+	consistent 003_f2 && gmf check >/dev/null && alembic_cycle &&
+	test_grep "# tuned" migrations/versions/003_f2.py &&
+	test ! -e migrations/versions/002_f2.py
 '
 
 # twoheads NAME: a repository whose main has two heads on 001 (002_a and
