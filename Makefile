@@ -46,7 +46,8 @@ endif
 VERSION    := $(shell cat VERSION)
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2 libpcre2-8 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null) -pthread
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null) -pthread \
+              $(if $(filter Linux,$(shell uname -s)),-ldl)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 

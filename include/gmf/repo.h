@@ -7,8 +7,10 @@
  * directory, reading and setting git configuration (including multi-valued
  * keys), the commits whose migrations count as published and which ids a
  * commit holds, the index (staging, dirtiness), recording the index as a
- * commit and moving a branch (compare and swap), and libgit2's errors as
- * GMF_EGIT messages.
+ * commit and moving a branch (compare and swap), libgit2's errors as
+ * GMF_EGIT messages, and libgit2's initialisation (which skips loading the
+ * system's CA certificates: mbedTLS's two loaders are defined in repo.c,
+ * as this tool never uses libgit2's network transports).
  * Must never: run hooks, spawn anything itself (git creates the commit
  * objects and names the hooks directory through gitcmd.h), or change refs
  * unless a function's name says so.  Callers bracket use with
