@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <git2.h>
@@ -26,6 +27,7 @@ struct gmf_repo {
 	char *workdir;
 	char *gitdir;
 	char *commondir;
+	char *hooks_dir; /* gmf_repo_hooks_dir's answer, once asked */
 };
 
 /*
@@ -210,6 +212,7 @@ void gmf_repo_free(gmf_repo *r)
 	free(r->workdir);
 	free(r->gitdir);
 	free(r->commondir);
+	free(r->hooks_dir);
 	free(r);
 }
 
@@ -1149,7 +1152,7 @@ cleanup:
 	return rc;
 }
 
-char *gmf_repo_hooks_dir(gmf_repo *r)
+static char *hooks_dir_of(gmf_repo *r)
 {
 	char *v = NULL, *out;
 	/* git itself knows: -c and GIT_CONFIG_PARAMETERS, GIT_CONFIG_GLOBAL,
@@ -1172,6 +1175,15 @@ char *gmf_repo_hooks_dir(gmf_repo *r)
 	return gmf_path_join(r->commondir, "hooks");
 }
 
+/* Asked once per open repository: each answer costs a git process (about
+ * 2 ms), and the merge driver and the hooks ask several times. */
+char *gmf_repo_hooks_dir(gmf_repo *r)
+{
+	if (!r->hooks_dir)
+		r->hooks_dir = hooks_dir_of(r);
+	return gmf_xstrdup(r->hooks_dir);
+}
+
 int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value)
 {
 	git_config *cfg = NULL, *local = NULL;
@@ -1182,6 +1194,10 @@ int gmf_repo_config_set(gmf_repo *r, const char *key, const char *value)
 	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0) {
 		rc = gmf_error_set_git("cannot open the repository's config");
 		goto cleanup;
+	}
+	if (!strcasecmp(key, "core.hooksPath")) {
+		free(r->hooks_dir); /* asked again after the change */
+		r->hooks_dir = NULL;
 	}
 	if (value ? git_config_set_string(local, key, value) < 0
 		  : (git_config_delete_entry(local, key) < 0 &&

@@ -117,7 +117,8 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 /* The commit id `spec` names (caller frees), or NULL. */
 char *gmf_repo_resolve(gmf_repo *r, const char *spec);
 /* The directory git runs hooks from, as git resolves it (core.hooksPath
- * from any configuration, -c included; asks git). */
+ * from any configuration, -c included; asks git once per open repository,
+ * again after gmf_repo_config_set changes core.hooksPath). Caller frees. */
 char *gmf_repo_hooks_dir(gmf_repo *r);
 /* 1 when the index differs from HEAD somewhere under these directories
  * (or when that cannot be told), 0 when it does not. */
