@@ -44,7 +44,7 @@ static int conflict(const char *a_path, const char *a, size_t alen, const char *
 	for (int i = 0; i < marker; i++)
 		gmf_strbuf_addch(&sb, '>');
 	gmf_strbuf_adds(&sb, " theirs\n");
-	(void)gmf_fs_write_atomic(a_path, sb.buf, sb.len, 0);
+	(void)gmf_fs_write_atomic_unsynced(a_path, sb.buf, sb.len, 0);
 	gmf_strbuf_release(&sb);
 	return 1;
 }
@@ -67,7 +67,7 @@ static int write_union(const char *a_path, const char *a, size_t alen, const cha
 	for (size_t i = 0; i < lb.n; i++)
 		ids[la.n + i] = lb.ids[i];
 	content = gmf_lockfile_render_ids(ids, la.n + lb.n, &len);
-	rc = gmf_fs_write_atomic(a_path, content, len, 0);
+	rc = gmf_fs_write_atomic_unsynced(a_path, content, len, 0);
 	free(content);
 	free(ids);
 	gmf_lockfile_release(&la);

@@ -324,7 +324,10 @@ int gmf_fix_lockfile(int *changed, gmf_workspace *ws, int restage)
 					   "the repository", ops[i].new_path);
 			break;
 		}
-		rc = gmf_fs_write_atomic(ops[i].new_path, ops[i].content, ops[i].len, 0);
+		/* not synced: the lockfile only restates the migrations' heads
+		 * (`check` says when it is stale, any repair writes it again),
+		 * and the commit it goes into is git's to make durable */
+		rc = gmf_fs_write_atomic_unsynced(ops[i].new_path, ops[i].content, ops[i].len, 0);
 		if (rc == 0 && ws->repo && ops[i].tracked)
 			rc = gmf_repo_stage(ws->repo, &ops[i], 1, 0);
 		if (rc == 0)

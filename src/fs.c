@@ -398,6 +398,27 @@ int gmf_fs_write_atomic(const char *path, const char *data, size_t len, mode_t m
 	return rc;
 }
 
+int gmf_fs_write_atomic_unsynced(const char *path, const char *data, size_t len, mode_t mode)
+{
+	gmf_strbuf tmp = GMF_STRBUF_INIT;
+	char *dir = dir_of(path);
+	const char *base = strrchr(path, '/');
+	int rc;
+
+	if (!mode)
+		mode = gmf_fs_mode(path);
+	gmf_strbuf_addf(&tmp, "%s/.%s.gmf-%ld.tmp", dir, base ? base + 1 : path,
+			(long)getpid());
+	if (gmf_fs_exists(tmp.buf))
+		(void)gmf_fs_unlink(tmp.buf); /* a run of the same pid, killed */
+	rc = gmf_fs_write_new_unsynced(tmp.buf, data, len, mode);
+	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
+		unlink(tmp.buf);
+	gmf_strbuf_release(&tmp);
+	free(dir);
+	return rc;
+}
+
 int gmf_fs_rename(const char *from, const char *to)
 {
 	if (gmf_fs_faultpoint("rename") < 0 || rename(from, to) < 0)

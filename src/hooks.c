@@ -487,16 +487,7 @@ static void fast_list_remove(gmf_repo *r)
  * commit that runs the binary */
 static int write_unsynced(const char *path, const gmf_strbuf *data)
 {
-	gmf_strbuf tmp = GMF_STRBUF_INIT;
-	int rc;
-	gmf_strbuf_addf(&tmp, "%s.tmp", path);
-	if (gmf_fs_exists(tmp.buf))
-		(void)gmf_fs_unlink(tmp.buf);
-	rc = gmf_fs_write_new_unsynced(tmp.buf, data->buf, data->len, 0600);
-	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
-		(void)gmf_fs_unlink(tmp.buf);
-	gmf_strbuf_release(&tmp);
-	return rc;
+	return gmf_fs_write_atomic_unsynced(path, data->buf, data->len, 0600);
 }
 
 /* Writes the fast path's list, or removes it when it cannot be had; a

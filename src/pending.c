@@ -290,7 +290,9 @@ int gmf_pending_record(gmf_repo *r)
 	if (rc == 0)
 		rc = gmf_state_dir_make(dir);
 	if (rc == 0)
-		rc = gmf_fs_write_atomic(note, sb.buf, sb.len, 0600);
+		/* not synced: a crash before the hook runs loses the merge's
+		 * own end too, and the note is only for that hook */
+		rc = gmf_fs_write_atomic_unsynced(note, sb.buf, sb.len, 0600);
 	if (rc == 0 && on_demand && (rc = arm_needed(r, rebase)) < 0)
 		(void)gmf_fs_unlink(note);
 	if (on_demand)

@@ -151,7 +151,7 @@ static void env_cache_write(const char *dir, const char *file, const char *key,
 	for (size_t i = 0; i < n; i++)
 		gmf_strbuf_addf(&sb, "%s\n", paths[i]);
 	if (gmf_state_dir_make(dir) < 0 ||
-	    gmf_fs_write_atomic(file, sb.buf, sb.len, 0600) < 0)
+	    gmf_fs_write_atomic_unsynced(file, sb.buf, sb.len, 0600) < 0)
 		gmf_error_clear();
 	gmf_strbuf_release(&sb);
 }

@@ -39,6 +39,12 @@ int gmf_fs_read_max(const char *path, char **out, size_t *len, size_t max);
  * file's mode when mode is 0 and the file exists, else 0666 & ~umask). */
 int gmf_fs_write_atomic(const char *path, const char *data, size_t len,
 			mode_t mode);
+/* The same, atomic but not durable (no fsync of the file or of its
+ * directory): for files whose loss in a crash costs nothing, because
+ * what they serve is lost with it (a merge driver's result, which git
+ * reads back at once; the note a merge leaves for its own hook). */
+int gmf_fs_write_atomic_unsynced(const char *path, const char *data, size_t len,
+				 mode_t mode);
 /* Does the file at path hold needle?  0 when it cannot be read. */
 int gmf_fs_contains(const char *path, const char *needle);
 /* Writes data to a new file (fails if it exists), fsync'd. */
