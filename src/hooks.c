@@ -15,6 +15,7 @@
 #include "gmf/path.h"
 #include "gmf/pending.h"
 #include "gmf/repo.h"
+#include "gmf/shims.h"
 #include "gmf/state.h"
 #include "gmf/workspace.h"
 
@@ -1011,18 +1012,33 @@ out:
 
 int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 {
-	char *cwd;
+	char *cwd, *disarm = NULL;
+	const char *only_installed = getenv(GMF_IF_INSTALLED_ENV);
 	gmf_repo *r = NULL;
-	int rc = 0;
+	int rc = 0, installed = 0, check_installed = only_installed && !strcmp(only_installed, "1");
 
 	/* nested git commands started from here must not re-enter */
 	setenv("GIT_MIGRATE_FIX_ACTIVE", "1", 1);
+	/* an armed shim names itself here: it is removed once the hook is
+	 * done, which spares the shim a second start (`hook disarm`) */
+	if (getenv(GMF_DISARM_ENV) && *getenv(GMF_DISARM_ENV))
+		disarm = gmf_xstrdup(getenv(GMF_DISARM_ENV));
+	unsetenv(GMF_DISARM_ENV);
+	unsetenv(GMF_IF_INSTALLED_ENV);
 	cwd = gmf_path_cwd();
 	if (!cwd || gmf_repo_open(&r, cwd) < 0) {
 		free(cwd);
+		free(disarm);
 		return 0; /* not our business: never fail the user's git command */
 	}
 	free(cwd);
+	if (check_installed && (gmf_repo_config_get_bool(r, GMF_INSTALLED_KEY, &installed) < 0 ||
+				!installed)) {
+		gmf_error_clear();
+		free(disarm);
+		gmf_repo_free(r);
+		return 0; /* another repository's shims: not installed here */
+	}
 	if (!strcmp(name, "post-merge")) {
 		post_merge(rep, r, argc, argv);
 	} else if (!strcmp(name, "pre-commit")) {
@@ -1055,6 +1071,11 @@ int gmf_hook_run(gmf_hook_report *rep, const char *name, int argc, char **argv)
 	} else {
 		rc = gmf_error_set(GMF_EUSAGE, "unknown hook '%s'", name);
 	}
+	/* a hook that failed keeps its shim armed, for the command's retry */
+	if (disarm && rc == 0 && gmf_pending_disarm(r, disarm) < 0)
+		gmf_strbuf_addf(&rep->err, "git-migrate-fix: warning: could not remove the "
+				"armed %s hook: %s\n", name, gmf_error_last());
+	free(disarm);
 	gmf_repo_free(r);
 	return rc;
 }

@@ -34,6 +34,17 @@ typedef struct {
 
 #define GMF_HOOK_REPORT_INIT { GMF_STRBUF_INIT, GMF_STRBUF_INIT }
 
+/* Set by an armed shim (hooks/) to its own path: the hook removes the
+ * armed shims once it is done (as `hook disarm PATH` does), so the shim
+ * need not start the binary twice. */
+#define GMF_DISARM_ENV "GIT_MIGRATE_FIX_DISARM"
+
+/* Set to 1 by an installed shim: the hook does nothing unless `install`
+ * set migrate-fix.installed in this repository (a global core.hooksPath
+ * serves others too).  Asked here, from the configuration the binary
+ * reads anyway, instead of by a `git config` process in the shim. */
+#define GMF_IF_INSTALLED_ENV "GIT_MIGRATE_FIX_IF_INSTALLED"
+
 /*
  * Runs hook `name` (post-merge, pre-commit, post-rewrite, post-applypatch,
  * post-commit, or

@@ -144,4 +144,24 @@ test_expect_success 'a stale post-commit note from another commit moves nothing'
 	started
 '
 
+# Each start of the binary costs a merge several milliseconds: the merge
+# driver and the post-merge hook it arms, and nothing else (the armed shim
+# is removed by the hook run itself, not by a `hook disarm` of its own).
+test_expect_success 'a repair merge starts the binary twice: the driver and post-merge' '
+	setup repair &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" && commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all main &&
+	: >"$TRASH/starts" &&
+	git merge -q --no-edit feature >../out 2>&1 &&
+	test_grep "moved 1 migration" ../out &&
+	gmf check >/dev/null &&
+	test "$(git rev-list --parents -n 1 HEAD | wc -w | tr -d " ")" = 3 &&
+	test ! -e .git/hooks/post-merge &&
+	test "$(wc -l <"$TRASH/starts" | tr -d " ")" = 2 &&
+	test_grep "^merge-driver " "$TRASH/starts" &&
+	test_grep "^hook post-merge" "$TRASH/starts"
+'
+
 test_done
