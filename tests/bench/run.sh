@@ -1136,12 +1136,14 @@ STARTUP_ROUNDS=${BENCH_STARTUP_ROUNDS:-3}
 # each with --prepare PREP (run in REPO); FLAGS are extra hyperfine flags.
 # Writes DIR/WHAT.tsv (round, plain median, hooks median, ratio) and prints
 # the median ratio.
+# STARTUP_A names the repository compared with plain (default hooks; the
+# floor: floor-repo, whose hooks are two empty shims).
 startup_compare() {
-	_dir=$1 _what=$2 _flags=$3 _prep=$4 _cmd=$5
+	_dir=$1 _what=$2 _flags=$3 _prep=$4 _cmd=$5 _a=${STARTUP_A:-hooks}
 	: >"$_dir/$_what.tsv"
 	_r=1
 	while [ $_r -le "$STARTUP_ROUNDS" ]; do
-		if [ $((_r % 2)) = 1 ]; then _order="hooks plain"; else _order="plain hooks"; fi
+		if [ $((_r % 2)) = 1 ]; then _order="$_a plain"; else _order="plain $_a"; fi
 		_args=
 		for _m in $_order; do
 			_d=$_dir/$_m-repo
@@ -1151,7 +1153,7 @@ startup_compare() {
 		( hooks_git_env && eval "hyperfine -N $_flags --warmup 3 --runs $STARTUP_RUNS \
 			--export-json $(q "$_dir/$_what-$_r.json") $_args" ) >&2 || return
 		hooks_medians "$_dir/$_what-$_r.json" |
-			awk -F '	' -v r=$_r '$1 == "plain" { p = $2 } $1 == "hooks" { h = $2 }
+			awk -F '	' -v r=$_r -v a="$_a" '$1 == "plain" { p = $2 } $1 == a { h = $2 }
 				END { printf "%d\t%.6f\t%.6f\t%.4f\n", r, p, h, h / p }' >>"$_dir/$_what.tsv"
 		_r=$((_r + 1))
 	done
@@ -1186,6 +1188,13 @@ startup_repos() (
 	rm -rf .git/migrate-fix
 	git config --remove-section merge.migrate-fix-head
 	git config --unset migrate-fix.postmerge
+	# the floor of any hook-based tool: the plain twin with a pre-commit
+	# and a post-commit hook that do nothing
+	cp -R "$WORK/plain-repo" "$WORK/floor-repo"
+	for h in pre-commit post-commit; do
+		printf '#!/bin/sh\nexit 0\n' >"$WORK/floor-repo/.git/hooks/$h"
+		chmod +x "$WORK/floor-repo/.git/hooks/$h"
+	done
 	# the migration each commit-mig run adds, on the head of base
 	width=5
 	[ ${#1} -gt 5 ] && width=${#1}
@@ -1193,7 +1202,7 @@ startup_repos() (
 	mkdir "$WORK/newmig"
 	fix_migration "$WORK/newmig" "${n}_new" "$HHEAD" 2
 	echo "${n}_new.py" >"$WORK/newmig.name"
-	for r in hooks plain; do
+	for r in hooks plain floor; do
 		git -C "$WORK/$r-repo" checkout -q -b work base
 	done
 )
@@ -1219,15 +1228,19 @@ bench_startup() {
 		# the list the fast path checks is written by one commit that
 		# runs the binary, more than a second after the files it names
 		sleep 2
-		( hooks_git_env && cd "$D/hooks-repo" && echo warm >>README.md &&
-			git add README.md && git commit -q -m warm && cd "$D/plain-repo" &&
-			echo warm >>README.md && git add README.md && git commit -q -m warm ) >&2 ||
+		( hooks_git_env && for r in hooks plain floor; do
+			cd "$D/$r-repo" && echo warm >>README.md &&
+			git add README.md && git commit -q -m warm || exit; done ) >&2 ||
 			{ could_not_run "startup: the warm-up commit failed"; return; }
 		# 1: consecutive commits of README.md (no reset: a reset moves
 		# HEAD, which makes the hook's list stale, as it should)
 		r1=$(startup_compare "$D" commit-other "" \
 			"echo x >>README.md && git add README.md" "commit -q -m edit") ||
 			{ could_not_run "hyperfine failed on the commits"; return; }
+		# the same commits with two empty hooks: what any hook costs
+		r1f=$(STARTUP_A=floor startup_compare "$D" commit-floor "" \
+			"echo x >>README.md && git add README.md" "commit -q -m edit") ||
+			{ could_not_run "hyperfine failed on the floor commits"; return; }
 		[ "$(cat "$D/hooks-repo/.git/migrate-fix/pre-commit-head")" = \
 			"$(git -C "$D/hooks-repo" rev-parse HEAD)" ] ||
 			{ could_not_run "startup: the pre-commit list did not follow the commits"; return; }
@@ -1251,11 +1264,13 @@ bench_startup() {
 			"merge -q --no-ff --no-edit other") ||
 			{ could_not_run "hyperfine failed on the merges"; return; }
 		target "commit, other file, $c: hooks/plain" "$r1" "<=" 1.15 ""
+		echo "  (floor: the same commit with two empty hooks / plain: $r1f)"
 		target "commit adding a migration, $c: hooks/plain" "$r2" "<=" 1.5 ""
 		target "repair merge, $c: hooks/plain" "$r3" "<=" 2.0 ""
 		target "merge, no migration, $c: hooks/plain" "$r4" "<=" 1.05 ""
 		rows="$rows
 | $(startup_md "$D" commit-other "commit of README.md, $c migrations") | $r1 | <= 1.15 |
+| $(startup_md "$D" commit-floor "floor: the same commit, two empty hooks, $c") | $r1f | (floor) |
 | $(startup_md "$D" commit-mig "commit adding a migration, $c") | $r2 | <= 1.5 |
 | $(startup_md "$D" merge-repair "repair merge, $c") | $r3 | <= 2.0 |
 | $(startup_md "$D" merge-other "merge touching no migration, $c") | $r4 | <= 1.05 |"
@@ -1273,6 +1288,15 @@ bench_startup() {
 		${CC:-cc} -O2 -o "$WORK/hello" "$WORK/hello.c" 2>/dev/null; then
 		floor="-n hello $(q "$WORK/hello")"
 	fi
+	# the floor of any program on these libraries: one that is linked
+	# with them (it names a function of each) and returns at once
+	printf '%s\n' '#include <git2.h>' 'int pcre2_config_8(unsigned int, void *);' \
+		'int main(int argc, char **argv) { (void)argv; if (argc > 99) { git_libgit2_init(); pcre2_config_8(0, 0); } return 0; }' \
+		>"$WORK/hello-libs.c"
+	if ${CC:-cc} -O2 $(pkg-config --cflags libgit2 2>/dev/null) -o "$WORK/hello-libs" "$WORK/hello-libs.c" \
+		$(pkg-config --libs libgit2 libpcre2-8 2>/dev/null) 2>/dev/null; then
+		floor="$floor -n libs $(q "$WORK/hello-libs")"
+	fi
 	( hooks_git_env && cd "$T" && "$GMF_BIN" check >/dev/null ) ||
 		{ could_not_run "startup: check fails on the tiny project"; return; }
 	: >"$WORK/startup-check.tsv"
@@ -1288,13 +1312,14 @@ bench_startup() {
 			{ could_not_run "hyperfine failed on check"; return; }
 		hooks_medians "$WORK/startup-check-$_r.json" |
 			awk -F '	' -v r=$_r '$1 == "check" { c = $2 } $1 == "git" { g = $2 } $1 == "hello" { h = $2 }
-				END { printf "%d\t%.6f\t%.6f\t%.6f\t%.4f\n", r, c, g, h, c / g }' >>"$WORK/startup-check.tsv"
+				$1 == "libs" { l = $2 }
+				END { printf "%d\t%.6f\t%.6f\t%.6f\t%.4f\t%.6f\n", r, c, g, h, c / g, l }' >>"$WORK/startup-check.tsv"
 		_r=$((_r + 1))
 	done
 	r5=$(cut -f 5 "$WORK/startup-check.tsv" | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 	target "check, 5 migrations in git / git --version" "$r5" "<=" 2.5 ""
-	awk -F '	' '{ printf "  check round %d: check %.2f ms, git --version %.2f ms, hello %.2f ms\n", $1, $2 * 1000, $3 * 1000, $4 * 1000 }' \
+	awk -F '	' '{ printf "  check round %d: check %.2f ms, git --version %.2f ms, hello %.2f ms, hello linked with libgit2 and PCRE2 %.2f ms (%.2f x git --version)\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $6 * 1000, $3 > 0 ? $6 / $3 : 0 }' \
 		"$WORK/startup-check.tsv"
 
 	{
@@ -1310,7 +1335,7 @@ bench_startup() {
 		echo
 		echo "| what | hooks / plain medians per round | ratio | goal |"
 		echo "|---|---|---|---|$rows"
-		awk -F '	' '{ printf "| `check`, 5 migrations in git, round %d | check %.2f ms, `git --version` %.2f ms, static hello %.2f ms | %.2f | <= 2.5 |\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $5 }' \
+		awk -F '	' '{ printf "| `check`, 5 migrations in git, round %d | check %.2f ms, `git --version` %.2f ms, static hello %.2f ms, hello linked with libgit2 and PCRE2 %.2f ms | %.2f | <= 2.5 |\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $6 * 1000, $5 }' \
 			"$WORK/startup-check.tsv"
 		echo
 		echo "| target | limit | measured | met |"
