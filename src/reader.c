@@ -56,6 +56,9 @@ static int rx_ready;
 
 /* Bytes that can change the scanner's state (see skip_statement). */
 static unsigned char special[256];
+/* Bytes check_bindings looks at when not at the start of a line: the
+ * others only move it on by one, so runs of them are skipped at once. */
+static unsigned char binding[256];
 
 static int rx_init(void)
 {
@@ -82,6 +85,10 @@ static int rx_init(void)
 		special[i] = 0;
 	for (const char *c = "#\"'\\([{)]}\n"; *c; c++)
 		special[(unsigned char)*c] = 1;
+	for (i = 0; i < 256; i++)
+		binding[i] = i >= 0x80 || special[i];
+	for (const char *c = ";:=rdb"; *c; c++)
+		binding[(unsigned char)*c] = 1;
 	rx_ready = 1;
 	return 0;
 }
@@ -1382,6 +1389,13 @@ static int check_bindings(scan *sc, size_t p)
 	st.last_eq = (size_t)-1;
 	while (p < len) {
 		unsigned char c = (unsigned char)s[p];
+		if (!line_start && !binding[c]) {
+			/* nothing the chain below acts on (its last case is p++) */
+			do
+				p++;
+			while (p < len && !binding[(unsigned char)s[p]]);
+			continue;
+		}
 		if (line_start && depth == 0) {
 			size_t q = p;
 			while (q < len && (s[q] == ' ' || s[q] == '\t' || s[q] == '\f'))
