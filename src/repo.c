@@ -870,7 +870,8 @@ void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
  * takes the old path), or a negative error code.
  */
 static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters *f,
-			     const char *rel, const char *abs, const char *data, size_t len)
+			     const char *rel, const char *abs, const char *data, size_t len,
+			     const git_oid *known)
 {
 	struct stat st;
 	git_index_entry e;
@@ -902,10 +903,17 @@ static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters 
 	for (int stage = 1; stage <= 3; stage++)
 		if (git_index_get_bypath(index, rel, stage))
 			return 1;
-	/* git_odb_write only freshens an object that exists; the blob
-	 * stream of git_index_add_from_buffer creates a temporary file first */
-	if (git_repository_odb(&odb, r->git) < 0 ||
-	    git_odb_write(&e.id, odb, data, len, GIT_OBJECT_BLOB) < 0) {
+	/* the content of the path's old entry (a file renamed, its bytes
+	 * unchanged): the blob is there, and the index keeps it from being
+	 * pruned, so it is not written or freshened again */
+	if (known && git_odb_hash(&e.id, data, len, GIT_OBJECT_BLOB) == 0 &&
+	    git_oid_equal(&e.id, known)) {
+		;
+	} else if (git_repository_odb(&odb, r->git) < 0 ||
+		   git_odb_write(&e.id, odb, data, len, GIT_OBJECT_BLOB) < 0) {
+		/* git_odb_write only freshens an object that exists; the blob
+		 * stream of git_index_add_from_buffer creates a temporary file
+		 * first */
 		git_odb_free(odb);
 		return gmf_error_set_git("cannot write a blob");
 	}
@@ -938,17 +946,27 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 		const char *to = rollback ? ops[i].old_path : ops[i].new_path;
 		const char *content = rollback ? ops[i].orig : ops[i].content;
 		size_t len = rollback ? ops[i].orig_len : ops[i].len;
+		const git_index_entry *oe;
+		const git_oid *known;
+		git_oid known_id;
 		char *rf, *rt;
 		if (!ops[i].tracked)
 			continue;
 		rf = from ? rel_to_workdir(r, from) : NULL;
 		rt = to ? rel_to_workdir(r, to) : NULL;
+		known = NULL;
+		if (rf && (oe = git_index_get_bypath(index, rf, 0)) != NULL &&
+		    !(oe->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)) {
+			git_oid_cpy(&known_id, &oe->id);
+			known = &known_id;
+		}
 		if (rf && (!rt || strcmp(rf, rt)) && git_index_remove_bypath(index, rf) < 0)
 			rc = gmf_error_set_git("cannot update the index");
 		if (rc == 0 && rt) {
 			int fast = 1;
 			if (content && may_stage_from_memory(r, index, &filters, rt))
-				fast = stage_from_memory(r, index, &filters, rt, to, content, len);
+				fast = stage_from_memory(r, index, &filters, rt, to, content, len,
+							 known);
 			if (fast < 0)
 				rc = fast;
 			else if (fast > 0 && git_index_add_bypath(index, rt) < 0)
