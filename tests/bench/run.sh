@@ -1319,7 +1319,7 @@ bench_startup() {
 	r5=$(cut -f 5 "$WORK/startup-check.tsv" | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 	target "check, 5 migrations in git / git --version" "$r5" "<=" 2.5 ""
-	awk -F '	' '{ printf "  check round %d: check %.2f ms, git --version %.2f ms, hello %.2f ms, hello linked with libgit2 and PCRE2 %.2f ms (%.2f x git --version)\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $6 * 1000, $3 > 0 ? $6 / $3 : 0 }' \
+	awk -F '	' '{ printf "  check round %d: check %.2f ms, git --version %.2f ms, hello %.2f ms, hello linked with libgit2 and PCRE2 %.2f ms (%.2f x git --version)\n", $1, $2 * 1000, $3 * 1000, $4 * 1000, $6 * 1000, ($3 > 0 ? $6 / $3 : 0) }' \
 		"$WORK/startup-check.tsv"
 
 	{
