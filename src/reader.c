@@ -297,6 +297,14 @@ static int read_string(scan *sc, size_t pos, size_t *content, size_t *clen,
 		size_t i = p + 3;
 		*triple = 1;
 		while (i < sc->len) {
+			/* to the next quote or backslash at once (a docstring
+			 * is long and holds few of either) */
+			const char *nq = memchr(sc->s + i, q, sc->len - i);
+			size_t stop = nq ? (size_t)(nq - sc->s) : sc->len;
+			const char *bs = memchr(sc->s + i, '\\', stop - i);
+			i = bs ? (size_t)(bs - sc->s) : stop;
+			if (i >= sc->len)
+				break;
 			if (sc->s[i] == '\\') {
 				i += 2;
 				continue;
@@ -1086,8 +1094,9 @@ static const char *const target_names[4] = { "revision", "down_revision",
 /* Which of the four names (0..3) s[0..n) is, or -1. */
 static int target_index(const char *s, size_t n)
 {
+	static const size_t lens[4] = { 8, 13, 13, 10 }; /* of target_names */
 	for (int i = 0; i < 4; i++)
-		if (strlen(target_names[i]) == n && !memcmp(s, target_names[i], n))
+		if (lens[i] == n && !memcmp(s, target_names[i], n))
 			return i;
 	return -1;
 }
@@ -1391,9 +1400,8 @@ static int check_bindings(scan *sc, size_t p)
 		unsigned char c = (unsigned char)s[p];
 		if (!line_start && !binding[c]) {
 			/* nothing the chain below acts on (its last case is p++) */
-			do
-				p++;
-			while (p < len && !binding[(unsigned char)s[p]]);
+			while (++p < len && !binding[(unsigned char)s[p]])
+				;
 			continue;
 		}
 		if (line_start && depth == 0) {
