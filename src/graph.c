@@ -72,6 +72,7 @@ static const char *const code_names[GMF_F__COUNT] = {
 	[GMF_F_DUPLICATE_SEQUENCE] = "duplicate-sequence",
 	[GMF_F_REASSIGNED] = "reassigned",
 	[GMF_F_LOCKFILE] = "stale-lockfile",
+	[GMF_F_NESTED] = "nested-migrations",
 };
 
 static const gmf_severity code_sev[GMF_F__COUNT] = {
@@ -90,6 +91,7 @@ static const gmf_severity code_sev[GMF_F__COUNT] = {
 	[GMF_F_DUPLICATE_SEQUENCE] = GMF_SEV_WARNING,
 	[GMF_F_REASSIGNED] = GMF_SEV_WARNING,
 	[GMF_F_LOCKFILE] = GMF_SEV_ERROR,
+	[GMF_F_NESTED] = GMF_SEV_WARNING,
 };
 
 const char *gmf_finding_code_name(gmf_finding_code c)

@@ -1685,3 +1685,74 @@ int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_b
 	*out = g;
 	return 0;
 }
+
+/* ------------------------------------------------ nested migrations */
+
+/* How many migration files dir holds directly. */
+static size_t count_migrations(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (is_migration_name(e->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *out)
+{
+	gmf_strbuf where = GMF_STRBUF_INIT;
+	size_t total = 0, nsub = 0;
+	const char *first_dir = NULL;
+
+	if (nfound || s->recursive)
+		return;
+	for (size_t i = 0; i < s->ndirs; i++) {
+		DIR *d = opendir(s->dirs[i]);
+		struct dirent *e;
+		char **names = NULL;
+		size_t nnames = 0;
+		if (!d)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
+				continue;
+			names = gmf_xrealloc(names, (nnames + 1) * sizeof(char *));
+			names[nnames++] = gmf_xstrdup(e->d_name);
+		}
+		closedir(d);
+		qsort(names, nnames, sizeof(char *), cmp_str); /* a stable message */
+		for (size_t k = 0; k < nnames; k++) {
+			char *sub = gmf_path_join(s->dirs[i], names[k]);
+			size_t n = dir_exists(sub) ? count_migrations(sub) : 0;
+			if (n) {
+				gmf_strbuf_addf(&where, "%s%s/ (%zu)", nsub ? ", " : "",
+						names[k], n);
+				total += n;
+				nsub++;
+				if (!first_dir)
+					first_dir = s->dirs[i];
+			}
+			free(sub);
+			free(names[k]);
+		}
+		free(names);
+	}
+	if (total) {
+		gmf_finding *f = gmf_findings_add(
+			out, GMF_F_NESTED,
+			"Alembic reads subdirectories only with `recursive_version_locations = "
+			"true`; if the project names them in code (version_locations set in "
+			"env.py or a script), check each with `--dir <directory>` (each may be "
+			"an environment of its own), or list them with `git config --add "
+			"migrate-fix.versions` (used where no alembic.ini is found)",
+			"no migration directly in the versions directory, but %zu in its "
+			"subdirector%s %s", total, nsub == 1 ? "y" : "ies", where.buf);
+		gmf_finding_add_loc(f, first_dir, 0);
+	}
+	gmf_strbuf_release(&where);
+}

@@ -38,6 +38,7 @@ typedef enum {
 	GMF_F_DUPLICATE_SEQUENCE,  /* warning */
 	GMF_F_REASSIGNED,          /* warning */
 	GMF_F_LOCKFILE,            /* error: stale or conflicted head lockfile */
+	GMF_F_NESTED,              /* warning: migrations only in subdirectories */
 	GMF_F__COUNT
 } gmf_finding_code;
 

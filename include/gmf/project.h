@@ -106,4 +106,13 @@ typedef struct {
 int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_bytes *files,
 			  size_t n);
 
+/*
+ * A `nested-migrations` warning into out when s found no migration
+ * (nfound 0) and does not recurse, but subdirectories of its version
+ * directories hold migration files: a project that sets
+ * version_locations in code (Prefect's versions/postgresql and
+ * versions/sqlite) would otherwise read as an empty, healthy one.
+ */
+void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *out);
+
 #endif

@@ -217,4 +217,27 @@ test_expect_success 'a missing -c file: exit 2 naming it' '
 	test_grep no-such.ini out.err
 '
 
+# Prefect's layout: the ini names _migrations, whose versions directory
+# holds only postgresql/ and sqlite/, which the project passes to Alembic
+# in code.  Not an empty project: a warning says where the files are.
+test_expect_success 'migrations only in subdirectories: a warning names them' '
+	mkdir -p nested/migrations &&
+	printf "[alembic]\nscript_location = migrations\n" >nested/alembic.ini &&
+	versions nested/migrations/versions/postgresql p1 p2 &&
+	versions nested/migrations/versions/sqlite s1 &&
+	mkdir nested/migrations/versions/__pycache__ &&
+	cd nested &&
+	gmf check >../out 2>&1 &&
+	test_grep "warning\[nested-migrations\]: no migration directly in the versions directory, but 3 in its subdirectories postgresql/ (2), sqlite/ (1)" ../out &&
+	test_grep "^migrations/versions: " ../out &&
+	test_grep "check each with .--dir" ../out &&
+	gmf check --dir migrations/versions/postgresql >../out 2>&1 &&
+	test_grep "ok: 2 migrations, 1 head (p2)" ../out &&
+	test_grep ! nested-migrations ../out &&
+	printf "recursive_version_locations = true\n" >>alembic.ini &&
+	gmf_expect 1 ../out check &&
+	test_grep "error\[multiple-heads\]" ../out &&
+	test_grep ! nested-migrations ../out
+'
+
 test_done
