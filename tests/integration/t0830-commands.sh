@@ -120,7 +120,7 @@ test_expect_success 'an octopus merge stops before anything changes; one branch 
 	test "$(git show HEAD:migrations/versions/.head)" = "$(cat migrations/versions/.head)"
 '
 
-test_expect_success ALEMBIC 'rebase (commit mode): the body says what moved where; rebase -x check stops at the pick with two heads' '
+test_expect_success ALEMBIC 'rebase (commit mode): the body says what moved where; without -x only the tip is repaired' '
 	setup rx &&
 	mig 003_f3.py 003_f3 002_f2 f3 && commit_all f3 &&
 	git rebase -q main >out 2>&1 &&
