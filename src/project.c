@@ -847,7 +847,18 @@ static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 	return rc;
 }
 
+static int discover(gmf_project *p, const gmf_discover_opts *o);
+
 int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
+{
+	int rc = discover(p, o);
+	if (rc == 0 && o->recursive)
+		for (size_t s = 0; s < p->nscripts; s++)
+			p->scripts[s].recursive = 1;
+	return rc;
+}
+
+static int discover(gmf_project *p, const gmf_discover_opts *o)
 {
 	int rc = 0;
 
@@ -965,6 +976,8 @@ typedef struct {
 	const char **dprefix; /* its path below that one, "" or ending in '/' */
 	size_t ndirs, adirs;
 	gmf_arena *arena;
+	int maybe_subdirs; /* not recursing, an entry that may be a directory
+	                    * was passed over (gmf_script_check_nested) */
 } file_list;
 
 /* "dir/name" of file i, into sb (reset first). */
@@ -1101,6 +1114,13 @@ static int collect(file_list *out, const char *dir, int recursive, int depth,
 				     gmf_arena_strndup(out->arena, sub.buf, sub.len));
 			gmf_strbuf_release(&sub);
 			free(path);
+		} else if (!recursive && names[i].name[0] != '.' &&
+			   strcmp(names[i].name, "__pycache__")) {
+			size_t l = strlen(names[i].name);
+			/* __init__.py and compiled files are no directories */
+			if (!(l > 3 && !strcmp(names[i].name + l - 3, ".py")) &&
+			    !(l > 4 && !strcmp(names[i].name + l - 4, ".pyc")))
+				out->maybe_subdirs = 1;
 		}
 	}
 	free(names);
@@ -1608,6 +1628,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	if (o) {
 		o->ncached = 0;
 		o->nfiles = files.n;
+		o->maybe_subdirs = files.maybe_subdirs;
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
@@ -1688,29 +1709,40 @@ int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_b
 
 /* ------------------------------------------------ nested migrations */
 
-/* How many migration files dir holds directly. */
-static size_t count_migrations(const char *dir)
+/* How many migration files dir and its subdirectories hold, a few
+ * levels down (named *.py and naming down_revision: a helper module of
+ * the project's is not one). */
+static size_t count_migrations(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t n = 0;
 	if (!d)
 		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (is_migration_name(e->d_name))
-			n++;
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
+			continue;
+		path = gmf_path_join(dir, e->d_name);
+		if (is_migration_name(e->d_name) && !dir_exists(path))
+			n += gmf_fs_contains(path, "down_revision") ? 1 : 0;
+		else if (depth < 3 && dir_exists(path))
+			n += count_migrations(path, depth + 1);
+		free(path);
+	}
 	closedir(d);
 	return n;
 }
 
-void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *out)
+void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_t nfound,
+			     gmf_findings *out)
 {
 	gmf_strbuf where = GMF_STRBUF_INIT;
 	size_t total = 0, nsub = 0;
 	const char *first_dir = NULL;
 
-	if (nfound || s->recursive)
-		return;
+	if (s->recursive || (lo && !lo->maybe_subdirs))
+		return; /* the listing saw no directory: no second one */
 	for (size_t i = 0; i < s->ndirs; i++) {
 		DIR *d = opendir(s->dirs[i]);
 		struct dirent *e;
@@ -1719,8 +1751,16 @@ void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *o
 		if (!d)
 			continue;
 		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
+			size_t l = strlen(e->d_name);
+			/* a versions directory is mostly files: no stat of each */
+			if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__") ||
+			    (l > 3 && !strcmp(e->d_name + l - 3, ".py")))
 				continue;
+#ifdef DT_DIR
+			if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN &&
+			    e->d_type != DT_LNK)
+				continue;
+#endif
 			names = gmf_xrealloc(names, (nnames + 1) * sizeof(char *));
 			names[nnames++] = gmf_xstrdup(e->d_name);
 		}
@@ -1728,10 +1768,11 @@ void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *o
 		qsort(names, nnames, sizeof(char *), cmp_str); /* a stable message */
 		for (size_t k = 0; k < nnames; k++) {
 			char *sub = gmf_path_join(s->dirs[i], names[k]);
-			size_t n = dir_exists(sub) ? count_migrations(sub) : 0;
+			size_t n = dir_exists(sub) ? count_migrations(sub, 1) : 0;
 			if (n) {
-				gmf_strbuf_addf(&where, "%s%s/ (%zu)", nsub ? ", " : "",
-						names[k], n);
+				if (nsub < 4)
+					gmf_strbuf_addf(&where, "%s%s/ (%zu)", nsub ? ", " : "",
+							names[k], n);
 				total += n;
 				nsub++;
 				if (!first_dir)
@@ -1742,16 +1783,25 @@ void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *o
 		}
 		free(names);
 	}
+	if (nsub > 4)
+		gmf_strbuf_addf(&where, " and %zu more", nsub - 4);
 	if (total) {
-		gmf_finding *f = gmf_findings_add(
-			out, GMF_F_NESTED,
+		static const char hint[] =
 			"Alembic reads subdirectories only with `recursive_version_locations = "
 			"true`; if the project names them in code (version_locations set in "
-			"env.py or a script), check each with `--dir <directory>` (each may be "
-			"an environment of its own), or list them with `git config --add "
-			"migrate-fix.versions` (used where no alembic.ini is found)",
-			"no migration directly in the versions directory, but %zu in its "
-			"subdirector%s %s", total, nsub == 1 ? "y" : "ies", where.buf);
+			"env.py or a script), `git config migrate-fix.recursive true` reads "
+			"them all as one graph, or check one with `--dir <directory>` where "
+			"each is an environment of its own";
+		gmf_finding *f = nfound
+			? gmf_findings_add(out, GMF_F_NESTED, hint,
+					   "%zu migration%s in subdirector%s %s %s not read, only "
+					   "the %zu directly in the versions directory", total,
+					   total == 1 ? "" : "s", nsub == 1 ? "y" : "ies",
+					   where.buf, total == 1 ? "is" : "are", nfound)
+			: gmf_findings_add(out, GMF_F_NESTED, hint,
+					   "no migration directly in the versions directory, but "
+					   "%zu in its subdirector%s %s", total,
+					   nsub == 1 ? "y" : "ies", where.buf);
 		gmf_finding_add_loc(f, first_dir, 0);
 	}
 	gmf_strbuf_release(&where);

@@ -233,6 +233,9 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 			nversions = 0;
 		d.config_versions = (const char *const *)versions;
 		d.nconfig_versions = nversions;
+		if (gmf_repo_config_get_bool(ws->repo, "migrate-fix.recursive", &d.recursive) < 0)
+			d.recursive = 0;
+		gmf_error_clear();
 		d.tracked = gmf_workspace_tracked_configs;
 		d.tracked_data = ws->repo;
 	}

@@ -61,6 +61,10 @@ typedef struct {
 	const char *worktree;    /* the git work tree's top, NULL outside git */
 	const char *const *config_versions; /* git config migrate-fix.versions */
 	size_t nconfig_versions;
+	int recursive;           /* git config migrate-fix.recursive: every
+	                          * script reads its version directories'
+	                          * subdirectories, whatever its configuration
+	                          * says (version_locations set in code) */
 	const char *cwd;         /* NULL: the process's cwd */
 	gmf_tracked_fn tracked;  /* inside git: the monorepo's environments
 	                          * (called only when nothing closer is found) */
@@ -86,6 +90,8 @@ typedef struct {
 	int cache_used;  /* out: a cache was opened (not switched off) */
 	size_t nfiles;   /* out: migration files found */
 	size_t ncached;  /* out: of those, taken from the cache */
+	int maybe_subdirs; /* out: not recursing, the listing passed over an
+	                    * entry that may be a directory */
 } gmf_load_opts;
 /* gmf_script_load with options; o may be NULL (no cache). */
 int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o);
@@ -107,12 +113,15 @@ int gmf_script_load_files(gmf_graph **out, const gmf_script *s, const gmf_file_b
 			  size_t n);
 
 /*
- * A `nested-migrations` warning into out when s found no migration
- * (nfound 0) and does not recurse, but subdirectories of its version
- * directories hold migration files: a project that sets
- * version_locations in code (Prefect's versions/postgresql and
- * versions/sqlite) would otherwise read as an empty, healthy one.
+ * A `nested-migrations` warning into out when s does not recurse but
+ * subdirectories of its version directories hold migration files (nfound:
+ * the migrations s did read): a project that sets version_locations in
+ * code (Prefect's versions/postgresql and versions/sqlite, neutron's
+ * release directories) would otherwise read as a small, healthy one.
+ * lo: how s was loaded (NULL: unknown); when its listing passed over no
+ * possible directory, nothing is listed again.
  */
-void gmf_script_check_nested(const gmf_script *s, size_t nfound, gmf_findings *out);
+void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_t nfound,
+			     gmf_findings *out);
 
 #endif

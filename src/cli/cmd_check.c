@@ -573,8 +573,8 @@ int cmd_check(int argc, char **argv)
 		gmf_graph_check(ctx.graphs[s], ctx.naming, ctx.project.scripts[s].file_template,
 				&all);
 		gmf_lockfile_check(&ctx.project.scripts[s], ctx.graphs[s], &all);
-		gmf_script_check_nested(&ctx.project.scripts[s], gmf_graph_count(ctx.graphs[s]),
-					&all);
+		gmf_script_check_nested(&ctx.project.scripts[s], ctx.loads ? &ctx.loads[s] : NULL,
+					gmf_graph_count(ctx.graphs[s]), &all);
 		script_of = gmf_xrealloc(script_of, (all.n + 1) * sizeof(size_t));
 		for (size_t k = before; k < all.n; k++)
 			script_of[k] = s;

@@ -230,13 +230,37 @@ test_expect_success 'migrations only in subdirectories: a warning names them' '
 	gmf check >../out 2>&1 &&
 	test_grep "warning\[nested-migrations\]: no migration directly in the versions directory, but 3 in its subdirectories postgresql/ (2), sqlite/ (1)" ../out &&
 	test_grep "^migrations/versions: " ../out &&
-	test_grep "check each with .--dir" ../out &&
+	test_grep "git config migrate-fix.recursive true" ../out &&
 	gmf check --dir migrations/versions/postgresql >../out 2>&1 &&
 	test_grep "ok: 2 migrations, 1 head (p2)" ../out &&
 	test_grep ! nested-migrations ../out &&
 	printf "recursive_version_locations = true\n" >>alembic.ini &&
 	gmf_expect 1 ../out check &&
 	test_grep "error\[multiple-heads\]" ../out &&
+	test_grep ! nested-migrations ../out
+'
+
+# neutron's layout: one migration in versions/ and the rest in release
+# directories two levels down (versions/<release>/expand), named in code.
+# The warning counts them; migrate-fix.recursive reads them all.
+test_expect_success 'migrate-fix.recursive reads what the project names in code' '
+	git init -q neut && cd neut &&
+	mkdir -p migrations &&
+	printf "[alembic]\nscript_location = migrations\n" >alembic.ini &&
+	versions migrations/versions k0 &&
+	mkdir -p migrations/versions/r1/expand migrations/versions/r2 &&
+	mig e1 k0 >migrations/versions/r1/expand/e1_step.py &&
+	mig e2 e1 >migrations/versions/r1/expand/e2_step.py &&
+	printf "X = 1\n" >migrations/versions/r2/helper.py &&
+	gmf check >../out 2>&1 &&
+	test_grep "warning\[nested-migrations\]: 2 migrations in subdirectory r1/ (2) are not read, only the 1 directly in the versions directory" ../out &&
+	test_grep "ok: 1 migration, 1 head (k0), 1 warning" ../out &&
+	# read recursively, a module that is no migration is an error, as
+	# for Alembic
+	rm migrations/versions/r2/helper.py &&
+	git config migrate-fix.recursive true &&
+	gmf check >../out 2>&1 &&
+	test_grep "ok: 3 migrations, 1 head (e2)" ../out &&
 	test_grep ! nested-migrations ../out
 '
 
