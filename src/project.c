@@ -1765,7 +1765,8 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 			names[nnames++] = gmf_xstrdup(e->d_name);
 		}
 		closedir(d);
-		qsort(names, nnames, sizeof(char *), cmp_str); /* a stable message */
+		if (nnames) /* a stable message */
+			qsort(names, nnames, sizeof(char *), cmp_str);
 		for (size_t k = 0; k < nnames; k++) {
 			char *sub = gmf_path_join(s->dirs[i], names[k]);
 			size_t n = dir_exists(sub) ? count_migrations(sub, 1) : 0;
