@@ -12,6 +12,7 @@
 #include "gmf/gitcmd.h"
 #include "gmf/lockfile.h"
 #include "gmf/path.h"
+#include "gmf/project.h"
 #include "gmf/shims.h"
 #include "gmf/journal.h"
 
@@ -651,10 +652,21 @@ static void plan_lockfiles(install_ctx *c, gmf_workspace *ws, gmf_install_result
 		if (!gmf_fs_exists(lock)) {
 			size_t len;
 			char *content = gmf_lockfile_render(ws->graphs[s], &len);
+			gmf_findings nested;
 			push(ops, n, NULL, lock, content, len, 1, 0644);
 			rec_add(&c->rec, "lockfile", lock);
 			gmf_strbuf_addf(&out->report, "created the head lockfile %s\n", rel);
 			free(content);
+			/* a lockfile naming a head of the few files read: say why */
+			gmf_findings_init(&nested);
+			gmf_script_check_nested(&ws->project.scripts[s],
+						ws->loads ? &ws->loads[s] : NULL,
+						gmf_graph_count(ws->graphs[s]), &nested);
+			for (size_t k = 0; k < nested.n; k++)
+				gmf_strbuf_addf(&out->report, "warning[%s]: %s\n  hint: %s\n",
+						gmf_finding_code_name(nested.items[k].code),
+						nested.items[k].message, nested.items[k].hint);
+			gmf_findings_release(&nested);
 		}
 		free(rel);
 		free(lock);

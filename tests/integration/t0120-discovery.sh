@@ -255,10 +255,18 @@ test_expect_success 'migrate-fix.recursive reads what the project names in code'
 	gmf check >../out 2>&1 &&
 	test_grep "warning\[nested-migrations\]: 2 migrations in subdirectory r1/ (2) are not read, only the 1 directly in the versions directory" ../out &&
 	test_grep "ok: 1 migration, 1 head (k0), 1 warning" ../out &&
+	# install writes a lockfile of what it read, and says why it is short
+	gmf install >../out 2>&1 &&
+	test_grep "^warning\[nested-migrations\]: 2 migrations in subdirectory r1/" ../out &&
+	test "$(cat migrations/versions/.head)" = k0 &&
 	# read recursively, a module that is no migration is an error, as
 	# for Alembic
 	rm migrations/versions/r2/helper.py &&
 	git config migrate-fix.recursive true &&
+	gmf_expect 1 ../out check &&
+	test_grep "stale-lockfile" ../out &&
+	gmf fix >/dev/null &&
+	test "$(cat migrations/versions/.head)" = e2 &&
 	gmf check >../out 2>&1 &&
 	test_grep "ok: 3 migrations, 1 head (e2)" ../out &&
 	test_grep ! nested-migrations ../out
