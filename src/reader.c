@@ -1732,17 +1732,28 @@ void gmf_migration_release(gmf_migration *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The ASCII punctuation an id must not hold, as two 64-bit masks (every
+ * id of a project is checked: one test per byte, not a strchr). */
+#define ID_BIT(c) (1ull << ((unsigned)(c) & 63u))
+static const uint64_t id_unsafe_lo =
+	ID_BIT('/') | ID_BIT('\'') | ID_BIT('"') | ID_BIT('-') | ID_BIT('+') | ID_BIT(':') |
+	ID_BIT('$') | ID_BIT(';') | ID_BIT('&') | ID_BIT('<') | ID_BIT('>') | ID_BIT('*') |
+	ID_BIT('?') | ID_BIT('!') | ID_BIT('(') | ID_BIT(')') | ID_BIT(',') | ID_BIT('#');
+static const uint64_t id_unsafe_hi =
+	ID_BIT('\\') | ID_BIT('@') | ID_BIT('`') | ID_BIT('|') | ID_BIT('{') | ID_BIT('}') |
+	ID_BIT('[') | ID_BIT(']');
+
 int gmf_revision_id_is_safe(const char *id)
 {
 	const unsigned char *p = (const unsigned char *)id;
 	if (!*p)
 		return 0;
-	if (strstr(id, ".."))
-		return 0;
 	for (; *p; p++) {
 		if (*p < 0x21 || *p == 0x7f)
 			return 0;
-		if (strchr("/\\'\"@-+:`$;|&<>*?!(){}[],#", *p))
+		if (*p < 64 ? (id_unsafe_lo & ID_BIT(*p)) : *p < 128 && (id_unsafe_hi & ID_BIT(*p)))
+			return 0;
+		if (*p == '.' && p[1] == '.')
 			return 0;
 	}
 	return 1;

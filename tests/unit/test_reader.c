@@ -1295,6 +1295,13 @@ static void test_reader_revision_id_is_safe(void **state)
 		print_message("bad case %zu\n", i);
 		assert_false(gmf_revision_id_is_safe(bad[i]));
 	}
+	/* every byte inside an id, against the rule as a list of characters */
+	for (int c = 1; c < 256; c++) {
+		char id[4] = { 'a', (char)c, 'b', '\0' };
+		int want = c >= 0x21 && c != 0x7f && !strchr("/\\'\"@-+:`$;|&<>*?!(){}[],#", c);
+		print_message("byte 0x%02x\n", c);
+		assert_int_equal(gmf_revision_id_is_safe(id), want);
+	}
 }
 
 
