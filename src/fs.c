@@ -377,28 +377,10 @@ int gmf_fs_write_new_all(const gmf_fs_new_file *files, size_t n)
 	return 0;
 }
 
-int gmf_fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
-{
-	gmf_strbuf tmp = GMF_STRBUF_INIT;
-	char *dir = dir_of(path);
-	const char *base = strrchr(path, '/');
-	int rc;
-
-	if (!mode)
-		mode = gmf_fs_mode(path);
-	gmf_strbuf_addf(&tmp, "%s/.%s.gmf-%ld.tmp", dir, base ? base + 1 : path,
-			(long)getpid());
-	rc = gmf_fs_write_new(tmp.buf, data, len, mode);
-	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
-		unlink(tmp.buf);
-	if (rc == 0)
-		rc = gmf_fs_sync_dir(dir);
-	gmf_strbuf_release(&tmp);
-	free(dir);
-	return rc;
-}
-
-int gmf_fs_write_atomic_unsynced(const char *path, const char *data, size_t len, mode_t mode)
+/* path replaced by data through a temporary beside it and a rename; with
+ * sync, the temporary and then the directory are made durable. */
+static int write_atomic(const char *path, const char *data, size_t len, mode_t mode,
+			int sync)
 {
 	gmf_strbuf tmp = GMF_STRBUF_INIT;
 	char *dir = dir_of(path);
@@ -411,12 +393,24 @@ int gmf_fs_write_atomic_unsynced(const char *path, const char *data, size_t len,
 			(long)getpid());
 	if (gmf_fs_exists(tmp.buf))
 		(void)gmf_fs_unlink(tmp.buf); /* a run of the same pid, killed */
-	rc = gmf_fs_write_new_unsynced(tmp.buf, data, len, mode);
+	rc = write_new(tmp.buf, data, len, mode, sync);
 	if (rc == 0 && (rc = gmf_fs_rename(tmp.buf, path)) < 0)
 		unlink(tmp.buf);
+	if (rc == 0 && sync)
+		rc = gmf_fs_sync_dir(dir);
 	gmf_strbuf_release(&tmp);
 	free(dir);
 	return rc;
+}
+
+int gmf_fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 1);
+}
+
+int gmf_fs_write_atomic_unsynced(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 0);
 }
 
 int gmf_fs_rename(const char *from, const char *to)
