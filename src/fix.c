@@ -391,16 +391,10 @@ static void plan_keep(gmf_plan *p, gmf_graph *vg, const unsigned char *keep)
 		mk[i] = node_kept(p, keep, gmf_graph_find(vg, p->moving[i]));
 	for (size_t i = 0; i < p->nfiles; i++) {
 		gmf_file_change *fc = &p->files[i];
-		if (keep[i]) {
+		if (keep[i])
 			p->files[n++] = *fc;
-			continue;
-		}
-		for (size_t k = 0; k < fc->nedits; k++)
-			free(fc->edits[k].text);
-		free(fc->edits);
-		free(fc->old_path);
-		free(fc->new_path);
-		free(fc->content);
+		else
+			gmf_file_change_release(fc);
 	}
 	p->nfiles = n;
 	for (size_t i = 0; i < p->nrenames; i++) {

@@ -998,17 +998,20 @@ void gmf_renumber_render(gmf_plan *p, gmf_graph *g)
 	}
 }
 
+void gmf_file_change_release(gmf_file_change *fc)
+{
+	for (size_t k = 0; k < fc->nedits; k++)
+		free(fc->edits[k].text);
+	free(fc->edits);
+	free(fc->old_path);
+	free(fc->new_path);
+	free(fc->content);
+}
+
 void gmf_renumber_release(gmf_plan *p)
 {
-	for (size_t i = 0; i < p->nfiles; i++) {
-		gmf_file_change *fc = &p->files[i];
-		for (size_t k = 0; k < fc->nedits; k++)
-			free(fc->edits[k].text);
-		free(fc->edits);
-		free(fc->old_path);
-		free(fc->new_path);
-		free(fc->content);
-	}
+	for (size_t i = 0; i < p->nfiles; i++)
+		gmf_file_change_release(&p->files[i]);
 	free(p->files);
 	for (size_t i = 0; i < p->nrenames; i++) {
 		free(p->renames[i].old_id);

@@ -87,6 +87,8 @@ int gmf_renumber_plan(gmf_plan *out, gmf_graph *g, const gmf_findings *findings,
 /* Builds every file's new content from its edits. */
 void gmf_renumber_render(gmf_plan *p, gmf_graph *g);
 void gmf_renumber_release(gmf_plan *p);
+/* Frees what one file change of a plan holds (a plan cut down drops some). */
+void gmf_file_change_release(gmf_file_change *fc);
 
 /* Applies sorted, non-overlapping edits to data. Caller frees. */
 char *gmf_apply_edits(const char *data, size_t len, const gmf_edit *edits,
