@@ -226,16 +226,45 @@ static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 	return rc;
 }
 
+/*
+ * The ops of a run, described by desc: in out (changed, description),
+ * then, unless a dry run, journaled and carried out.  A journal whose
+ * undo record could not be kept is a warning, not a failure.
+ */
+static int carry_out(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o,
+		     gmf_journal_op *ops, size_t nops, const char *desc)
+{
+	gmf_journal t;
+	int rc;
+
+	if (!nops)
+		return 0;
+	out->changed = 1;
+	out->description = gmf_xstrdup(desc);
+	if (o->dry_run)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	gmf_workspace_journal(ws, &t);
+	rc = gmf_journal_apply(&t, ops, nops, "fix", desc);
+	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
+		free(out->warning);
+		out->warning = gmf_xstrdup(gmf_error_last());
+		rc = 0;
+	}
+	if (rc < 0)
+		out->changed = 0;
+	gmf_workspace_journal_release(&t);
+	return rc;
+}
+
 int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 {
 	gmf_journal_op *ops = NULL;
 	size_t nops = 0;
 	gmf_strbuf desc = GMF_STRBUF_INIT;
-	gmf_journal t;
 	int rc = 0, strategy;
 
 	memset(out, 0, sizeof(*out));
-	memset(&t, 0, sizeof(t));
 	if (!o->dry_run && (rc = prepare(out, ws)) < 0)
 		goto out;
 	if (ws->repo && gmf_repo_in_sequence(ws->repo) && !o->force && !o->in_hook) {
@@ -263,23 +292,9 @@ int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 	}
 	for (size_t s = 0; s < ws->project.nscripts && rc == 0; s++)
 		rc = script_ops(out, ws, s, o, &ops, &nops, &desc);
-	if (rc < 0 || !nops)
-		goto out;
-	out->changed = 1;
-	out->description = gmf_xstrdup(desc.buf);
-	if (o->dry_run)
-		goto out;
-	gmf_workspace_journal(ws, &t);
-	rc = gmf_journal_apply(&t, ops, nops, "fix", desc.buf);
-	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
-		free(out->warning);
-		out->warning = gmf_xstrdup(gmf_error_last());
-		rc = 0;
-	}
-	if (rc < 0)
-		out->changed = 0;
+	if (rc == 0)
+		rc = carry_out(out, ws, o, ops, nops, desc.buf);
 out:
-	gmf_workspace_journal_release(&t);
 	gmf_journal_ops_free(ops, nops);
 	gmf_strbuf_release(&desc);
 	return rc;
@@ -540,11 +555,9 @@ int gmf_fix_replay(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o
 	gmf_journal_op *ops = NULL;
 	size_t nops = 0, first;
 	gmf_strbuf desc = GMF_STRBUF_INIT;
-	gmf_journal t;
 	int rc = 0, strategy;
 
 	memset(out, 0, sizeof(*out));
-	memset(&t, 0, sizeof(t));
 	if (!ws->repo || !o->ours || !orig)
 		return gmf_error_set(GMF_EUSAGE, "a replay needs the rebase's commits");
 	if (!o->dry_run && (rc = prepare(out, ws)) < 0)
@@ -589,23 +602,9 @@ int gmf_fix_replay(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o
 		gmf_graph_free(after);
 		gmf_graph_free(vg);
 	}
-	if (rc < 0 || !nops)
-		goto out;
-	out->changed = 1;
-	out->description = gmf_xstrdup(desc.buf);
-	if (o->dry_run)
-		goto out;
-	gmf_workspace_journal(ws, &t);
-	rc = gmf_journal_apply(&t, ops, nops, "fix", desc.buf);
-	if (rc == GMF_JOURNAL_UNDO_UNSAVED) {
-		free(out->warning);
-		out->warning = gmf_xstrdup(gmf_error_last());
-		rc = 0;
-	}
-	if (rc < 0)
-		out->changed = 0;
+	if (rc == 0)
+		rc = carry_out(out, ws, o, ops, nops, desc.buf);
 out:
-	gmf_workspace_journal_release(&t);
 	gmf_journal_ops_free(ops, nops);
 	gmf_strbuf_release(&desc);
 	return rc;
