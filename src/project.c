@@ -1724,9 +1724,9 @@ static size_t count_migrations(const char *dir, int depth)
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
 			continue;
 		path = gmf_path_join(dir, e->d_name);
-		if (is_migration_name(e->d_name) && !dir_exists(path))
-			n += gmf_fs_contains(path, "down_revision") ? 1 : 0;
-		else if (depth < 3 && dir_exists(path))
+		if (!dir_exists(path))
+			n += is_migration_name(e->d_name) && gmf_fs_contains(path, "down_revision");
+		else if (depth < 3)
 			n += count_migrations(path, depth + 1);
 		free(path);
 	}
@@ -1769,7 +1769,7 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 			qsort(names, nnames, sizeof(char *), cmp_str);
 		for (size_t k = 0; k < nnames; k++) {
 			char *sub = gmf_path_join(s->dirs[i], names[k]);
-			size_t n = dir_exists(sub) ? count_migrations(sub, 1) : 0;
+			size_t n = count_migrations(sub, 1); /* 0 for a file */
 			if (n) {
 				if (nsub < 4)
 					gmf_strbuf_addf(&where, "%s%s/ (%zu)", nsub ? ", " : "",
