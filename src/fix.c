@@ -171,9 +171,21 @@ static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 		gmf_plan *p = &d->plan;
 		for (size_t i = 0; i < p->nfiles; i++) {
 			gmf_file_change *fc = &p->files[i];
+			const gmf_migration *m = &gmf_graph_node(g, fc->node)->mig;
+			gmf_journal_op *op;
 			gmf_workspace_op_push(ops, nops, fc->old_path, fc->new_path, fc->content,
 					      fc->len, ws->repo && gmf_repo_is_tracked(ws->repo,
 										  fc->old_path));
+			/* the bytes the plan was made from: the journal keeps
+			 * them, or refuses if the file no longer holds them */
+			op = &(*ops)[*nops - 1];
+			if (fc->read_from_disk && m->data) {
+				op->have_known = 1;
+				op->known = m->data;
+				op->known_len = m->size;
+				op->known_st = fc->read_st;
+				op->known_at = fc->read_at;
+			}
 		}
 		heads = gmf_xcalloc(p->nheads_after + 1, sizeof(char *));
 		for (size_t i = 0; i < p->nheads_after; i++)

@@ -530,6 +530,11 @@ static const char *resolve_dir(const char *dir, size_t len)
 
 int gmf_fs_inside_st(const char *root, const char *path, int *present)
 {
+	return gmf_fs_inside_lstat(root, path, present, NULL);
+}
+
+int gmf_fs_inside_lstat(const char *root, const char *path, int *present, struct stat *st_out)
+{
 	const char *slash = strrchr(path, '/'), *real_dir, *real_root;
 	struct stat st;
 	int ok = 0;
@@ -554,6 +559,8 @@ int gmf_fs_inside_st(const char *root, const char *path, int *present)
 	if (ok && lstat(path, &st) == 0) {
 		if (present)
 			*present = 1;
+		if (st_out)
+			*st_out = st;
 		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
 			ok = 0;
 	}

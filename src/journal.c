@@ -206,7 +206,8 @@ static int path_clean(const char *p)
 /* p may be written by a journal of t: clean, and inside one of the roots
  * or the state directory, symlinks resolved.  No roots: nothing but the
  * state directory. */
-static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
+static int path_allowed_lst(const gmf_journal *t, const char *p, int *present,
+			    struct stat *st)
 {
 	const char *const *roots = t->roots;
 	size_t n = roots ? t->nroots : 0;
@@ -217,9 +218,15 @@ static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
 		n = 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (roots[i] && gmf_fs_inside_st(roots[i], p, present))
+		if (roots[i] && gmf_fs_inside_lstat(roots[i], p, present, st))
 			return 1;
-	return t->state_dir && path_clean(t->state_dir) && gmf_fs_inside_st(t->state_dir, p, present);
+	return t->state_dir && path_clean(t->state_dir) &&
+	       gmf_fs_inside_lstat(t->state_dir, p, present, st);
+}
+
+static int path_allowed_st(const gmf_journal *t, const char *p, int *present)
+{
+	return path_allowed_lst(t, p, present, NULL);
 }
 
 static int path_allowed(const gmf_journal *t, const char *p)
@@ -738,9 +745,14 @@ cleanup:
 
 /* Op i names a path to replace or one to write, no path an earlier op
  * names, and nothing t does not allow. */
-static int path_allowed_st(const gmf_journal *t, const char *p, int *present);
+/* What check_op found at an op's paths. */
+typedef struct {
+	int new_present;
+	int old_present;
+	struct stat old_st; /* lstat of old_path, when old_present */
+} op_found;
 
-static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, int *new_present)
+static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, op_found *found)
 {
 	const gmf_journal_op *op = &ops[i];
 	const char *outside = NULL;
@@ -753,9 +765,10 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, i
 		    (op->new_path && ops[k].new_path && !strcmp(op->new_path, ops[k].new_path)))
 			return gmf_error_set(GMF_EUSAGE, "'%s' appears twice in one change",
 					     op->new_path ? op->new_path : op->old_path);
-	if (op->old_path && !path_allowed(t, op->old_path))
+	if (op->old_path &&
+	    !path_allowed_lst(t, op->old_path, &found->old_present, &found->old_st))
 		outside = op->old_path;
-	if (op->new_path && !path_allowed_st(t, op->new_path, new_present))
+	if (op->new_path && !path_allowed_st(t, op->new_path, &found->new_present))
 		outside = outside ? outside : op->new_path;
 	if (outside)
 		return gmf_error_set(GMF_EREFUSED, "refusing to write '%s': it lies "
@@ -766,9 +779,39 @@ static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, i
 	return 0;
 }
 
+#if defined(__APPLE__)
+#define J_MTIM(st) ((st)->st_mtimespec)
+#define J_CTIM(st) ((st)->st_ctimespec)
+#else
+#define J_MTIM(st) ((st)->st_mtim)
+#define J_CTIM(st) ((st)->st_ctim)
+#endif
+
+/* Does the file old_path holds now (its lstat, a) still hold the bytes
+ * the caller read (op->known, read when b was its status)?  Only when a
+ * regular file's every identity field is unchanged and both its times
+ * lie GMF_JOURNAL_RACY_SECONDS before the read: a write after the read
+ * then moved its status-change time (a write within the same clock tick
+ * as the one before the read could not). */
+static int known_still_there(const gmf_journal_op *op, const struct stat *a)
+{
+	const struct stat *b = &op->known_st;
+	time_t limit = op->known_at - GMF_JOURNAL_RACY_SECONDS;
+	return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) && a->st_dev == b->st_dev &&
+	       a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       (size_t)b->st_size == op->known_len && a->st_mode == b->st_mode &&
+	       J_MTIM(a).tv_sec == J_MTIM(b).tv_sec && J_MTIM(a).tv_nsec == J_MTIM(b).tv_nsec &&
+	       J_CTIM(a).tv_sec == J_CTIM(b).tv_sec && J_CTIM(a).tv_nsec == J_CTIM(b).tv_nsec &&
+	       J_MTIM(b).tv_sec < limit && J_CTIM(b).tv_sec < limit;
+}
+
 /* Fills in op's original and mode; the path it writes must be free
- * unless the run replaces what is there. */
-static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int new_present)
+ * unless the run replaces what is there.  An original the caller read
+ * and that is provably unchanged is taken from it; one read here must
+ * be what the caller read, if it read one (its new content was made
+ * from those bytes). */
+static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op,
+			 const op_found *found)
 {
 	struct stat st;
 	int rc;
@@ -776,17 +819,30 @@ static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int 
 	free(op->orig);
 	op->orig = NULL;
 	op->orig_len = 0;
-	if (op->old_path) {
+	if (op->old_path && op->have_known && found->old_present &&
+	    known_still_there(op, &found->old_st)) {
+		op->orig = gmf_xmalloc(op->known_len + 1);
+		memcpy(op->orig, op->known, op->known_len);
+		op->orig[op->known_len] = '\0';
+		op->orig_len = op->known_len;
+		op->mode = found->old_st.st_mode & 07777;
+	} else if (op->old_path) {
 		/* the mode of what was read (a symlink's target, as stat gave) */
 		if ((rc = gmf_fs_read_st(op->old_path, &op->orig, &op->orig_len, &st)) < 0)
 			return rc;
 		op->mode = st.st_mode & 07777;
+		if (op->have_known && (op->orig_len != op->known_len ||
+				       memcmp(op->orig, op->known, op->known_len)))
+			return gmf_error_set(GMF_ECONFLICT, "'%s' changed while "
+					     "git-migrate-fix was working on it; nothing "
+					     "was changed; run the command again",
+					     op->old_path);
 	} else if (!op->mode) {
 		mode_t um = umask(0);
 		umask(um);
 		op->mode = 0666 & ~um;
 	}
-	if (op->new_path && new_present && !is_old_path(ops, n, op->new_path))
+	if (op->new_path && found->new_present && !is_old_path(ops, n, op->new_path))
 		return gmf_error_set(GMF_EREFUSED, "'%s' already exists", op->new_path);
 	return 0;
 }
@@ -794,11 +850,12 @@ static int read_original(gmf_journal_op *ops, size_t n, gmf_journal_op *op, int 
 /* Before touching anything: every op checked and its original read. */
 static int read_originals(const gmf_journal *t, gmf_journal_op *ops, size_t n)
 {
-	int rc, new_present;
+	int rc;
 	for (size_t i = 0; i < n; i++) {
-		new_present = 0;
-		if ((rc = check_op(t, ops, i, &new_present)) < 0 ||
-		    (rc = read_original(ops, n, &ops[i], new_present)) < 0)
+		op_found found;
+		memset(&found, 0, sizeof(found));
+		if ((rc = check_op(t, ops, i, &found)) < 0 ||
+		    (rc = read_original(ops, n, &ops[i], &found)) < 0)
 			return rc;
 	}
 	return 0;

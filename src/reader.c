@@ -1688,13 +1688,20 @@ static int same_field(const gmf_header_field *a, const gmf_header_field *b)
 
 int gmf_migration_load_data(gmf_migration *m)
 {
+	return gmf_migration_load_data_st(m, NULL);
+}
+
+int gmf_migration_load_data_st(gmf_migration *m, struct stat *st)
+{
 	gmf_migration again;
 	gmf_diag diag;
 	int rc;
 
+	if (st)
+		memset(st, 0, sizeof(*st));
 	if (m->data)
 		return 0;
-	rc = gmf_migration_read(&again, m->path, &diag);
+	rc = gmf_migration_readat_st(&again, NULL, AT_FDCWD, m->path, m->path, &diag, st);
 	if (rc == 0 && (again.size != m->size || !same_value(&again.revision, &m->revision) ||
 			!same_value(&again.down_revision, &m->down_revision) ||
 			!same_value(&again.depends_on, &m->depends_on) ||

@@ -616,10 +616,12 @@ static void edit_file(planner *p, size_t i, gmf_plan *out, int *failed)
 	fc.node = i;
 	if (!touches(p, i))
 		goto done;
-	if (gmf_migration_load_data(m) < 0) {
+	fc.read_at = time(NULL);
+	if (gmf_migration_load_data_st(m, &fc.read_st) < 0) {
 		*failed = 1;
 		goto done;
 	}
+	fc.read_from_disk = fc.read_st.st_mode != 0;
 	edit_revision(p, i, &fc);
 	edit_parents(p, i, &fc);
 	edit_depends_on(p, i, &fc);

@@ -23,6 +23,7 @@
 #define GMF_FS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Reads a whole regular file (NUL-terminated, at most 64 MiB);
@@ -92,6 +93,8 @@ int gmf_fs_inside(const char *root, const char *path);
  * gmf_fs_inside_forget: a run (the journal calls it as each public call
  * starts) sees each directory as it was the first time it asked. */
 int gmf_fs_inside_st(const char *root, const char *path, int *present);
+/* The same, also giving that lstat in *st_out when *present is set. */
+int gmf_fs_inside_lstat(const char *root, const char *path, int *present, struct stat *st_out);
 void gmf_fs_inside_forget(void);
 
 /* Fault injection: called before each mutation; returns -1 (errno EIO)

@@ -45,6 +45,8 @@
 #define GMF_JOURNAL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
 
 typedef struct {
 	char *old_path;   /* absolute; NULL when the op creates a file */
@@ -56,7 +58,21 @@ typedef struct {
 	size_t orig_len;
 	unsigned mode;    /* mode of old_path (or 0644 for a new file) */
 	int tracked;      /* caller: old_path is in the git index */
+	/* caller, optional: the bytes it read at old_path (borrowed until
+	 * gmf_journal_apply returns), the fstat of that read, and a time no
+	 * later than the read.  When old_path provably still holds them
+	 * (same identity, times GMF_JOURNAL_RACY_SECONDS older than the
+	 * read) the engine journals them instead of reading the file again;
+	 * otherwise it reads it and refuses (GMF_ECONFLICT, nothing changed)
+	 * when it no longer holds these bytes. */
+	int have_known;
+	const char *known;
+	size_t known_len;
+	struct stat known_st;
+	time_t known_at;
 } gmf_journal_op;
+
+#define GMF_JOURNAL_RACY_SECONDS 2
 
 /*
  * Brings the index in line after files moved.  For each op, remove

@@ -132,6 +132,9 @@ void gmf_migration_drop_data(gmf_migration *m);
 /* Reads the bytes back for a rewrite; GMF_ECONFLICT when the file no
  * longer holds what was parsed (same size, same spans and ids). */
 int gmf_migration_load_data(gmf_migration *m);
+/* The same, giving in *st the status of the file as read (st_mode 0 when
+ * nothing was read: the bytes were still there). */
+int gmf_migration_load_data_st(gmf_migration *m, struct stat *st);
 
 /* Compiles the patterns; call once before parsing on several threads. */
 int gmf_reader_init(void);

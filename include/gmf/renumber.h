@@ -22,6 +22,8 @@
 #define GMF_RENUMBER_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "gmf/graph.h"
 
@@ -38,6 +40,11 @@ typedef struct {
 	size_t nedits;
 	char *content;        /* the new bytes, after gmf_renumber_render */
 	size_t len;
+	/* when the plan read old_path from disk (its node's data): that
+	 * read's fstat, and a time no later than it (for the journal) */
+	int read_from_disk;
+	struct stat read_st;
+	time_t read_at;
 } gmf_file_change;
 
 typedef struct {

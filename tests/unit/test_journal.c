@@ -259,6 +259,71 @@ enum { RN_JOURNAL = 1, RN_COMMITTING = 2, RN_FIRST_TMP = 3, RN_SECOND_TMP = 4,
 
 /* ------------------------------------------------------------ apply */
 
+/* op told that the caller read `bytes` at its old path, whose status
+ * is *st, at time `at`. */
+static void give_known(gmf_journal_op *op, const char *bytes, const struct stat *st, time_t at)
+{
+	op->have_known = 1;
+	op->known = bytes;
+	op->known_len = strlen(bytes);
+	op->known_st = *st;
+	op->known_at = at;
+}
+
+/* A file written long enough before the caller's read is not read again:
+ * the journal keeps the caller's bytes (here, to show it, bytes of the
+ * same length that are not on disk). */
+static void test_journal_apply_takes_the_callers_bytes(void **state)
+{
+	gmf_journal_op *ops = NULL;
+	size_t n = 0;
+	struct stat st;
+	(void)state;
+	put(at(F.ver, "x.py"), "X1");
+	assert_int_equal(lstat(at(F.ver, "x.py"), &st), 0);
+	push(&ops, &n, at(F.ver, "x.py"), at(F.ver, "y.py"), "Y");
+	give_known(&ops[0], "K1", &st, time(NULL) + GMF_JOURNAL_RACY_SECONDS + 1);
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "known"), 0);
+	assert_string_equal(ops[0].orig, "K1");
+	assert_file(at(F.state, "last/data"), "K1Y");
+	assert_tree("y.py=Y;");
+	gmf_journal_ops_free(ops, n);
+}
+
+/* Written too near the read (racy) or changed since (another identity):
+ * the file is read, and holding other bytes than the caller read, the
+ * run is refused with nothing changed. */
+static void test_journal_apply_refuses_a_file_changed_since_read(void **state)
+{
+	gmf_journal_op *ops = NULL;
+	size_t n = 0;
+	struct stat st;
+	(void)state;
+	put(at(F.ver, "x.py"), "X1");
+	assert_int_equal(lstat(at(F.ver, "x.py"), &st), 0);
+	push(&ops, &n, at(F.ver, "x.py"), at(F.ver, "y.py"), "Y");
+	/* racy: the file's times are not older than the read */
+	give_known(&ops[0], "K1", &st, time(NULL));
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "racy"), GMF_ECONFLICT);
+	assert_non_null(strstr(gmf_error_last(), "x.py' changed while"));
+	assert_tree("x.py=X1;");
+	assert_false(pending());
+	/* another identity: rewritten after the read */
+	put(at(F.ver, "x.py"), "X2");
+	give_known(&ops[0], "X1", &st, time(NULL) + GMF_JOURNAL_RACY_SECONDS + 1);
+	st.st_ino++;
+	ops[0].known_st = st;
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "changed"), GMF_ECONFLICT);
+	assert_tree("x.py=X2;");
+	/* the same bytes as read: the run goes ahead on them */
+	give_known(&ops[0], "X2", &st, time(NULL));
+	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "same"), 0);
+	assert_string_equal(ops[0].orig, "X2");
+	assert_tree("y.py=Y;");
+	gmf_journal_ops_free(ops, n);
+}
+
+
 static void test_journal_apply_create_rename_delete(void **state)
 {
 	gmf_journal_op *ops;
@@ -843,6 +908,8 @@ int main(void)
 		cmocka_unit_test_setup(test_journal_recover_refuses_a_journal_from_elsewhere, each),
 		cmocka_unit_test_setup(test_journal_abandon_without_pending_run, each),
 		cmocka_unit_test_setup(test_journal_abandon_a_damaged_journal, each),
+		cmocka_unit_test_setup(test_journal_apply_takes_the_callers_bytes, each),
+		cmocka_unit_test_setup(test_journal_apply_refuses_a_file_changed_since_read, each),
 		cmocka_unit_test_setup(test_journal_undo_inverts_the_last_run, each),
 		cmocka_unit_test_setup(test_journal_undo_refuses_changed_files, each),
 		cmocka_unit_test_setup(test_journal_undo_refuses_damaged_or_foreign_record, each),
