@@ -266,6 +266,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	unsigned char *mask = NULL;
 	size_t which;
 	const char **paths;
+	const struct stat **sts;
 
 	if (in->onto || in->nmove) {
 		/* the user chose: published migrations still never move */
@@ -296,9 +297,13 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	if (!in->dirty)
 		return;
 	paths = gmf_xcalloc(out->plan.nfiles + 1, sizeof(char *));
-	for (size_t i = 0; i < out->plan.nfiles; i++)
+	sts = gmf_xcalloc(out->plan.nfiles + 1, sizeof(*sts));
+	for (size_t i = 0; i < out->plan.nfiles; i++) {
 		paths[i] = out->plan.files[i].old_path;
-	if (in->dirty(in->dirty_data, paths, out->plan.nfiles, &which) > 0) {
+		if (out->plan.files[i].read_from_disk)
+			sts[i] = &out->plan.files[i].read_st;
+	}
+	if (in->dirty(in->dirty_data, paths, sts, out->plan.nfiles, &which) > 0) {
 		out->dirty_path = gmf_xstrdup(paths[which]);
 		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
 				paths[which]);
@@ -306,6 +311,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 		gmf_renumber_release(&out->plan);
 	}
 	free(paths);
+	free(sts);
 }
 
 int gmf_decide(gmf_decision *out, gmf_graph *g, const gmf_findings *f,

@@ -53,9 +53,10 @@ static void add_note(gmf_fix_result *r, const char *note)
 	r->notes = gmf_strbuf_detach(&sb, NULL);
 }
 
-static int dirty_cb(void *data, const char *const *paths, size_t n, size_t *which)
+static int dirty_cb(void *data, const char *const *paths, const struct stat *const *sts,
+		    size_t n, size_t *which)
 {
-	return gmf_repo_first_dirty(data, paths, n, which);
+	return gmf_repo_first_dirty(data, paths, sts, n, which);
 }
 
 static int strategy_of(gmf_workspace *ws, const gmf_fix_opts *o)

@@ -734,13 +734,17 @@ static int may_stage_from_memory(gmf_repo *r, git_index *index, stage_filters *f
  * caller hashes it through the filters).
  */
 static int worktree_id(const git_index_entry *ie, const struct stat *index_st,
-		       const char *abs, git_oid *out)
+		       const char *abs, const struct stat *known, git_oid *out)
 {
 	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
-	if (lstat(abs, &st) < 0 || !S_ISREG(st.st_mode))
+	if (known)
+		st = *known;
+	else if (lstat(abs, &st) < 0)
+		return 1;
+	if (!S_ISREG(st.st_mode))
 		return 1;
 	if (index_st && (uint32_t)st.st_size == ie->file_size &&
 	    (uint32_t)st.st_ino == ie->ino &&
@@ -764,7 +768,8 @@ static int worktree_id(const git_index_entry *ie, const struct stat *index_st,
 }
 
 static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging,
-		      stage_filters *f, const struct stat *index_st, const char *rel)
+		      stage_filters *f, const struct stat *index_st, const char *rel,
+		      const struct stat *known)
 {
 	const git_index_entry *ie = git_index_get_bypath(index, rel, 0);
 	git_tree_entry *te = NULL;
@@ -782,7 +787,7 @@ static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging
 		char *abs = gmf_path_join(r->workdir, rel);
 		int slow = 1;
 		if (may_stage_from_memory(r, index, f, rel))
-			slow = worktree_id(ie, index_st, abs, &wt);
+			slow = worktree_id(ie, index_st, abs, known, &wt);
 		if ((slow && git_repository_hashfile(&wt, r->git, abs, GIT_OBJECT_BLOB, rel) < 0) ||
 		    !git_oid_equal(&wt, &ie->id))
 			dirty = 1;
@@ -791,7 +796,8 @@ static int path_dirty(gmf_repo *r, git_index *index, git_tree *head, int merging
 	return dirty;
 }
 
-int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, size_t *which)
+int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths,
+			 const struct stat *const *sts, size_t n, size_t *which)
 {
 	git_index *index = NULL;
 	git_reference *ref = NULL;
@@ -817,7 +823,8 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n, si
 	for (size_t i = 0; i < n && !found; i++) {
 		char *rel = rel_to_workdir(r, abs_paths[i]);
 		if (rel && path_dirty(r, index, head, merging, &filters,
-				      have_index_st ? &index_st : NULL, rel)) {
+				      have_index_st ? &index_st : NULL, rel,
+				      sts ? sts[i] : NULL)) {
 			*which = i;
 			found = 1;
 		}

@@ -41,9 +41,10 @@ typedef enum {
 	GMF_DECIDE_STOP,
 } gmf_decision_kind;
 
-/* 1 when one of the n files has uncommitted changes (*which: its index). */
-typedef int (*gmf_dirty_fn)(void *data, const char *const *paths, size_t n,
-			    size_t *which);
+/* 1 when one of the n files has uncommitted changes (*which: its index).
+ * sts[i], when not NULL: file i's status as the plan read it. */
+typedef int (*gmf_dirty_fn)(void *data, const char *const *paths,
+			    const struct stat *const *sts, size_t n, size_t *which);
 
 typedef struct {
 	gmf_strategy strategy;

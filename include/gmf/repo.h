@@ -20,6 +20,7 @@
 #define GMF_REPO_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 typedef struct gmf_repo gmf_repo;
 
@@ -80,9 +81,11 @@ int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
 				const char *const *dirs, size_t ndirs, int recursive,
 				gmf_graph *g, unsigned char *on);
 /* 1 when one of the n files has changes not committed (or is untracked);
- * *which is its index.  One look at the index and HEAD for all. */
-int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths, size_t n,
-			 size_t *which);
+ * *which is its index.  One look at the index and HEAD for all.  sts
+ * (or NULL), per file or NULL: the status of the file as the caller
+ * just read it, used instead of asking again. */
+int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths,
+			 const struct stat *const *sts, size_t n, size_t *which);
 /* 1 when abs_path is in the index. */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
 /* on[i] = 1 for each of the n paths in the index (one look at the

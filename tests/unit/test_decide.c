@@ -64,9 +64,11 @@ static void keep(ctx *c, const char *id)
 	c->in.ours = c->ours;
 }
 
-static int fake_dirty(void *data, const char *const *paths, size_t n, size_t *which)
+static int fake_dirty(void *data, const char *const *paths, const struct stat *const *sts,
+		      size_t n, size_t *which)
 {
 	ctx *c = data;
+	(void)sts;
 	for (size_t i = 0; i < n; i++)
 		if (c->dirty && !strcmp(paths[i], c->dirty)) {
 			c->ndirty++;
