@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* fs: see include/gmf/fs.h. */
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* sync_file_range */
-#endif
 #include "gmf/fs.h"
 
 #include <dirent.h>
@@ -343,12 +340,6 @@ int gmf_fs_write_new_all(const gmf_fs_new_file *files, size_t n)
 				k++;
 				break;
 			}
-#ifdef SYNC_FILE_RANGE_WRITE
-			/* start the write-back now, so that the fsyncs below
-			 * wait for devices already busy instead of starting
-			 * each file's write-back in turn */
-			(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
 		}
 		/* the fault points first, here: they count, and may kill */
 		for (size_t i = 0; i < k && !bad; i++)

@@ -64,8 +64,7 @@ typedef struct {
 	int replace;   /* a file already at path (a stale temporary) is removed */
 } gmf_fs_new_file;
 /* Creates each file (O_EXCL), writes it and makes it durable: written in
- * batches of up to 256 open files, the write-back of each started as it
- * is written (sync_file_range where the system has it), then each fsync'd
+ * batches of up to 256 open files, then each fsync'd, on four threads
  * (so the waits overlap instead of queueing one file behind another, and
  * on a journaling file system most files find their metadata already
  * committed): exactly these files are synced, never the whole file
