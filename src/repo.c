@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
 #include "gmf/error.h"
@@ -872,17 +874,143 @@ void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
 }
 
 /*
+ * The new blobs of one staging run.  A few are written as loose objects,
+ * one file each, as `git add` writes them; from PACK_MIN_BLOBS on they
+ * are gathered in memory (an odb of its own, holding only a mempack) and
+ * written as one pack before the index that names them: a repair moving
+ * a thousand migrations creates two files in objects/pack instead of a
+ * thousand loose objects (about 13 system calls each in libgit2, half of
+ * them a rescan of objects/pack after the failed freshen).  Blobs that
+ * exist are freshened, as git does, and not packed again.
+ */
+#define PACK_MIN_BLOBS 16
+
+typedef struct {
+	git_odb *odb;           /* only the mempack: NULL when writing loose */
+	git_odb_backend *mem;
+	git_repository *wrap;   /* odb wrapped, for the pack builder */
+	git_oid *ids;
+	size_t n, cap;
+} blob_batch;
+
+static void batch_close(blob_batch *b)
+{
+	git_repository_free(b->wrap);
+	git_odb_free(b->odb); /* frees the mempack with it */
+	free(b->ids);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Sets b up to gather blobs; left writing loose when that fails. */
+static void batch_open(blob_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (git_odb_new(&b->odb) < 0)
+		goto loose;
+	if (git_mempack_new(&b->mem) < 0)
+		goto loose;
+	if (git_odb_add_backend(b->odb, b->mem, 1) < 0) {
+		b->mem->free(b->mem);
+		b->mem = NULL;
+		goto loose;
+	}
+	if (git_repository_wrap_odb(&b->wrap, b->odb) < 0)
+		goto loose;
+	return;
+loose:
+	git_error_clear();
+	batch_close(b);
+}
+
+/* The blob data (id) stored: into b's pack when gathering and it is not
+ * stored yet, else written (or freshened) in the repository's odb. */
+static int write_blob(gmf_repo *r, blob_batch *b, const git_oid *id, const char *data,
+		      size_t len)
+{
+	git_odb *odb = NULL;
+	git_oid got;
+	int rc;
+	if (git_repository_odb(&odb, r->git) < 0)
+		return -1;
+	if (b && b->odb && !git_odb_exists_ext(odb, id, GIT_ODB_LOOKUP_NO_REFRESH)) {
+		git_odb_free(odb);
+		if (b->mem->write(b->mem, id, data, len, GIT_OBJECT_BLOB) < 0)
+			return -1;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			b->ids = gmf_xrealloc(b->ids, b->cap * sizeof(*b->ids));
+		}
+		git_oid_cpy(&b->ids[b->n++], id);
+		return 0;
+	}
+	/* git_odb_write only freshens an object that exists; the blob
+	 * stream of git_index_add_from_buffer creates a temporary file first */
+	rc = git_odb_write(&got, odb, data, len, GIT_OBJECT_BLOB);
+	git_odb_free(odb);
+	return rc;
+}
+
+/* The blobs b gathered, written as one pack into the repository (and
+ * seen by its odb from now on).  Before the index is written: it must
+ * never name an object that is not stored. */
+static int batch_flush(gmf_repo *r, blob_batch *b)
+{
+	git_packbuilder *pb = NULL;
+	git_odb *odb = NULL;
+	char *dir;
+	int rc = 0;
+	if (!b->odb || !b->n)
+		return 0;
+	dir = gmf_path_join(r->commondir, "objects/pack");
+	if (git_packbuilder_new(&pb, b->wrap) < 0)
+		rc = -1;
+	else
+		git_packbuilder_set_threads(pb, 1);
+	for (size_t i = 0; i < b->n && rc == 0; i++)
+		if (git_packbuilder_insert(pb, &b->ids[i], NULL) < 0)
+			rc = -1;
+	if (rc == 0) {
+		/* built in memory, then indexed from one buffer: the pack
+		 * builder's own writer hands the indexer each object apart */
+		git_buf pack = GIT_BUF_INIT;
+		git_odb_writepack *wp = NULL;
+		git_indexer_progress stats;
+		git_odb *main_odb = NULL;
+		memset(&stats, 0, sizeof(stats));
+		if (git_packbuilder_write_buf(&pack, pb) < 0 ||
+		    git_repository_odb(&main_odb, r->git) < 0 ||
+		    git_odb_write_pack(&wp, main_odb, NULL, NULL) < 0 ||
+		    wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
+		    wp->commit(wp, &stats) < 0)
+			rc = -1;
+		if (wp)
+			wp->free(wp);
+		git_odb_free(main_odb);
+		git_buf_dispose(&pack);
+	}
+	git_packbuilder_free(pb);
+	free(dir);
+	if (rc == 0 && (git_repository_odb(&odb, r->git) < 0 || git_odb_refresh(odb) < 0))
+		rc = -1;
+	git_odb_free(odb);
+	if (rc < 0)
+		return gmf_error_set_git("cannot write the new blobs as a pack");
+	b->n = 0;
+	return 0;
+}
+
+/*
  * Stages rel (abs on disk, just written with data) from memory: 0, or 1
  * when the file on disk is not a regular file of that length (the caller
- * takes the old path), or a negative error code.
+ * takes the old path), or a negative error code.  A new blob goes into
+ * b when it is gathering.
  */
 static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters *f,
 			     const char *rel, const char *abs, const char *data, size_t len,
-			     const git_oid *known)
+			     const git_oid *known, blob_batch *b)
 {
 	struct stat st;
 	git_index_entry e;
-	git_odb *odb = NULL;
 	int rc;
 	if (lstat(abs, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len ||
 	    len > 0xffffffffu)
@@ -913,18 +1041,10 @@ static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters 
 	/* the content of the path's old entry (a file renamed, its bytes
 	 * unchanged): the blob is there, and the index keeps it from being
 	 * pruned, so it is not written or freshened again */
-	if (known && git_odb_hash(&e.id, data, len, GIT_OBJECT_BLOB) == 0 &&
-	    git_oid_equal(&e.id, known)) {
-		;
-	} else if (git_repository_odb(&odb, r->git) < 0 ||
-		   git_odb_write(&e.id, odb, data, len, GIT_OBJECT_BLOB) < 0) {
-		/* git_odb_write only freshens an object that exists; the blob
-		 * stream of git_index_add_from_buffer creates a temporary file
-		 * first */
-		git_odb_free(odb);
+	if (git_odb_hash(&e.id, data, len, GIT_OBJECT_BLOB) < 0)
+		return gmf_error_set_git("cannot hash a blob");
+	if ((!known || !git_oid_equal(&e.id, known)) && write_blob(r, b, &e.id, data, len) < 0)
 		return gmf_error_set_git("cannot write a blob");
-	}
-	git_odb_free(odb);
 	/* the object was just written: strict creation would read it back */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	rc = git_index_add(index, &e);
@@ -939,15 +1059,24 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 	gmf_repo *r = data;
 	git_index *index = NULL;
 	stage_filters filters;
+	blob_batch batch;
+	size_t nblobs = 0;
 	int rc = 0;
 
 	memset(&filters, 0, sizeof(filters));
+	memset(&batch, 0, sizeof(batch));
 	if (gmf_fs_faultpoint("index") < 0)
 		return gmf_error_set(GMF_EIO, "cannot update the index: injected fault");
 	if (git_repository_index(&index, r->git) < 0 || git_index_read(index, 0) < 0) {
 		rc = gmf_error_set_git("cannot read the index");
 		goto cleanup;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].tracked && (rollback ? ops[i].old_path && ops[i].orig
+						: ops[i].new_path && ops[i].content))
+			nblobs++;
+	if (nblobs >= PACK_MIN_BLOBS)
+		batch_open(&batch);
 	for (size_t i = 0; i < n; i++) {
 		const char *from = rollback ? ops[i].new_path : ops[i].old_path;
 		const char *to = rollback ? ops[i].old_path : ops[i].new_path;
@@ -973,7 +1102,7 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 			int fast = 1;
 			if (content && may_stage_from_memory(r, index, &filters, rt))
 				fast = stage_from_memory(r, index, &filters, rt, to, content, len,
-							 known);
+							 known, &batch);
 			if (fast < 0)
 				rc = fast;
 			else if (fast > 0 && git_index_add_bypath(index, rt) < 0)
@@ -984,9 +1113,10 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 		if (rc < 0)
 			goto cleanup;
 	}
-	if (git_index_write(index) < 0)
+	if ((rc = batch_flush(r, &batch)) == 0 && git_index_write(index) < 0)
 		rc = gmf_error_set_git("cannot write the index");
 cleanup:
+	batch_close(&batch);
 	free(filters.dir);
 	git_index_free(index);
 	return rc;

@@ -384,4 +384,56 @@ test_expect_success 'a file an attribute converts is staged through its filter (
 	grep -F "\$Id: " migrations/versions/003_f.py
 '
 
+# From 16 new blobs on, staging writes them as one pack, not one loose
+# object each; the index must never name an object that is not stored.
+test_expect_success ALEMBIC 'a fix of many migrations stores their blobs in one pack' '
+	new_project many && cd many &&
+	mig 001_init.py 001_init None "init" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	prev=001_init i=2 &&
+	while test $i -le 21
+	do
+		rev=$(printf "%03d_f%d" $i $i) &&
+		mig $rev.py $rev $prev "f $i" &&
+		prev=$rev i=$((i + 1)) || return 1
+	done &&
+	commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
+	git checkout -q feature && git merge -q --no-edit origin/main &&
+	git repack -adq &&
+	git count-objects -v >../before &&
+	test_grep "^count: 0\$" ../before &&
+	test_grep "^packs: 1\$" ../before &&
+	gmf fix >../out &&
+	git count-objects -v >../after &&
+	test_grep "^count: 0\$" ../after &&
+	test_grep "^packs: 2\$" ../after &&
+	git fsck --no-dangling >../fsck 2>&1 &&
+	test ! -s ../fsck &&
+	test "$(git diff --cached --name-status | grep -c "^R")" = 20 &&
+	git diff --quiet &&
+	git commit -q -m fixed &&
+	git fsck --no-dangling &&
+	alembic_cycle
+'
+
+test_expect_success 'a fix of one migration writes one loose object, as git add does' '
+	new_project few && cd few &&
+	mig 001_init.py 001_init None "init" &&
+	commit_all base && git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" && commit_all f &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
+	git checkout -q feature && git merge -q --no-edit origin/main &&
+	git repack -adq &&
+	gmf fix >../few-out &&
+	git count-objects -v >../few-after &&
+	test_grep "^count: 1\$" ../few-after &&
+	test_grep "^packs: 1\$" ../few-after &&
+	git fsck --no-dangling
+'
+
 test_done
