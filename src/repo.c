@@ -956,12 +956,18 @@ static int write_blob(gmf_repo *r, blob_batch *b, const git_oid *id, const char 
 static int batch_flush(gmf_repo *r, blob_batch *b)
 {
 	git_packbuilder *pb = NULL;
+	git_buf pack = GIT_BUF_INIT;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
 	git_odb *odb = NULL;
-	char *dir;
 	int rc = 0;
+
 	if (!b->odb || !b->n)
 		return 0;
-	dir = gmf_path_join(r->commondir, "objects/pack");
+	if (gmf_fs_faultpoint("pack") < 0)
+		return gmf_error_set(GMF_EIO, "cannot write the new blobs as a pack: "
+				     "injected fault");
+	memset(&stats, 0, sizeof(stats));
 	if (git_packbuilder_new(&pb, b->wrap) < 0)
 		rc = -1;
 	else
@@ -969,30 +975,21 @@ static int batch_flush(gmf_repo *r, blob_batch *b)
 	for (size_t i = 0; i < b->n && rc == 0; i++)
 		if (git_packbuilder_insert(pb, &b->ids[i], NULL) < 0)
 			rc = -1;
-	if (rc == 0) {
-		/* built in memory, then indexed from one buffer: the pack
-		 * builder's own writer hands the indexer each object apart */
-		git_buf pack = GIT_BUF_INIT;
-		git_odb_writepack *wp = NULL;
-		git_indexer_progress stats;
-		git_odb *main_odb = NULL;
-		memset(&stats, 0, sizeof(stats));
-		if (git_packbuilder_write_buf(&pack, pb) < 0 ||
-		    git_repository_odb(&main_odb, r->git) < 0 ||
-		    git_odb_write_pack(&wp, main_odb, NULL, NULL) < 0 ||
-		    wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
-		    wp->commit(wp, &stats) < 0)
-			rc = -1;
-		if (wp)
-			wp->free(wp);
-		git_odb_free(main_odb);
-		git_buf_dispose(&pack);
-	}
-	git_packbuilder_free(pb);
-	free(dir);
-	if (rc == 0 && (git_repository_odb(&odb, r->git) < 0 || git_odb_refresh(odb) < 0))
+	/* built in memory, then indexed from that one buffer (the pack
+	 * builder's own writer hands the indexer each object apart: three
+	 * pwrites, two mmaps and two munmaps per object); the odb then
+	 * sees the new pack */
+	if (rc == 0 && (git_packbuilder_write_buf(&pack, pb) < 0 ||
+			git_repository_odb(&odb, r->git) < 0 ||
+			git_odb_write_pack(&wp, odb, NULL, NULL) < 0 ||
+			wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
+			wp->commit(wp, &stats) < 0 || git_odb_refresh(odb) < 0))
 		rc = -1;
+	if (wp)
+		wp->free(wp);
 	git_odb_free(odb);
+	git_buf_dispose(&pack);
+	git_packbuilder_free(pb);
 	if (rc < 0)
 		return gmf_error_set_git("cannot write the new blobs as a pack");
 	b->n = 0;

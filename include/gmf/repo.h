@@ -95,7 +95,10 @@ void gmf_repo_tracked_each(gmf_repo *r, const char *const *abs_paths, size_t n,
 /* gmf_journal_stage_fn: data is the gmf_repo.  Stages each file from the
  * content the op holds (blob written from memory, the entry given the file's
  * lstat data) when no attribute or core.autocrlf can convert it, else
- * through libgit2's git_index_add_bypath; the index written once. */
+ * through libgit2's git_index_add_bypath; the index written once.  New
+ * blobs are loose objects, or, from 16 of them, one pack written before
+ * the index (an interrupted run leaves at most a pack nothing names,
+ * which git gc removes); a blob already stored is freshened. */
 int gmf_repo_stage(void *repo, const gmf_journal_op *ops, size_t n, int rollback);
 /* True while a rebase, cherry-pick or revert sequence is in progress. */
 int gmf_repo_in_sequence(gmf_repo *r);

@@ -139,16 +139,17 @@ test_expect_success FAULTY 'fix: a kill at every step, then edits: the next run 
 		tee -a "$TRASH/summary"
 '
 
-# Twelve files to move: the temporaries beside them are synced on several
-# threads (src/fs.c, from 8 files a batch); a failure or a kill at any of
+# Eighteen files to move: the temporaries beside them are synced on
+# several threads (src/fs.c, from 8 files a batch), and their blobs are
+# staged as one pack (src/repo.c, from 16); a failure or a kill at any of
 # their points, or at any other, leaves the tree as before or as after.
-test_expect_success FAULTY 'fix of 12 files: failures and kills at every step' '
+test_expect_success FAULTY 'fix of 18 files: failures and kills at every step' '
 	new_project repo12 && cd repo12 &&
 	mig 001_init.py 001_init None "init" &&
 	commit_all base && git push -q origin main &&
 	git checkout -q -b feature &&
 	prev=001_init && i=30 &&
-	while test $i -le 41
+	while test $i -le 47
 	do
 		mig "0${i}_f.py" "0${i}_f" "$prev" "f$i" &&
 		prev="0${i}_f" && i=$((i + 1)) || return 1
@@ -160,8 +161,8 @@ test_expect_success FAULTY 'fix of 12 files: failures and kills at every step' '
 	snapshot >../before12 &&
 	gmf fix >../fix12.out &&
 	snapshot >../after12 &&
-	test "$(grep -c "stamp --purge" ../fix12.out)" = 12 &&
-	test "$(git status --porcelain | grep -c "^R  migrations/versions/0[34]._f.py -> ")" = 12 &&
+	test "$(grep -c "stamp --purge" ../fix12.out)" = 18 &&
+	test "$(git status --porcelain | grep -c "^R  migrations/versions/0[34]._f.py -> ")" = 18 &&
 	reset_repo &&
 	run_faults FAILPOINT ../before12 ../after12 fix &&
 	run_faults KILLPOINT ../before12 ../after12 fix
