@@ -741,8 +741,8 @@ for p in json.load(open(sys.argv[1]))["plans"]:
 	# Not a target of the issue: how far fix is from the file system's
 	# own cost of moving these files durably (on ext4, creating a file
 	# after many were deleted is most of it).
-	floor_ratio=$(ratio "$n_fix_nc" median "$n_floor")
-	floor_check=$(ratio "$n_floor" median "$n_check_nc")
+	floor_ratio=$(ratio "$n_fix_nc" median "$n_floor" | awk '{ printf "%.2f", $1 }')
+	floor_check=$(ratio "$n_floor" median "$n_check_nc" | awk '{ printf "%.2f", $1 }')
 	echo "  for comparison: fix --no-cache / floor move $floor_ratio; floor move / check --no-cache $floor_check (median wall time)"
 	# Not targets: how far the plan alone, and fix without its per-file
 	# uncommitted-change check, are from check.
