@@ -934,6 +934,8 @@ static int write_blob(gmf_repo *r, blob_batch *b, const git_oid *id, const char 
 		return -1;
 	if (b && b->odb && !git_odb_exists_ext(odb, id, GIT_ODB_LOOKUP_NO_REFRESH)) {
 		git_odb_free(odb);
+		if (git_odb_exists(b->odb, id))
+			return 0; /* two files with the same bytes: gathered once */
 		if (b->mem->write(b->mem, id, data, len, GIT_OBJECT_BLOB) < 0)
 			return -1;
 		if (b->n == b->cap) {
