@@ -1592,16 +1592,16 @@ int gmf_migration_readat_in(gmf_migration *m, gmf_arena *arena, int dirfd,
 	return gmf_migration_readat_st(m, arena, dirfd, name, path, diag, NULL);
 }
 
-int gmf_migration_readat_st(gmf_migration *m, gmf_arena *arena, int dirfd,
-			    const char *name, const char *path, gmf_diag *diag,
-			    struct stat *st_out)
+int gmf_migration_read_bytes(int dirfd, const char *name, const char *path, char **out,
+			     size_t *out_len, struct stat *st_out, gmf_diag *diag)
 {
-	int fd, rc;
+	int fd;
 	struct stat st;
 	char *buf;
 	size_t cap, len = 0;
 
-	memset(m, 0, sizeof(*m));
+	*out = NULL;
+	*out_len = 0;
 	if (diag)
 		memset(diag, 0, sizeof(*diag));
 	fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
@@ -1655,10 +1655,32 @@ int gmf_migration_readat_st(gmf_migration *m, gmf_arena *arena, int dirfd,
 	}
 	close(fd);
 	buf[len] = '\0';
-	rc = parse_owned(m, arena, path, buf, len, diag);
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int gmf_migration_parse_taking(gmf_migration *m, gmf_arena *arena, const char *path,
+			       char *buf, size_t len, gmf_diag *diag)
+{
+	int rc = parse_owned(m, arena, path, buf, len, diag);
 	if (rc < 0 && diag)
 		gmf_error_set(rc, "%s:%u: %s", path, diag->line, diag->message);
 	return rc;
+}
+
+int gmf_migration_readat_st(gmf_migration *m, gmf_arena *arena, int dirfd,
+			    const char *name, const char *path, gmf_diag *diag,
+			    struct stat *st_out)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = gmf_migration_read_bytes(dirfd, name, path, &buf, &len, st_out, diag)) < 0)
+		return rc;
+	return gmf_migration_parse_taking(m, arena, path, buf, len, diag);
 }
 
 void gmf_migration_drop_data(gmf_migration *m)

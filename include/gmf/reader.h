@@ -125,6 +125,13 @@ int gmf_migration_readat_in(gmf_migration *out, gmf_arena *arena, int dirfd,
 int gmf_migration_readat_st(gmf_migration *out, gmf_arena *arena, int dirfd,
 			    const char *name, const char *path, gmf_diag *diag,
 			    struct stat *st_out);
+/* The two halves of gmf_migration_readat_st: the file's bytes (*out,
+ * malloc'd, NUL-terminated; *st_out its fstat), then their parse, which
+ * takes buf over (the migration owns it, as after readat_st). */
+int gmf_migration_read_bytes(int dirfd, const char *name, const char *path, char **out,
+			     size_t *out_len, struct stat *st_out, gmf_diag *diag);
+int gmf_migration_parse_taking(gmf_migration *m, gmf_arena *arena, const char *path,
+			       char *buf, size_t len, gmf_diag *diag);
 void gmf_migration_release(gmf_migration *m);
 /* Frees the file's bytes (m->data becomes NULL): spans, ids and header
  * texts stay.  A checker reading ten thousand files keeps none of them. */
