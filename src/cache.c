@@ -16,11 +16,14 @@
 /*
  * The file:
  *   "GMFCACHE", u32 format, u32 0x01020304 (byte order), u32 key length,
- *   the key, then one or more segments, each
+ *   the key, two u64 (the content-hash key, random, made with the file)
+ *   and the u64 checksum of those 16 bytes, then one or more segments,
+ *   each
  *     u32 SEG_MAGIC, u32 record count, u64 payload length, u64 payload
  *     checksum, then the payload: one record per entry, each a u32 length
  *     and u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
- *     u32 mtime_ns, ctime_ns, then the migration (see put_record).
+ *     u32 mtime_ns, ctime_ns, u64 content hash (0: unknown), then the
+ *     migration (see put_record).
  * Integers are in this machine's byte order (the cache never travels);
  * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL, so a
  * decoded migration's strings point into the loaded file itself.
@@ -86,6 +89,7 @@ struct gmf_cache {
 	size_t nslots;
 	int damaged;      /* a segment was ignored: the next save rewrites */
 	time_t started;   /* when this run began, for the racy rule */
+	uint64_t hkey[2]; /* the content-hash key (the file's, or a new one) */
 };
 
 /* ---------------------------------------------------------------- hashing */
@@ -130,6 +134,83 @@ uint64_t gmf_cache_checksum(const void *data, size_t n)
 	h[0] ^= h[2] * 0xc2b2ae3d27d4eb4full;
 	h[0] ^= h[3] * 0x165667b19e3779f9ull;
 	return h[0] ^ (h[0] >> 32);
+}
+
+/* SipHash-2-4 (Aumasson and Bernstein): a keyed 64-bit hash.  Keyed
+ * with a random key of the cache file, so that nobody who cannot read
+ * that file can make two contents with the same hash. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                               \
+	do {                                                                   \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);       \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                          \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                          \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);       \
+	} while (0)
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint64_t gmf_siphash24(const uint64_t key[2], const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t v0 = key[0] ^ 0x736f6d6570736575ull, v1 = key[1] ^ 0x646f72616e646f6dull;
+	uint64_t v2 = key[0] ^ 0x6c7967656e657261ull, v3 = key[1] ^ 0x7465646279746573ull;
+	uint64_t b = (uint64_t)n << 56, m;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		m = le64(p + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t k = 0; i + k < n; k++)
+		b |= (uint64_t)p[i + k] << (8 * k);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t gmf_cache_content_hash(const gmf_cache *c, const void *data, size_t n)
+{
+	uint64_t h;
+	if (!c)
+		return 0;
+	h = gmf_siphash24(c->hkey, data, n);
+	return h ? h : 1; /* 0 means unknown */
+}
+
+/* A new content-hash key: from the system's random source where there is
+ * one, else from what differs between runs (it then only guards against
+ * accidents, as any hash would). */
+static void new_hash_key(uint64_t key[2])
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	unsigned char b[16];
+	ssize_t got = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got == (ssize_t)sizeof(b)) {
+		key[0] = le64(b);
+		key[1] = le64(b + 8);
+		return;
+	}
+	key[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+	key[1] = (uint64_t)(uintptr_t)key * 0xc2b2ae3d27d4eb4full ^ (uint64_t)clock();
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -230,11 +311,12 @@ static void rd_header(rd *r, gmf_header_field *f)
 	f->text = rd_str_ref(r);
 }
 
-/* The record's key part: root, name and identity. */
+/* The record's key part: root, name, identity and content hash. */
 typedef struct {
 	unsigned root;
 	const char *name;
 	gmf_file_id id;
+	uint64_t content;
 } rec_head;
 
 static void rd_head(rd *r, rec_head *h)
@@ -251,6 +333,7 @@ static void rd_head(rd *r, rec_head *h)
 	h->id.ctime_s = (long long)rd_u64(r);
 	h->id.mtime_ns = (long)rd_u32(r);
 	h->id.ctime_ns = (long)rd_u32(r);
+	h->content = rd_u64(r);
 }
 
 /* Record i, positioned after its length. */
@@ -309,6 +392,17 @@ size_t gmf_cache_find(const gmf_cache *c, size_t hint, unsigned root, const char
 		return 0;
 	*id = h.id;
 	return entry;
+}
+
+uint64_t gmf_cache_entry_content(const gmf_cache *c, size_t entry)
+{
+	rd r;
+	rec_head h;
+	if (!c || !entry || entry > c->n)
+		return 0;
+	r = record(c, entry - 1);
+	rd_head(&r, &h);
+	return r.bad ? 0 : h.content;
 }
 
 size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
@@ -448,9 +542,9 @@ static int read_cache_file(gmf_cache *c)
 	return 0;
 }
 
-/* Checks magic, format, byte order and key; leaves r at the first
- * segment. */
-static int check_header(const gmf_cache *c, rd *r)
+/* Checks magic, format, byte order and key, and takes the content-hash
+ * key; leaves r at the first segment. */
+static int check_header(gmf_cache *c, rd *r)
 {
 	size_t keylen = strlen(c->key);
 
@@ -462,6 +556,12 @@ static int check_header(const gmf_cache *c, rd *r)
 	    memcmp(r->p, c->key, keylen))
 		return -1;
 	r->p += keylen;
+	c->hkey[0] = rd_u64(r);
+	c->hkey[1] = rd_u64(r);
+	if (rd_u64(r) != gmf_cache_checksum(c->hkey, sizeof(c->hkey)) || r->bad) {
+		new_hash_key(c->hkey);
+		return -1;
+	}
 	return 0;
 }
 
@@ -610,6 +710,7 @@ gmf_cache *gmf_cache_open(const char *key)
 	c->dir = dir;
 	c->key = gmf_xstrdup(key);
 	c->started = time(NULL);
+	new_hash_key(c->hkey); /* replaced by the file's when one loads */
 	gmf_strbuf_addf(&sb, "%s/v%u-%016llx", dir, GMF_CACHE_FORMAT,
 			(unsigned long long)fnv(FNV_SEED, key, strlen(key)));
 	c->path = gmf_strbuf_detach(&sb, NULL);
@@ -745,6 +846,7 @@ static void put_record(gmf_strbuf *sb, const gmf_cache_file *f)
 	put_u64(sb, (uint64_t)f->id->ctime_s);
 	put_u32(sb, (uint32_t)f->id->mtime_ns);
 	put_u32(sb, (uint32_t)f->id->ctime_ns);
+	put_u64(sb, f->content);
 	put_u32(sb, (m->bom ? 1u : 0u) | (m->crlf ? 2u : 0u) | (m->has_docstring ? 4u : 0u));
 	put_span(sb, &m->docstring);
 	put_str(sb, m->message);
@@ -921,6 +1023,9 @@ int gmf_cache_save(gmf_cache *c, const gmf_cache_file *files, size_t n, size_t h
 	put_u32(&head, BYTE_ORDER_MARK);
 	put_u32(&head, (uint32_t)strlen(c->key));
 	gmf_strbuf_adds(&head, c->key);
+	put_u64(&head, c->hkey[0]);
+	put_u64(&head, c->hkey[1]);
+	put_u64(&head, gmf_cache_checksum(c->hkey, sizeof(c->hkey)));
 	put_segment_head(&head, &body, count);
 
 	rc = -1;

@@ -26,8 +26,11 @@
  * the times move only when a clean page is first written (on ext4; while
  * the page stays dirty, later writes move nothing) or never (tmpfs), so
  * such a file can hold new bytes under an old identity.  Hence the
- * workspace never opens the cache in CI nor for a writer
- * (gmf_workspace_in_ci, workspace.h).
+ * workspace never opens the cache in CI (gmf_workspace_in_ci,
+ * workspace.h), and a writer takes an entry only for a file whose bytes,
+ * read again, have the entry's content hash (SipHash-2-4 keyed with a
+ * random key kept in the cache file, so that nobody who cannot read the
+ * file can make two contents collide).
  *
  * Must never: hand back a migration for a file whose identity differs from
  * its entry's; keep an entry for a file modified less than
@@ -49,7 +52,7 @@
 #include "gmf/reader.h"
 
 /* Bump when the reader's results or this file format change. */
-#define GMF_CACHE_FORMAT 4u
+#define GMF_CACHE_FORMAT 5u
 #define GMF_CACHE_RACY_SECONDS 2
 
 /* What identifies a version of a file. */
@@ -91,6 +94,14 @@ size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 		  const char *prefix, const char *name, const gmf_file_id *id,
 		  gmf_migration *m, gmf_arena *arena);
 
+/* The hash of a content as entries record it (keyed with this cache
+ * file's own random key; never 0); 0 without a cache. */
+uint64_t gmf_cache_content_hash(const gmf_cache *c, const void *data, size_t n);
+/* The content hash entry recorded for its file (0: unknown). */
+uint64_t gmf_cache_entry_content(const gmf_cache *c, size_t entry);
+/* SipHash-2-4 of the n bytes at data with key (for tests). */
+uint64_t gmf_siphash24(const uint64_t key[2], const void *data, size_t n);
+
 /* The parts of gmf_cache_get, for a caller that learns a file's identity
  * another way: the entry number of (root, prefix + name) or 0, with the
  * identity it was saved for in *id; *m from entry (1, or 0 when it does
@@ -105,6 +116,7 @@ typedef struct {
 	const char *prefix, *name;
 	size_t entry;                 /* from the cache: gmf_cache_get's number */
 	const gmf_file_id *id;        /* else read: NULL when unknown, not saved */
+	uint64_t content;             /* and the hash of the bytes read, or 0 */
 	const gmf_migration *mig;     /* NULL: unreadable, not saved */
 } gmf_cache_file;
 

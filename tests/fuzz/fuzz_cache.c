@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: loading the parse cache and decoding its entries.
  * The input is the payload (the records); the harness wraps it in a
- * header with the right magic and key and one segment head with the right
+ * header with the right magic, key and content-hash key, and one segment head with the right
  * length and checksum, as a damaged or forged cache file that passes
  * those checks would look.  The entry count is the input's first byte.
  */
@@ -51,6 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u = (uint32_t)strlen(key);
 	fwrite(&u, 4, 1, f);
 	fwrite(key, 1, strlen(key), f);
+	{
+		/* the content-hash key and its checksum */
+		uint64_t hk[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+		fwrite(hk, 8, 2, f);
+		q = gmf_cache_checksum(hk, sizeof(hk));
+		fwrite(&q, 8, 1, f);
+	}
 	u = 0x47534547u; /* a segment (cache.c's SEG_MAGIC) */
 	fwrite(&u, 4, 1, f);
 	u = data[0];

@@ -36,13 +36,16 @@ for bin in "$@"; do
 					--dir "$d" >/dev/null 2>&1
 			done
 			i=0
-			for cf in "$cdir"/v1-*; do
+			# header: magic, format, byte order, key length (at 16),
+			# the key, the content-hash key and its checksum (24);
+			# then the segment head: magic, count, length, checksum
+			for cf in "$cdir"/v*-*; do
 				[ -f "$cf" ] || continue
 				i=$((i + 1))
 				klen=$(od -An -tu4 -j16 -N4 "$cf" | tr -d ' ')
-				n=$(od -An -tu4 -j$((20 + klen)) -N4 "$cf" | tr -d ' ')
+				n=$(od -An -tu4 -j$((20 + klen + 24 + 4)) -N4 "$cf" | tr -d ' ')
 				[ "$n" -lt 256 ] || continue
-				{ printf "\\$(printf %o "$n")"; tail -c +$((41 + klen)) "$cf"; } \
+				{ printf "\\$(printf %o "$n")"; tail -c +$((20 + klen + 24 + 24 + 1)) "$cf"; } \
 					>"$corpus/seed$i"
 			done
 		fi ;;

@@ -172,6 +172,62 @@ static void test_cache_round_trip_keeps_every_field(void **state)
 	gmf_arena_free(a);
 }
 
+/* SipHash-2-4's published test vectors: key 00 01 .. 0f, messages
+ * 00 01 .. of length 0, 8 and 15. */
+static void test_cache_siphash_vectors(void **state)
+{
+	const uint64_t key[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	unsigned char msg[16];
+	(void)state;
+	for (unsigned i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)i;
+	assert_true(gmf_siphash24(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(gmf_siphash24(key, msg, 8) == 0x93f5f5799a932462ull);
+	assert_true(gmf_siphash24(key, msg, 15) == 0xa129ca6149be45e5ull);
+}
+
+/* An entry keeps the content hash of the bytes it was read from, under
+ * the cache file's own key, which the file keeps from run to run. */
+static void test_cache_keeps_the_content_hash(void **state)
+{
+	static const char src[] = "revision = 'a1'\ndown_revision = 'a0'\n";
+	gmf_migration m;
+	gmf_file_id id;
+	gmf_cache *c, *other;
+	gmf_cache_file f;
+	uint64_t h;
+	(void)state;
+
+	ut_parse_ok(&m, "versions/a1.py", src);
+	id = old_id(0, m.size);
+	c = gmf_cache_open("content\n");
+	other = gmf_cache_open("other content key\n");
+	h = gmf_cache_content_hash(c, src, strlen(src));
+	assert_true(h != 0);
+	/* each cache file has a key of its own */
+	assert_true(gmf_cache_content_hash(other, src, strlen(src)) != h);
+	gmf_cache_close(other);
+	memset(&f, 0, sizeof(f));
+	f.prefix = "";
+	f.name = "f0.py";
+	f.id = &id;
+	f.content = h;
+	f.mig = &m;
+	assert_int_equal(gmf_cache_save(c, &f, 1, 0), 1);
+	gmf_cache_close(c);
+
+	c = gmf_cache_open("content\n");
+	assert_int_equal(gmf_cache_count(c), 1);
+	assert_true(gmf_cache_entry_content(c, 1) == h);
+	/* the same key as when it was saved: the same bytes, the same hash */
+	assert_true(gmf_cache_content_hash(c, src, strlen(src)) == h);
+	assert_true(gmf_cache_content_hash(c, src, strlen(src) - 1) != h);
+	assert_true(gmf_cache_entry_content(c, 2) == 0);
+	gmf_cache_close(c);
+	assert_true(gmf_cache_content_hash(NULL, src, 3) == 0);
+	gmf_migration_release(&m);
+}
+
 static void test_cache_misses_on_any_change_of_identity(void **state)
 {
 	gmf_migration m, back;
@@ -566,6 +622,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_round_trip_keeps_every_field),
+		cmocka_unit_test(test_cache_siphash_vectors),
+		cmocka_unit_test(test_cache_keeps_the_content_hash),
 		cmocka_unit_test(test_cache_misses_on_any_change_of_identity),
 		cmocka_unit_test(test_cache_never_keeps_a_racy_file),
 		cmocka_unit_test(test_cache_ignores_a_damaged_file),
