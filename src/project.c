@@ -1153,13 +1153,65 @@ typedef struct {
 	const unsigned char *valid; /* entries already checked unchanged, or NULL */
 	gmf_file_id *ids;     /* with a cache: the identity of each file read
 	                       * (those with rc 0 and no entry) */
+	uint64_t *content;    /* and the hash of its bytes */
 	uint32_t *entry;      /* and of each taken from it, its entry number */
+	int verify;           /* take an entry only for the same bytes, read
+	                       * now and hashed (a writer: cache.h) */
 	_Atomic size_t next;
 	_Atomic size_t hits;
 	_Atomic size_t kept;  /* files read that the cache would keep */
+	_Atomic size_t verified; /* files whose bytes matched their entry */
 } work;
 
 enum { CHUNK = 32 };
+
+/*
+ * A writer's look at the cache (w->verify): file i, which has entry,
+ * is read and its bytes hashed.  The same hash as the entry's: the
+ * migration is the entry's (1), and the entry is kept as it is, or
+ * written again with the file's new identity.  Otherwise 0, with the
+ * bytes in *buf for the caller to parse (or *rc < 0 and diag when the
+ * file could not be read).
+ */
+static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
+			const gmf_file_id *had, const gmf_strbuf *path, char **buf,
+			size_t *len, struct stat *st, int *rc, gmf_diag *diag)
+{
+	const file_list *f = w->files;
+	gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
+	gmf_file_id id;
+	uint64_t h;
+
+	*rc = gmf_migration_read_bytes(f->dirfds[f->dir[i]], f->names[i], path->buf, buf, len,
+				       st, diag);
+	if (*rc < 0)
+		return 0;
+	h = gmf_cache_content_hash(w->cache, *buf, *len);
+	if (h != gmf_cache_entry_content(w->cache, entry) ||
+	    !gmf_cache_decode(w->cache, entry, m, arena) || m->size != *len) {
+		memset(m, 0, sizeof(*m));
+		return 0;
+	}
+	free(*buf);
+	*buf = NULL;
+	m->path = gmf_arena_strndup(arena, path->buf, path->len);
+	m->stem = gmf_arena_strndup(arena, f->names[i], strlen(f->names[i]) - 3);
+	w->rc[i] = 0;
+	gmf_file_id_from_stat(&id, st);
+	if (gmf_file_id_same(had, &id)) {
+		w->entry[i] = (uint32_t)entry;
+		atomic_fetch_add(&w->hits, 1);
+	} else {
+		/* the same bytes under a new identity (a checkout wrote them
+		 * again): saved anew, so that a plain check finds them too */
+		w->ids[i] = id;
+		w->content[i] = h;
+		if (gmf_cache_keeps(w->cache, &id))
+			atomic_fetch_add(&w->kept, 1);
+	}
+	atomic_fetch_add(&w->verified, 1);
+	return 1;
+}
 
 /* Reads chunks of files until none is left; strings go into arena. */
 static void read_chunks(work *w, gmf_arena *arena)
@@ -1175,13 +1227,21 @@ static void read_chunks(work *w, gmf_arena *arena)
 			gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
 			int dfd = f->dirfds[f->dir[i]];
 			struct stat st;
-			size_t entry = 0;
+			size_t entry = 0, vlen = 0;
+			char *vbuf;
+			int vrc;
 			file_path(&path, f, i);
 			gmf_file_id had;
 			if (w->cache)
 				entry = gmf_cache_find(w->cache, i, f->droot[f->dir[i]],
 						       f->dprefix[f->dir[i]], f->names[i], &had);
-			if (entry) {
+			vbuf = NULL;
+			vrc = 0;
+			if (entry && w->verify) {
+				if (verified_hit(w, arena, i, entry, &had, &path, &vbuf, &vlen, &st,
+						 &vrc, &diag))
+					continue;
+			} else if (entry) {
 				/* unchanged: checked by the loading thread, or now */
 				int same = w->valid && w->valid[entry - 1];
 				if (!same && fstatat(dfd, f->names[i], &st, 0) == 0 &&
@@ -1200,11 +1260,22 @@ static void read_chunks(work *w, gmf_arena *arena)
 					continue;
 				}
 			}
-			w->rc[i] = gmf_migration_readat_st(m, arena, dfd, f->names[i], path.buf,
-							   &diag, w->cache ? &st : NULL);
+			if (vbuf) {
+				/* read by verified_hit: other bytes than its entry's */
+				w->rc[i] = gmf_migration_parse_taking(m, arena, path.buf, vbuf, vlen,
+								      &diag);
+			} else if (vrc < 0) {
+				w->rc[i] = vrc; /* it could not be read: diag says why */
+				memset(m, 0, sizeof(*m));
+			} else {
+				w->rc[i] = gmf_migration_readat_st(m, arena, dfd, f->names[i],
+								   path.buf, &diag,
+								   w->cache ? &st : NULL);
+			}
 			if (w->cache && w->rc[i] == 0) {
-				/* the identity of what was read */
+				/* the identity and content of what was read */
 				gmf_file_id_from_stat(&w->ids[i], &st);
+				w->content[i] = gmf_cache_content_hash(w->cache, m->data, m->size);
 				if (gmf_cache_keeps(w->cache, &w->ids[i]))
 					atomic_fetch_add(&w->kept, 1);
 			}
@@ -1241,7 +1312,8 @@ static void *worker(void *arg)
  * thread keeps its strings in an arena of its own, which the graph adopts.
  */
 static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag,
-		       gmf_cache *cache, const unsigned char *valid)
+		       gmf_cache *cache, const unsigned char *valid, int verify,
+		       size_t *verified)
 {
 	work w;
 	pthread_t tids[4];
@@ -1265,10 +1337,13 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	/* written only for the files read (and calloc's fresh pages cost
 	 * nothing until written): with a warm cache, hardly any */
 	w.ids = cache ? gmf_xcalloc(files->n + 1, sizeof(gmf_file_id)) : NULL;
+	w.content = cache ? gmf_xcalloc(files->n + 1, sizeof(uint64_t)) : NULL;
 	w.entry = cache ? gmf_xcalloc(files->n + 1, sizeof(uint32_t)) : NULL;
+	w.verify = verify;
 	atomic_init(&w.next, 0);
 	atomic_init(&w.hits, 0);
 	atomic_init(&w.kept, 0);
+	atomic_init(&w.verified, 0);
 	/* measured: about 330 bytes of strings per generated migration */
 	hint = files->n * 384 / nthreads;
 	for (size_t t = 1; t < nthreads; t++) {
@@ -1298,13 +1373,16 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 			cf[i].name = files->names[i];
 			cf[i].entry = w.entry[i];
 			cf[i].id = rc[i] == 0 && !w.entry[i] ? &w.ids[i] : NULL;
+			cf[i].content = w.content[i];
 			cf[i].mig = rc[i] == 0 ? &gmf_graph_node(g, i)->mig : NULL;
 		}
 		gmf_cache_save(cache, cf, files->n, atomic_load(&w.hits));
 		free(cf);
 	}
 	free(w.ids);
+	free(w.content);
 	free(w.entry);
+	*verified = atomic_load(&w.verified);
 	return atomic_load(&w.hits);
 }
 
@@ -1324,6 +1402,7 @@ typedef struct {
 	const gmf_script *script;
 	gmf_cache *cache;
 	unsigned char *valid; /* per entry: 1 checked and unchanged; read after join */
+	int verify;           /* a writer's load: no entry is checked here */
 	_Atomic int stop;
 } cache_loader;
 
@@ -1342,8 +1421,8 @@ static void *load_cache(void *arg)
 
 	l->cache = gmf_cache_open(l->key);
 	n = gmf_cache_count(l->cache);
-	if (!n)
-		return NULL;
+	if (!n || l->verify)
+		return NULL; /* a writer reads every file anyway */
 	l->valid = gmf_xcalloc(n, 1);
 	fds = gmf_xcalloc(l->script->ndirs + 1, sizeof(int));
 	for (size_t d = 0; d < l->script->ndirs; d++)
@@ -1559,7 +1638,8 @@ static void resolve_labels(gmf_graph *g, const gmf_script *s)
 /* The graph of the files listed: each read (or taken from cache), the
  * ones that failed set aside as unreadable.  *hits: how many from cache. */
 static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_cache *cache,
-			      const unsigned char *valid, size_t *hits)
+			      const unsigned char *valid, int verify, size_t *hits,
+			      size_t *verified)
 {
 	gmf_strbuf path = GMF_STRBUF_INIT;
 	gmf_graph *g = gmf_graph_new();
@@ -1567,7 +1647,7 @@ static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_c
 	gmf_diag **diags = gmf_xcalloc(files->n + 1, sizeof(gmf_diag *));
 
 	gmf_graph_resize(g, files->n);
-	*hits = read_all(files, g, rcs, diags, cache, valid);
+	*hits = read_all(files, g, rcs, diags, cache, valid, verify, verified);
 	/* failed files leave the graph for the list of unreadable ones */
 	gmf_graph_compact(g, rcs);
 	for (size_t i = 0; i < files->n; i++)
@@ -1595,13 +1675,14 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	pthread_t loader_tid;
 	int loading = 0;
 	file_list files;
-	size_t hits;
+	size_t hits, verified = 0;
 	int rc = 0;
 
 	*out = NULL;
 	memset(&files, 0, sizeof(files));
 	memset(&loader, 0, sizeof(loader));
 	loader.script = s;
+	loader.verify = o && o->verify_cache;
 	atomic_init(&loader.stop, 0);
 	if ((rc = gmf_reader_init()) < 0)
 		return rc;
@@ -1632,10 +1713,11 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
-		*out = build_graph(s, &files, cache, loader.valid, &hits);
+		*out = build_graph(s, &files, cache, loader.valid, o && o->verify_cache, &hits,
+				   &verified);
 		if (o)
-			o->ncached = hits;
-		if (hits) {
+			o->ncached = o->verify_cache ? verified : hits;
+		if (hits || verified) {
 			/* the graph holds on to what its strings point into */
 			gmf_cache_drop_index(cache);
 			gmf_graph_keep(*out, close_cache, cache);

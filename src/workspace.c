@@ -54,6 +54,7 @@ int gmf_workspace_reload(gmf_workspace *ws)
 	for (size_t i = 0; i < ws->project.nscripts; i++) {
 		int rc;
 		ws->loads[i].use_cache = ws->use_cache;
+		ws->loads[i].verify_cache = ws->verify_cache;
 		rc = gmf_script_load_opts(&ws->graphs[i], &ws->project.scripts[i], &ws->loads[i]);
 		if (rc < 0) {
 			ws->failed_script = i;
@@ -249,8 +250,10 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 		ws->naming = parse_naming(o->naming);
 	else if (ws->repo && gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
 		ws->naming = parse_naming(naming);
-	/* a writer's plan and a CI verdict come from the files themselves */
-	ws->use_cache = !o->no_cache && !o->lock && !gmf_workspace_in_ci();
+	/* a CI verdict comes from the files themselves, and a writer's plan
+	 * from entries whose content hash its bytes, read now, match */
+	ws->use_cache = !o->no_cache && !gmf_workspace_in_ci();
+	ws->verify_cache = o->lock || o->verify_cache;
 	if (ws->use_cache && ws->repo &&
 	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
 		ws->use_cache = cfg;

@@ -87,9 +87,13 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s);
 typedef struct {
 	int use_cache;   /* take unchanged files from the parse cache (cache.h)
 	                  * and remember what was read */
+	int verify_cache; /* and take an entry only for a file whose bytes,
+	                   * read now, have the entry's content hash (not its
+	                   * identity alone: a writer's plan, cache.h) */
 	int cache_used;  /* out: a cache was opened (not switched off) */
 	size_t nfiles;   /* out: migration files found */
-	size_t ncached;  /* out: of those, taken from the cache */
+	size_t ncached;  /* out: of those, taken from the cache (with
+	                  * verify_cache: whose bytes matched) */
 	int maybe_subdirs; /* out: not recursing, the listing passed over an
 	                    * entry that may be a directory */
 } gmf_load_opts;

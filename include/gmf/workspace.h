@@ -32,8 +32,12 @@ typedef struct {
 	const char *naming;      /* auto|stem|prefix|contains|none; NULL: git
 	                          * config migrate-fix.naming, else auto */
 	int no_cache;            /* never use the parse cache; it is not
-	                          * used either with lock set, nor when
-	                          * gmf_workspace_in_ci (see below) */
+	                          * used either when gmf_workspace_in_ci
+	                          * (see below) */
+	int verify_cache;        /* a writer's plan (a dry run too): take a
+	                          * cache entry only for a file whose bytes,
+	                          * read now, have its content hash; implied
+	                          * by lock */
 	const char *cwd;         /* NULL: the process's current directory */
 	int lock;                /* take the write lock before reading, so
 	                          * what is read is what a writer changes */
@@ -52,6 +56,7 @@ typedef struct gmf_workspace {
 	size_t failed_script;    /* after a load error: its script, else -1 */
 	struct gmf_lock *lock;   /* held write lock, or NULL */
 	int use_cache;
+	int verify_cache;        /* a writer: entries only for the same bytes */
 	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
 

@@ -166,6 +166,13 @@ static void print_text(cli_context *ctx, const gmf_fix_result *res, int dry_run,
 	for (size_t s = 0; s < res->nscripts; s++) {
 		const gmf_fix_script *fs = &res->scripts[s];
 		const gmf_decision *d = &fs->decision;
+		if (verbose && s < ctx->project.nscripts && ctx->loads && ctx->loads[s].cache_used) {
+			if (res->nscripts > 1)
+				printf("[%s] ", fs->name);
+			printf("read %zu file%s, %zu with the bytes the parse cache holds\n",
+			       ctx->loads[s].nfiles, ctx->loads[s].nfiles == 1 ? "" : "s",
+			       ctx->loads[s].ncached);
+		}
 		if (verbose && d->convention) {
 			if (res->nscripts > 1)
 				printf("[%s] ", fs->name);

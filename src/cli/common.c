@@ -169,8 +169,10 @@ static int context_open(cli_context *ctx, const cli_discovery *d, int lock, int 
 	o.config = d->config;
 	o.name = d->name;
 	o.naming = d->naming;
-	/* a writer plans from the files, dry run or not (docs/guide.md) */
-	o.no_cache = d->no_cache || writer;
+	/* a writer plans from the files, dry run or not: the cache only
+	 * spares it the parse of a file whose bytes it has seen (guide.md) */
+	o.no_cache = d->no_cache;
+	o.verify_cache = writer;
 	o.cwd = cwd;
 	o.lock = lock;
 	if (cwd && !display_cwd && strcmp(cwd, "/")) {

@@ -19,7 +19,7 @@ cached_count () {
 }
 
 test_expect_success 'setup: trees older than the racy window' '
-	for d in plain edit renamed replaced damaged off git; do
+	for d in plain edit renamed replaced damaged off git writer; do
 		new_project $d &&
 		(
 			cd $d &&
@@ -191,6 +191,32 @@ test_expect_success 'fix and undo on a cached tree' '
 	if have_alembic; then alembic_cycle; fi &&
 	gmf_expect 0 ../undo undo &&
 	gmf_expect 1 ../out check
+'
+
+# A writer (fix, a dry run too, and the hooks) reads every file and takes
+# an entry only for the same bytes (their content hash), whatever the
+# file's identity; a check takes it on the identity alone.
+test_expect_success 'a writer takes from the cache only files with the same bytes' '
+	cd writer &&
+	gmf_expect 0 ../w-check1 check -v &&
+	gmf_expect 0 ../w-check2 check -v &&
+	test "$(cached_count ../w-check2)" = 3 &&
+	gmf fix --dry-run -v >../w-fix1 &&
+	test_grep "^read 3 files, 3 with the bytes the parse cache holds\$" ../w-fix1 &&
+	# the same bytes in a new file: the identity changed, the content not
+	cp migrations/versions/002_b.py ../b.copy &&
+	rm migrations/versions/002_b.py &&
+	cp ../b.copy migrations/versions/002_b.py &&
+	gmf_expect 0 ../w-check3 check -v &&
+	test "$(cached_count ../w-check3)" = 2 &&
+	gmf fix --dry-run -v >../w-fix2 &&
+	test_grep "^read 3 files, 3 with the bytes the parse cache holds\$" ../w-fix2 &&
+	# other bytes: read and parsed
+	echo "# changed" >>migrations/versions/003_c.py &&
+	gmf fix --dry-run -v >../w-fix3 &&
+	test_grep "^read 3 files, 2 with the bytes the parse cache holds\$" ../w-fix3 &&
+	gmf fix --dry-run -v --no-cache >../w-fix4 &&
+	test_grep ! "parse cache" ../w-fix4
 '
 
 test_done
