@@ -743,8 +743,6 @@ cleanup:
 	return rc;
 }
 
-/* Op i names a path to replace or one to write, no path an earlier op
- * names, and nothing t does not allow. */
 /* What check_op found at an op's paths. */
 typedef struct {
 	int new_present;
@@ -752,6 +750,8 @@ typedef struct {
 	struct stat old_st; /* lstat of old_path, when old_present */
 } op_found;
 
+/* Op i names a path to replace or one to write, no path an earlier op
+ * names, and nothing t does not allow; *found says what is there. */
 static int check_op(const gmf_journal *t, const gmf_journal_op *ops, size_t i, op_found *found)
 {
 	const gmf_journal_op *op = &ops[i];
