@@ -1165,13 +1165,22 @@ typedef struct {
 
 enum { CHUNK = 32 };
 
+/* A migration decoded from the cache gets the path and stem of file i,
+ * which the entry does not hold. */
+static void name_entry(gmf_migration *m, gmf_arena *arena, const gmf_strbuf *path,
+		       const char *name)
+{
+	m->path = gmf_arena_strndup(arena, path->buf, path->len);
+	m->stem = gmf_arena_strndup(arena, name, strlen(name) - 3);
+}
+
 /*
  * A writer's look at the cache (w->verify): file i, which has entry,
  * is read and its bytes hashed.  The same hash as the entry's: the
  * migration is the entry's (1), and the entry is kept as it is, or
  * written again with the file's new identity.  Otherwise 0, with the
- * bytes in *buf for the caller to parse (or *rc < 0 and diag when the
- * file could not be read).
+ * bytes in *buf for the caller to parse and their hash in w->content[i]
+ * (or *rc < 0 and diag when the file could not be read).
  */
 static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
 			const gmf_file_id *had, const gmf_strbuf *path, char **buf,
@@ -1187,6 +1196,7 @@ static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
 	if (*rc < 0)
 		return 0;
 	h = gmf_cache_content_hash(w->cache, *buf, *len);
+	w->content[i] = h;
 	if (h != gmf_cache_entry_content(w->cache, entry) ||
 	    !gmf_cache_decode(w->cache, entry, m, arena) || m->size != *len) {
 		memset(m, 0, sizeof(*m));
@@ -1194,8 +1204,7 @@ static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
 	}
 	free(*buf);
 	*buf = NULL;
-	m->path = gmf_arena_strndup(arena, path->buf, path->len);
-	m->stem = gmf_arena_strndup(arena, f->names[i], strlen(f->names[i]) - 3);
+	name_entry(m, arena, path, f->names[i]);
 	w->rc[i] = 0;
 	gmf_file_id_from_stat(&id, st);
 	if (gmf_file_id_same(had, &id)) {
@@ -1205,7 +1214,6 @@ static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
 		/* the same bytes under a new identity (a checkout wrote them
 		 * again): saved anew, so that a plain check finds them too */
 		w->ids[i] = id;
-		w->content[i] = h;
 		if (gmf_cache_keeps(w->cache, &id))
 			atomic_fetch_add(&w->kept, 1);
 	}
@@ -1251,9 +1259,7 @@ static void read_chunks(work *w, gmf_arena *arena)
 					same = gmf_file_id_same(&had, &id);
 				}
 				if (same && gmf_cache_decode(w->cache, entry, m, arena)) {
-					m->path = gmf_arena_strndup(arena, path.buf, path.len);
-					m->stem = gmf_arena_strndup(arena, f->names[i],
-								    strlen(f->names[i]) - 3);
+					name_entry(m, arena, &path, f->names[i]);
 					w->rc[i] = 0;
 					w->entry[i] = (uint32_t)entry;
 					atomic_fetch_add(&w->hits, 1);
@@ -1275,7 +1281,9 @@ static void read_chunks(work *w, gmf_arena *arena)
 			if (w->cache && w->rc[i] == 0) {
 				/* the identity and content of what was read */
 				gmf_file_id_from_stat(&w->ids[i], &st);
-				w->content[i] = gmf_cache_content_hash(w->cache, m->data, m->size);
+				if (!w->content[i]) /* unless verified_hit hashed it */
+					w->content[i] = gmf_cache_content_hash(w->cache, m->data,
+									       m->size);
 				if (gmf_cache_keeps(w->cache, &w->ids[i]))
 					atomic_fetch_add(&w->kept, 1);
 			}
