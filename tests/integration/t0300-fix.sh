@@ -4,8 +4,25 @@ test_description='fix: renumber and re-parent with real git and real alembic'
 . "$(dirname "$0")/../lib.sh"
 . "$TEST_DIRECTORY/project-lib.sh"
 
+# simple_fork DIR: a project in DIR whose feature branch (checked out)
+# added 002_f and merged main, which added 002_m on the same 001_init.
+simple_fork () {
+	new_project "$1" &&
+	(
+		cd "$1" &&
+		mig 001_init.py 001_init None "init" &&
+		commit_all base && git push -q origin main &&
+		git checkout -q -b feature &&
+		mig 002_f.py 002_f 001_init "f" && commit_all f &&
+		git checkout -q main &&
+		mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
+		git checkout -q feature && git merge -q --no-edit origin/main
+	)
+}
+
 # A sequence-numbered project (revision == file stem) where main and a
 # feature branch each add migrations on 002; the feature merges main.
+
 test_expect_success ALEMBIC 'sequence-numbered: the local migration moves after the mainline head' '
 	new_project seq && cd seq &&
 	mig 001_init.py 001_init None "init" &&
@@ -191,14 +208,7 @@ test_expect_success ALEMBIC 'depends_on naming a renamed id is rewritten too' '
 '
 
 test_expect_success ALEMBIC '--strategy=merge writes a merge migration from the project template' '
-	new_project strat && cd strat &&
-	mig 001_init.py 001_init None "init" &&
-	commit_all base && git push -q origin main &&
-	git checkout -q -b feature &&
-	mig 002_f.py 002_f 001_init "f" && commit_all f &&
-	git checkout -q main &&
-	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
-	git checkout -q feature && git merge -q --no-edit origin/main &&
+	simple_fork strat && cd strat &&
 	gmf fix --strategy=merge -m "merge parallel branches" >out &&
 	test -e migrations/versions/003_merge_parallel_branches.py &&
 	test_grep "^down_revision: Union\[str, Sequence\[str\], None\] = (.002_f., .002_m.)$" migrations/versions/003_merge_parallel_branches.py &&
@@ -292,14 +302,7 @@ test_expect_success ALEMBIC 'merge in an alembic-default project: a fresh 12-hex
 '
 
 test_expect_success 'a moving file with uncommitted edits: refused, nothing changed' '
-	new_project dirty && cd dirty &&
-	mig 001_init.py 001_init None "init" &&
-	commit_all base && git push -q origin main &&
-	git checkout -q -b feature &&
-	mig 002_f.py 002_f 001_init "f" && commit_all f &&
-	git checkout -q main &&
-	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
-	git checkout -q feature && git merge -q --no-edit origin/main &&
+	simple_fork dirty && cd dirty &&
 	echo "# local edit" >>migrations/versions/002_f.py &&
 	snapshot >before &&
 	test_expect_code 1 gmf fix 2>err &&
@@ -338,14 +341,7 @@ test_expect_success 'a graph with a cycle is refused with the reason' '
 '
 
 test_expect_success '--dry-run and --format=json change nothing' '
-	new_project dry && cd dry &&
-	mig 001_init.py 001_init None "init" &&
-	commit_all base && git push -q origin main &&
-	git checkout -q -b feature &&
-	mig 002_f.py 002_f 001_init "f" && commit_all f &&
-	git checkout -q main &&
-	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
-	git checkout -q feature && git merge -q --no-edit origin/main &&
+	simple_fork dry && cd dry &&
 	snapshot >../before &&
 	gmf fix --dry-run >../out &&
 	test_grep "^--- a/migrations/versions/002_f.py" ../out &&
@@ -420,14 +416,7 @@ test_expect_success ALEMBIC 'a fix of many migrations stores their blobs in one 
 '
 
 test_expect_success 'a fix of one migration writes one loose object, as git add does' '
-	new_project few && cd few &&
-	mig 001_init.py 001_init None "init" &&
-	commit_all base && git push -q origin main &&
-	git checkout -q -b feature &&
-	mig 002_f.py 002_f 001_init "f" && commit_all f &&
-	git checkout -q main &&
-	mig 002_m.py 002_m 001_init "m" && commit_all m && git push -q origin main &&
-	git checkout -q feature && git merge -q --no-edit origin/main &&
+	simple_fork few && cd few &&
 	git repack -adq &&
 	gmf fix >../few-out &&
 	git count-objects -v >../few-after &&

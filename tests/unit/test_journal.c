@@ -310,9 +310,8 @@ static void test_journal_apply_refuses_a_file_changed_since_read(void **state)
 	assert_false(pending());
 	/* another identity: rewritten after the read */
 	put(at(F.ver, "x.py"), "X2");
-	give_known(&ops[0], "X1", &st, time(NULL) + GMF_JOURNAL_RACY_SECONDS + 1);
 	st.st_ino++;
-	ops[0].known_st = st;
+	give_known(&ops[0], "X1", &st, time(NULL) + GMF_JOURNAL_RACY_SECONDS + 1);
 	assert_int_equal(gmf_journal_apply(&F.t, ops, n, "fix", "changed"), GMF_ECONFLICT);
 	assert_tree("x.py=X2;");
 	/* the same bytes as read: the run goes ahead on them */
@@ -322,7 +321,6 @@ static void test_journal_apply_refuses_a_file_changed_since_read(void **state)
 	assert_tree("y.py=Y;");
 	gmf_journal_ops_free(ops, n);
 }
-
 
 static void test_journal_apply_create_rename_delete(void **state)
 {
