@@ -67,6 +67,106 @@ static int hash_like(const char *id)
 	return n >= 8;
 }
 
+/*
+ * Per node, the length of the longest chain from a root down to it (1 for a
+ * root; 0 for a node a cycle holds).  Kahn's order over the child edges.
+ */
+static size_t *chain_depths(const gmf_graph *g)
+{
+	size_t n = gmf_graph_count(g), head = 0, tail = 0;
+	size_t *depth = gmf_xcalloc(n + 1, sizeof(size_t));
+	size_t *waiting = gmf_xcalloc(n + 1, sizeof(size_t));
+	size_t *queue = gmf_xcalloc(n + 1, sizeof(size_t));
+
+	for (size_t i = 0; i < n; i++) {
+		waiting[i] = gmf_graph_node(g, i)->nparents;
+		if (!waiting[i]) {
+			depth[i] = 1;
+			queue[tail++] = i;
+		}
+	}
+	while (head < tail) {
+		const gmf_node *nd = gmf_graph_node(g, queue[head]);
+		size_t d = depth[queue[head++]] + 1;
+		for (size_t k = 0; k < nd->nchildren; k++) {
+			size_t c = nd->children[k];
+			if (depth[c] < d)
+				depth[c] = d;
+			if (waiting[c] && !--waiting[c])
+				queue[tail++] = c;
+		}
+	}
+	free(waiting);
+	free(queue);
+	return depth;
+}
+
+/* Is a a proper ancestor of i?  Only nodes deeper than a can lie between,
+ * so the walk stops there.  seen: n bytes, zero on entry and on return. */
+static int ancestor_of(const gmf_graph *g, const size_t *depth, size_t a, size_t i,
+		       unsigned char *seen)
+{
+	size_t n = 0, cap = 16, found = 0;
+	size_t *stack = gmf_xcalloc(cap, sizeof(size_t)), *went = NULL, nwent = 0;
+
+	stack[n++] = i;
+	went = gmf_xcalloc(cap, sizeof(size_t));
+	while (n && !found) {
+		const gmf_node *nd = gmf_graph_node(g, stack[--n]);
+		for (size_t k = 0; k < nd->nparents && !found; k++) {
+			size_t p = nd->parents[k];
+			if (p == a) {
+				found = 1;
+			} else if (!seen[p] && depth[p] > depth[a]) {
+				seen[p] = 1;
+				if (nwent == cap || n == cap) {
+					cap *= 2;
+					stack = gmf_xrealloc(stack, cap * sizeof(size_t));
+					went = gmf_xrealloc(went, cap * sizeof(size_t));
+				}
+				went[nwent++] = p;
+				stack[n++] = p;
+			}
+		}
+	}
+	for (size_t k = 0; k < nwent; k++)
+		seen[went[k]] = 0;
+	free(stack);
+	free(went);
+	return (int)found;
+}
+
+/*
+ * The deepest migration re-parented by hand: one parent, and a docstring
+ * `Revises:` that names one other migration of the graph, an ancestor of
+ * that parent.  Alembic writes `Revises:` from the parent the file was
+ * made on, so the file was made on an older head and moved on later.
+ * Returns its index (NONE when there is none) deeper than floor.
+ */
+static size_t last_reparented(const gmf_graph *g, const size_t *depth, size_t floor)
+{
+	size_t n = gmf_graph_count(g), best = NONE;
+	unsigned char *seen = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const gmf_node *nd = gmf_graph_node(g, i);
+		const gmf_migration *m = &nd->mig;
+		size_t was;
+		if (nd->nparents != 1 || !m->hdr_revises.present || m->hdr_nrevises != 1 ||
+		    depth[i] <= floor || (best != NONE && depth[i] <= depth[best]))
+			continue;
+		was = gmf_graph_find(g, m->hdr_revises_ids[0]);
+		if (was == NONE || was == nd->parents[0])
+			continue;
+		if (!seen)
+			seen = gmf_xcalloc(n + 1, 1);
+		if (ancestor_of(g, depth, was, nd->parents[0], seen))
+			best = i;
+	}
+	free(seen);
+	return best;
+}
+
 void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
@@ -89,10 +189,31 @@ void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
 			gmf_strbuf_addf(&sb, " (%zu merge migration%s in the tree: the answer when "
 					"nothing local can move)", merges, merges == 1 ? "" : "s");
 	} else if (merges && hashes * 2 > n) {
-		out->strategy = GMF_STRATEGY_MERGE;
-		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s) and generated "
-				"revision ids: a fork gets a merge migration", merges,
-				merges == 1 ? "" : "s", gmf_graph_node(g, first)->id);
+		/* merge migrations, unless the project went on re-parenting
+		 * after the last of them: the latest habit is the convention */
+		size_t *depth = chain_depths(g), last = first, moved;
+		for (size_t i = 0; i < n; i++)
+			if (gmf_graph_node(g, i)->nparents > 1 && depth[i] > depth[last])
+				last = i;
+		moved = last_reparented(g, depth, depth[last]);
+		if (moved != NONE) {
+			const gmf_node *nd = gmf_graph_node(g, moved);
+			out->strategy = GMF_STRATEGY_RENUMBER;
+			gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (the last %s), but "
+					"%s, further down the chain, was re-parented by hand (its "
+					"docstring says 'Revises: %s', its down_revision is %s): a "
+					"fork is re-parented when that is safe, else it gets a merge "
+					"migration", merges, merges == 1 ? "" : "s",
+					gmf_graph_node(g, last)->id, nd->id,
+					nd->mig.hdr_revises_ids[0],
+					gmf_graph_node(g, nd->parents[0])->id);
+		} else {
+			out->strategy = GMF_STRATEGY_MERGE;
+			gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s) and generated "
+					"revision ids: a fork gets a merge migration", merges,
+					merges == 1 ? "" : "s", gmf_graph_node(g, first)->id);
+		}
+		free(depth);
 	} else if (merges) {
 		out->strategy = GMF_STRATEGY_RENUMBER;
 		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s), but revision ids "

@@ -87,8 +87,10 @@ typedef struct {
 
 /*
  * Numbered files (037_x.py) mean renumbering; merge migrations with
- * mostly generated (8+ hex digit) ids mean merge migrations; no merge
- * migration means re-parenting.  Strategy auto follows it.
+ * mostly generated (8+ hex digit) ids mean merge migrations, unless a
+ * migration deeper in the chain than the last of them was re-parented by
+ * hand (its docstring's `Revises:` names an ancestor of its one parent);
+ * no merge migration means re-parenting.  Strategy auto follows it.
  */
 void gmf_convention_detect(gmf_convention *out, const gmf_graph *g);
 void gmf_convention_release(gmf_convention *c);

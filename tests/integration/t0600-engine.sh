@@ -381,4 +381,33 @@ test_expect_success ALEMBIC 'a rebase in that project re-parents the branch: no 
 	alembic_cycle
 '
 
+test_expect_success ALEMBIC 'a project that re-parented by hand since its last merge migration re-parents' '
+	new_project hp && cd hp &&
+	mig a1a1a1a1a1a1_init.py a1a1a1a1a1a1 None "init" &&
+	mig b1b1b1b1b1b1_a.py b1b1b1b1b1b1 a1a1a1a1a1a1 "a" &&
+	mig b2b2b2b2b2b2_b.py b2b2b2b2b2b2 a1a1a1a1a1a1 "b" &&
+	mig c1c1c1c1c1c1_merge.py c1c1c1c1c1c1 "b1b1b1b1b1b1 b2b2b2b2b2b2" "merge" &&
+	mig c2c2c2c2c2c2_c.py c2c2c2c2c2c2 c1c1c1c1c1c1 "c" &&
+	# made on c1, moved onto c2 by hand: its docstring still says c1
+	mig c3c3c3c3c3c3_d.py c3c3c3c3c3c3 c1c1c1c1c1c1 "d" &&
+	sed "s/^\(down_revision: .* = \)\"c1c1c1c1c1c1\"$/\1\"c2c2c2c2c2c2\"/" \
+		migrations/versions/c3c3c3c3c3c3_d.py >tmp && mv tmp migrations/versions/c3c3c3c3c3c3_d.py &&
+	commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig d2d2d2d2d2d2_f.py d2d2d2d2d2d2 c3c3c3c3c3c3 "feature" && commit_all feature &&
+	git checkout -q main &&
+	mig d1d1d1d1d1d1_m.py d1d1d1d1d1d1 c3c3c3c3c3c3 "main" && commit_all main &&
+	git push -q origin main &&
+	git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "strategy auto: 1 merge migration in the tree (the last c1c1c1c1c1c1), but c3c3c3c3c3c3, further down the chain, was re-parented by hand" out &&
+	ls migrations/versions/*.py >../hp-files &&
+	test_line_count = 8 ../hp-files &&
+	test_grep "^down_revision: .* = \"d1d1d1d1d1d1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	test_grep "^Revises: d1d1d1d1d1d1$" migrations/versions/d2d2d2d2d2d2_f.py &&
+	test "$(gmf heads)" = "d2d2d2d2d2d2 (head)" &&
+	alembic_cycle
+'
+
 test_done

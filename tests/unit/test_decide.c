@@ -352,6 +352,70 @@ static void test_decide_convention_from_the_tree(void **state)
 	gmf_convention_release(&conv);
 }
 
+/* A migration whose docstring names an older parent than its code. */
+static void add_moved(ctx *c, const char *path, const char *rev, const char *was,
+		      const char *down)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_strbuf_addf(&sb, "\"\"\"x\n\nRevision ID: %s\nRevises: %s\n\"\"\"\n"
+			"revision = '%s'\ndown_revision = '%s'\n", rev, was, rev, down);
+	ut_add_src(c->g, path, sb.buf);
+	gmf_strbuf_release(&sb);
+}
+
+static void test_decide_convention_latest_habit(void **state)
+{
+	ctx *c = *state;
+	gmf_convention conv;
+
+	/* re-parented by hand before the last merge migration: merges */
+	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
+	ut_add(c->g, "/p/versions/a2a2a2a2a2a2_a.py", "a2a2a2a2a2a2", "'a1a1a1a1a1a1'", NULL);
+	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_b.py", "b1b1b1b1b1b1", "'a2a2a2a2a2a2'", NULL);
+	add_moved(c, "/p/versions/b2b2b2b2b2b2_c.py", "b2b2b2b2b2b2", "a1a1a1a1a1a1",
+		  "a2a2a2a2a2a2");
+	ut_add(c->g, "/p/versions/c1c1c1c1c1c1_merge.py", "c1c1c1c1c1c1",
+	       "('b1b1b1b1b1b1', 'b2b2b2b2b2b2')", NULL);
+	ut_add(c->g, "/p/versions/c3c3c3c3c3c3_m.py", "c3c3c3c3c3c3", "'c1c1c1c1c1c1'", NULL);
+	/* a docstring naming a sibling, not an ancestor: no evidence */
+	add_moved(c, "/p/versions/c4c4c4c4c4c4_f.py", "c4c4c4c4c4c4", "c3c3c3c3c3c3",
+		  "c1c1c1c1c1c1");
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	gmf_convention_detect(&conv, c->g);
+	assert_int_equal(conv.strategy, GMF_STRATEGY_MERGE);
+	gmf_convention_release(&conv);
+	gmf_graph_free(c->g);
+	gmf_findings_release(&c->f);
+	gmf_findings_init(&c->f);
+
+	/* the same, then d1, made on c1, moved onto c3 by hand: re-parenting */
+	c->g = gmf_graph_new();
+	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
+	ut_add(c->g, "/p/versions/a2a2a2a2a2a2_a.py", "a2a2a2a2a2a2", "'a1a1a1a1a1a1'", NULL);
+	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_b.py", "b1b1b1b1b1b1", "'a2a2a2a2a2a2'", NULL);
+	add_moved(c, "/p/versions/b2b2b2b2b2b2_c.py", "b2b2b2b2b2b2", "a1a1a1a1a1a1",
+		  "a2a2a2a2a2a2");
+	ut_add(c->g, "/p/versions/c1c1c1c1c1c1_merge.py", "c1c1c1c1c1c1",
+	       "('b1b1b1b1b1b1', 'b2b2b2b2b2b2')", NULL);
+	ut_add(c->g, "/p/versions/c3c3c3c3c3c3_m.py", "c3c3c3c3c3c3", "'c1c1c1c1c1c1'", NULL);
+	add_moved(c, "/p/versions/d1d1d1d1d1d1_g.py", "d1d1d1d1d1d1", "c1c1c1c1c1c1",
+		  "c3c3c3c3c3c3");
+	ut_add(c->g, "/p/versions/e1e1e1e1e1e1_h.py", "e1e1e1e1e1e1", "'d1d1d1d1d1d1'", NULL);
+	ut_add(c->g, "/p/versions/e2e2e2e2e2e2_i.py", "e2e2e2e2e2e2", "'d1d1d1d1d1d1'", NULL);
+	gmf_graph_check(c->g, GMF_NAMING_AUTO, NULL, &c->f);
+	gmf_convention_detect(&conv, c->g);
+	assert_int_equal(conv.strategy, GMF_STRATEGY_RENUMBER);
+	assert_non_null(strstr(conv.why, "(the last c1c1c1c1c1c1), but d1d1d1d1d1d1"));
+	assert_non_null(strstr(conv.why, "'Revises: c1c1c1c1c1c1', its down_revision is "
+					 "c3c3c3c3c3c3"));
+	gmf_convention_release(&conv);
+	/* and the fork e1 / e2 is re-parented, not merged */
+	publish(c, "e1e1e1e1e1e1", "origin/main");
+	decide(c);
+	assert_int_equal(c->d.kind, GMF_DECIDE_RENUMBER);
+	assert_int_equal(c->d.plan.nfiles, 1);
+}
+
 static void test_decide_auto_follows_a_merge_convention(void **state)
 {
 	ctx *c = *state;
@@ -406,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decide_explicit_onto_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_incurable_names_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_convention_from_the_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decide_convention_latest_habit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decide_auto_follows_a_merge_convention, setup, teardown),
 		cmocka_unit_test(test_decide_strategy_names),
 	};
