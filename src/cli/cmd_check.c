@@ -161,19 +161,29 @@ static void print_ok(cli_context *ctx, size_t nmig, size_t nwarn, size_t nignore
 	gmf_strbuf heads = GMF_STRBUF_INIT;
 	size_t total = 0;
 
-	for (size_t s = 0; s < ctx->project.nscripts; s++) {
+	size_t nscripts = ctx->project.nscripts;
+
+	/* several script locations: the heads of each followed by its
+	 * name, so two heads in two places do not read as a fork */
+	for (size_t s = 0; s < nscripts; s++) {
 		size_t *h, nh = gmf_graph_heads(ctx->graphs[s], &h);
+		if (nh && heads.len)
+			gmf_strbuf_adds(&heads, nscripts > 1 ? "; " : ", ");
 		for (size_t k = 0; k < nh; k++) {
-			if (heads.len)
+			if (k)
 				gmf_strbuf_adds(&heads, ", ");
 			gmf_strbuf_adds(&heads, gmf_graph_node(ctx->graphs[s], h[k])->id);
 		}
+		if (nh && nscripts > 1)
+			gmf_strbuf_addf(&heads, " in %s", ctx->project.scripts[s].name);
 		total += nh;
 		free(h);
 	}
-	printf("ok: %zu migration%s, %zu head%s%s%s%s", nmig, nmig == 1 ? "" : "s",
-	       total, total == 1 ? "" : "s", total ? " (" : "", heads.buf,
-	       total ? ")" : "");
+	printf("ok: %zu migration%s", nmig, nmig == 1 ? "" : "s");
+	if (nscripts > 1)
+		printf(" in %zu script locations", nscripts);
+	printf(", %zu head%s%s%s%s", total, total == 1 ? "" : "s", total ? " (" : "",
+	       heads.buf, total ? ")" : "");
 	if (nwarn)
 		printf(", %zu warning%s", nwarn, nwarn == 1 ? "" : "s");
 	if (nignored)

@@ -158,6 +158,13 @@ test_expect_success 'without -n every section with script_location is checked' '
 	json_check ../out.json "all(s[\"config\"] is not None and s[\"config\"].endswith(\"alembic.ini\") for s in d[\"scripts\"])"
 '
 
+test_expect_success 'the ok line names the location of each head' '
+	copy_fixture good/multi-section &&
+	cd multi-section &&
+	gmf_expect 0 ../out check &&
+	test_grep "^ok: 5 migrations in 2 script locations, 2 heads (002 in core; 003 in tenant)$" ../out
+'
+
 test_expect_success '-n with a section that does not exist fails, naming it' '
 	copy_fixture good/multi-section &&
 	cd multi-section &&
