@@ -45,6 +45,11 @@ struct gmf_arena {
 	char *cur, *end;
 	size_t next_size; /* size of the next ordinary chunk */
 	int huge;         /* take 2 MiB huge-page chunks */
+	int huge_later;   /* ... once the first MiB is used: the hint is a
+	                   * guess (a warm parse cache leaves most of it
+	                   * unused), and a huge page is zeroed whole at its
+	                   * first touch, where ordinary pages are zeroed as
+	                   * they are touched */
 	size_t used;
 };
 
@@ -97,7 +102,7 @@ static size_t round_huge(size_t n)
 gmf_arena *gmf_arena_new(size_t hint)
 {
 	gmf_arena *a = gmf_xcalloc(1, sizeof(*a));
-	a->huge = huge_worthwhile(hint);
+	a->huge_later = huge_worthwhile(hint);
 	a->next_size = 4096;
 	while (a->next_size < hint && a->next_size < ((size_t)1 << 20))
 		a->next_size *= 2;
@@ -125,6 +130,10 @@ static void new_chunk(gmf_arena *a, size_t n)
 	size_t size;
 	chunk *c = NULL;
 
+	if (a->huge_later && a->used >= HUGE_SIZE / 2) {
+		a->huge = 1;
+		a->huge_later = 0;
+	}
 	if (ONE_BLOCK_EACH) {
 		size = HEADER + n;
 	} else if (a->huge) {

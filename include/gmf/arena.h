@@ -7,9 +7,11 @@
  * once by gmf_arena_free, never piecemeal.  Why: reading ten thousand
  * migrations made about a dozen heap allocations each, and on a virtual
  * machine every fresh page of heap costs a page fault of several
- * microseconds.  An arena told how much is coming takes its memory in
- * large, huge-page-advised chunks where the system offers them (Linux
- * transparent huge pages), so that cost is paid a handful of times.
+ * microseconds.  An arena told how much is coming takes its memory, past
+ * its first MiB, in large, huge-page-advised chunks where the system
+ * offers them (Linux transparent huge pages), so that cost is paid a
+ * handful of times; an arena that never fills that first MiB (a warm
+ * parse cache) touches no huge page.
  * Must never: hand out memory that another thread's arena also hands out
  * (one arena per thread; they are not locked), or return NULL
  * (allocation failure aborts, as in strbuf).
