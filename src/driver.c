@@ -22,16 +22,17 @@ static int has_markers(const char *s, size_t len)
 	return c;
 }
 
-/* A conflict git shows like its own: exit 1 keeps %A as written. */
-static int conflict(const char *a_path, const char *a, size_t alen, const char *b,
-		    size_t blen, int marker)
+/* A conflict git shows like its own: exit 1 keeps %A as written.  The
+ * labels are git's (%X, %Y) where it passes them. */
+static int conflict(const gmf_driver_in *in, const char *a_path, const char *a, size_t alen,
+		    const char *b, size_t blen, int marker)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
 	if (marker < 7 || marker > 64)
 		marker = 7;
 	for (int i = 0; i < marker; i++)
 		gmf_strbuf_addch(&sb, '<');
-	gmf_strbuf_adds(&sb, " ours\n");
+	gmf_strbuf_addf(&sb, " %s\n", in->label_ours ? in->label_ours : "ours");
 	gmf_strbuf_add(&sb, a, alen);
 	if (alen && a[alen - 1] != '\n')
 		gmf_strbuf_addch(&sb, '\n');
@@ -43,7 +44,7 @@ static int conflict(const char *a_path, const char *a, size_t alen, const char *
 		gmf_strbuf_addch(&sb, '\n');
 	for (int i = 0; i < marker; i++)
 		gmf_strbuf_addch(&sb, '>');
-	gmf_strbuf_adds(&sb, " theirs\n");
+	gmf_strbuf_addf(&sb, " %s\n", in->label_theirs ? in->label_theirs : "theirs");
 	(void)gmf_fs_write_atomic_unsynced(a_path, sb.buf, sb.len, 0);
 	gmf_strbuf_release(&sb);
 	return 1;
@@ -98,13 +99,13 @@ int gmf_driver_run(const gmf_driver_in *in, char **why)
 	}
 	if (in->switched_off) {
 		say(why, "switched off by GIT_MIGRATE_FIX_DRIVER");
-		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
+		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else if (has_markers(a, alen) || has_markers(b, blen)) {
 		say(why, "a side already holds conflict markers");
-		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
+		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else if (!in->cwd || gmf_repo_open(&r, in->cwd) < 0) {
 		say(why, "not inside a git repository");
-		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
+		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else if (!gmf_pending_hooks_ready(r)) {
 		say(why, gmf_pending_in_am(r)
 			 ? "`git am` needs the post-applypatch hook to finish the repair "
@@ -112,10 +113,10 @@ int gmf_driver_run(const gmf_driver_in *in, char **why)
 			   "--continue`, then run `git migrate-fix fix`"
 			 : "the hooks that finish the repair are not installed "
 			   "(run `git migrate-fix install`)");
-		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
+		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else if (write_union(in->ours, a, alen, b, blen) < 0 || gmf_pending_record(r) < 0) {
 		say(why, gmf_error_last());
-		rc = conflict(in->ours, a, alen, b, blen, in->marker_size);
+		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else {
 		rc = 0;
 	}

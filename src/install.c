@@ -25,7 +25,7 @@
 
 static const char *const driver_keys[][2] = {
 	{ "merge." DRIVER ".name", "git-migrate-fix: the Alembic head lockfile" },
-	{ "merge." DRIVER ".driver", "git-migrate-fix merge-driver %O %A %B %L %P" },
+	{ "merge." DRIVER ".driver", "git-migrate-fix merge-driver %O %A %B %L %P %S %X %Y" },
 	{ "merge." DRIVER ".recursive", "binary" },
 };
 

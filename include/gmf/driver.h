@@ -22,6 +22,9 @@ typedef struct {
 	const char *ours;     /* %A: the result goes here */
 	const char *theirs;   /* %B */
 	int marker_size;      /* %L (7 when not given) */
+	const char *label_ours;   /* %X (git 2.44+): the conflict marker's
+	                           * label for %A, as git's own; NULL: "ours" */
+	const char *label_theirs; /* %Y: for %B; NULL: "theirs" */
 	const char *cwd;      /* where git runs it: the top level */
 	int switched_off;     /* GIT_MIGRATE_FIX_DRIVER says so */
 } gmf_driver_in;

@@ -23,6 +23,15 @@ typedef struct {
 const cli_option cli_driver_options[] = { CLI_END };
 const cli_option cli_hook_options[] = { CLI_END };
 
+/* A conflict marker's label from git, or NULL for the default: not
+ * given, the placeholder itself (git before 2.44), or not one line. */
+static const char *marker_label(const char *arg, const char *placeholder)
+{
+	if (!*arg || !strcmp(arg, placeholder) || strpbrk(arg, "\n\r") || strlen(arg) > 200)
+		return NULL;
+	return arg;
+}
+
 int cmd_merge_driver(int argc, char **argv)
 {
 	const char *off = getenv("GIT_MIGRATE_FIX_DRIVER");
@@ -39,7 +48,7 @@ int cmd_merge_driver(int argc, char **argv)
 		return n == CLI_PARSE_HELP ? 0 : 2;
 	}
 	if (argc < 4) {
-		cli_error("usage: git-migrate-fix merge-driver %%O %%A %%B [%%L [%%P]]");
+		cli_error("usage: git-migrate-fix merge-driver %%O %%A %%B [%%L [%%P [%%S %%X %%Y]]]");
 		return 2; /* git treats it as a conflict */
 	}
 	memset(&in, 0, sizeof(in));
@@ -47,6 +56,10 @@ int cmd_merge_driver(int argc, char **argv)
 	in.ours = argv[2];
 	in.theirs = argv[3];
 	in.marker_size = argc > 4 ? atoi(argv[4]) : 7;
+	/* %S %X %Y (argv 6-8) are git 2.44's; an older git passes them as
+	 * they are written */
+	in.label_ours = argc > 7 ? marker_label(argv[7], "%X") : NULL;
+	in.label_theirs = argc > 8 ? marker_label(argv[8], "%Y") : NULL;
 	in.switched_off = off && (!strcmp(off, "0") || !strcmp(off, "off") || !strcmp(off, "false"));
 	in.cwd = cwd = gmf_path_cwd();
 	rc = gmf_driver_run(&in, &why);

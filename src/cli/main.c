@@ -94,10 +94,12 @@ const cli_command cli_commands[] = {
 	  .exit_status = "0 done or nothing to do, 1 a conflict or no safe repair (nothing "
 		"changed, nothing pushed), 2 could not run." },
 	{ .name = "merge-driver", .fn = cmd_merge_driver, .summary = "the head lockfile's merge driver (git runs it)",
-	  .options = cli_driver_options, .args = "%O %A %B [%L [%P]]", .max_args = 5,
+	  .options = cli_driver_options, .args = "%O %A %B [%L [%P [%S %X %Y]]]", .max_args = 8,
 	  .stop_at_arg = 1,
 	  .description = "The head lockfile's merge driver (git runs it; install configures it).  "
-		"Writes only %A.  GIT_MIGRATE_FIX_DRIVER=0 turns it into an ordinary conflict.",
+		"Writes only %A.  GIT_MIGRATE_FIX_DRIVER=0 turns it into an ordinary conflict, "
+		"its markers labelled as git labels its own (%X, %Y: git 2.44 and later; "
+		"\"ours\" and \"theirs\" before).",
 	  .exit_status = "0 resolved, 1 conflict (git shows it as one)." },
 	{ .name = "hook", .fn = cmd_hook, .summary = "what the installed hooks run",
 	  .options = cli_hook_options, .args = "<post-merge|pre-commit|post-rewrite|post-applypatch|post-commit> [ARGS]",

@@ -40,7 +40,7 @@ repaired () {
 test_expect_success 'install wires config, attributes, lockfile and hooks; twice is the same' '
 	setup inst &&
 	git config merge.migrate-fix-head.driver >drv &&
-	test_grep "git-migrate-fix merge-driver %O %A %B %L %P" drv &&
+	test_grep "^git-migrate-fix merge-driver %O %A %B %L %P %S %X %Y$" drv &&
 	git config merge.migrate-fix-head.name &&
 	test_grep "^/migrations/versions/.head merge=migrate-fix-head -text$" .gitattributes &&
 	test "$(cat migrations/versions/.head)" = 002_f2 &&
@@ -226,13 +226,39 @@ test_expect_success ALEMBIC 'a linked worktree, and a merge run from a subdirect
 test_expect_success 'GIT_MIGRATE_FIX_DRIVER=0 gives an ordinary conflict' '
 	setup off && git checkout -q main &&
 	GIT_MIGRATE_FIX_DRIVER=0 test_must_fail git merge -q --no-edit feature >out 2>&1 &&
-	test_grep "^<<<<<<<" migrations/versions/.head &&
+	# labelled as git labels its own conflicts: from git 2.44 on, git
+	# passes the labels (%X, %Y); before, it passes the placeholders
+	v=$(git version | sed "s/^git version \([0-9]*\)\.\([0-9]*\).*/\1 \2/") &&
+	if test "${v% *}" -gt 2 || test "${v#* }" -ge 44
+	then
+		test_grep "^<<<<<<< HEAD$" migrations/versions/.head &&
+		test_grep "^>>>>>>> feature$" migrations/versions/.head
+	else
+		test_grep "^<<<<<<< ours$" migrations/versions/.head &&
+		test_grep "^>>>>>>> theirs$" migrations/versions/.head
+	fi &&
 	test_expect_code 1 gmf check >chk &&
 	test_grep "stale-lockfile" chk &&
 	gmf fix >/dev/null &&
 	test "$(cat migrations/versions/.head)" = 003_f2 &&
 	git commit -q --no-edit &&
 	gmf check
+'
+
+test_expect_success 'the driver labels its conflict markers with what git passes' '
+	mkdir lbl && cd lbl &&
+	printf "a1\n" >O && printf "b2\n" >A && printf "c2\n" >B &&
+	GIT_MIGRATE_FIX_DRIVER=0 test_expect_code 1 git-migrate-fix merge-driver O A B 7 \
+		migrations/versions/.head "merged common ancestors" HEAD "feature: add c" &&
+	printf "<<<<<<< HEAD\nb2\n=======\nc2\n>>>>>>> feature: add c\n" >expect &&
+	test_cmp expect A &&
+	# the placeholders themselves (git before 2.44), or a label that is
+	# not one line: the default labels
+	printf "b2\n" >A &&
+	GIT_MIGRATE_FIX_DRIVER=0 test_expect_code 1 git-migrate-fix merge-driver O A B 7 \
+		migrations/versions/.head %S %X "$(printf "two\nlines")" &&
+	printf "<<<<<<< ours\nb2\n=======\nc2\n>>>>>>> theirs\n" >expect &&
+	test_cmp expect A
 '
 
 test_expect_success 'a merge that touches no migration starts no hook; one that does arms post-merge once' '

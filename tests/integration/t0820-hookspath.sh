@@ -195,7 +195,7 @@ local_work () {
 test_expect_success ALEMBIC 'install --global: a fresh clone repairs a merge with no step of its own' '
 	adopted ga && global_setup &&
 	test_grep "installed in your global git configuration" global.out &&
-	test "$(git config --global merge.migrate-fix-head.driver)" = "git-migrate-fix merge-driver %O %A %B %L %P" &&
+	test "$(git config --global merge.migrate-fix-head.driver)" = "git-migrate-fix merge-driver %O %A %B %L %P %S %X %Y" &&
 	test "$(git config --global migrate-fix.ondemand)" = true &&
 	fresh ga c1 && local_work &&
 	git merge -q --no-edit origin/main >../out 2>&1 &&
