@@ -136,34 +136,64 @@ static int ancestor_of(const gmf_graph *g, const size_t *depth, size_t a, size_t
 	return (int)found;
 }
 
+/* A candidate of last_reparented: its depth, then its index. */
+typedef struct {
+	size_t depth, node;
+} moved_candidate;
+
+static int deeper_first(const void *a, const void *b)
+{
+	const moved_candidate *x = a, *y = b;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* Candidates tried, deepest first: each try may walk the chain. */
+#define MOVED_TRIES 32
+
 /*
  * The deepest migration re-parented by hand: one parent, and a docstring
  * `Revises:` that names one other migration of the graph, an ancestor of
  * that parent.  Alembic writes `Revises:` from the parent the file was
  * made on, so the file was made on an older head and moved on later.
- * Returns its index (NONE when there is none) deeper than floor.
+ * Returns its index (NONE when there is none) deeper than floor.  At most
+ * MOVED_TRIES candidates are walked, so a tree full of odd docstrings
+ * costs linear time, not quadratic.
  */
 static size_t last_reparented(const gmf_graph *g, const size_t *depth, size_t floor)
 {
-	size_t n = gmf_graph_count(g), best = NONE;
-	unsigned char *seen = NULL;
+	size_t n = gmf_graph_count(g), best = NONE, nc = 0;
+	moved_candidate *c = NULL;
+	unsigned char *seen;
 
 	for (size_t i = 0; i < n; i++) {
 		const gmf_node *nd = gmf_graph_node(g, i);
 		const gmf_migration *m = &nd->mig;
 		size_t was;
 		if (nd->nparents != 1 || !m->hdr_revises.present || m->hdr_nrevises != 1 ||
-		    depth[i] <= floor || (best != NONE && depth[i] <= depth[best]))
+		    depth[i] <= floor)
 			continue;
 		was = gmf_graph_find(g, m->hdr_revises_ids[0]);
 		if (was == NONE || was == nd->parents[0])
 			continue;
-		if (!seen)
-			seen = gmf_xcalloc(n + 1, 1);
+		if (!c)
+			c = gmf_xcalloc(n, sizeof(*c));
+		c[nc].depth = depth[i];
+		c[nc++].node = i;
+	}
+	if (!nc)
+		return NONE;
+	qsort(c, nc, sizeof(*c), deeper_first);
+	seen = gmf_xcalloc(n + 1, 1);
+	for (size_t k = 0; k < nc && k < MOVED_TRIES && best == NONE; k++) {
+		const gmf_node *nd = gmf_graph_node(g, c[k].node);
+		size_t was = gmf_graph_find(g, nd->mig.hdr_revises_ids[0]);
 		if (ancestor_of(g, depth, was, nd->parents[0], seen))
-			best = i;
+			best = c[k].node;
 	}
 	free(seen);
+	free(c);
 	return best;
 }
 
