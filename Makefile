@@ -45,9 +45,20 @@ endif
 # packages take it from here.
 VERSION    := $(shell cat VERSION)
 
+# LIBGIT2_STATIC=auto (default), yes or no: link libgit2, PCRE2 and what
+# they need from static archives where that works (tools/link-mode.sh
+# says why and how; the Debian package says no).
+LIBGIT2_STATIC ?= auto
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2 libpcre2-8 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2 libpcre2-8 2>/dev/null) -pthread \
-              $(if $(filter Linux,$(shell uname -s)),-ldl)
+DEP_LINK   := $(shell PKG_CONFIG='$(PKG_CONFIG)' sh tools/link-mode.sh '$(CC)' \
+                '$(LIBGIT2_STATIC)' build/link-mode || echo LINK-MODE-FAILED)
+ifneq ($(findstring LINK-MODE-FAILED,$(DEP_LINK)),)
+$(error LIBGIT2_STATIC=$(LIBGIT2_STATIC): no static link of libgit2 works here (tools/link-mode.sh))
+endif
+ifneq ($(findstring --wrap=mbedtls_x509_crt_parse_file,$(DEP_LINK)),)
+DEP_CFLAGS += -DGMF_WRAP_CA_LOADERS
+endif
+DEP_LIBS   := $(DEP_LINK) -pthread $(if $(filter Linux,$(shell uname -s)),-ldl)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -126,6 +137,11 @@ $(LIB): $(LIB_OBJ) $(BUILD)/gen/hooks.o
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
+
+# The link mode (tools/link-mode.sh) decides repo.c's CA loaders and
+# every link: a new answer rebuilds them.
+$(BUILD)/repo.o $(BUILD)/faults/repo.o $(BUILD)/fuzz/obj/repo.o: build/link-mode
+$(BIN) $(FAULT_BIN) $(UNIT_BIN) $(FUZZ_BIN): build/link-mode
 
 # --version is compiled into main.o.
 $(BUILD)/cli/main.o $(BUILD)/faults/cli/main.o: VERSION

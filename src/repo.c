@@ -45,7 +45,8 @@ static int git_ready;
  * the binary pays it.  The certificates serve only
  * libgit2's HTTPS transport, which this tool never uses (git's own
  * fetch and push do the network, gitcmd.h).  So the two loaders are
- * defined here: the dynamic linker binds libgit2's calls to them, and
+ * defined here: the dynamic linker binds libgit2's calls to them (or,
+ * linked from static archives, -Wl,--wrap does: tools/link-mode.sh), and
  * while git_libgit2_init runs they load nothing and succeed; at any other
  * time they forward to mbedTLS.  Built against OpenSSL or macOS's
  * Security framework, libgit2 never calls them and this changes nothing.
@@ -53,6 +54,24 @@ static int git_ready;
  */
 static int skip_ca_load;
 
+#if defined(GMF_WRAP_CA_LOADERS)
+/* Linked from static archives, the loaders are wrapped at link time:
+ * libgit2's calls reach __wrap_*, mbedTLS's own loaders are __real_*. */
+int __real_mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int __real_mbedtls_x509_crt_parse_path(void *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_path(void *chain, const char *path);
+
+int __wrap_mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	return skip_ca_load ? 0 : __real_mbedtls_x509_crt_parse_file(chain, path);
+}
+
+int __wrap_mbedtls_x509_crt_parse_path(void *chain, const char *path)
+{
+	return skip_ca_load ? 0 : __real_mbedtls_x509_crt_parse_path(chain, path);
+}
+#else
 typedef int (*ca_loader)(void *chain, const char *where);
 
 static int forward_ca(const char *name, void *chain, const char *where)
@@ -77,6 +96,7 @@ int mbedtls_x509_crt_parse_path(void *chain, const char *path)
 {
 	return skip_ca_load ? 0 : forward_ca("mbedtls_x509_crt_parse_path", chain, path);
 }
+#endif
 
 /* Sets the message from libgit2's last error, prefixed by what. */
 static int gmf_error_set_git(const char *what)
