@@ -159,9 +159,7 @@ static void print_finding(cli_context *ctx, const gmf_finding *f, const char *sc
 static void print_ok(cli_context *ctx, size_t nmig, size_t nwarn, size_t nignored)
 {
 	gmf_strbuf heads = GMF_STRBUF_INIT;
-	size_t total = 0;
-
-	size_t nscripts = ctx->project.nscripts;
+	size_t total = 0, nscripts = ctx->project.nscripts;
 
 	/* several script locations: the heads of each followed by its
 	 * name, so two heads in two places do not read as a fork */
