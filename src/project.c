@@ -28,6 +28,7 @@
 static void script_release(gmf_script *s)
 {
 	free(s->name);
+	free(s->section);
 	free(s->config_path);
 	free(s->source);
 	for (size_t i = 0; i < s->ndirs; i++)
@@ -105,6 +106,32 @@ static void note_unused(gmf_project *p, const char *ini, const char *sec, int fl
 	p->notes[p->nnotes++] = gmf_strbuf_detach(&sb, NULL);
 }
 
+/* A script_location with a `{name}` in it: a template of alembic.ini
+ * that the project fills in its own code (JupyterHub's); Alembic would
+ * read the braces literally, so the file is no configuration as it is. */
+static int is_template(const char *loc)
+{
+	const char *b = strchr(loc, '{');
+	return b && strchr(b, '}');
+}
+
+static void note_template(gmf_project *p, const char *ini, const char *sec, const char *loc)
+{
+	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_strbuf_addf(&sb, "'%s' found but not used: script_location in [%s] is '%s', a "
+			"template the project fills in its own code (Alembic would read it "
+			"as it is)", ini, sec, loc);
+	/* the search upward and the one over tracked projects may both
+	 * meet the same file */
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (!strcmp(p->notes[i], sb.buf)) {
+			gmf_strbuf_release(&sb);
+			return;
+		}
+	p->notes = gmf_xrealloc(p->notes, (p->nnotes + 1) * sizeof(char *));
+	p->notes[p->nnotes++] = gmf_strbuf_detach(&sb, NULL);
+}
+
 static char *dir_of(const char *path)
 {
 	char *d = gmf_xstrdup(path), *slash = strrchr(d, '/');
@@ -131,6 +158,7 @@ typedef struct {
 	gmf_toml *toml;
 	const gmf_toml_value *tool; /* [tool.alembic], or NULL */
 	char *ini_dir, *toml_dir;
+	int templated;         /* a section was skipped as a template */
 } alembic_env;
 
 /* %-formats a [tool.alembic] string as Alembic does: {here} only. */
@@ -642,6 +670,12 @@ static int load_env(alembic_env *e, size_t *added)
 			continue;
 		if ((rc = get_key(e, sec, is_main, "script_location", &loc, NULL)) < 0)
 			goto out;
+		if (loc && is_template(loc)) {
+			note_template(e->p, e->ini_path, sec, loc);
+			e->templated = 1;
+			free(loc);
+			continue;
+		}
 		gmf_strbuf_reset(&name);
 		script_name(&name, e, sec);
 		if (!loc) {
@@ -653,6 +687,7 @@ static int load_env(alembic_env *e, size_t *added)
 			/* Flask-Migrate sets script_location to the ini's directory */
 			s = new_script(e->p, name.buf, "Flask-Migrate");
 			s->config_path = gmf_xstrdup(e->ini_path);
+			s->section = gmf_xstrdup(sec);
 			s->script_dir = gmf_xstrdup(e->ini_dir);
 		} else {
 			s = new_script(e->p, name.buf, e->toml && e->tool &&
@@ -660,6 +695,7 @@ static int load_env(alembic_env *e, size_t *added)
 				       !gmf_ini_has_own(e->ini, "DEFAULT", "script_location")
 				       ? "pyproject.toml" : "alembic.ini");
 			s->config_path = gmf_xstrdup(e->ini_path);
+			s->section = gmf_xstrdup(sec);
 			rc = resolve_path(e, sec, is_main, e->ini_dir, loc, &s->script_dir,
 					  &s->note);
 			free(loc);
@@ -680,6 +716,7 @@ static int load_env(alembic_env *e, size_t *added)
 			script_name(&name, e, "alembic");
 			s = new_script(e->p, name.buf, "pyproject.toml");
 			s->config_path = gmf_xstrdup(e->toml_path);
+			s->section = gmf_xstrdup("tool.alembic");
 			rc = resolve_path(e, NULL, 1, e->toml_dir, loc, &s->script_dir, &s->note);
 			free(loc);
 			if (rc == 0)
@@ -762,7 +799,7 @@ static int load_dir(gmf_project *p, const gmf_discover_opts *o, const char *dir,
 		e.ini_path = ini;
 		if ((rc = load_env(&e, added)) < 0)
 			goto out;
-		if (!*added)
+		if (!*added && !e.templated)
 			note_unused(p, ini, o->name ? o->name : "alembic", 1);
 	} else if (file_exists(toml)) {
 		if ((rc = load_env(&e, added)) < 0)
@@ -828,7 +865,7 @@ static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 			e.ini_path = file_exists(ini) ? ini : NULL;
 			e.toml_path = toml;
 			rc = load_env(&e, &added);
-			if (rc == 0 && !added && e.ini_path)
+			if (rc == 0 && !added && e.ini_path && !e.templated)
 				note_unused(p, ini, o->name ? o->name : "alembic", 1);
 			free(ini);
 			free(toml);
@@ -1896,4 +1933,64 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 		gmf_finding_add_loc(f, first_dir, 0);
 	}
 	gmf_strbuf_release(&where);
+}
+
+/* Does dir hold a regular file named *.py? */
+static int holds_py(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		found = n > 3 && !strcmp(e->d_name + n - 3, ".py");
+	}
+	closedir(d);
+	return found;
+}
+
+/* Looks for `versions` directories under dir, depth levels down; stops
+ * at a second one (*n counts them, *found is the first). */
+static void versions_under(const char *dir, int depth, size_t *budget, size_t *n,
+			   char **found)
+{
+	DIR *d;
+	struct dirent *e;
+	if (depth < 0 || *n > 1 || !(d = opendir(dir)))
+		return;
+	while (*n <= 1 && *budget && (e = readdir(d)) != NULL) {
+		char *sub;
+		struct stat st;
+		(*budget)--;
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "node_modules") ||
+		    !strcmp(e->d_name, "__pycache__"))
+			continue;
+		sub = gmf_path_join(dir, e->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!strcmp(e->d_name, "versions") && holds_py(sub)) {
+				if (++*n == 1) {
+					*found = sub;
+					sub = NULL;
+				}
+			} else {
+				versions_under(sub, depth - 1, budget, n, found);
+			}
+		}
+		free(sub);
+	}
+	closedir(d);
+}
+
+char *gmf_project_versions_near(const char *dir)
+{
+	size_t n = 0, budget = 20000;
+	char *found = NULL;
+	versions_under(dir, 3, &budget, &n, &found);
+	if (n != 1) {
+		free(found);
+		return NULL;
+	}
+	return found;
 }

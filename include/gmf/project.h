@@ -28,6 +28,7 @@
 typedef struct gmf_script {
 	char *name;          /* ini section, or "versions" */
 	char *config_path;   /* absolute alembic.ini path, or NULL */
+	char *section;       /* its section ("alembic", "tool.alembic"), or NULL */
 	char *source;        /* "alembic.ini", "git config", "--dir", "default" */
 	char **dirs;         /* absolute version directories */
 	size_t ndirs;
@@ -76,6 +77,14 @@ typedef struct {
  * a value cannot be interpolated (message names file:line). */
 int gmf_project_discover(gmf_project *out, const gmf_discover_opts *opts);
 void gmf_project_release(gmf_project *p);
+
+/*
+ * The one directory named `versions` holding a `.py` file under dir
+ * (three levels deep at most, hidden directories skipped), absolute
+ * (caller frees); NULL when there is none or more than one.  For a hint,
+ * never for a decision.
+ */
+char *gmf_project_versions_near(const char *dir);
 
 /*
  * Reads every migration of s into a new graph (built, not yet checked).

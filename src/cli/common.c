@@ -191,11 +191,21 @@ static int context_open(cli_context *ctx, const cli_discovery *d, int lock, int 
 				char *rel = cli_display_path(ctx, s->config_path);
 				fprintf(stderr, "hint: section [%s] of '%s' names it; "
 					"check script_location and version_locations\n",
-					s->name, rel);
+					s->section ? s->section : s->name, rel);
 				free(rel);
 			} else if (!strcmp(s->source, "default")) {
-				fprintf(stderr, "hint: no alembic.ini found; pass --dir PATH or "
-					"set `git config migrate-fix.versions PATH`\n");
+				/* one versions directory in sight: name it, for the
+				 * user to confirm (never used without them) */
+				char *near = ctx->project.top
+					     ? gmf_project_versions_near(ctx->project.top) : NULL;
+				char *rel = near ? gmf_path_relative(ctx->project.top, near) : NULL;
+				for (size_t k = 0; k < ctx->project.nnotes; k++)
+					fprintf(stderr, "note: %s\n", ctx->project.notes[k]);
+				fprintf(stderr, "hint: no %salembic.ini found; pass --dir PATH or "
+					"set `git config migrate-fix.versions %s`\n",
+					ctx->project.nnotes ? "usable " : "", rel ? rel : "PATH");
+				free(rel);
+				free(near);
 			}
 		}
 		gmf_workspace_release(ctx);

@@ -227,6 +227,26 @@ test_expect_success 'a missing -c file: exit 2 naming it' '
 # Prefect's layout: the ini names _migrations, whose versions directory
 # holds only postgresql/ and sqlite/, which the project passes to Alembic
 # in code.  Not an empty project: a warning says where the files are.
+test_expect_success GIT 'an alembic.ini template filled in code is skipped, and the hint names the directory' '
+	git init -q tpl &&
+	mkdir -p tpl/hub &&
+	printf "[alembic]\nscript_location = {alembic_dir}\nsqlalchemy.url = {db_url}\n" \
+		>tpl/hub/alembic.ini &&
+	versions tpl/hub/alembic/versions t1 t2 &&
+	git -C tpl add -A && git -C tpl commit -q -m tpl &&
+	cd tpl &&
+	gmf_expect 2 ../out check &&
+	test_grep "found but not used: script_location in \[alembic\] is .{alembic_dir}., a template" ../out.err &&
+	test_grep "hint: no usable alembic.ini found; pass --dir PATH or set .git config migrate-fix.versions hub/alembic/versions." ../out.err &&
+	(cd hub && gmf_expect 2 ../../out2 check) &&
+	test_grep "a template the project fills in its own code" ../out2.err &&
+	git config migrate-fix.versions hub/alembic/versions &&
+	gmf_expect 0 ../out check &&
+	test_grep "^ok: 2 migrations, 1 head (t2)" ../out &&
+	(cd hub && gmf_expect 0 ../../out2 check) &&
+	test_grep "^ok: 2 migrations, 1 head (t2)" ../out2
+'
+
 test_expect_success 'migrations only in subdirectories: a warning names them' '
 	mkdir -p nested/migrations &&
 	printf "[alembic]\nscript_location = migrations\n" >nested/alembic.ini &&
