@@ -115,6 +115,16 @@ static int is_template(const char *loc)
 	return b && strchr(b, '}');
 }
 
+/* ... unless a directory of that very name exists (where Alembic would
+ * look: the current directory, or next to the config file). */
+static int template_exists_at(const char *base, const char *loc)
+{
+	char *p = gmf_path_absolute(base, loc);
+	int there = file_exists(p);
+	free(p);
+	return there;
+}
+
 static void note_template(gmf_project *p, const char *ini, const char *sec, const char *loc)
 {
 	gmf_strbuf sb = GMF_STRBUF_INIT;
@@ -160,6 +170,12 @@ typedef struct {
 	char *ini_dir, *toml_dir;
 	int templated;         /* a section was skipped as a template */
 } alembic_env;
+
+static int template_exists(const alembic_env *e, const char *loc)
+{
+	return (e->cwd && template_exists_at(e->cwd, loc)) ||
+	       (e->ini_dir && template_exists_at(e->ini_dir, loc));
+}
 
 /* %-formats a [tool.alembic] string as Alembic does: {here} only. */
 static int toml_format(const alembic_env *e, const char *key, const gmf_toml_value *v, char **out)
@@ -670,7 +686,7 @@ static int load_env(alembic_env *e, size_t *added)
 			continue;
 		if ((rc = get_key(e, sec, is_main, "script_location", &loc, NULL)) < 0)
 			goto out;
-		if (loc && is_template(loc)) {
+		if (loc && is_template(loc) && !template_exists(e, loc)) {
 			note_template(e->p, e->ini_path, sec, loc);
 			e->templated = 1;
 			free(loc);
@@ -1935,7 +1951,7 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 	gmf_strbuf_release(&where);
 }
 
-/* Does dir hold a regular file named *.py? */
+/* Does dir hold an entry named *.py? */
 static int holds_py(const char *dir)
 {
 	DIR *d = opendir(dir);
