@@ -102,43 +102,41 @@ static size_t *chain_depths(const gmf_graph *g)
 }
 
 /* Is a a proper ancestor of i?  Only nodes deeper than a can lie between,
- * so the walk stops there.  seen: n bytes, zero on entry and on return. */
+ * so the walk stops there.  seen: n bytes, zero on entry and on return.
+ * went[] is both the queue of the walk and the list of what to unmark. */
 static int ancestor_of(const gmf_graph *g, const size_t *depth, size_t a, size_t i,
 		       unsigned char *seen)
 {
-	size_t n = 0, cap = 16, found = 0;
-	size_t *stack = gmf_xcalloc(cap, sizeof(size_t)), *went = NULL, nwent = 0;
+	size_t cap = 16, nwent = 0, found = 0;
+	size_t *went = gmf_xcalloc(cap, sizeof(size_t));
 
-	stack[n++] = i;
-	went = gmf_xcalloc(cap, sizeof(size_t));
-	while (n && !found) {
-		const gmf_node *nd = gmf_graph_node(g, stack[--n]);
+	for (size_t next = 0, cur = i; !found; cur = went[next++]) {
+		const gmf_node *nd = gmf_graph_node(g, cur);
 		for (size_t k = 0; k < nd->nparents && !found; k++) {
 			size_t p = nd->parents[k];
 			if (p == a) {
 				found = 1;
 			} else if (!seen[p] && depth[p] > depth[a]) {
 				seen[p] = 1;
-				if (nwent == cap || n == cap) {
+				if (nwent == cap) {
 					cap *= 2;
-					stack = gmf_xrealloc(stack, cap * sizeof(size_t));
 					went = gmf_xrealloc(went, cap * sizeof(size_t));
 				}
 				went[nwent++] = p;
-				stack[n++] = p;
 			}
 		}
+		if (next == nwent)
+			break;
 	}
 	for (size_t k = 0; k < nwent; k++)
 		seen[went[k]] = 0;
-	free(stack);
 	free(went);
 	return (int)found;
 }
 
 /* A candidate of last_reparented: its depth, then its index. */
 typedef struct {
-	size_t depth, node;
+	size_t depth, node, was; /* was: the node its `Revises:` names */
 } moved_candidate;
 
 static int deeper_first(const void *a, const void *b)
@@ -180,6 +178,7 @@ static size_t last_reparented(const gmf_graph *g, const size_t *depth, size_t fl
 		if (!c)
 			c = gmf_xcalloc(n, sizeof(*c));
 		c[nc].depth = depth[i];
+		c[nc].was = was;
 		c[nc++].node = i;
 	}
 	if (!nc)
@@ -188,8 +187,7 @@ static size_t last_reparented(const gmf_graph *g, const size_t *depth, size_t fl
 	seen = gmf_xcalloc(n + 1, 1);
 	for (size_t k = 0; k < nc && k < MOVED_TRIES && best == NONE; k++) {
 		const gmf_node *nd = gmf_graph_node(g, c[k].node);
-		size_t was = gmf_graph_find(g, nd->mig.hdr_revises_ids[0]);
-		if (ancestor_of(g, depth, was, nd->parents[0], seen))
+		if (ancestor_of(g, depth, c[k].was, nd->parents[0], seen))
 			best = c[k].node;
 	}
 	free(seen);

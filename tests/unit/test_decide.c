@@ -363,12 +363,10 @@ static void add_moved(ctx *c, const char *path, const char *rev, const char *was
 	gmf_strbuf_release(&sb);
 }
 
-static void test_decide_convention_latest_habit(void **state)
+/* Hash ids; b2, made on a1, moved onto a2 by hand; then the merge c1 of
+ * b1 and b2, and c3 on it. */
+static void moved_then_merged(ctx *c)
 {
-	ctx *c = *state;
-	gmf_convention conv;
-
-	/* re-parented by hand before the last merge migration: merges */
 	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
 	ut_add(c->g, "/p/versions/a2a2a2a2a2a2_a.py", "a2a2a2a2a2a2", "'a1a1a1a1a1a1'", NULL);
 	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_b.py", "b1b1b1b1b1b1", "'a2a2a2a2a2a2'", NULL);
@@ -377,6 +375,15 @@ static void test_decide_convention_latest_habit(void **state)
 	ut_add(c->g, "/p/versions/c1c1c1c1c1c1_merge.py", "c1c1c1c1c1c1",
 	       "('b1b1b1b1b1b1', 'b2b2b2b2b2b2')", NULL);
 	ut_add(c->g, "/p/versions/c3c3c3c3c3c3_m.py", "c3c3c3c3c3c3", "'c1c1c1c1c1c1'", NULL);
+}
+
+static void test_decide_convention_latest_habit(void **state)
+{
+	ctx *c = *state;
+	gmf_convention conv;
+
+	/* re-parented by hand before the last merge migration: merges */
+	moved_then_merged(c);
 	/* a docstring naming a sibling, not an ancestor: no evidence */
 	add_moved(c, "/p/versions/c4c4c4c4c4c4_f.py", "c4c4c4c4c4c4", "c3c3c3c3c3c3",
 		  "c1c1c1c1c1c1");
@@ -390,14 +397,7 @@ static void test_decide_convention_latest_habit(void **state)
 
 	/* the same, then d1, made on c1, moved onto c3 by hand: re-parenting */
 	c->g = gmf_graph_new();
-	ut_add(c->g, "/p/versions/a1a1a1a1a1a1_init.py", "a1a1a1a1a1a1", "None", NULL);
-	ut_add(c->g, "/p/versions/a2a2a2a2a2a2_a.py", "a2a2a2a2a2a2", "'a1a1a1a1a1a1'", NULL);
-	ut_add(c->g, "/p/versions/b1b1b1b1b1b1_b.py", "b1b1b1b1b1b1", "'a2a2a2a2a2a2'", NULL);
-	add_moved(c, "/p/versions/b2b2b2b2b2b2_c.py", "b2b2b2b2b2b2", "a1a1a1a1a1a1",
-		  "a2a2a2a2a2a2");
-	ut_add(c->g, "/p/versions/c1c1c1c1c1c1_merge.py", "c1c1c1c1c1c1",
-	       "('b1b1b1b1b1b1', 'b2b2b2b2b2b2')", NULL);
-	ut_add(c->g, "/p/versions/c3c3c3c3c3c3_m.py", "c3c3c3c3c3c3", "'c1c1c1c1c1c1'", NULL);
+	moved_then_merged(c);
 	add_moved(c, "/p/versions/d1d1d1d1d1d1_g.py", "d1d1d1d1d1d1", "c1c1c1c1c1c1",
 		  "c3c3c3c3c3c3");
 	ut_add(c->g, "/p/versions/e1e1e1e1e1e1_h.py", "e1e1e1e1e1e1", "'d1d1d1d1d1d1'", NULL);
