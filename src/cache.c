@@ -22,7 +22,8 @@
  *     u32 SEG_MAGIC, u32 record count, u64 payload length, u64 payload
  *     checksum, then the payload: one record per entry, each a u32 length
  *     and u32 root, str name, u64 dev, ino, size, i64 mtime_s, ctime_s,
- *     u32 mtime_ns, ctime_ns, u64 content hash (0: unknown), then the
+ *     u32 mtime_ns, ctime_ns, u64 content hash (0: unknown), the 20
+ *     bytes of the content's git blob id (all zero: unknown), then the
  *     migration (see put_record).
  * Integers are in this machine's byte order (the cache never travels);
  * a str is a u32 length (0xffffffff: NULL), the bytes and a NUL, so a
@@ -317,6 +318,7 @@ typedef struct {
 	const char *name;
 	gmf_file_id id;
 	uint64_t content;
+	const unsigned char *blob; /* GMF_BLOB_ID_LEN bytes, all zero: unknown */
 } rec_head;
 
 static void rd_head(rd *r, rec_head *h)
@@ -334,6 +336,13 @@ static void rd_head(rd *r, rec_head *h)
 	h->id.mtime_ns = (long)rd_u32(r);
 	h->id.ctime_ns = (long)rd_u32(r);
 	h->content = rd_u64(r);
+	h->blob = NULL;
+	if (!r->bad && r->end - r->p >= GMF_BLOB_ID_LEN) {
+		h->blob = r->p;
+		r->p += GMF_BLOB_ID_LEN;
+	} else {
+		r->bad = 1;
+	}
 }
 
 /* Record i, positioned after its length. */
@@ -394,15 +403,31 @@ size_t gmf_cache_find(const gmf_cache *c, size_t hint, unsigned root, const char
 	return entry;
 }
 
-uint64_t gmf_cache_entry_content(const gmf_cache *c, size_t entry)
+/* The key part of entry (1-based) into *h: 0 when there is none. */
+static int entry_head(const gmf_cache *c, size_t entry, rec_head *h)
 {
 	rd r;
-	rec_head h;
 	if (!c || !entry || entry > c->n)
 		return 0;
 	r = record(c, entry - 1);
-	rd_head(&r, &h);
-	return r.bad ? 0 : h.content;
+	rd_head(&r, h);
+	return !r.bad;
+}
+
+uint64_t gmf_cache_entry_content(const gmf_cache *c, size_t entry)
+{
+	rec_head h;
+	return entry_head(c, entry, &h) ? h.content : 0;
+}
+
+int gmf_cache_entry_blob(const gmf_cache *c, size_t entry, unsigned char *out)
+{
+	static const unsigned char zero[GMF_BLOB_ID_LEN];
+	rec_head h;
+	if (!entry_head(c, entry, &h) || !memcmp(h.blob, zero, GMF_BLOB_ID_LEN))
+		return 0;
+	memcpy(out, h.blob, GMF_BLOB_ID_LEN);
+	return 1;
 }
 
 size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
@@ -847,6 +872,12 @@ static void put_record(gmf_strbuf *sb, const gmf_cache_file *f)
 	put_u32(sb, (uint32_t)f->id->mtime_ns);
 	put_u32(sb, (uint32_t)f->id->ctime_ns);
 	put_u64(sb, f->content);
+	if (f->blob) {
+		gmf_strbuf_add(sb, (const char *)f->blob, GMF_BLOB_ID_LEN);
+	} else {
+		static const char zero[GMF_BLOB_ID_LEN];
+		gmf_strbuf_add(sb, zero, GMF_BLOB_ID_LEN);
+	}
 	put_u32(sb, (m->bom ? 1u : 0u) | (m->crlf ? 2u : 0u) | (m->has_docstring ? 4u : 0u));
 	put_span(sb, &m->docstring);
 	put_str(sb, m->message);

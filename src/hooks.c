@@ -592,7 +592,7 @@ static char *partial_commit_index(gmf_repo *r)
 
 /* Brings the head lockfile of the index GIT_INDEX_FILE names up to date
  * (restage: see gmf_fix_lockfile); *changed is set when a file changed. */
-static void keep_lockfile(gmf_hook_report *rep, int restage, int *changed)
+static void keep_lockfile(gmf_hook_report *rep, gmf_repo *r, int restage, int *changed)
 {
 	gmf_workspace ws;
 	gmf_workspace_opts wo;
@@ -600,6 +600,9 @@ static void keep_lockfile(gmf_hook_report *rep, int restage, int *changed)
 
 	memset(&wo, 0, sizeof(wo));
 	wo.lock = 1;
+	wo.repo = r; /* its index is read already */
+	/* the lockfile must name the heads of what the commit records */
+	wo.index_only = 1;
 	if (gmf_workspace_open(&ws, &wo) == 0) {
 		char *what = NULL;
 		/* an interrupted run is never completed or rolled back behind a
@@ -649,7 +652,7 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 	 * not: they cost one look at the index, not a read of every file) */
 	if (!commit_touches_migrations(r))
 		return;
-	keep_lockfile(rep, 0, &changed);
+	keep_lockfile(rep, r, 0, &changed);
 	if ((real = partial_commit_index(r)) != NULL) {
 		/* `git commit <paths>` records a temporary index made from HEAD
 		 * and the paths, then makes the real one (index.lock, already
@@ -660,7 +663,7 @@ static void pre_commit(gmf_hook_report *rep, gmf_repo *r)
 						       : NULL;
 		int changed2 = 0;
 		setenv("GIT_INDEX_FILE", real, 1);
-		keep_lockfile(rep, 1, &changed2);
+		keep_lockfile(rep, NULL, 1, &changed2);
 		if (saved)
 			setenv("GIT_INDEX_FILE", saved, 1);
 		free(saved);

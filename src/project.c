@@ -1210,10 +1210,18 @@ typedef struct {
 	uint32_t *entry;      /* and of each taken from it, its entry number */
 	int verify;           /* take an entry only for the same bytes, read
 	                       * now and hashed (a writer: cache.h) */
+	const gmf_staged *staged; /* a staged file is its staged blob */
+	unsigned char *blob;  /* with staged and a cache: the blob id of
+	                       * file i's bytes, where has_blob[i] */
+	unsigned char *has_blob;
+	const gmf_staged_entry **later; /* with staged: file i's blob is
+	                       * read after the threads, by the calling
+	                       * thread (libgit2 is not shared) */
 	_Atomic size_t next;
 	_Atomic size_t hits;
 	_Atomic size_t kept;  /* files read that the cache would keep */
 	_Atomic size_t verified; /* files whose bytes matched their entry */
+	_Atomic size_t staged_hits; /* staged files taken from the cache */
 } work;
 
 enum { CHUNK = 32 };
@@ -1227,14 +1235,94 @@ static void name_entry(gmf_migration *m, gmf_arena *arena, const gmf_strbuf *pat
 	m->stem = gmf_arena_strndup(arena, name, strlen(name) - 3);
 }
 
+/* ------------------------------------------------ the index's word */
+
+void gmf_staged_release(gmf_staged *s)
+{
+	free(s->entries);
+	free(s->strings);
+	memset(s, 0, sizeof(*s));
+}
+
+const gmf_staged_entry *gmf_staged_find(const gmf_staged *s, const char *path)
+{
+	size_t lo = 0, hi = s ? s->n : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->entries[mid].path, path);
+		if (!c)
+			return &s->entries[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /*
- * A writer's look at the cache (w->verify): file i, which has entry,
- * is read and its bytes hashed.  The same hash as the entry's: the
- * migration is the entry's (1), and the entry is kept as it is, or
- * written again with the file's new identity.  Otherwise 0, with the
- * bytes in *buf for the caller to parse and their hash in w->content[i]
- * (or *rc < 0 and diag when the file could not be read).
+ * File i, staged as se (w->staged): its staged blob, from the cache when
+ * entry was parsed from that blob (not read); else from the file when
+ * its bytes are the blob (hashed to see), and then remembered with the
+ * blob id; else from the object database after the threads (w->later).
+ * 1 when done here.
  */
+static int staged_file(work *w, gmf_arena *arena, size_t i, size_t entry,
+		       const gmf_staged_entry *se, const gmf_strbuf *path)
+{
+	const file_list *f = w->files;
+	gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
+	unsigned char oid[GMF_BLOB_ID_LEN];
+	struct stat st;
+	gmf_diag diag;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (entry && gmf_cache_entry_blob(w->cache, entry, oid) &&
+	    !memcmp(oid, se->oid, GMF_BLOB_ID_LEN)) {
+		if (gmf_cache_decode(w->cache, entry, m, arena)) {
+			name_entry(m, arena, path, f->names[i]);
+			w->rc[i] = 0;
+			/* kept as it is: the entry's key is the file's, and
+			 * the file was not looked at */
+			w->entry[i] = (uint32_t)entry;
+			atomic_fetch_add(&w->hits, 1);
+			atomic_fetch_add(&w->verified, 1);
+			atomic_fetch_add(&w->staged_hits, 1);
+			return 1;
+		}
+		memset(m, 0, sizeof(*m));
+	}
+	if (gmf_migration_read_bytes(f->dirfds[f->dir[i]], f->names[i], path->buf, &buf, &len,
+				     &st, &diag) < 0) {
+		w->later[i] = se; /* not in the work tree: the blob still is */
+		return 1;
+	}
+	w->staged->blob_id(buf, len, oid);
+	if (memcmp(oid, se->oid, GMF_BLOB_ID_LEN)) {
+		free(buf); /* changed since it was staged */
+		w->later[i] = se;
+		return 1;
+	}
+	if (w->cache) {
+		w->content[i] = gmf_cache_content_hash(w->cache, buf, len);
+		memcpy(w->blob + i * GMF_BLOB_ID_LEN, oid, GMF_BLOB_ID_LEN);
+		w->has_blob[i] = 1;
+		gmf_file_id_from_stat(&w->ids[i], &st);
+	}
+	w->rc[i] = gmf_migration_parse_taking(m, arena, path->buf, buf, len, &diag);
+	if (w->rc[i] < 0) {
+		w->diag[i] = gmf_xmalloc(sizeof(diag));
+		*w->diag[i] = diag;
+		gmf_migration_release(m);
+		return 1;
+	}
+	gmf_migration_drop_data(m);
+	if (w->cache && gmf_cache_keeps(w->cache, &w->ids[i]))
+		atomic_fetch_add(&w->kept, 1);
+	return 1;
+}
+
 static int verified_hit(work *w, gmf_arena *arena, size_t i, size_t entry,
 			const gmf_file_id *had, const gmf_strbuf *path, char **buf,
 			size_t *len, struct stat *st, int *rc, gmf_diag *diag)
@@ -1298,6 +1386,12 @@ static void read_chunks(work *w, gmf_arena *arena)
 						       f->dprefix[f->dir[i]], f->names[i], &had);
 			vbuf = NULL;
 			vrc = 0;
+			if (w->staged) {
+				/* what the commit records: the staged blob */
+				const gmf_staged_entry *se = gmf_staged_find(w->staged, path.buf);
+				if (se && staged_file(w, arena, i, entry, se, &path))
+					continue;
+			}
 			if (entry && w->verify) {
 				if (verified_hit(w, arena, i, entry, &had, &path, &vbuf, &vlen, &st,
 						 &vrc, &diag))
@@ -1353,6 +1447,45 @@ static void read_chunks(work *w, gmf_arena *arena)
 	gmf_strbuf_release(&path);
 }
 
+/* The files whose staged blob was not in the cache, read from the
+ * object database on this thread (w->later). */
+static void read_staged_blobs(work *w)
+{
+	gmf_arena *arena = NULL;
+	gmf_strbuf path = GMF_STRBUF_INIT;
+	for (size_t i = 0; i < w->files->n; i++) {
+		gmf_migration *m = &gmf_graph_node(w->g, i)->mig;
+		gmf_diag diag;
+		char *buf = NULL;
+		size_t len = 0;
+		if (!w->later[i])
+			continue;
+		if (!arena)
+			arena = gmf_arena_new(0);
+		file_path(&path, w->files, i);
+		memset(m, 0, sizeof(*m));
+		if (w->staged->read_blob(w->staged->ctx, w->later[i]->oid, &buf, &len) < 0) {
+			memset(&diag, 0, sizeof(diag));
+			diag.unreadable = 1;
+			snprintf(diag.message, sizeof(diag.message),
+				 "cannot read the staged content from the object database");
+			w->rc[i] = GMF_EIO;
+		} else {
+			w->rc[i] = gmf_migration_parse_taking(m, arena, path.buf, buf, len, &diag);
+		}
+		if (w->rc[i] < 0) {
+			w->diag[i] = gmf_xmalloc(sizeof(diag));
+			*w->diag[i] = diag;
+			gmf_migration_release(m);
+		} else {
+			gmf_migration_drop_data(m);
+		}
+	}
+	if (arena)
+		gmf_graph_adopt_arena(w->g, arena);
+	gmf_strbuf_release(&path);
+}
+
 typedef struct {
 	work *w;
 	gmf_arena *arena;
@@ -1374,7 +1507,7 @@ static void *worker(void *arg)
  */
 static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag,
 		       gmf_cache *cache, const unsigned char *valid, int verify,
-		       size_t *verified)
+		       const gmf_staged *staged, size_t *verified, size_t *nstaged)
 {
 	work w;
 	pthread_t tids[4];
@@ -1401,6 +1534,11 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	w.content = cache ? gmf_xcalloc(files->n + 1, sizeof(uint64_t)) : NULL;
 	w.entry = cache ? gmf_xcalloc(files->n + 1, sizeof(uint32_t)) : NULL;
 	w.verify = verify;
+	w.staged = staged && staged->n ? staged : NULL;
+	w.blob = w.staged && cache ? gmf_xcalloc(files->n + 1, GMF_BLOB_ID_LEN) : NULL;
+	w.has_blob = w.staged && cache ? gmf_xcalloc(files->n + 1, 1) : NULL;
+	w.later = w.staged ? gmf_xcalloc(files->n + 1, sizeof(*w.later)) : NULL;
+	atomic_init(&w.staged_hits, 0);
 	atomic_init(&w.next, 0);
 	atomic_init(&w.hits, 0);
 	atomic_init(&w.kept, 0);
@@ -1425,6 +1563,8 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 		pthread_join(tids[t], NULL);
 		gmf_graph_adopt_arena(g, args[t].arena);
 	}
+	if (w.later)
+		read_staged_blobs(&w);
 	/* written when an entry is to be added, or many dropped */
 	if (gmf_cache_needs_save(cache, atomic_load(&w.hits), atomic_load(&w.kept))) {
 		gmf_cache_file *cf = gmf_xcalloc(files->n + 1, sizeof(*cf));
@@ -1433,8 +1573,11 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 			cf[i].prefix = files->dprefix[files->dir[i]];
 			cf[i].name = files->names[i];
 			cf[i].entry = w.entry[i];
-			cf[i].id = rc[i] == 0 && !w.entry[i] ? &w.ids[i] : NULL;
+			/* a staged blob's bytes are not the file's: not saved */
+			cf[i].id = rc[i] == 0 && !w.entry[i] && !(w.later && w.later[i]) ? &w.ids[i]
+											: NULL;
 			cf[i].content = w.content[i];
+			cf[i].blob = w.has_blob && w.has_blob[i] ? w.blob + i * GMF_BLOB_ID_LEN : NULL;
 			cf[i].mig = rc[i] == 0 ? &gmf_graph_node(g, i)->mig : NULL;
 		}
 		gmf_cache_save(cache, cf, files->n, atomic_load(&w.hits));
@@ -1443,7 +1586,11 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	free(w.ids);
 	free(w.content);
 	free(w.entry);
+	free(w.blob);
+	free(w.has_blob);
+	free(w.later);
 	*verified = atomic_load(&w.verified);
+	*nstaged = atomic_load(&w.staged_hits);
 	return atomic_load(&w.hits);
 }
 
@@ -1699,8 +1846,8 @@ static void resolve_labels(gmf_graph *g, const gmf_script *s)
 /* The graph of the files listed: each read (or taken from cache), the
  * ones that failed set aside as unreadable.  *hits: how many from cache. */
 static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_cache *cache,
-			      const unsigned char *valid, int verify, size_t *hits,
-			      size_t *verified)
+			      const unsigned char *valid, int verify, const gmf_staged *staged,
+			      size_t *hits, size_t *verified, size_t *nstaged)
 {
 	gmf_strbuf path = GMF_STRBUF_INIT;
 	gmf_graph *g = gmf_graph_new();
@@ -1708,7 +1855,7 @@ static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_c
 	gmf_diag **diags = gmf_xcalloc(files->n + 1, sizeof(gmf_diag *));
 
 	gmf_graph_resize(g, files->n);
-	*hits = read_all(files, g, rcs, diags, cache, valid, verify, verified);
+	*hits = read_all(files, g, rcs, diags, cache, valid, verify, staged, verified, nstaged);
 	/* failed files leave the graph for the list of unreadable ones */
 	gmf_graph_compact(g, rcs);
 	for (size_t i = 0; i < files->n; i++)
@@ -1736,7 +1883,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	pthread_t loader_tid;
 	int loading = 0;
 	file_list files;
-	size_t hits, verified = 0;
+	size_t hits, verified = 0, nstaged = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -1769,15 +1916,18 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	}
 	if (o) {
 		o->ncached = 0;
+		o->nstaged = 0;
 		o->nfiles = files.n;
 		o->maybe_subdirs = files.maybe_subdirs;
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
-		*out = build_graph(s, &files, cache, loader.valid, o && o->verify_cache, &hits,
-				   &verified);
-		if (o)
+		*out = build_graph(s, &files, cache, loader.valid, o && o->verify_cache,
+				   o ? o->staged : NULL, &hits, &verified, &nstaged);
+		if (o) {
 			o->ncached = o->verify_cache ? verified : hits;
+			o->nstaged = nstaged;
+		}
 		if (hits || verified) {
 			/* the graph holds on to what its strings point into */
 			gmf_cache_drop_index(cache);

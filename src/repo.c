@@ -1651,6 +1651,108 @@ int gmf_repo_tracked_configs(gmf_repo *r, char ***out, size_t *n)
 	return 0;
 }
 
+/* ------------------------------------------------- the index's word */
+
+static void blob_id(const void *data, size_t n, unsigned char *out)
+{
+	git_oid oid;
+	if (git_odb_hash(&oid, data, n, GIT_OBJECT_BLOB) < 0) {
+		git_error_clear();
+		memset(out, 0, GMF_BLOB_ID_LEN); /* never matches an entry */
+		return;
+	}
+	memcpy(out, oid.id, GMF_BLOB_ID_LEN);
+}
+
+static int read_blob(void *ctx, const unsigned char *id, char **buf, size_t *len)
+{
+	gmf_repo *r = ctx;
+	git_oid oid;
+	git_blob *b = NULL;
+	size_t n;
+
+	memcpy(oid.id, id, GMF_BLOB_ID_LEN);
+	if (git_blob_lookup(&b, r->git, &oid) < 0) {
+		git_error_clear();
+		return GMF_EIO;
+	}
+	n = (size_t)git_blob_rawsize(b);
+	*buf = gmf_xmalloc(n + 1);
+	memcpy(*buf, git_blob_rawcontent(b), n);
+	(*buf)[n] = '\0';
+	*len = n;
+	git_blob_free(b);
+	return 0;
+}
+
+static int cmp_staged(const void *a, const void *b)
+{
+	return strcmp(((const gmf_staged_entry *)a)->path, ((const gmf_staged_entry *)b)->path);
+}
+
+int gmf_repo_staged(gmf_repo *r, const char *const *abs_dirs, size_t ndirs, gmf_staged *out)
+{
+	git_index *index = NULL;
+	gmf_strbuf names = GMF_STRBUF_INIT;
+	size_t alloc = 0, *offs = NULL;
+	int sorted = 1;
+
+	memset(out, 0, sizeof(*out));
+	out->blob_id = blob_id;
+	out->read_blob = read_blob;
+	out->ctx = r;
+	if (!r->workdir || git_repository_index(&index, r->git) < 0 ||
+	    git_index_read(index, 0) < 0) {
+		git_index_free(index);
+		git_error_clear();
+		return GMF_EGIT;
+	}
+	for (size_t d = 0; d < ndirs; d++) {
+		char *rel = rel_to_workdir(r, abs_dirs[d]);
+		gmf_strbuf prefix = GMF_STRBUF_INIT;
+		size_t pos, count = git_index_entrycount(index);
+		if (!rel)
+			continue;
+		gmf_strbuf_addf(&prefix, "%s/", rel);
+		if (git_index_find_prefix(&pos, index, prefix.buf) < 0)
+			pos = count;
+		git_error_clear();
+		for (; pos < count; pos++) {
+			const git_index_entry *e = git_index_get_byindex(index, pos);
+			gmf_staged_entry *se;
+			if (!e || strncmp(e->path, prefix.buf, prefix.len))
+				break;
+			/* what a commit records: a merged entry of a file
+			 * (intent-to-add is no content yet) */
+			if (git_index_entry_stage(e) != 0 ||
+			    (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) ||
+			    (e->mode != GIT_FILEMODE_BLOB && e->mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+				continue;
+			GMF_ALLOC_GROW(out->entries, out->n + 1, alloc);
+			offs = gmf_xrealloc(offs, alloc * sizeof(size_t));
+			se = &out->entries[out->n];
+			offs[out->n] = names.len;
+			gmf_strbuf_addf(&names, "%s/%s", abs_dirs[d], e->path + prefix.len);
+			gmf_strbuf_addch(&names, '\0');
+			memcpy(se->oid, e->id.id, GMF_BLOB_ID_LEN);
+			out->n++;
+		}
+		gmf_strbuf_release(&prefix);
+		free(rel);
+	}
+	git_index_free(index);
+	out->strings = gmf_strbuf_detach(&names, NULL);
+	for (size_t i = 0; i < out->n; i++) {
+		out->entries[i].path = out->strings + offs[i];
+		if (i && strcmp(out->entries[i - 1].path, out->entries[i].path) >= 0)
+			sorted = 0;
+	}
+	free(offs);
+	if (!sorted)
+		qsort(out->entries, out->n, sizeof(*out->entries), cmp_staged);
+	return 0;
+}
+
 /* ------------------------------------------------- a rebase's trees */
 
 typedef struct {

@@ -52,10 +52,20 @@ int gmf_workspace_reload(gmf_workspace *ws)
 	ws->loads = gmf_xcalloc(ws->project.nscripts + 1, sizeof(gmf_load_opts));
 	ws->failed_script = (size_t)-1;
 	for (size_t i = 0; i < ws->project.nscripts; i++) {
+		const gmf_script *sc = &ws->project.scripts[i];
+		gmf_staged staged;
 		int rc;
 		ws->loads[i].use_cache = ws->use_cache;
 		ws->loads[i].verify_cache = ws->verify_cache;
-		rc = gmf_script_load_opts(&ws->graphs[i], &ws->project.scripts[i], &ws->loads[i]);
+		/* a commit's verdict: the staged files as staged */
+		memset(&staged, 0, sizeof(staged));
+		if (ws->index_only && ws->repo &&
+		    gmf_repo_staged(ws->repo, (const char *const *)sc->dirs, sc->ndirs, &staged) == 0)
+			ws->loads[i].staged = &staged;
+		gmf_error_clear();
+		rc = gmf_script_load_opts(&ws->graphs[i], sc, &ws->loads[i]);
+		ws->loads[i].staged = NULL;
+		gmf_staged_release(&staged);
 		if (rc < 0) {
 			ws->failed_script = i;
 			return rc;
@@ -218,7 +228,13 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	ws->failed_script = (size_t)-1;
 	if (!cwd)
 		return gmf_error_set(GMF_EIO, "cannot determine the current directory");
-	rc = gmf_repo_open(&ws->repo, cwd);
+	if (o->repo) {
+		ws->repo = o->repo;
+		ws->repo_borrowed = 1;
+		rc = 0;
+	} else {
+		rc = gmf_repo_open(&ws->repo, cwd);
+	}
 	if (rc < 0 && rc != GMF_ENOTFOUND)
 		goto out;
 	memset(&d, 0, sizeof(d));
@@ -254,6 +270,7 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	 * from entries whose content hash its bytes, read now, match */
 	ws->use_cache = !o->no_cache && !gmf_workspace_in_ci();
 	ws->verify_cache = o->lock || o->verify_cache;
+	ws->index_only = o->index_only;
 	if (ws->use_cache && ws->repo &&
 	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
 		ws->use_cache = cfg;
@@ -285,7 +302,8 @@ void gmf_workspace_release(gmf_workspace *ws)
 	}
 	free_graphs(ws);
 	gmf_project_release(&ws->project);
-	gmf_repo_free(ws->repo);
+	if (!ws->repo_borrowed)
+		gmf_repo_free(ws->repo);
 	free(ws->state_dir);
 	free(ws->lock_note);
 	free(ws->state_error);

@@ -30,7 +30,9 @@
  * workspace.h), and a writer takes an entry only for a file whose bytes,
  * read again, have the entry's content hash (SipHash-2-4 keyed with a
  * random key kept in the cache file, so that nobody who cannot read the
- * file can make two contents collide).
+ * file can make two contents collide).  An entry may also keep the git
+ * blob id of its bytes: a load of staged blobs (project.h: gmf_staged)
+ * takes it for that blob id alone, which no file's times enter.
  *
  * Must never: hand back a migration for a file whose identity differs from
  * its entry's; keep an entry for a file modified less than
@@ -51,8 +53,12 @@
 #include "gmf/arena.h"
 #include "gmf/reader.h"
 
+/* The length of a git object id kept in an entry (SHA-1: libgit2 before
+ * 1.7 opens no other kind of repository). */
+#define GMF_BLOB_ID_LEN 20
+
 /* Bump when the reader's results or this file format change. */
-#define GMF_CACHE_FORMAT 5u
+#define GMF_CACHE_FORMAT 6u
 #define GMF_CACHE_RACY_SECONDS 2
 
 /* What identifies a version of a file. */
@@ -99,6 +105,10 @@ size_t gmf_cache_get(const gmf_cache *c, size_t hint, unsigned root,
 uint64_t gmf_cache_content_hash(const gmf_cache *c, const void *data, size_t n);
 /* The content hash entry recorded for its file (0: unknown). */
 uint64_t gmf_cache_entry_content(const gmf_cache *c, size_t entry);
+/* The git blob id (GMF_BLOB_ID_LEN bytes) of the content entry was
+ * parsed from, into out: 1, or 0 when the entry does not record one (a
+ * writer records it where the index can vouch for a file: project.h). */
+int gmf_cache_entry_blob(const gmf_cache *c, size_t entry, unsigned char *out);
 /* SipHash-2-4 of the n bytes at data with key (for tests). */
 uint64_t gmf_siphash24(const uint64_t key[2], const void *data, size_t n);
 
@@ -117,6 +127,7 @@ typedef struct {
 	size_t entry;                 /* from the cache: gmf_cache_get's number */
 	const gmf_file_id *id;        /* else read: NULL when unknown, not saved */
 	uint64_t content;             /* and the hash of the bytes read, or 0 */
+	const unsigned char *blob;    /* and their git blob id, or NULL */
 	const gmf_migration *mig;     /* NULL: unreadable, not saved */
 } gmf_cache_file;
 

@@ -22,7 +22,9 @@
 #define GMF_PROJECT_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
+#include "gmf/cache.h"
 #include "gmf/graph.h"
 
 typedef struct gmf_script {
@@ -93,16 +95,53 @@ char *gmf_project_versions_near(const char *dir);
  */
 int gmf_script_load(gmf_graph **out, const gmf_script *s);
 
+/*
+ * The staged content of the version directories, for a load whose
+ * verdict is about what a commit records (the pre-commit hook's head
+ * lockfile): a file the index has at stage 0 is read as its staged blob,
+ * whatever the work tree holds.  The blob comes from the parse cache when
+ * an entry was parsed from that very blob (the file is not opened), else
+ * from the file when its bytes hash to the blob id (the entry then
+ * remembers the id), else from the object database.  A blob's bytes
+ * never change, so this needs no trust in any file's status data (the
+ * hole of cache.h does not apply).  Filled by the repository layer
+ * (gmf_repo_staged), never by this module.
+ */
+typedef struct {
+	const char *path;     /* as the loader names the file: the version
+	                       * directory, '/', the path below it */
+	unsigned char oid[GMF_BLOB_ID_LEN];
+} gmf_staged_entry;
+
+typedef struct {
+	gmf_staged_entry *entries; /* sorted by path (strcmp) */
+	size_t n;
+	char *strings;             /* owns the paths */
+	/* the git blob id of n bytes (GMF_BLOB_ID_LEN of them into out) */
+	void (*blob_id)(const void *data, size_t n, unsigned char *out);
+	/* the bytes of a blob (*buf malloc'd and NUL-terminated); called on
+	 * the loading thread only */
+	int (*read_blob)(void *ctx, const unsigned char *oid, char **buf, size_t *len);
+	void *ctx;
+} gmf_staged;
+
+void gmf_staged_release(gmf_staged *s);
+/* The entry for path, or NULL. */
+const gmf_staged_entry *gmf_staged_find(const gmf_staged *s, const char *path);
+
 typedef struct {
 	int use_cache;   /* take unchanged files from the parse cache (cache.h)
 	                  * and remember what was read */
 	int verify_cache; /* and take an entry only for a file whose bytes,
 	                   * read now, have the entry's content hash (not its
 	                   * identity alone: a writer's plan, cache.h) */
+	const gmf_staged *staged; /* read staged files as their blobs, or NULL */
 	int cache_used;  /* out: a cache was opened (not switched off) */
 	size_t nfiles;   /* out: migration files found */
 	size_t ncached;  /* out: of those, taken from the cache (with
-	                  * verify_cache: whose bytes matched) */
+	                  * verify_cache: whose bytes matched, or, staged,
+	                  * parsed from the staged blob) */
+	size_t nstaged;  /* out: of those, staged files not opened */
 	int maybe_subdirs; /* out: not recursing, the listing passed over an
 	                    * entry that may be a directory */
 } gmf_load_opts;

@@ -61,6 +61,7 @@ struct git_repository *gmf_repo_git(gmf_repo *r);
 
 #include "gmf/graph.h"
 #include "gmf/journal.h"
+#include "gmf/project.h"
 
 
 /*
@@ -86,6 +87,12 @@ int gmf_repo_mark_ids_in_commit(gmf_repo *r, const char *commit_hex,
  * just read it, used instead of asking again. */
 int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths,
 			 const struct stat *const *sts, size_t n, size_t *which);
+/*
+ * The staged files under the n absolute version directories (project.h:
+ * gmf_staged), with the functions that hash and read blobs.  GMF_EGIT
+ * when the index cannot be read.  Release with gmf_staged_release.
+ */
+int gmf_repo_staged(gmf_repo *r, const char *const *abs_dirs, size_t ndirs, gmf_staged *out);
 /* 1 when abs_path is in the index. */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
 /* on[i] = 1 for each of the n paths in the index (one look at the

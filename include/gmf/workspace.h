@@ -41,10 +41,18 @@ typedef struct {
 	const char *cwd;         /* NULL: the process's current directory */
 	int lock;                /* take the write lock before reading, so
 	                          * what is read is what a writer changes */
+	int index_only;          /* what a commit records is what counts
+	                          * (the pre-commit hook's lockfile): a
+	                          * staged migration is read as its staged
+	                          * blob (project.h: gmf_staged) */
+	gmf_repo *repo;          /* the repository around cwd, already open
+	                          * (borrowed: the caller frees it after
+	                          * the workspace), or NULL to open it */
 } gmf_workspace_opts;
 
 typedef struct gmf_workspace {
 	gmf_repo *repo;          /* NULL outside git */
+	int repo_borrowed;       /* opts.repo: not freed here */
 	gmf_project project;
 	gmf_graph **graphs;      /* one per script, built (not checked) */
 	gmf_load_opts *loads;    /* how each was read */
@@ -57,6 +65,7 @@ typedef struct gmf_workspace {
 	struct gmf_lock *lock;   /* held write lock, or NULL */
 	int use_cache;
 	int verify_cache;        /* a writer: entries only for the same bytes */
+	int index_only;          /* opts.index_only */
 	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
 

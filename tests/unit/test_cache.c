@@ -228,6 +228,47 @@ static void test_cache_keeps_the_content_hash(void **state)
 	gmf_migration_release(&m);
 }
 
+/* An entry keeps the git blob id it was given (the bytes' id, for a
+ * load of staged blobs), and none when it was given none. */
+static void test_cache_keeps_the_blob_id(void **state)
+{
+	static const char src[] = "revision = 'a1'\ndown_revision = 'a0'\n";
+	unsigned char blob[GMF_BLOB_ID_LEN], back[GMF_BLOB_ID_LEN];
+	gmf_migration m;
+	gmf_file_id id[2];
+	gmf_cache *c;
+	gmf_cache_file f[2];
+	(void)state;
+
+	for (unsigned i = 0; i < sizeof(blob); i++)
+		blob[i] = (unsigned char)(0xa0 + i);
+	ut_parse_ok(&m, "versions/a1.py", src);
+	id[0] = old_id(0, m.size);
+	id[1] = old_id(1, m.size);
+	c = gmf_cache_open("blob ids\n");
+	memset(f, 0, sizeof(f));
+	f[0].prefix = f[1].prefix = "";
+	f[0].name = "f0.py";
+	f[1].name = "f1.py";
+	f[0].id = &id[0];
+	f[1].id = &id[1];
+	f[0].mig = f[1].mig = &m;
+	f[0].blob = blob;
+	assert_int_equal(gmf_cache_save(c, f, 2, 0), 1);
+	gmf_cache_close(c);
+
+	c = gmf_cache_open("blob ids\n");
+	assert_int_equal(gmf_cache_count(c), 2);
+	memset(back, 0, sizeof(back));
+	assert_int_equal(gmf_cache_entry_blob(c, 1, back), 1);
+	assert_memory_equal(back, blob, sizeof(blob));
+	assert_int_equal(gmf_cache_entry_blob(c, 2, back), 0);
+	assert_int_equal(gmf_cache_entry_blob(c, 3, back), 0);
+	assert_int_equal(gmf_cache_entry_blob(NULL, 1, back), 0);
+	gmf_cache_close(c);
+	gmf_migration_release(&m);
+}
+
 static void test_cache_misses_on_any_change_of_identity(void **state)
 {
 	gmf_migration m, back;
@@ -624,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_cache_round_trip_keeps_every_field),
 		cmocka_unit_test(test_cache_siphash_vectors),
 		cmocka_unit_test(test_cache_keeps_the_content_hash),
+		cmocka_unit_test(test_cache_keeps_the_blob_id),
 		cmocka_unit_test(test_cache_misses_on_any_change_of_identity),
 		cmocka_unit_test(test_cache_never_keeps_a_racy_file),
 		cmocka_unit_test(test_cache_ignores_a_damaged_file),
