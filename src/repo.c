@@ -1195,15 +1195,49 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 	return 0;
 }
 
+/*
+ * Whether every blob the index names is in the object database.  libgit2
+ * checks that itself while writing a tree (strict object creation), by
+ * reading each object's header, which in a pack means resolving its delta
+ * chain: at ten thousand files most of an amend.  A lookup of the id alone
+ * is enough.
+ */
+static int index_blobs_exist(gmf_repo *r, git_index *index)
+{
+	git_odb *odb = NULL;
+	size_t n = git_index_entrycount(index);
+	int ok = git_repository_odb(&odb, r->git) == 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(index, i);
+		if (e && e->mode != GIT_FILEMODE_COMMIT && !git_odb_exists(odb, &e->id))
+			ok = 0;
+	}
+	git_odb_free(odb);
+	return ok;
+}
+
 /* The index written as a tree; GMF_ENOTFOUND when it is cur's tree. */
 static int index_tree(gmf_repo *r, git_commit *cur, git_oid *out)
 {
 	git_index *index = NULL;
-	int rc = 0;
-	if (git_repository_index(&index, r->git) < 0 || git_index_write_tree(out, index) < 0)
+	int rc = 0, written;
+	if (git_repository_index(&index, r->git) < 0) {
+		rc = gmf_error_set_git("cannot read the index");
+		goto out;
+	}
+	if (!index_blobs_exist(r, index)) {
+		rc = gmf_error_set(GMF_EGIT, "cannot write the index as a tree: it names a "
+				   "blob the object database does not have");
+		goto out;
+	}
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	written = git_index_write_tree(out, index);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	if (written < 0)
 		rc = gmf_error_set_git("cannot write the index as a tree");
 	else if (git_oid_equal(out, git_commit_tree_id(cur)))
 		rc = GMF_ENOTFOUND;
+out:
 	git_index_free(index);
 	return rc;
 }
