@@ -407,6 +407,39 @@ static int incurable(const gmf_findings *f)
 	return 0;
 }
 
+/*
+ * A file to rewrite no longer held what was planned on (a hook plans on
+ * the staged blobs, and a file can differ from its blob): when one of the
+ * graph's files has uncommitted changes, the stop names it (1), as for a
+ * file the plan found dirty.
+ */
+static int dirty_stop(gmf_decision *out, gmf_graph *g, const gmf_decide_in *in,
+		      gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	size_t n = gmf_graph_count(g), which;
+	const char **paths;
+	const struct stat **sts;
+	int found = 0;
+
+	if (!in->dirty || !n)
+		return 0;
+	paths = gmf_xcalloc(n + 1, sizeof(char *));
+	sts = gmf_xcalloc(n + 1, sizeof(*sts));
+	for (size_t i = 0; i < n; i++)
+		paths[i] = gmf_graph_node(g, i)->mig.path;
+	if (in->dirty(in->dirty_data, paths, sts, n, &which) > 0) {
+		out->dirty_path = gmf_xstrdup(paths[which]);
+		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
+				paths[which]);
+		gmf_strbuf_adds(cmd, "git migrate-fix fix");
+		found = 1;
+	}
+	gmf_error_clear();
+	free(paths);
+	free(sts);
+	return found;
+}
+
 /* Tries the renumbering; 0 with out->plan filled, or why/cmd set. */
 static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 			 const gmf_decide_in *in, gmf_strbuf *why, gmf_strbuf *cmd)
@@ -434,6 +467,10 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	po.mainline_name = "published";
 	po.renumber = in->renumber;
 	if (gmf_renumber_plan(&out->plan, g, f, &po) < 0) {
+		if (gmf_error_code() == GMF_ECONFLICT && dirty_stop(out, g, in, why, cmd)) {
+			free(mask);
+			return;
+		}
 		gmf_strbuf_adds(why, gmf_error_last());
 		gmf_strbuf_adds(cmd, incurable(f) ? "git migrate-fix check" : "git migrate-fix merge");
 		free(mask);

@@ -244,6 +244,9 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 	memset(&wo, 0, sizeof(wo));
 	memset(&res, 0, sizeof(res));
 	wo.lock = 1;
+	/* the repair goes into a commit (amended, or the one being made):
+	 * it plans on what the index holds */
+	wo.index_only = 1;
 	if ((rc = gmf_workspace_open(&ws, &wo)) < 0) {
 		gmf_strbuf_addf(&rep->out, "git-migrate-fix: could not read the migrations (%s); "
 				"run `git migrate-fix check`\n", gmf_error_last());

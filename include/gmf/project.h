@@ -97,8 +97,8 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s);
 
 /*
  * The staged content of the version directories, for a load whose
- * verdict is about what a commit records (the pre-commit hook's head
- * lockfile): a file the index has at stage 0 is read as its staged blob,
+ * verdict is about what a commit records (a hook's head lockfile or
+ * repair): a file the index has at stage 0 is read as its staged blob,
  * whatever the work tree holds.  The blob comes from the parse cache when
  * an entry was parsed from that very blob (the file is not opened), else
  * from the file when its bytes hash to the blob id (the entry then

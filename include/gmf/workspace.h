@@ -42,9 +42,9 @@ typedef struct {
 	int lock;                /* take the write lock before reading, so
 	                          * what is read is what a writer changes */
 	int index_only;          /* what a commit records is what counts
-	                          * (the pre-commit hook's lockfile): a
-	                          * staged migration is read as its staged
-	                          * blob (project.h: gmf_staged) */
+	                          * (a hook's lockfile or repair): a staged
+	                          * migration is read as its staged blob
+	                          * (project.h: gmf_staged) */
 	gmf_repo *repo;          /* the repository around cwd, already open
 	                          * (borrowed: the caller frees it after
 	                          * the workspace), or NULL to open it */
