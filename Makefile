@@ -58,6 +58,9 @@ endif
 ifneq ($(findstring --wrap=mbedtls_x509_crt_parse_file,$(DEP_LINK)),)
 DEP_CFLAGS += -DGMF_WRAP_CA_LOADERS
 endif
+ifneq ($(findstring --wrap=git_http_auth_negotiate,$(DEP_LINK)),)
+DEP_CFLAGS += -DGMF_WRAP_NET_INIT
+endif
 DEP_LIBS   := $(DEP_LINK) -pthread $(if $(filter Linux,$(shell uname -s)),-ldl)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -138,7 +141,7 @@ $(LIB): $(LIB_OBJ) $(BUILD)/gen/hooks.o
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
 
-# The link mode (tools/link-mode.sh) decides repo.c's CA loaders and
+# The link mode (tools/link-mode.sh) decides repo.c's link-time wrappers and
 # every link: a new answer rebuilds them.
 $(BUILD)/repo.o $(BUILD)/faults/repo.o $(BUILD)/fuzz/obj/repo.o: build/link-mode
 $(BIN) $(FAULT_BIN) $(UNIT_BIN) $(FUZZ_BIN): build/link-mode

@@ -8,9 +8,11 @@
  * keys), the commits whose migrations count as published and which ids a
  * commit holds, the index (staging, dirtiness), recording the index as a
  * commit and moving a branch (compare and swap), libgit2's errors as
- * GMF_EGIT messages, and libgit2's initialisation (which skips loading the
- * system's CA certificates: mbedTLS's two loaders are defined in repo.c,
- * as this tool never uses libgit2's network transports).
+ * GMF_EGIT messages, and libgit2's initialisation (which puts off the
+ * start-up of libgit2's network pieces, as this tool never uses its
+ * transports: linked from static archives, mbedTLS, libssh2 and the HTTP
+ * Negotiate scheme through -Wl,--wrap, so Kerberos is not linked at all;
+ * linked shared, mbedTLS's two CA loaders are defined in repo.c).
  * Must never: run hooks, spawn anything itself (git creates the commit
  * objects and names the hooks directory through gitcmd.h), or change refs
  * unless a function's name says so.  Callers bracket use with

@@ -1331,16 +1331,8 @@ bench_startup() {
 	*) link_how="shared" ;;
 	esac
 	printf '%s\n' '#include <git2.h>' 'int pcre2_config_8(unsigned int, void *);' >"$WORK/hello-libs.c"
-	case $link in
-	*--wrap=mbedtls_x509_crt_parse_file*)
-		printf '%s\n' 'int __real_mbedtls_x509_crt_parse_file(void *, const char *);' \
-			'int __real_mbedtls_x509_crt_parse_path(void *, const char *);' \
-			'int __wrap_mbedtls_x509_crt_parse_file(void *c, const char *p);' \
-			'int __wrap_mbedtls_x509_crt_parse_path(void *c, const char *p);' \
-			'int __wrap_mbedtls_x509_crt_parse_file(void *c, const char *p) { return __real_mbedtls_x509_crt_parse_file(c, p); }' \
-			'int __wrap_mbedtls_x509_crt_parse_path(void *c, const char *p) { return __real_mbedtls_x509_crt_parse_path(c, p); }' \
-			>>"$WORK/hello-libs.c" ;;
-	esac
+	# the wrappers the link names (tools/link-mode.sh --wrappers)
+	sh "$TOP/tools/link-mode.sh" --wrappers "$link" >>"$WORK/hello-libs.c"
 	printf '%s\n' 'int main(int argc, char **argv) { (void)argv; if (argc > 99) { git_libgit2_init(); pcre2_config_8(0, 0); } return 0; }' \
 		>>"$WORK/hello-libs.c"
 	# shellcheck disable=SC2086 # the flags are a list

@@ -26,6 +26,35 @@ test_lazy_prereq GIT_CHECKOUT 'git -C "$TOP" rev-parse --verify -q HEAD'
 VERSION=$(cat "$TOP/VERSION")
 export VERSION
 
+test_lazy_prereq STRACE 'command -v strace'
+# linked from static archives (tools/link-mode.sh), as `make` links here
+test_lazy_prereq STATIC_LINK 'grep -q -e "-Bstatic" "$TOP/build/link-mode"'
+
+test_expect_success STRACE 'a run inside git reads no CA bundle and loads no Kerberos' '
+	git init -q tiny && mkdir -p tiny/migrations/versions &&
+	printf "[alembic]\nscript_location = migrations\n" >tiny/alembic.ini &&
+	printf "revision = \"a\"\ndown_revision = None\n" >tiny/migrations/versions/a.py &&
+	(cd tiny && strace -f -e trace=open,openat -o ../trace "$GMF_BIN" check >../out) &&
+	test_grep "ok: 1 migration" out &&
+	test_grep "/\.git/config" trace &&
+	test_grep ! -e "certs" -e "\.pem" -e "\.crt" trace &&
+	if test_have_prereq STATIC_LINK
+	then
+		test_grep ! -e "libkrb5" -e "libgssapi" -e "libssh2" -e "libcrypto" trace
+	fi
+'
+
+test_expect_success STATIC_LINK 'link-mode.sh --wrappers: what the link names, defined' '
+	sh "$TOP/tools/link-mode.sh" --wrappers "$(sed -n 2p "$TOP/build/link-mode")" >wrap.c &&
+	case $(sed -n 2p "$TOP/build/link-mode") in
+	*--wrap=git_http_auth_negotiate*)
+		test_grep "__wrap_git_http_auth_negotiate" wrap.c &&
+		test_grep "__wrap_libssh2_init" wrap.c ;;
+	esac &&
+	sh "$TOP/tools/link-mode.sh" --wrappers "" >none.c &&
+	test_line_count = 0 none.c
+'
+
 test_expect_success 'VERSION is one line, a version' '
 	test_line_count = 1 "$TOP/VERSION" &&
 	grep -E "^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$" "$TOP/VERSION"
