@@ -245,8 +245,8 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 	memset(&res, 0, sizeof(res));
 	wo.lock = 1;
 	/* the repair goes into a commit (amended, or the one being made):
-	 * it plans on what the index holds */
-	wo.index_only = 1;
+	 * the files as staged are taken from the cache by blob id */
+	wo.by_blob = 1;
 	if ((rc = gmf_workspace_open(&ws, &wo)) < 0) {
 		gmf_strbuf_addf(&rep->out, "git-migrate-fix: could not read the migrations (%s); "
 				"run `git migrate-fix check`\n", gmf_error_last());

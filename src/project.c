@@ -1264,8 +1264,9 @@ const gmf_staged_entry *gmf_staged_find(const gmf_staged *s, const char *path)
  * File i, staged as se (w->staged): its staged blob, from the cache when
  * entry was parsed from that blob (not read); else from the file when
  * its bytes are the blob (hashed to see), and then remembered with the
- * blob id; else from the object database after the threads (w->later).
- * 1 when done here.
+ * blob id; else, as_blob, from the object database after the threads
+ * (w->later), or the file as it is.  1 when done here, 0 when the file
+ * is to be read as any other.
  */
 static int staged_file(work *w, gmf_arena *arena, size_t i, size_t entry,
 		       const gmf_staged_entry *se, const gmf_strbuf *path)
@@ -1295,19 +1296,26 @@ static int staged_file(work *w, gmf_arena *arena, size_t i, size_t entry,
 	}
 	if (gmf_migration_read_bytes(f->dirfds[f->dir[i]], f->names[i], path->buf, &buf, &len,
 				     &st, &diag) < 0) {
+		if (!w->staged->as_blob)
+			return 0; /* read as any other file, and fail as it does */
 		w->later[i] = se; /* not in the work tree: the blob still is */
 		return 1;
 	}
 	w->staged->blob_id(buf, len, oid);
-	if (memcmp(oid, se->oid, GMF_BLOB_ID_LEN)) {
+	if (memcmp(oid, se->oid, GMF_BLOB_ID_LEN) && w->staged->as_blob) {
 		free(buf); /* changed since it was staged */
 		w->later[i] = se;
 		return 1;
 	}
+	/* the staged blob, or (not as_blob) the file as it is: a repair
+	 * rewrites the file, and a filter (core.autocrlf) or an edit left
+	 * unstaged makes it differ from the blob; only a blob's id is kept */
 	if (w->cache) {
 		w->content[i] = gmf_cache_content_hash(w->cache, buf, len);
-		memcpy(w->blob + i * GMF_BLOB_ID_LEN, oid, GMF_BLOB_ID_LEN);
-		w->has_blob[i] = 1;
+		if (!memcmp(oid, se->oid, GMF_BLOB_ID_LEN)) {
+			memcpy(w->blob + i * GMF_BLOB_ID_LEN, oid, GMF_BLOB_ID_LEN);
+			w->has_blob[i] = 1;
+		}
 		gmf_file_id_from_stat(&w->ids[i], &st);
 	}
 	w->rc[i] = gmf_migration_parse_taking(m, arena, path->buf, buf, len, &diag);

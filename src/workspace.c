@@ -59,9 +59,11 @@ int gmf_workspace_reload(gmf_workspace *ws)
 		ws->loads[i].verify_cache = ws->verify_cache;
 		/* a commit's verdict: the staged files as staged */
 		memset(&staged, 0, sizeof(staged));
-		if (ws->index_only && ws->repo &&
-		    gmf_repo_staged(ws->repo, (const char *const *)sc->dirs, sc->ndirs, &staged) == 0)
+		if ((ws->index_only || ws->by_blob) && ws->repo &&
+		    gmf_repo_staged(ws->repo, (const char *const *)sc->dirs, sc->ndirs, &staged) == 0) {
+			staged.as_blob = ws->index_only;
 			ws->loads[i].staged = &staged;
+		}
 		gmf_error_clear();
 		rc = gmf_script_load_opts(&ws->graphs[i], sc, &ws->loads[i]);
 		ws->loads[i].staged = NULL;
@@ -271,6 +273,7 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	ws->use_cache = !o->no_cache && !gmf_workspace_in_ci();
 	ws->verify_cache = o->lock || o->verify_cache;
 	ws->index_only = o->index_only;
+	ws->by_blob = o->by_blob;
 	if (ws->use_cache && ws->repo &&
 	    gmf_repo_config_get_bool(ws->repo, "migrate-fix.cache", &cfg) == 0)
 		ws->use_cache = cfg;

@@ -98,14 +98,17 @@ int gmf_script_load(gmf_graph **out, const gmf_script *s);
 /*
  * The staged content of the version directories, for a load whose
  * verdict is about what a commit records (a hook's head lockfile or
- * repair): a file the index has at stage 0 is read as its staged blob,
- * whatever the work tree holds.  The blob comes from the parse cache when
- * an entry was parsed from that very blob (the file is not opened), else
- * from the file when its bytes hash to the blob id (the entry then
- * remembers the id), else from the object database.  A blob's bytes
- * never change, so this needs no trust in any file's status data (the
- * hole of cache.h does not apply).  Filled by the repository layer
- * (gmf_repo_staged), never by this module.
+ * repair): a file the index has at stage 0 comes from the parse cache
+ * when an entry was parsed from its very staged blob (the file is not
+ * opened), else from the file, whose bytes are hashed: when they are the
+ * blob, the entry then remembers the blob id.  When they are not (an
+ * edit left unstaged, or a filter such as core.autocrlf), as_blob reads
+ * the blob from the object database (the lockfile of a commit names the
+ * heads the commit records), else the file is taken as it is (a repair
+ * rewrites the file, and stops on one with uncommitted changes).  A
+ * blob's bytes never change, so this needs no trust in any file's status
+ * data (the hole of cache.h does not apply).  Filled by the repository
+ * layer (gmf_repo_staged), never by this module.
  */
 typedef struct {
 	const char *path;     /* as the loader names the file: the version
@@ -123,6 +126,7 @@ typedef struct {
 	 * the loading thread only */
 	int (*read_blob)(void *ctx, const unsigned char *oid, char **buf, size_t *len);
 	void *ctx;
+	int as_blob;               /* see above; set by the caller */
 } gmf_staged;
 
 void gmf_staged_release(gmf_staged *s);

@@ -42,9 +42,13 @@ typedef struct {
 	int lock;                /* take the write lock before reading, so
 	                          * what is read is what a writer changes */
 	int index_only;          /* what a commit records is what counts
-	                          * (a hook's lockfile or repair): a staged
-	                          * migration is read as its staged blob
-	                          * (project.h: gmf_staged) */
+	                          * (the pre-commit hook's lockfile): a
+	                          * staged migration is read as its staged
+	                          * blob (project.h: gmf_staged, as_blob) */
+	int by_blob;             /* a repair that goes into a commit: a
+	                          * staged migration is taken from the parse
+	                          * cache by its staged blob id, a file that
+	                          * differs from its blob as it is */
 	gmf_repo *repo;          /* the repository around cwd, already open
 	                          * (borrowed: the caller frees it after
 	                          * the workspace), or NULL to open it */
@@ -66,6 +70,7 @@ typedef struct gmf_workspace {
 	int use_cache;
 	int verify_cache;        /* a writer: entries only for the same bytes */
 	int index_only;          /* opts.index_only */
+	int by_blob;             /* opts.by_blob */
 	char *lock_note;         /* a stale lock was removed (opts.lock) */
 } gmf_workspace;
 

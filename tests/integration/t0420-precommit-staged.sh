@@ -100,4 +100,36 @@ test_expect_success 'a staged file the cache holds under another blob is read' '
 	test_grep "ok: 9 migrations" ../out
 '
 
+# crlf NAME: a project whose work tree has CRLF files that git stores
+# with LF (core.autocrlf): no file's bytes are its staged blob.
+crlf () {
+	new_project "$1" && cd "$1" &&
+	git config core.autocrlf true &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "feature" && commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "main" && commit_all main &&
+	git push -q origin main &&
+	git checkout -q feature &&
+	rm migrations/versions/*.py && git checkout -q -- migrations/versions &&
+	"$PYTHON" -c "import sys; sys.exit(b\"\\r\\n\" not in open(sys.argv[1], \"rb\").read())" \
+		migrations/versions/002_f.py
+}
+
+test_expect_success 'a merge repaired where the work tree is CRLF and git stores LF' '
+	crlf c1 &&
+	sleep 3 &&
+	git merge -q --no-edit origin/main >out 2>&1 &&
+	test_grep "moved 1 migration" out &&
+	git ls-tree -r --name-only HEAD >tree &&
+	test_grep "migrations/versions/003_f.py" tree &&
+	test_grep "migrations/versions/002_m.py" tree &&
+	gmf check >check.out &&
+	test_grep "ok: 3 migrations" check.out &&
+	test "$(git status --porcelain --untracked-files=no)" = ""
+'
+
 test_done
