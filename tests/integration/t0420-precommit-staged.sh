@@ -14,6 +14,8 @@ PATH=$TRASH/bin:$PATH
 export PATH
 
 command -v strace >/dev/null 2>&1 && test_set_prereq STRACE
+# LeakSanitizer (make test SANITIZE=1) refuses to run under ptrace
+NO_LSAN=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 
 # stage_then_unroot FILE ID DOWN MSG: migration ID staged on DOWN, then
 # its work-tree file made to revise 001_a (two heads there, none staged)
@@ -73,7 +75,7 @@ test_expect_success 'a migration staged and left untouched is not opened again' 
 	git add migrations/versions/008_h.py &&
 	if test_have_prereq STRACE
 	then
-		strace -f -e trace=open,openat -o ../trace \
+		ASAN_OPTIONS=$NO_LSAN strace -f -e trace=open,openat -o ../trace \
 			git-migrate-fix hook pre-commit >../out 2>&1 &&
 		test_grep "008_h.py" ../trace &&
 		test_grep ! "00[1-6]_[a-f].py" ../trace
