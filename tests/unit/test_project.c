@@ -562,6 +562,118 @@ static void test_project_load_discovered(void **state)
 	gmf_project_release(&p);
 }
 
+/* ------------------------------------------------ staged blobs */
+
+/* A stand-in for git's blob ids and object database: the blob id of some
+ * bytes is their FNV-1a hash spread over 20 bytes; "blobs" keeps the
+ * staged bytes of each entry. */
+static const char *blob_text[4];
+static int blob_reads;
+
+static void fake_blob_id(const void *data, size_t n, unsigned char *out)
+{
+	uint64_t h = 1469598103934665603ull;
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	for (int i = 0; i < GMF_BLOB_ID_LEN; i++)
+		out[i] = (unsigned char)(h >> (8 * (i % 8))) ^ (unsigned char)i;
+}
+
+static int fake_read_blob(void *ctx, const unsigned char *oid, char **buf, size_t *len)
+{
+	(void)ctx;
+	for (size_t i = 0; blob_text[i]; i++) {
+		unsigned char id[GMF_BLOB_ID_LEN];
+		fake_blob_id(blob_text[i], strlen(blob_text[i]), id);
+		if (!memcmp(id, oid, GMF_BLOB_ID_LEN)) {
+			*buf = gmf_xstrdup(blob_text[i]);
+			*len = strlen(blob_text[i]);
+			blob_reads++;
+			return 0;
+		}
+	}
+	return GMF_EIO;
+}
+
+/* A file staged with text (its entry names the path as the loader does). */
+static void stage(gmf_staged *st, gmf_staged_entry *e, size_t i, const char *rel,
+		  const char *text)
+{
+	e[i].path = in_tmp(rel);
+	fake_blob_id(text, strlen(text), e[i].oid);
+	blob_text[i] = text;
+	st->n = i + 1;
+}
+
+static void test_project_staged_blobs(void **state)
+{
+	gmf_project p;
+	gmf_graph *g;
+	gmf_load_opts lo;
+	gmf_staged st;
+	gmf_staged_entry e[3];
+	char *a = mig("001_a", "None"), *b = mig("002_b", "'001_a'"),
+	     *b2 = mig("002_b", "None");
+	(void)state;
+
+	put("alembic.ini", "[alembic]\nscript_location = %(here)s/m\n", 0);
+	put("m/versions/001_a.py", a, 0);
+	put("m/versions/002_b.py", b2, 0); /* the work tree: a second root */
+	put_mig("m/versions/003_c.py", "003_c", "'002_b'"); /* not staged */
+	memset(&st, 0, sizeof(st));
+	memset(blob_text, 0, sizeof(blob_text));
+	stage(&st, e, 0, "m/versions/001_a.py", a);
+	stage(&st, e, 1, "m/versions/002_b.py", b); /* staged: on 001_a */
+	st.entries = e;
+	st.blob_id = fake_blob_id;
+	st.read_blob = fake_read_blob;
+	discover_ok(&p, NULL, NULL);
+
+	/* as_blob: 002_b as staged (read from the "object database"), the
+	 * file that is its blob as it is, the unstaged file from disk */
+	st.as_blob = 1;
+	blob_reads = 0;
+	memset(&lo, 0, sizeof(lo));
+	lo.staged = &st;
+	assert_int_equal(gmf_script_load_opts(&g, &p.scripts[0], &lo), 0);
+	assert_int_equal(gmf_graph_count(g), 3);
+	assert_int_equal(blob_reads, 1);
+	assert_string_equal(gmf_graph_node(g, gmf_graph_find(g, "002_b"))
+				    ->mig.down_revision.items[0].text,
+			    "001_a");
+	gmf_graph_free(g);
+
+	/* not as_blob (a repair): the work tree's 002_b */
+	st.as_blob = 0;
+	blob_reads = 0;
+	memset(&lo, 0, sizeof(lo));
+	lo.staged = &st;
+	assert_int_equal(gmf_script_load_opts(&g, &p.scripts[0], &lo), 0);
+	assert_int_equal(blob_reads, 0);
+	assert_int_equal(gmf_graph_node(g, gmf_graph_find(g, "002_b"))->mig.down_revision.kind,
+			 GMF_VAL_NONE);
+	gmf_graph_free(g);
+
+	/* a blob the object database does not have: a fatal finding */
+	st.as_blob = 1;
+	blob_text[1] = NULL;
+	memset(&lo, 0, sizeof(lo));
+	lo.staged = &st;
+	assert_int_equal(gmf_script_load_opts(&g, &p.scripts[0], &lo), 0);
+	assert_int_equal(gmf_graph_count(g), 2);
+	gmf_graph_free(g);
+
+	assert_ptr_equal(gmf_staged_find(&st, e[1].path), &e[1]);
+	assert_null(gmf_staged_find(&st, "m/versions/002_b.py"));
+	for (size_t i = 0; i < st.n; i++)
+		free((char *)e[i].path);
+	free(a);
+	free(b);
+	free(b2);
+	gmf_project_release(&p);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static void test_project_default_section_inherited_by_alembic_only(void **state)
@@ -681,6 +793,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_project_ini_here_script_location),
+		T(test_project_staged_blobs),
 		T(test_project_default_section_inherited_by_alembic_only),
 		T(test_project_broken_interpolation_is_an_error),
 		T(test_project_flask_migrate),
