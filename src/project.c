@@ -1294,6 +1294,8 @@ static int staged_file(work *w, gmf_arena *arena, size_t i, size_t entry,
 		}
 		memset(m, 0, sizeof(*m));
 	}
+	if (!w->cache && !w->staged->as_blob)
+		return 0; /* the file as it is, and no entry to keep its id */
 	if (gmf_migration_read_bytes(f->dirfds[f->dir[i]], f->names[i], path->buf, &buf, &len,
 				     &st, &diag) < 0) {
 		if (!w->staged->as_blob)
