@@ -57,9 +57,10 @@ int gmf_workspace_reload(gmf_workspace *ws)
 		int rc;
 		ws->loads[i].use_cache = ws->use_cache;
 		ws->loads[i].verify_cache = ws->verify_cache;
-		/* a commit's verdict: the staged files as staged */
+		/* a commit's verdict: the staged files as staged (a repair
+		 * without a cache reads every file as it is anyway) */
 		memset(&staged, 0, sizeof(staged));
-		if ((ws->index_only || ws->by_blob) && ws->repo &&
+		if ((ws->index_only || (ws->by_blob && ws->use_cache)) && ws->repo &&
 		    gmf_repo_staged(ws->repo, (const char *const *)sc->dirs, sc->ndirs, &staged) == 0) {
 			staged.as_blob = ws->index_only;
 			ws->loads[i].staged = &staged;
