@@ -1265,24 +1265,37 @@ int gmf_repo_move_ref(gmf_repo *r, const char *ref, const char *old_hex,
 }
 
 /*
- * Whether every blob the index names is in the object database.  libgit2
- * checks that itself while writing a tree (strict object creation), by
- * reading each object's header, which in a pack means resolving its delta
- * chain: at ten thousand files most of an amend.  A lookup of the id alone
- * is enough.
+ * Whether the index can be written as the tree git would write: every
+ * blob it names in the object database (libgit2 checks that itself while
+ * writing a tree, strict object creation, by reading each object's
+ * header, which in a pack means resolving its delta chain: at ten
+ * thousand files most of an amend; a lookup of the id is enough), and
+ * no intent-to-add entry (git leaves those out of a tree; libgit2 1.5
+ * writes them as empty files).  0, or an error naming the entry.
  */
-static int index_blobs_exist(gmf_repo *r, git_index *index)
+static int index_writable(gmf_repo *r, git_index *index)
 {
 	git_odb *odb = NULL;
 	size_t n = git_index_entrycount(index);
-	int ok = git_repository_odb(&odb, r->git) == 0;
-	for (size_t i = 0; ok && i < n; i++) {
+	int rc = 0;
+
+	if (git_repository_odb(&odb, r->git) < 0)
+		return gmf_error_set_git("cannot open the object database");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const git_index_entry *e = git_index_get_byindex(index, i);
-		if (e && e->mode != GIT_FILEMODE_COMMIT && !git_odb_exists(odb, &e->id))
-			ok = 0;
+		if (!e || e->mode == GIT_FILEMODE_COMMIT) /* a submodule's commit */
+			continue;
+		if (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)
+			rc = gmf_error_set(GMF_ERROR, "'%s' is in the index as intent to add "
+					   "(git add -N), which a commit leaves out; add it or "
+					   "`git rm --cached` it first", e->path);
+		else if (!git_odb_exists(odb, &e->id))
+			rc = gmf_error_set(GMF_EGIT, "cannot write the index as a tree: '%s' "
+					   "names a blob the object database does not have",
+					   e->path);
 	}
 	git_odb_free(odb);
-	return ok;
+	return rc;
 }
 
 /* The index written as a tree; GMF_ENOTFOUND when it is cur's tree. */
@@ -1294,11 +1307,8 @@ static int index_tree(gmf_repo *r, git_commit *cur, git_oid *out)
 		rc = gmf_error_set_git("cannot read the index");
 		goto out;
 	}
-	if (!index_blobs_exist(r, index)) {
-		rc = gmf_error_set(GMF_EGIT, "cannot write the index as a tree: it names a "
-				   "blob the object database does not have");
+	if ((rc = index_writable(r, index)) < 0)
 		goto out;
-	}
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	written = git_index_write_tree(out, index);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
