@@ -1210,7 +1210,7 @@ typedef struct {
 	uint32_t *entry;      /* and of each taken from it, its entry number */
 	int verify;           /* take an entry only for the same bytes, read
 	                       * now and hashed (a writer: cache.h) */
-	const gmf_staged *staged; /* a staged file is its staged blob */
+	const gmf_staged *staged; /* staged files: taken by blob id (project.h) */
 	unsigned char *blob;  /* with staged and a cache: the blob id of
 	                       * file i's bytes, where has_blob[i] */
 	unsigned char *has_blob;
