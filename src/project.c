@@ -1221,7 +1221,6 @@ typedef struct {
 	_Atomic size_t hits;
 	_Atomic size_t kept;  /* files read that the cache would keep */
 	_Atomic size_t verified; /* files whose bytes matched their entry */
-	_Atomic size_t staged_hits; /* staged files taken from the cache */
 } work;
 
 enum { CHUNK = 32 };
@@ -1289,7 +1288,6 @@ static int staged_file(work *w, gmf_arena *arena, size_t i, size_t entry,
 			w->entry[i] = (uint32_t)entry;
 			atomic_fetch_add(&w->hits, 1);
 			atomic_fetch_add(&w->verified, 1);
-			atomic_fetch_add(&w->staged_hits, 1);
 			return 1;
 		}
 		memset(m, 0, sizeof(*m));
@@ -1517,7 +1515,7 @@ static void *worker(void *arg)
  */
 static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag **diag,
 		       gmf_cache *cache, const unsigned char *valid, int verify,
-		       const gmf_staged *staged, size_t *verified, size_t *nstaged)
+		       const gmf_staged *staged, size_t *verified)
 {
 	work w;
 	pthread_t tids[4];
@@ -1548,7 +1546,6 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	w.blob = w.staged && cache ? gmf_xcalloc(files->n + 1, GMF_BLOB_ID_LEN) : NULL;
 	w.has_blob = w.staged && cache ? gmf_xcalloc(files->n + 1, 1) : NULL;
 	w.later = w.staged ? gmf_xcalloc(files->n + 1, sizeof(*w.later)) : NULL;
-	atomic_init(&w.staged_hits, 0);
 	atomic_init(&w.next, 0);
 	atomic_init(&w.hits, 0);
 	atomic_init(&w.kept, 0);
@@ -1600,7 +1597,6 @@ static size_t read_all(const file_list *files, gmf_graph *g, int *rc, gmf_diag *
 	free(w.has_blob);
 	free(w.later);
 	*verified = atomic_load(&w.verified);
-	*nstaged = atomic_load(&w.staged_hits);
 	return atomic_load(&w.hits);
 }
 
@@ -1857,7 +1853,7 @@ static void resolve_labels(gmf_graph *g, const gmf_script *s)
  * ones that failed set aside as unreadable.  *hits: how many from cache. */
 static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_cache *cache,
 			      const unsigned char *valid, int verify, const gmf_staged *staged,
-			      size_t *hits, size_t *verified, size_t *nstaged)
+			      size_t *hits, size_t *verified)
 {
 	gmf_strbuf path = GMF_STRBUF_INIT;
 	gmf_graph *g = gmf_graph_new();
@@ -1865,7 +1861,7 @@ static gmf_graph *build_graph(const gmf_script *s, const file_list *files, gmf_c
 	gmf_diag **diags = gmf_xcalloc(files->n + 1, sizeof(gmf_diag *));
 
 	gmf_graph_resize(g, files->n);
-	*hits = read_all(files, g, rcs, diags, cache, valid, verify, staged, verified, nstaged);
+	*hits = read_all(files, g, rcs, diags, cache, valid, verify, staged, verified);
 	/* failed files leave the graph for the list of unreadable ones */
 	gmf_graph_compact(g, rcs);
 	for (size_t i = 0; i < files->n; i++)
@@ -1893,7 +1889,7 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	pthread_t loader_tid;
 	int loading = 0;
 	file_list files;
-	size_t hits, verified = 0, nstaged = 0;
+	size_t hits, verified = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -1926,17 +1922,15 @@ int gmf_script_load_opts(gmf_graph **out, const gmf_script *s, gmf_load_opts *o)
 	}
 	if (o) {
 		o->ncached = 0;
-		o->nstaged = 0;
 		o->nfiles = files.n;
 		o->maybe_subdirs = files.maybe_subdirs;
 		o->cache_used = cache != NULL;
 	}
 	if (rc == 0) {
 		*out = build_graph(s, &files, cache, loader.valid, o && o->verify_cache,
-				   o ? o->staged : NULL, &hits, &verified, &nstaged);
+				   o ? o->staged : NULL, &hits, &verified);
 		if (o) {
 			o->ncached = o->verify_cache ? verified : hits;
-			o->nstaged = nstaged;
 		}
 		if (hits || verified) {
 			/* the graph holds on to what its strings point into */

@@ -22,7 +22,6 @@
 #define GMF_PROJECT_H
 
 #include <stddef.h>
-#include <sys/stat.h>
 
 #include "gmf/cache.h"
 #include "gmf/graph.h"
@@ -139,13 +138,12 @@ typedef struct {
 	int verify_cache; /* and take an entry only for a file whose bytes,
 	                   * read now, have the entry's content hash (not its
 	                   * identity alone: a writer's plan, cache.h) */
-	const gmf_staged *staged; /* read staged files as their blobs, or NULL */
+	const gmf_staged *staged; /* staged files taken by blob id, or NULL */
 	int cache_used;  /* out: a cache was opened (not switched off) */
 	size_t nfiles;   /* out: migration files found */
 	size_t ncached;  /* out: of those, taken from the cache (with
 	                  * verify_cache: whose bytes matched, or, staged,
 	                  * parsed from the staged blob) */
-	size_t nstaged;  /* out: of those, staged files not opened */
 	int maybe_subdirs; /* out: not recursing, the listing passed over an
 	                    * entry that may be a directory */
 } gmf_load_opts;
