@@ -407,6 +407,14 @@ static int incurable(const gmf_findings *f)
 	return 0;
 }
 
+/* The stop for a file with uncommitted changes. */
+static void stop_dirty(gmf_decision *out, const char *path, gmf_strbuf *why, gmf_strbuf *cmd)
+{
+	out->dirty_path = gmf_xstrdup(path);
+	gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first", path);
+	gmf_strbuf_adds(cmd, "git migrate-fix fix");
+}
+
 /*
  * A file to rewrite no longer held what was planned on (a hook plans on
  * the staged blobs, and a file can differ from its blob): when one of the
@@ -428,10 +436,7 @@ static int dirty_stop(gmf_decision *out, gmf_graph *g, const gmf_decide_in *in,
 	for (size_t i = 0; i < n; i++)
 		paths[i] = gmf_graph_node(g, i)->mig.path;
 	if (in->dirty(in->dirty_data, paths, sts, n, &which) > 0) {
-		out->dirty_path = gmf_xstrdup(paths[which]);
-		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
-				paths[which]);
-		gmf_strbuf_adds(cmd, "git migrate-fix fix");
+		stop_dirty(out, paths[which], why, cmd);
 		found = 1;
 	}
 	gmf_error_clear();
@@ -490,10 +495,7 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 			sts[i] = &out->plan.files[i].read_st;
 	}
 	if (in->dirty(in->dirty_data, paths, sts, out->plan.nfiles, &which) > 0) {
-		out->dirty_path = gmf_xstrdup(paths[which]);
-		gmf_strbuf_addf(why, "'%s' has uncommitted changes; commit or stash them first",
-				paths[which]);
-		gmf_strbuf_adds(cmd, "git migrate-fix fix");
+		stop_dirty(out, paths[which], why, cmd);
 		gmf_renumber_release(&out->plan);
 	}
 	free(paths);
