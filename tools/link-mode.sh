@@ -25,10 +25,9 @@
 # FLAGS (the probe, the benchmark's floor) to link and run.
 set -u
 
-NET_WRAP="-Wl,--wrap=git_mbedtls_stream_global_init -Wl,--wrap=git_mbedtls_stream_new
--Wl,--wrap=git_mbedtls_stream_wrap -Wl,--wrap=git_mbedtls__set_cert_location
+NET_WRAP="-Wl,--wrap=git_mbedtls_stream_global_init -Wl,--wrap=git_mbedtls_stream_new \
+-Wl,--wrap=git_mbedtls_stream_wrap -Wl,--wrap=git_mbedtls__set_cert_location \
 -Wl,--wrap=libssh2_init -Wl,--wrap=git_http_auth_negotiate"
-NET_WRAP=$(printf '%s' "$NET_WRAP" | tr '\n' ' ')
 CA_WRAP="-Wl,--wrap=mbedtls_x509_crt_parse_file -Wl,--wrap=mbedtls_x509_crt_parse_path"
 
 # wrappers FLAGS: the C of the __wrap_ functions (forwarding, or doing
