@@ -57,8 +57,11 @@ static int rx_ready;
 /* Bytes that can change the scanner's state (see skip_statement). */
 static unsigned char special[256];
 /* Bytes check_bindings looks at when not at the start of a line: the
- * others only move it on by one, so runs of them are skipped at once. */
+ * others only move it on by one, so runs of them are skipped at once.
+ * 2: a byte that matters only where a word starts (see word_start). */
 static unsigned char binding[256];
+/* Bytes of a Python identifier (any byte >= 0x80: a non-ASCII letter). */
+static unsigned char ident_byte[256];
 
 static int rx_init(void)
 {
@@ -85,10 +88,17 @@ static int rx_init(void)
 		special[i] = 0;
 	for (const char *c = "#\"'\\([{)]}\n"; *c; c++)
 		special[(unsigned char)*c] = 1;
-	for (i = 0; i < 256; i++)
+	for (i = 0; i < 256; i++) {
 		binding[i] = i >= 0x80 || special[i];
-	for (const char *c = ";:=rdb"; *c; c++)
+		ident_byte[i] = (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z') ||
+				(i >= '0' && i <= '9') || i == '_' || i >= 0x80;
+	}
+	for (const char *c = ";:="; *c; c++)
 		binding[(unsigned char)*c] = 1;
+	/* the first letters of the four names, which matter only at the
+	 * start of a word */
+	for (const char *c = "rdb"; *c; c++)
+		binding[(unsigned char)*c] = 2;
 	rx_ready = 1;
 	return 0;
 }
@@ -210,8 +220,7 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 
 static int is_ident(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+	return ident_byte[(unsigned char)c];
 }
 
 /* Parser state over one file. */
@@ -1187,7 +1196,12 @@ static size_t word_before(const scan *sc, size_t p, size_t floor, size_t *a)
 
 static int word_is(const scan *sc, size_t a, size_t n, const char *w)
 {
-	return strlen(w) == n && !memcmp(sc->s + a, w, n);
+	/* a shorter w differs at its NUL (the n bytes are code, not NUL);
+	 * then w[n] is in bounds and ends one as long */
+	for (size_t i = 0; i < n; i++)
+		if (w[i] != sc->s[a + i])
+			return 0;
+	return w[n] == '\0';
 }
 
 /* An augmented assignment operator (`+=`, `//=`, `>>=`...) at p? */
@@ -1319,6 +1333,10 @@ static void stmt_begin(scan *sc, stmt *st, size_t p, int indented, int semicolon
 	st->last_eq = (size_t)-1;
 	while (q < sc->len && is_ident((unsigned char)sc->s[q]))
 		q++;
+	/* most statements start with another word: their first letter
+	 * says so at once */
+	if (q - p < 2 || q - p > 7 || !strchr("acdefitw", sc->s[p]))
+		return;
 	for (int i = 0; compound_words[i]; i++)
 		if (word_is(sc, p, q - p, compound_words[i]))
 			st->compound = 1;
@@ -1398,10 +1416,12 @@ static int check_bindings(scan *sc, size_t p)
 	st.last_eq = (size_t)-1;
 	while (p < len) {
 		unsigned char c = (unsigned char)s[p];
-		if (!line_start && !binding[c]) {
+		if (!line_start && (!binding[c] || (binding[c] == 2 && p && is_ident(s[p - 1])))) {
 			/* nothing the chain below acts on (its last case is p++) */
-			while (++p < len && !binding[(unsigned char)s[p]])
-				;
+			do {
+				while (++p < len && !binding[(unsigned char)s[p]])
+					;
+			} while (p < len && binding[(unsigned char)s[p]] == 2 && is_ident(s[p - 1]));
 			continue;
 		}
 		if (line_start && depth == 0) {
