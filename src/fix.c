@@ -175,8 +175,8 @@ static int script_ops(gmf_fix_result *out, gmf_workspace *ws, size_t s,
 			const gmf_migration *m = &gmf_graph_node(g, fc->node)->mig;
 			gmf_journal_op *op;
 			gmf_workspace_op_push(ops, nops, fc->old_path, fc->new_path, fc->content,
-					      fc->len, ws->repo && gmf_repo_is_tracked(ws->repo,
-										  fc->old_path));
+					      fc->len, ws->repo ? gmf_repo_is_tracked(ws->repo,
+										  fc->old_path) : 0);
 			/* the bytes the plan was made from: the journal keeps
 			 * them, or refuses if the file no longer holds them */
 			op = &(*ops)[*nops - 1];

@@ -1108,7 +1108,10 @@ int gmf_journal_load_undo(gmf_journal *t, gmf_journal_op **out, size_t *nout, ch
 			j.ops[i].orig = NULL;
 		}
 		inv[i].mode = j.ops[i].mode;
-		inv[i].tracked = j.ops[i].tracked;
+		/* what was old is new now: the unmerged bits swap */
+		inv[i].tracked = (j.ops[i].tracked & GMF_JOURNAL_TRACKED) |
+				 (j.ops[i].tracked & GMF_JOURNAL_OLD_UNMERGED ? GMF_JOURNAL_NEW_UNMERGED : 0) |
+				 (j.ops[i].tracked & GMF_JOURNAL_NEW_UNMERGED ? GMF_JOURNAL_OLD_UNMERGED : 0);
 	}
 	*out = inv;
 	*nout = j.n;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <git2.h>
+#include <git2/sys/index.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -937,9 +938,12 @@ static int in_index(gmf_repo *r, git_index *index, const char *abs_path)
 {
 	char *rel = rel_to_workdir(r, abs_path);
 	int found = 0;
+	if (rel && git_index_get_bypath(index, rel, 0))
+		found = GMF_JOURNAL_TRACKED;
 	/* an unmerged path (stages 1-3 only) is tracked too */
-	for (int stage = 0; rel && stage <= 3 && !found; stage++)
-		found = git_index_get_bypath(index, rel, stage) != NULL;
+	for (int stage = 1; rel && stage <= 3 && !found; stage++)
+		if (git_index_get_bypath(index, rel, stage))
+			found = GMF_JOURNAL_TRACKED | GMF_JOURNAL_OLD_UNMERGED;
 	free(rel);
 	return found;
 }
@@ -1146,6 +1150,38 @@ static int stage_from_memory(gmf_repo *r, git_index *index, const stage_filters 
 	return 0;
 }
 
+/*
+ * Puts back the conflict rel had before a repair staged it: its stages
+ * as the resolve-undo record of the index kept them (git_index_add_bypath
+ * files them there, as `git add` does; `git checkout -m` reads them the
+ * same way).  1 done (or still in conflict), 0 no record (the caller
+ * stages the file), or a negative error code.
+ */
+static int unresolve(git_index *index, const char *rel)
+{
+	const git_index_reuc_entry *u = git_index_reuc_get_bypath(index, rel);
+	git_index_entry e[3];
+	size_t pos;
+	/* still in conflict (the run failed before it staged the path) */
+	for (int stage = 1; stage <= 3; stage++)
+		if (git_index_get_bypath(index, rel, stage))
+			return 1;
+	if (!u)
+		return 0;
+	for (int k = 0; k < 3; k++) {
+		memset(&e[k], 0, sizeof(e[k]));
+		e[k].path = rel;
+		e[k].mode = u->mode[k];
+		git_oid_cpy(&e[k].id, &u->oid[k]);
+	}
+	if (git_index_conflict_add(index, u->mode[0] ? &e[0] : NULL, u->mode[1] ? &e[1] : NULL,
+				   u->mode[2] ? &e[2] : NULL) < 0)
+		return gmf_error_set_git("cannot put a conflict back in the index");
+	if (git_index_reuc_find(&pos, index, rel) == 0 && git_index_reuc_remove(index, pos) < 0)
+		return gmf_error_set_git("cannot update the index");
+	return 1;
+}
+
 int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback)
 {
 	gmf_repo *r = data;
@@ -1190,7 +1226,13 @@ int gmf_repo_stage(void *data, const gmf_journal_op *ops, size_t n, int rollback
 		}
 		if (rf && (!rt || strcmp(rf, rt)) && git_index_remove_bypath(index, rf) < 0)
 			rc = gmf_error_set_git("cannot update the index");
-		if (rc == 0 && rt) {
+		/* a file put back as it was in a conflict: the conflict too */
+		if (rc == 0 && rt &&
+		    (ops[i].tracked & (rollback ? GMF_JOURNAL_OLD_UNMERGED : GMF_JOURNAL_NEW_UNMERGED)) &&
+		    (rc = unresolve(index, rt)) != 0) {
+			if (rc > 0)
+				rc = 0;
+		} else if (rc == 0 && rt) {
 			int fast = 1;
 			if (content && may_stage_from_memory(r, index, &filters, rt))
 				fast = stage_from_memory(r, index, &filters, rt, to, content, len,

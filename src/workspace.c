@@ -448,7 +448,7 @@ int gmf_workspace_lockfile_op(gmf_workspace *ws, size_t s, const char *const *he
 	content = gmf_lockfile_render_ids(heads, n, &len);
 	if (len != curlen || memcmp(cur, content, len)) {
 		gmf_workspace_op_push(ops, nops, path, path, content, len,
-				      ws->repo && gmf_repo_is_tracked(ws->repo, path));
+				      ws->repo ? gmf_repo_is_tracked(ws->repo, path) : 0);
 		added = 1;
 	}
 	free(cur);

@@ -57,7 +57,7 @@ typedef struct {
 	char *orig;       /* original content of old_path */
 	size_t orig_len;
 	unsigned mode;    /* mode of old_path (or 0644 for a new file) */
-	int tracked;      /* caller: old_path is in the git index */
+	int tracked;      /* caller: old_path is in the git index (bits below) */
 	/* caller, optional: the bytes it read at old_path (borrowed until
 	 * gmf_journal_apply returns), the fstat of that read, and a time no
 	 * later than the read.  When old_path provably still holds them
@@ -75,9 +75,22 @@ typedef struct {
 #define GMF_JOURNAL_RACY_SECONDS 2
 
 /*
+ * The bits of gmf_journal_op.tracked, kept in the manifest as one number
+ * (a reader that knows only "nonzero: tracked" still reads it right).
+ * OLD_UNMERGED: old_path was in conflict (stages 1-3) when the run began,
+ * so a roll-back puts the conflict back, not the file's bytes as staged.
+ * NEW_UNMERGED: the same for new_path in a run that puts a conflicted file
+ * back (an undo).  Inverting a run for undo swaps the two.
+ */
+#define GMF_JOURNAL_TRACKED 1
+#define GMF_JOURNAL_OLD_UNMERGED 2
+#define GMF_JOURNAL_NEW_UNMERGED 4
+
+/*
  * Brings the index in line after files moved.  For each op, remove
- * `from` (unless NULL) from the index and add `to` (unless NULL).
- * Called with the ops of the run, and with them inverted on roll-back.
+ * `from` (unless NULL) from the index and add `to` (unless NULL), or put
+ * back the conflict `to` had (the *_UNMERGED bits).  Called with the ops
+ * of the run, and with them inverted on roll-back.
  */
 typedef int (*gmf_journal_stage_fn)(void *data, const gmf_journal_op *ops, size_t n,
 				int rollback);

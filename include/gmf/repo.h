@@ -95,7 +95,8 @@ int gmf_repo_first_dirty(gmf_repo *r, const char *const *abs_paths,
  * when the index cannot be read.  Release with gmf_staged_release.
  */
 int gmf_repo_staged(gmf_repo *r, const char *const *abs_dirs, size_t ndirs, gmf_staged *out);
-/* 1 when abs_path is in the index. */
+/* Nonzero when abs_path is in the index: GMF_JOURNAL_TRACKED, with
+ * GMF_JOURNAL_OLD_UNMERGED when it is in conflict (journal.h). */
 int gmf_repo_is_tracked(gmf_repo *r, const char *abs_path);
 /* on[i] = 1 for each of the n paths in the index (one look at the
  * index for all); 0 for all when the index cannot be read. */

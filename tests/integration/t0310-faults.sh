@@ -429,6 +429,89 @@ test_expect_success FAULTY 'post-rewrite hook: failures and kills at every step 
 		tee -a "$TRASH/summary"
 '
 
+# A merge that stopped on the head lockfile (the driver kept out): fix
+# resolves the conflict; a failure or a kill at any step of fix, or of the
+# undo after it, leaves the conflict git recorded (stages 1-3 in the
+# index, the markers in the file) or the repair, never a file staged
+# with its markers.
+test_expect_success FAULTY 'a conflicted lockfile: fix and undo, failures and kills at every step' '
+	# the merge driver on PATH, as installed: it writes the conflict
+	# markers when GIT_MIGRATE_FIX_DRIVER=0 keeps it out
+	PATH=$(dirname "$GMF_BIN"):$PATH && export PATH &&
+	new_project crepo && cd crepo &&
+	mig 001_init.py 001_init None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 002_f.py 002_f 001_init "f" && echo 002_f >migrations/versions/.head &&
+	commit_all feature &&
+	git checkout -q main &&
+	mig 002_m.py 002_m 001_init "m" && echo 002_m >migrations/versions/.head &&
+	commit_all main && git push -q origin main &&
+	git tag cbase &&
+	reset_conflict () {
+		git reset -q --hard cbase && git clean -fdq migrations &&
+		rm -rf .git/migrate-fix &&
+		GIT_MIGRATE_FIX_DRIVER=0 test_must_fail git merge -q --no-edit feature >/dev/null 2>&1
+	} &&
+	reset_conflict && snapshot >../cbefore &&
+	test "$(git ls-files -u | wc -l)" = 3 &&
+	test_grep "^=======$" migrations/versions/.head &&
+	gmf fix >/dev/null && snapshot >../cafter &&
+	gmf undo >/dev/null && snapshot >../cundone &&
+	test_cmp ../cbefore ../cundone &&
+	reset_conflict && rm -f ../count &&
+	GMF_FAULT_COUNT=$TRASH/count "$FAULTY" fix >/dev/null &&
+	n=$(tail -n 1 ../count) && test "$n" -gt 5 &&
+	i=1 && ok=0 &&
+	while test $i -le "$n"
+	do
+		reset_conflict &&
+		test_might_fail env GMF_FAILPOINT=$i "$FAULTY" fix >/dev/null 2>&1 &&
+		snapshot >../now &&
+		{ cmp -s ../now ../cbefore || cmp -s ../now ../cafter || {
+			echo "fix failpoint $i: neither"; diff ../cbefore ../now; false; }; } &&
+		reset_conflict &&
+		{ GMF_KILLPOINT=$i "$FAULTY" fix >/dev/null 2>&1; test $? -ge 128; } &&
+		gmf fix >/dev/null 2>&1 && snapshot >../now &&
+		{ cmp -s ../cafter ../now || { echo "after fix killpoint $i"; diff ../cafter ../now; false; }; } &&
+		ok=$((ok + 1)) &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "fix of a conflicted lockfile: $ok of $n points (failure and kill each) left the tree intact" |
+		tee -a "$TRASH/summary" &&
+	reset_conflict && gmf fix >/dev/null &&
+	rm -rf ../cstate && cp -R .git/migrate-fix ../cstate && cp .git/index ../cindex &&
+	reset_fixed () {
+		rm -rf .git/migrate-fix && cp -R ../cstate .git/migrate-fix &&
+		cp ../cindex .git/index && git checkout-index -f -a &&
+		rm -f migrations/versions/002_f.py
+	} &&
+	reset_fixed && snapshot >../now && test_cmp ../cafter ../now &&
+	rm -f ../count &&
+	GMF_FAULT_COUNT=$TRASH/count "$FAULTY" undo >/dev/null &&
+	n=$(tail -n 1 ../count) && test "$n" -gt 5 &&
+	i=1 && ok=0 &&
+	while test $i -le "$n"
+	do
+		reset_fixed &&
+		test_might_fail env GMF_FAILPOINT=$i "$FAULTY" undo >/dev/null 2>&1 &&
+		snapshot >../now &&
+		{ cmp -s ../now ../cafter || cmp -s ../now ../cbefore || {
+			echo "undo failpoint $i: neither"; diff ../cafter ../now; false; }; } &&
+		reset_fixed &&
+		{ GMF_KILLPOINT=$i "$FAULTY" undo >/dev/null 2>&1; test $? -ge 128; } &&
+		snapshot >../now &&
+		{ cmp -s ../now ../cbefore || gmf undo >/dev/null 2>&1; } &&
+		snapshot >../now &&
+		{ cmp -s ../cbefore ../now || { echo "after undo killpoint $i"; diff ../cbefore ../now; false; }; } &&
+		ok=$((ok + 1)) &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "undo of that fix: $ok of $n points (failure and kill each) left the tree intact" |
+		tee -a "$TRASH/summary"
+'
+
 test_expect_success FAULTY 'summary' '
 	cat "$TRASH/summary"
 '

@@ -245,6 +245,29 @@ test_expect_success 'GIT_MIGRATE_FIX_DRIVER=0 gives an ordinary conflict' '
 	gmf check
 '
 
+test_expect_success 'undo after fix in a conflicted merge puts the conflict back' '
+	setup unres && git checkout -q main &&
+	GIT_MIGRATE_FIX_DRIVER=0 test_must_fail git merge -q --no-edit feature >out 2>&1 &&
+	cp migrations/versions/.head conflicted &&
+	git ls-files -u migrations/versions/.head >stages &&
+	test_line_count = 3 stages &&
+	gmf fix >/dev/null &&
+	test "$(git ls-files -u | wc -l)" = 0 &&
+	gmf undo >/dev/null &&
+	# the markers are back, and so is the conflict git recorded: git
+	# refuses to commit it, as before the fix
+	test_cmp conflicted migrations/versions/.head &&
+	git ls-files -u migrations/versions/.head >stages2 &&
+	test_cmp stages stages2 &&
+	git status --porcelain migrations/versions/.head >st &&
+	test_grep "^UU " st &&
+	test_must_fail git -c core.hooksPath=/dev/null commit -q --no-edit 2>err &&
+	# and fix again resolves it, as the first time
+	gmf fix >/dev/null &&
+	test "$(git ls-files -u | wc -l)" = 0 &&
+	test "$(cat migrations/versions/.head)" = 003_f2
+'
+
 test_expect_success 'the driver labels its conflict markers with what git passes' '
 	mkdir lbl && cd lbl &&
 	printf "a1\n" >O && printf "b2\n" >A && printf "c2\n" >B &&
