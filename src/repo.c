@@ -21,6 +21,7 @@
 
 #include "gmf/error.h"
 #include "gmf/fs.h"
+#include "gmf/gitenv.h"
 #include "gmf/gitcmd.h"
 #include "gmf/reader.h"
 #include "gmf/path.h"
@@ -332,13 +333,30 @@ git_repository *gmf_repo_git(gmf_repo *r)
 	return r->git;
 }
 
+/* `git -c key=value` and GIT_CONFIG_COUNT's last word on key, or NULL:
+ * git reads them after every file, so they win (gitenv.h). */
+static const gmf_gitenv_entry *env_config(const char *key)
+{
+	size_t n;
+	const gmf_gitenv_entry *e = gmf_gitenv(&n);
+	return gmf_gitenv_last(e, n, key);
+}
+
 int gmf_repo_config_get(gmf_repo *r, const char *key, char **out)
 {
 	git_config *cfg = NULL, *snap = NULL;
 	const char *val;
+	const gmf_gitenv_entry *env = env_config(key);
 	int rc = GMF_ENOTFOUND;
 
 	*out = NULL;
+	if (env) {
+		/* a key alone has no string value (git: "missing value") */
+		if (!env->value)
+			return GMF_ENOTFOUND;
+		*out = gmf_xstrdup(env->value);
+		return 0;
+	}
 	if (git_repository_config(&cfg, r->git) < 0)
 		return gmf_error_set_git("cannot read git config");
 	if (git_config_snapshot(&snap, cfg) < 0) {
@@ -358,8 +376,15 @@ cleanup:
 int gmf_repo_config_get_bool(gmf_repo *r, const char *key, int *out)
 {
 	git_config *cfg = NULL, *snap = NULL;
+	const gmf_gitenv_entry *env = env_config(key);
 	int rc = GMF_ENOTFOUND, v = 0;
 
+	if (env) {
+		if ((v = gmf_gitenv_bool(env->value)) < 0)
+			return GMF_ENOTFOUND;
+		*out = v;
+		return 0;
+	}
 	if (git_repository_config(&cfg, r->git) < 0)
 		return gmf_error_set_git("cannot read git config");
 	if (git_config_snapshot(&snap, cfg) < 0) {
@@ -397,9 +422,18 @@ int gmf_repo_config_get_all(gmf_repo *r, const char *key, char ***out, size_t *n
 		GMF_ALLOC_GROW(*out, *n + 1, alloc);
 		(*out)[(*n)++] = gmf_xstrdup(e->value ? e->value : "");
 	}
-	if (!*n)
-		rc = GMF_ENOTFOUND;
 cleanup:
+	{
+		/* after the files, as git reads them: the environment's */
+		size_t nenv;
+		const gmf_gitenv_entry *env = gmf_gitenv(&nenv);
+		for (size_t i = 0; i < nenv; i++)
+			if (gmf_gitenv_key_is(env[i].key, key)) {
+				GMF_ALLOC_GROW(*out, *n + 1, alloc);
+				(*out)[(*n)++] = gmf_xstrdup(env[i].value ? env[i].value : "");
+			}
+	}
+	rc = *n ? 0 : GMF_ENOTFOUND;
 	git_config_iterator_free(it);
 	git_config_free(cfg);
 	return rc;

@@ -21,7 +21,8 @@
 /* How long a writer waits for another one before refusing. */
 #define WAIT_MS 10000
 
-static gmf_naming parse_naming(const char *v)
+/* A naming mode, or -1 for a word that names none. */
+static int parse_naming(const char *v)
 {
 	if (!v || !strcmp(v, "auto"))
 		return GMF_NAMING_AUTO;
@@ -31,7 +32,9 @@ static gmf_naming parse_naming(const char *v)
 		return GMF_NAMING_PREFIX;
 	if (!strcmp(v, "contains"))
 		return GMF_NAMING_CONTAINS;
-	return GMF_NAMING_NONE;
+	if (!strcmp(v, "none"))
+		return GMF_NAMING_NONE;
+	return -1;
 }
 
 static void free_graphs(gmf_workspace *ws)
@@ -265,10 +268,22 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	free(versions);
 	if (rc < 0)
 		goto out;
-	if (o->naming)
-		ws->naming = parse_naming(o->naming);
-	else if (ws->repo && gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
-		ws->naming = parse_naming(naming);
+	{
+		int nm = GMF_NAMING_AUTO;
+		if (o->naming)
+			nm = parse_naming(o->naming);
+		else if (ws->repo &&
+			 gmf_repo_config_get(ws->repo, "migrate-fix.naming", &naming) == 0)
+			nm = parse_naming(naming);
+		if (nm < 0) {
+			rc = gmf_error_set(GMF_EUSAGE, "%s is '%s': use auto, stem, prefix, "
+					   "contains or none",
+					   naming ? "migrate-fix.naming" : "--naming",
+					   naming ? naming : o->naming);
+			goto out;
+		}
+		ws->naming = (gmf_naming)nm;
+	}
 	/* a CI verdict comes from the files themselves, and a writer's plan
 	 * from entries whose content hash its bytes, read now, match */
 	ws->use_cache = !o->no_cache && !gmf_workspace_in_ci();

@@ -277,4 +277,27 @@ test_expect_success 'migrate-fix.ignore never silences an error, nor a typo' '
 	test_grep "1 warning ignored" out
 '
 
+test_expect_success 'git -c and GIT_CONFIG_COUNT settings count, as git reads them' '
+	new_project envc && cd envc &&
+	mig 001_init.py 001_init None init &&
+	mig 002_a.py 002_a 001_init a && mig 002_b.py 002_b 002_a b &&
+	commit_all seq &&
+	gmf check >out &&
+	test_grep "warning\[duplicate-sequence\]" out &&
+	# git passes -c to the programs it runs in GIT_CONFIG_PARAMETERS
+	git -c migrate-fix.ignore=duplicate-sequence migrate-fix check >out &&
+	test_grep "1 ignored (migrate-fix.ignore)" out &&
+	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=Migrate-Fix.Ignore \
+		GIT_CONFIG_VALUE_0=duplicate-sequence gmf check >out &&
+	test_grep "1 ignored (migrate-fix.ignore)" out &&
+	# the environment comes after the files, -c last: it wins
+	git config migrate-fix.naming none &&
+	test_expect_code 2 git -c migrate-fix.naming=stme migrate-fix check >out 2>err &&
+	test_grep "migrate-fix.naming is .stme.: use auto, stem, prefix, contains or none" err &&
+	git config migrate-fix.naming stme &&
+	test_expect_code 2 gmf check >out 2>err &&
+	test_grep "migrate-fix.naming is .stme." err &&
+	git -c migrate-fix.naming=none migrate-fix check >out
+'
+
 test_done
