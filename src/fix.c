@@ -121,13 +121,34 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s, gmf_g
 	in.linear = o->linear;
 	if (ws->repo) {
 		gmf_published_opts po;
+		char **own = NULL;
+		const char **skip;
+		size_t nown = 0, nskip = 0;
+		int strict = 0;
 		memset(&po, 0, sizeof(po));
 		po.mainline = o->mainline;
 		po.extra = o->publishers;
 		po.nextra = o->npublishers;
-		po.skip = o->unpublished;
-		po.nskip = o->nunpublished;
-		if ((rc = gmf_published_compute(&pub, ws->repo, sc, g, &po)) < 0)
+		/* the branch's own remote-tracking branch is what this repair
+		 * brings up to date, as sync's (guide: what counts as
+		 * published), unless the project says it publishes too */
+		if (gmf_repo_config_get_bool(ws->repo, "migrate-fix.upstreamPublishes", &strict) < 0)
+			strict = 0;
+		if (!strict)
+			(void)gmf_repo_own_tracking(ws->repo, &own, &nown);
+		skip = gmf_xcalloc(o->nunpublished + nown + 1, sizeof(char *));
+		for (size_t i = 0; i < o->nunpublished; i++)
+			skip[nskip++] = o->unpublished[i];
+		for (size_t i = 0; i < nown; i++)
+			skip[nskip++] = own[i];
+		po.skip = skip;
+		po.nskip = nskip;
+		rc = gmf_published_compute(&pub, ws->repo, sc, g, &po);
+		for (size_t i = 0; i < nown; i++)
+			free(own[i]);
+		free(own);
+		free(skip);
+		if (rc < 0)
 			goto out;
 		have_pub = 1;
 		in.published = pub.mask;

@@ -83,7 +83,13 @@ static void merge_publishers(gmf_repo *r, strlist *out)
 		if (strncmp(*e, "GITHEAD_", 8) || !(eq = strchr(*e, '=')))
 			continue;
 		gmf_strbuf_addf(&ref, "refs/heads/%s", eq + 1);
-		strlist_add(out, gmf_repo_upstream_of(r, ref.buf));
+		{
+			/* named as the other remote-tracking branches are */
+			char *up = gmf_repo_upstream_of(r, ref.buf);
+			if (up && !strncmp(up, "refs/remotes/", 13))
+				memmove(up, up + 13, strlen(up + 13) + 1);
+			strlist_add(out, up);
+		}
 		gmf_strbuf_release(&ref);
 	}
 }

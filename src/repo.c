@@ -1799,6 +1799,110 @@ char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref)
 	return out;
 }
 
+/* Does spec (a mainline as configured or found: "main", "origin/main",
+ * "refs/remotes/origin/main") name the branch short, on any remote? */
+static int spec_names_branch(const char *spec, const char *short_name)
+{
+	const char *slash;
+	if (!strncmp(spec, "refs/heads/", 11))
+		return !strcmp(spec + 11, short_name);
+	if (!strncmp(spec, "refs/remotes/", 13))
+		spec += 13;
+	if (!strcmp(spec, short_name))
+		return 1;
+	slash = strchr(spec, '/');
+	return slash && !strcmp(slash + 1, short_name);
+}
+
+/* Is the branch short (or the remote branch behind a tracking ref) one
+ * a mainline names, or main/master? */
+static int mainline_branch(gmf_repo *r, const char *short_name)
+{
+	char **vals = NULL, *mh = NULL, *mn = NULL;
+	size_t nv = 0;
+	int hit = !strcmp(short_name, "main") || !strcmp(short_name, "master");
+
+	if (!hit && gmf_repo_config_get_all(r, "migrate-fix.mainline", &vals, &nv) == 0)
+		for (size_t i = 0; i < nv && !hit; i++) {
+			char *v = vals[i];
+			while (*v && !hit) {
+				size_t len = strcspn(v, " ,\t");
+				char *spec = gmf_xstrndup(v, len);
+				hit = len && spec_names_branch(spec, short_name);
+				free(spec);
+				v += len;
+				v += strspn(v, " ,\t");
+			}
+		}
+	for (size_t i = 0; i < nv; i++)
+		free(vals[i]);
+	free(vals);
+	if (!hit && gmf_repo_mainline(r, NULL, &mh, &mn) == 0 && mn)
+		hit = spec_names_branch(mn, short_name);
+	free(mh);
+	free(mn);
+	gmf_error_clear();
+	return hit;
+}
+
+int gmf_repo_own_tracking(gmf_repo *r, char ***out, size_t *n)
+{
+	char *branch = gmf_repo_head_branch(r), *remote = NULL, *up;
+	const char *short_name;
+	gmf_strbuf key = GMF_STRBUF_INIT;
+
+	*out = NULL;
+	*n = 0;
+	if (!branch) {
+		/* a rebase detaches HEAD: the branch it rebases */
+		static const char *const names[] = { "rebase-merge/head-name",
+						     "rebase-apply/head-name" };
+		for (size_t i = 0; i < 2 && !branch; i++) {
+			char *path = gmf_path_join(r->gitdir, names[i]), *data = NULL, *nl;
+			size_t len;
+			if (gmf_fs_read(path, &data, &len) == 0) {
+				if ((nl = strchr(data, '\n')) != NULL)
+					*nl = '\0';
+				branch = data;
+			}
+			free(path);
+		}
+	}
+	if (!branch || strncmp(branch, "refs/heads/", 11) || mainline_branch(r, branch + 11)) {
+		free(branch);
+		return 0;
+	}
+	short_name = branch + 11;
+	*out = gmf_xcalloc(3, sizeof(char *));
+	/* its upstream, unless that is a mainline's (`git checkout -b
+	 * topic origin/main` tracks the mainline itself) */
+	up = gmf_repo_upstream_of(r, branch);
+	if (up && !strncmp(up, "refs/remotes/", 13) && !mainline_branch(r, up + 13))
+		(*out)[(*n)++] = up;
+	else
+		free(up);
+	/* and where it pushes: pushRemote, pushDefault, else its remote */
+	gmf_strbuf_addf(&key, "branch.%s.pushRemote", short_name);
+	if (gmf_repo_config_get(r, key.buf, &remote) < 0 &&
+	    gmf_repo_config_get(r, "remote.pushDefault", &remote) < 0) {
+		gmf_strbuf_reset(&key);
+		gmf_strbuf_addf(&key, "branch.%s.remote", short_name);
+		if (gmf_repo_config_get(r, key.buf, &remote) < 0)
+			remote = NULL;
+	}
+	if (remote && *remote && strcmp(remote, ".")) {
+		gmf_strbuf_reset(&key);
+		gmf_strbuf_addf(&key, "refs/remotes/%s/%s", remote, short_name);
+		if (!*n || strcmp((*out)[0], key.buf))
+			(*out)[(*n)++] = gmf_strbuf_detach(&key, NULL);
+	}
+	free(remote);
+	gmf_strbuf_release(&key);
+	free(branch);
+	gmf_error_clear();
+	return 0;
+}
+
 char *gmf_repo_head_branch(gmf_repo *r)
 {
 	git_reference *head = NULL;

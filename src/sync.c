@@ -11,6 +11,7 @@
 #include "gmf/fs.h"
 #include "gmf/gitcmd.h"
 #include "gmf/path.h"
+#include "gmf/repo.h"
 #include "gmf/strbuf.h"
 #include "gmf/workspace.h"
 
@@ -344,8 +345,14 @@ static int repair(gmf_sync_result *out, const gmf_sync_opts *o, const char *dir)
 	 * branch and tag still does) */
 	gmf_strbuf_addf(&own, "refs/remotes/%s/%s", out->remote, out->upstream);
 	unpublished[0] = own.buf;
-	fo.unpublished = unpublished;
-	fo.nunpublished = 1;
+	{
+		int strict = 0;
+		if (!ws.repo || gmf_repo_config_get_bool(ws.repo, "migrate-fix.upstreamPublishes",
+							 &strict) < 0)
+			strict = 0;
+		fo.unpublished = strict ? NULL : unpublished;
+		fo.nunpublished = strict ? 0 : 1;
+	}
 	rc = gmf_fix_run(&out->fix, &ws, &fo);
 	gmf_strbuf_release(&own);
 	gmf_workspace_release(&ws);

@@ -7,7 +7,10 @@
  * applied holds it: the mainline (every branch migrate-fix.mainline
  * names, e.g. main and develop), any remote-tracking branch, any tag, and
  * the extra commits a caller names (the upstream of the branch being
- * merged).  Anything else is local.  The merge being repaired is never
+ * merged).  Anything else is local.  The references a caller skips
+ * publish nothing (fix skips the current branch's own remote-tracking
+ * branch, repo.h gmf_repo_own_tracking, as sync skips the pull
+ * request's).  The merge being repaired is never
  * itself a reason (a mainline that is HEAD, a merge, counts as HEAD^1).
  * Owns: turning those commits into a per-node mask with the reference
  * that publishes each node, and marking which nodes one commit holds (the

@@ -163,6 +163,15 @@ int gmf_repo_published_tips(gmf_repo *r, const char *override, const char *const
 char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref);
 /* The branch HEAD names (refs/heads/...), or NULL when detached. */
 char *gmf_repo_head_branch(gmf_repo *r);
+/*
+ * The remote-tracking branches of the branch being worked on (HEAD's,
+ * or the one a rebase rebases): its upstream and the branch it pushes to
+ * (refs/remotes/<remote>/<name>), the references that bring it up to
+ * date publishing nothing of their own (published.h).  None for a branch
+ * a mainline names (and main, master), nor an upstream that is one.
+ * Caller frees each and *out; 0 (no branch: none).
+ */
+int gmf_repo_own_tracking(gmf_repo *r, char ***out, size_t *n);
 
 /*
  * The tracked paths (relative to the work tree) whose basename is

@@ -245,6 +245,43 @@ test_expect_success 'GIT_MIGRATE_FIX_DRIVER=0 gives an ordinary conflict' '
 	gmf check
 '
 
+test_expect_success ALEMBIC 'a pushed feature branch catching up: its own migrations move, a teammate'"'"'s stay' '
+	setup pushed &&
+	git push -q -u origin feature &&
+	# a teammate'"'"'s branch holds the same migration: published by it
+	git push -q origin feature:teammate &&
+	git fetch -q origin &&
+	# the merge stands as git made it, not repaired, and says why
+	git merge -q --no-edit origin/main >out 2>&1 &&
+	test_grep "both sides are published: 002_f2 is on origin/teammate" out &&
+	git reset -q --hard origin/feature &&
+	git push -q origin --delete teammate && git fetch -q --prune origin &&
+	# its own remote-tracking branch is what the merge brings up to
+	# date: the feature migration moves, main'"'"'s stays
+	git merge -q --no-edit origin/main >out 2>&1 &&
+	test_grep "moved 1 migration after 002_m" out &&
+	test -e migrations/versions/003_f2.py &&
+	test "$(git rev-parse HEAD:migrations/versions/002_m.py)" = \
+		"$(git rev-parse origin/main:migrations/versions/002_m.py)" &&
+	repaired &&
+	# the same with a rebase (then a push --force-with-lease)
+	git reset -q --hard origin/feature &&
+	git rebase -q origin/main >out 2>&1 &&
+	test -e migrations/versions/003_f2.py && test ! -e migrations/versions/002_f2.py &&
+	repaired &&
+	# a team whose review apps apply a branch'"'"'s migrations says so
+	git reset -q --hard origin/feature &&
+	git config migrate-fix.upstreamPublishes true &&
+	git merge -q --no-edit origin/main >out 2>&1 &&
+	test_grep "both sides are published: 002_f2 is on origin/feature" out &&
+	git reset -q --hard origin/feature &&
+	# on main, merging the pushed branch: its upstream publishes it, as
+	# origin/main publishes main'"'"'s (catch the branch up first instead)
+	git config --unset migrate-fix.upstreamPublishes &&
+	git checkout -q main && git merge -q --no-edit feature >out 2>&1 &&
+	test_grep "both sides are published: 002_f2 is on origin/feature and 002_m is on origin/main" out
+'
+
 test_expect_success 'undo after fix in a conflicted merge puts the conflict back' '
 	setup unres && git checkout -q main &&
 	GIT_MIGRATE_FIX_DRIVER=0 test_must_fail git merge -q --no-edit feature >out 2>&1 &&

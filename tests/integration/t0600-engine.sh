@@ -93,7 +93,10 @@ test_expect_success ALEMBIC 'git pull on develop keeps the teammate'"'"'s pushed
 
 test_expect_success ALEMBIC 'both sides published and no merge-migration convention: nothing moves, one command' '
 	flow g3 &&
+	# a teammate'"'"'s branch holds the feature migration too (the
+	# branch'"'"'s own origin/feature alone would not publish it)
 	git push -q -u origin feature 2>/dev/null &&
+	git push -q origin feature:review 2>/dev/null && git fetch -q origin &&
 	git merge -q --no-edit origin/develop >out 2>&1 &&
 	same_blob HEAD origin/develop migrations/versions/002_d.py &&
 	same_blob HEAD origin/feature migrations/versions/002_f.py &&
@@ -370,7 +373,7 @@ test_expect_success ALEMBIC 'a rebase in that project re-parents the branch: no 
 	git checkout -q feature &&
 	git rebase origin/main >out 2>&1 &&
 	test_grep "a fork gets a merge migration; but a rebase keeps the history linear" out &&
-	test "$(git log --format=%s -1)" = "Renumber migrations after rebase" &&
+	test "$(git log --format=%s -1)" = "Re-parent migrations after rebase" &&
 	ls migrations/versions/*.py >../files &&
 	test_line_count = 6 ../files &&
 	test_grep "^down_revision: .* = \"d1d1d1d1d1d1\"$" migrations/versions/d2d2d2d2d2d2_f.py &&
