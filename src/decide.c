@@ -469,7 +469,8 @@ static void try_renumber(gmf_decision *out, gmf_graph *g, const gmf_findings *f,
 	po.move = in->move;
 	po.nmove = in->nmove;
 	po.on_mainline = mask;
-	po.mainline_name = "published";
+	po.mainline_name = in->mainline_name ? in->mainline_name : "published";
+	po.on_by = in->published_by;
 	po.renumber = in->renumber;
 	if (gmf_renumber_plan(&out->plan, g, f, &po) < 0) {
 		if (gmf_error_code() == GMF_ECONFLICT && dirty_stop(out, g, in, why, cmd)) {

@@ -154,6 +154,7 @@ static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s, gmf_g
 		in.published = pub.mask;
 		in.published_by = pub.by;
 		in.mainline_found = pub.mainline_found;
+		in.mainline_name = pub.mainline_found && pub.nrefs ? pub.refs[0] : NULL;
 		if (!out->mainline && pub.nrefs && pub.mainline_found)
 			out->mainline = gmf_xstrdup(pub.refs[0]);
 		if (o->ours && (rc = gmf_published_side(&ours, ws->repo, o->ours, sc, g)) < 0)

@@ -224,7 +224,8 @@ static const char *what_of(const gmf_fix_result *res, gmf_strbuf *sb)
 /*
  * Repairs with what git keeps (`ours`) as the side that stays, then, if
  * commit >= 0, records it: commit 1 amends HEAD, 0 adds a commit titled
- * "Renumber migrations <after>" (or "Add a merge migration <after>" when
+ * "Renumber migrations <after>" ("Re-parent migrations <after>" when no
+ * id changed, "Add a merge migration <after>" when
  * that was the repair).  `after` non-NULL also means the other side was
  * replayed onto ours (a rebase, `git am`): a line is wanted
  * (gmf_fix_opts.linear).  Everything is reported.
@@ -294,8 +295,10 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 		char *old = NULL, *new = NULL, *ref = NULL;
 		gmf_journal t;
 		if (!commit)
+			/* says what happened: ids renamed, or only re-pointed */
 			gmf_strbuf_addf(&msg, "%s %s\n\n", res.nmerges ? "Add a merge migration"
-					: "Renumber migrations", after ? after : "");
+					: res.nrenamed ? "Renumber migrations"
+					: "Re-parent migrations", after ? after : "");
 		commit_note(&msg, &res, gmf_repo_workdir(ws.repo));
 		rc = gmf_repo_commit_index(ws.repo, commit, msg.buf, &old, &new, &ref);
 		if (rc == 0) {

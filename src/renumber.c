@@ -33,6 +33,14 @@ typedef struct {
 	size_t last_target; /* the head that branch ends in, or NONE */
 } planner;
 
+/* Where node k is published ("origin/x"), for messages. */
+static const char *published_on(const gmf_renumber_opts *o, size_t k)
+{
+	if (o->on_by && o->on_by[k])
+		return o->on_by[k];
+	return o->mainline_name ? o->mainline_name : "?";
+}
+
 static gmf_node *N(planner *p, size_t i)
 {
 	return gmf_graph_node(p->g, i);
@@ -258,11 +266,10 @@ static int plan_group(planner *p, size_t kept, const size_t *others, size_t noth
 				 * which side stays, but what is published never moves */
 				rc = gmf_error_set(GMF_EREFUSED,
 						   "--onto %s would move %s, which is published "
-						   "(%s): published migrations never move; choose "
+						   "(on %s): published migrations never move; choose "
 						   "the other head with --onto, or write a merge "
 						   "migration with `git migrate-fix merge`",
-						   N(p, kept)->id, N(p, k)->id,
-						   o->mainline_name ? o->mainline_name : "?");
+						   N(p, kept)->id, N(p, k)->id, published_on(o, k));
 				goto out;
 			}
 			if (o->on_mainline && o->on_mainline[k]) {
@@ -714,9 +721,9 @@ static int select_moved(planner *p, const gmf_renumber_opts *o, unsigned char *s
 	for (size_t k = 0; k < p->n; k++)
 		if (sel[k] && o->on_mainline && o->on_mainline[k])
 			return gmf_error_set(GMF_EREFUSED,
-					     "%s is on the mainline (%s): migrations that are "
+					     "%s is published (on %s): migrations that are "
 					     "already published never move", N(p, k)->id,
-					     o->mainline_name ? o->mainline_name : "?");
+					     published_on(o, k));
 	return 0;
 }
 

@@ -295,7 +295,8 @@ static void compose_message(gmf_sync_result *out, const gmf_sync_opts *o)
 
 	if (o->rebase)
 		gmf_strbuf_addf(&m, "%s after rebase onto %s/%s\n\n",
-				out->fix.nmerges ? "Add a merge migration" : "Renumber migrations",
+				out->fix.nmerges ? "Add a merge migration"
+				: n ? "Renumber migrations" : "Re-parent migrations",
 				out->remote, out->base);
 	else
 		gmf_strbuf_addf(&m, "Merge %s/%s into %s\n\n", out->remote, out->base,

@@ -51,6 +51,7 @@ typedef struct {
 	const unsigned char *published; /* per node, or NULL: none known */
 	const char *const *published_by;/* per node: the reference, or NULL */
 	int mainline_found;             /* a mainline resolved */
+	const char *mainline_name;      /* its name, for messages, or NULL */
 	const unsigned char *ours;      /* per node: the side git keeps (a
 	                                 * merge's first parent, a rebase's
 	                                 * onto), or NULL */

@@ -79,6 +79,8 @@ typedef struct {
 	size_t nmove;
 	const unsigned char *on_mainline; /* per node, or NULL when unknown */
 	const char *mainline_name;  /* for messages */
+	const char *const *on_by;   /* per node, or NULL: the reference that
+	                             * publishes it, for messages */
 	int renumber;               /* rename sequence-numbered files */
 } gmf_renumber_opts;
 

@@ -329,7 +329,7 @@ test_expect_success 'outside git, fix refuses and names the choices' '
 test_expect_success '--move of a published migration is refused' '
 	cd seq &&
 	test_expect_code 1 gmf fix --move 002_add_users 2>err &&
-	test_grep "on the mainline" err
+	test_grep "002_add_users is published (on origin/main)" err
 '
 
 test_expect_success 'a graph with a cycle is refused with the reason' '

@@ -88,6 +88,23 @@ test_expect_success ALEMBIC 'git pull (merge) on the feature' '
 	repaired
 '
 
+test_expect_success ALEMBIC 'a rebase that only re-points a migration says so in its commit' '
+	new_project hexr && cd hexr &&
+	mig a1b2c3d4e5f6_init.py a1b2c3d4e5f6 None "init" && commit_all base &&
+	gmf install >/dev/null && git commit -q -m "adopt git-migrate-fix" &&
+	git push -q origin main &&
+	git checkout -q -b feature &&
+	mig 0f1e2d3c4b5a_feat.py 0f1e2d3c4b5a a1b2c3d4e5f6 "feat" && commit_all feature &&
+	git checkout -q main &&
+	mig 9a8b7c6d5e4f_main.py 9a8b7c6d5e4f a1b2c3d4e5f6 "main" && commit_all main &&
+	git push -q origin main && git checkout -q feature &&
+	git rebase -q origin/main >out 2>&1 &&
+	test "$(git log --format=%s -1)" = "Re-parent migrations after rebase" &&
+	test -e migrations/versions/0f1e2d3c4b5a_feat.py &&
+	test_grep "^down_revision: .* = .9a8b7c6d5e4f.$" migrations/versions/0f1e2d3c4b5a_feat.py &&
+	repaired
+'
+
 test_expect_success ALEMBIC 'git pull --rebase: one new commit on top says what moved' '
 	setup p2 &&
 	git pull -q --rebase origin main >out 2>&1 &&

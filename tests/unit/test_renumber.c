@@ -368,7 +368,7 @@ static void test_renumber_move_of_mainline_refused(void **state)
 	add_fork(c);
 	c->o.move = move;
 	c->o.nmove = 1;
-	assert_refused(plan(c, 1), "002_main is on the mainline (origin/main): "
+	assert_refused(plan(c, 1), "002_main is published (on origin/main): "
 		       "migrations that are already published never move");
 }
 
