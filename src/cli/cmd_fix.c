@@ -246,12 +246,46 @@ static void print_json(cli_context *ctx, const gmf_fix_result *res, int dry_run)
 	gmf_strbuf_release(&json);
 }
 
-/* Why nothing was done, and the one command to run. */
+/* The refusal for --format=json: the document, with no plan and why. */
+static void json_refusal(const gmf_fix_result *res, int dry_run, const char *path)
+{
+	gmf_strbuf json = GMF_STRBUF_INIT;
+	gmf_strbuf_addf(&json, "{\"version\":1,\"dry_run\":%s,\"mainline\":",
+			dry_run ? "true" : "false");
+	if (res->mainline)
+		gmf_strbuf_add_json(&json, res->mainline);
+	else
+		gmf_strbuf_adds(&json, "null");
+	gmf_strbuf_adds(&json, ",\"plans\":[],\"refused\":{\"reason\":");
+	gmf_strbuf_add_json(&json, res->stop->why ? res->stop->why : "");
+	gmf_strbuf_adds(&json, ",\"command\":");
+	if (res->stop->command)
+		gmf_strbuf_add_json(&json, res->stop->command);
+	else
+		gmf_strbuf_adds(&json, "null");
+	gmf_strbuf_adds(&json, ",\"path\":");
+	if (path)
+		gmf_strbuf_add_json(&json, path);
+	else
+		gmf_strbuf_adds(&json, "null");
+	gmf_strbuf_adds(&json, "}}\n");
+	fwrite(json.buf, 1, json.len, stdout);
+	gmf_strbuf_release(&json);
+}
+
+/* Why nothing was done, and the one command to run (on standard error;
+ * with --format=json also as the document on standard output). */
 static int print_refusal(cli_context *ctx, const gmf_fix_opts *fo, const gmf_fix_result *res,
-			 int rc)
+			 int rc, int json)
 {
 	if (!res->stop)
 		return cli_fail(rc);
+	if (json) {
+		char *rel = res->stop->dirty_path && !fo->force
+				    ? cli_display_path(ctx, res->stop->dirty_path) : NULL;
+		json_refusal(res, fo->dry_run, rel);
+		free(rel);
+	}
 	if (res->stop->dirty_path && !fo->force) {
 		char *rel = cli_display_path(ctx, res->stop->dirty_path);
 		cli_error("'%s' has uncommitted changes; commit or stash them first "
@@ -297,7 +331,7 @@ int cmd_fix(int argc, char **argv)
 	if (res.notes)
 		cli_print_notes(res.notes);
 	if (rc < 0) {
-		rc = print_refusal(&ctx, &fo, &res, rc);
+		rc = print_refusal(&ctx, &fo, &res, rc, json);
 		goto out;
 	}
 	if (res.warning)

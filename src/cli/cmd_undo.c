@@ -13,7 +13,7 @@
 
 typedef struct {
 	cli_discovery d;
-	int dry_run, force, abandon;
+	int dry_run, force, abandon, quiet;
 } undo_opts;
 
 const cli_option cli_undo_options[] = {
@@ -22,6 +22,7 @@ const cli_option cli_undo_options[] = {
 	CLI_FLAG(0, "abandon", undo_opts, abandon,
 		 "set an interrupted run's journal aside, touching no file (when "
 		 "recovery refused because files changed since)"),
+	CLI_FLAG('q', "quiet", undo_opts, quiet, "print nothing but errors"),
 	CLI_DISCOVERY(undo_opts, d),
 	CLI_END,
 };
@@ -79,6 +80,11 @@ int cmd_undo(int argc, char **argv)
 	}
 	if (res.only_recovered)
 		goto out;
+	if (o.quiet && !o.dry_run) {
+		if (res.warning)
+			cli_warning("%s", res.warning);
+		goto out;
+	}
 	print_ops(&ctx, &res, o.dry_run);
 	if (o.dry_run) {
 		printf("would undo the last %s: %s\n", res.label, res.description + 7);

@@ -300,4 +300,18 @@ test_expect_success 'git -c and GIT_CONFIG_COUNT settings count, as git reads th
 	git -c migrate-fix.naming=none migrate-fix check >out
 '
 
+test_expect_success 'fix --format=json says why it refused, on standard output too' '
+	twoheads jref &&
+	test_expect_code 1 gmf fix --dry-run --format=json >out.json 2>err &&
+	test_grep "which side stays cannot be told" err &&
+	json_check out.json "d[\"plans\"] == []" \
+		"d[\"refused\"][\"reason\"] != \"\"" \
+		"d[\"refused\"][\"command\"].startswith(\"git migrate-fix \")" \
+		"d[\"refused\"][\"path\"] is None" &&
+	gmf fix --onto 002_a >/dev/null &&
+	gmf undo -q >out &&
+	test ! -s out &&
+	test "$(gmf heads | wc -l)" = 2
+'
+
 test_done
