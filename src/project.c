@@ -846,10 +846,21 @@ static int cmp_str(const void *a, const void *b)
  * repository tracks below the current directory, from the tracked file
  * list (no walk of the work tree).
  */
+/* Is the tracked file path in a directory at or below here? */
+static int tracked_under(const char *path, const char *here)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : 0, hl;
+	if (!here || !strcmp(here, ".") || !*here)
+		return 1;
+	hl = strlen(here);
+	return dl >= hl && !strncmp(path, here, hl) && (dl == hl || path[hl] == '/');
+}
+
 static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 {
 	char **paths = NULL, *here, *last = NULL;
-	size_t n = 0;
+	size_t n = 0, nunder = 0;
 	int rc;
 
 	if ((rc = o->tracked(o->tracked_data, &paths, &n)) < 0) {
@@ -857,6 +868,21 @@ static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 		return 0;
 	}
 	here = gmf_path_relative(p->top, p->cwd);
+	for (size_t i = 0; i < n; i++)
+		nunder += tracked_under(paths[i], here);
+	if (!nunder && here) {
+		/* a directory holding none (docs/, a tool's subproject): every
+		 * environment of the repository, as from the top */
+		if (n) {
+			gmf_strbuf note = GMF_STRBUF_INIT;
+			gmf_strbuf_addf(&note, "no Alembic environment below %s: read every one the "
+					"repository tracks, as from the top", here);
+			p->notes = gmf_xrealloc(p->notes, (p->nnotes + 1) * sizeof(char *));
+			p->notes[p->nnotes++] = gmf_strbuf_detach(&note, NULL);
+		}
+		free(here);
+		here = NULL;
+	}
 	qsort(paths, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *slash = strrchr(paths[i], '/');

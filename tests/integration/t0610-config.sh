@@ -295,7 +295,13 @@ test_expect_success GIT 'monorepo: check at the top covers every tracked environ
 	gmf_expect 0 ../out.json check --format=json &&
 	json_check ../out.json "[s[\"name\"] for s in d[\"scripts\"]] == [\"services/a\", \"services/b\"]" &&
 	(cd services/a && gmf_expect 0 "$TRASH/a.json" check --format=json) &&
-	json_check ../a.json "[s[\"name\"] for s in d[\"scripts\"]] == [\"alembic\"]"
+	json_check ../a.json "[s[\"name\"] for s in d[\"scripts\"]] == [\"alembic\"]" &&
+	# a directory holding no environment (docs/): all of them, as from
+	# the top, and -v says why
+	mkdir -p docs/api && (cd docs/api && gmf_expect 0 "$TRASH/d.json" check --format=json) &&
+	json_check ../d.json "[s[\"name\"] for s in d[\"scripts\"]] == [\"services/a\", \"services/b\"]" &&
+	(cd docs/api && gmf check -v >"$TRASH/d.out" 2>&1) &&
+	test_grep "no Alembic environment below docs/api: read every one" ../d.out
 '
 
 test_expect_success GIT 'monorepo: a diverging merge repairs both projects' '
