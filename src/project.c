@@ -928,10 +928,90 @@ static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 
 static int discover(gmf_project *p, const gmf_discover_opts *o);
 
+static size_t count_migrations(const char *dir, int depth);
+
+/* A copy of script s for the one versions directory dir, named
+ * "<s's name>/<sub>". */
+static void add_sub_script(gmf_project *p, size_t s, char *dir, const char *sub)
+{
+	gmf_strbuf name = GMF_STRBUF_INIT;
+	gmf_script *n, *o;
+	gmf_strbuf_addf(&name, "%s/%s", p->scripts[s].name, sub);
+	n = new_script(p, name.buf, p->scripts[s].source);
+	o = &p->scripts[s]; /* new_script may move the array */
+	gmf_strbuf_release(&name);
+	add_dir_abs(n, dir);
+	n->config_path = o->config_path ? gmf_xstrdup(o->config_path) : NULL;
+	n->section = o->section ? gmf_xstrdup(o->section) : NULL;
+	n->script_dir = o->script_dir ? gmf_xstrdup(o->script_dir) : NULL;
+	n->file_template = o->file_template ? gmf_xstrdup(o->file_template) : NULL;
+	n->truncate_slug_length = o->truncate_slug_length;
+	n->note = o->note ? gmf_xstrdup(o->note) : NULL;
+	free(n->top);
+	n->top = o->top ? gmf_xstrdup(o->top) : NULL;
+}
+
+static int is_migration_name(const char *n);
+
+/* migrate-fix.recursive=separate: each subdirectory of a versions
+ * directory that holds migrations becomes a script of its own; a script
+ * left with no migration of its own goes. */
+static void split_subdirs(gmf_project *p)
+{
+	size_t n0 = p->nscripts;
+	unsigned char *drop = gmf_xcalloc(n0 + 1, 1);
+
+	for (size_t s = 0; s < n0; s++) {
+		size_t own = 0, subs = 0;
+		for (size_t i = 0; i < p->scripts[s].ndirs; i++) {
+			DIR *d = opendir(p->scripts[s].dirs[i]);
+			struct dirent *e;
+			char **names = NULL;
+			size_t nn = 0;
+			if (!d)
+				continue;
+			while ((e = readdir(d)) != NULL) {
+				char *path;
+				if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
+					continue;
+				path = gmf_path_join(p->scripts[s].dirs[i], e->d_name);
+				if (!dir_exists(path))
+					own += is_migration_name(e->d_name);
+				else if (count_migrations(path, 1)) {
+					names = gmf_xrealloc(names, (nn + 1) * sizeof(char *));
+					names[nn++] = gmf_xstrdup(e->d_name);
+				}
+				free(path);
+			}
+			closedir(d);
+			if (nn)
+				qsort(names, nn, sizeof(char *), cmp_str);
+			for (size_t k = 0; k < nn; k++) {
+				add_sub_script(p, s, gmf_path_join(p->scripts[s].dirs[i], names[k]),
+					       names[k]);
+				free(names[k]);
+			}
+			free(names);
+			subs += nn;
+		}
+		drop[s] = subs && !own;
+	}
+	for (size_t s = n0; s-- > 0;)
+		if (drop[s]) {
+			script_release(&p->scripts[s]);
+			memmove(&p->scripts[s], &p->scripts[s + 1],
+				(p->nscripts - s - 1) * sizeof(*p->scripts));
+			p->nscripts--;
+		}
+	free(drop);
+}
+
 int gmf_project_discover(gmf_project *p, const gmf_discover_opts *o)
 {
 	int rc = discover(p, o);
-	if (rc == 0 && o->recursive)
+	if (rc == 0 && o->recursive == GMF_SUBDIRS_SEPARATE)
+		split_subdirs(p);
+	else if (rc == 0 && o->recursive)
 		for (size_t s = 0; s < p->nscripts; s++)
 			p->scripts[s].recursive = 1;
 	return rc;
@@ -2114,8 +2194,8 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 			"Alembic reads subdirectories only with `recursive_version_locations = "
 			"true`; if the project names them in code (version_locations set in "
 			"env.py or a script), `git config migrate-fix.recursive true` reads "
-			"them all as one graph, or check one with `--dir <directory>` where "
-			"each is an environment of its own";
+			"them all as one graph, and `git config migrate-fix.recursive "
+			"separate` each as a graph of its own (a database each)";
 		gmf_finding *f = nfound
 			? gmf_findings_add(out, GMF_F_NESTED, hint,
 					   "%zu migration%s in subdirector%s %s %s not read, only "
@@ -2126,6 +2206,10 @@ void gmf_script_check_nested(const gmf_script *s, const gmf_load_opts *lo, size_
 					   "no migration directly in the versions directory, but "
 					   "%zu in its subdirector%s %s", total,
 					   nsub == 1 ? "y" : "ies", where.buf);
+		/* nothing read at all: an "ok" would say nothing, and the
+		 * lockfile and the hooks would watch no migration */
+		if (!nfound)
+			f->severity = GMF_SEV_ERROR;
 		gmf_finding_add_loc(f, first_dir, 0);
 	}
 	gmf_strbuf_release(&where);

@@ -256,8 +256,25 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 			nversions = 0;
 		d.config_versions = (const char *const *)versions;
 		d.nconfig_versions = nversions;
-		if (gmf_repo_config_get_bool(ws->repo, "migrate-fix.recursive", &d.recursive) < 0)
+		{
+			/* true, false, or separate (one script per subdirectory) */
+			char *rv = NULL;
 			d.recursive = 0;
+			if (gmf_repo_config_get(ws->repo, "migrate-fix.recursive", &rv) == 0 &&
+			    !strcmp(rv, "separate"))
+				d.recursive = GMF_SUBDIRS_SEPARATE;
+			else if (gmf_repo_config_get_bool(ws->repo, "migrate-fix.recursive",
+							  &d.recursive) == GMF_ENOTFOUND && rv) {
+				rc = gmf_error_set(GMF_EUSAGE, "migrate-fix.recursive is '%s': use "
+						   "true, false or separate", rv);
+				free(rv);
+				for (size_t i = 0; i < nversions; i++)
+					free(versions[i]);
+				free(versions);
+				goto out;
+			}
+			free(rv);
+		}
 		gmf_error_clear();
 		d.tracked = gmf_workspace_tracked_configs;
 		d.tracked_data = ws->repo;

@@ -55,6 +55,8 @@ typedef struct {
  * alembic.ini or pyproject.toml; the caller frees each and *out. */
 typedef int (*gmf_tracked_fn)(void *data, char ***out, size_t *n);
 
+#define GMF_SUBDIRS_SEPARATE 2
+
 typedef struct {
 	const char *const *dirs; /* --dir values */
 	size_t ndirs;
@@ -66,7 +68,12 @@ typedef struct {
 	int recursive;           /* git config migrate-fix.recursive: every
 	                          * script reads its version directories'
 	                          * subdirectories, whatever its configuration
-	                          * says (version_locations set in code) */
+	                          * says (version_locations set in code):
+	                          * 1 (true) as one graph, GMF_SUBDIRS_SEPARATE
+	                          * ("separate") each subdirectory holding
+	                          * migrations a script of its own (one
+	                          * database each: Prefect's sqlite/ and
+	                          * postgresql/) */
 	const char *cwd;         /* NULL: the process's cwd */
 	gmf_tracked_fn tracked;  /* inside git: the monorepo's environments
 	                          * (called only when nothing closer is found) */

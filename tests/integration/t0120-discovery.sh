@@ -247,17 +247,18 @@ test_expect_success GIT 'an alembic.ini template filled in code is skipped, and 
 	test_grep "^ok: 2 migrations, 1 head (t2)" ../out2
 '
 
-test_expect_success 'migrations only in subdirectories: a warning names them' '
+test_expect_success 'migrations only in subdirectories: an error names them (nothing was read)' '
 	mkdir -p nested/migrations &&
 	printf "[alembic]\nscript_location = migrations\n" >nested/alembic.ini &&
 	versions nested/migrations/versions/postgresql p1 p2 &&
 	versions nested/migrations/versions/sqlite s1 &&
 	mkdir nested/migrations/versions/__pycache__ &&
 	cd nested &&
-	gmf check >../out 2>&1 &&
-	test_grep "warning\[nested-migrations\]: no migration directly in the versions directory, but 3 in its subdirectories postgresql/ (2), sqlite/ (1)" ../out &&
+	gmf_expect 1 ../out check &&
+	test_grep "error\[nested-migrations\]: no migration directly in the versions directory, but 3 in its subdirectories postgresql/ (2), sqlite/ (1)" ../out &&
 	test_grep "^migrations/versions: " ../out &&
 	test_grep "git config migrate-fix.recursive true" ../out &&
+	test_grep "git config migrate-fix.recursive separate" ../out &&
 	gmf check --dir migrations/versions/postgresql >../out 2>&1 &&
 	test_grep "ok: 2 migrations, 1 head (p2)" ../out &&
 	test_grep ! nested-migrations ../out &&
@@ -265,6 +266,30 @@ test_expect_success 'migrations only in subdirectories: a warning names them' '
 	gmf_expect 1 ../out check &&
 	test_grep "error\[multiple-heads\]" ../out &&
 	test_grep ! nested-migrations ../out
+'
+
+# Prefect: one alembic.ini, and env.py picks versions/sqlite or
+# versions/postgresql by the database: two graphs.
+test_expect_success 'migrate-fix.recursive separate: a graph per subdirectory' '
+	git init -q pref && cd pref &&
+	mkdir -p migrations &&
+	printf "[alembic]\nscript_location = migrations\n" >alembic.ini &&
+	versions migrations/versions/postgresql p1 p2 &&
+	versions migrations/versions/sqlite s1 s2 s3 &&
+	git config migrate-fix.recursive separate &&
+	gmf check --format=json >../out.json &&
+	json_check ../out.json "[s[\"name\"] for s in d[\"scripts\"]] == [\"alembic/postgresql\", \"alembic/sqlite\"]" \
+		"[s[\"heads\"] for s in d[\"scripts\"]] == [[\"p2\"], [\"s3\"]]" &&
+	gmf check >../out &&
+	test_grep "^ok: 5 migrations in 2 script locations, 2 heads (p2 in alembic/postgresql; s3 in alembic/sqlite)" ../out &&
+	# a fork in one of them is that one'"'"'s alone
+	mig s4 s1 >migrations/versions/sqlite/s4_step.py &&
+	gmf_expect 1 ../out check &&
+	test_grep "error\[multiple-heads\]: 2 heads in one chain: s3, s4 \[alembic/sqlite\]" ../out &&
+	test "$(grep -c "error\[" ../out)" = 1 &&
+	git config migrate-fix.recursive sometimes &&
+	test_expect_code 2 gmf check >../out 2>../err &&
+	test_grep "migrate-fix.recursive is .sometimes.: use true, false or separate" ../err
 '
 
 # neutron's layout: one migration in versions/ and the rest in release
