@@ -197,7 +197,7 @@ static size_t last_reparented(const gmf_graph *g, const size_t *depth, size_t fl
 
 void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
 {
-	gmf_strbuf sb = GMF_STRBUF_INIT;
+	gmf_strbuf sb = GMF_STRBUF_INIT, ids = GMF_STRBUF_INIT;
 	size_t n = gmf_graph_count(g), merges = 0, hashes = 0, first = NONE;
 
 	for (size_t i = 0; i < n; i++) {
@@ -205,6 +205,9 @@ void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
 		if (nd->nparents > 1) {
 			if (first == NONE)
 				first = i;
+			/* the ids the message names: three at most */
+			if (merges < 3)
+				gmf_strbuf_addf(&ids, "%s%s", merges ? ", " : "", nd->id);
 			merges++;
 		}
 		if (hash_like(nd->id))
@@ -237,21 +240,22 @@ void gmf_convention_detect(gmf_convention *out, const gmf_graph *g)
 					gmf_graph_node(g, nd->parents[0])->id);
 		} else {
 			out->strategy = GMF_STRATEGY_MERGE;
-			gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s) and generated "
+			gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s%s) and generated "
 					"revision ids: a fork gets a merge migration", merges,
-					merges == 1 ? "" : "s", gmf_graph_node(g, first)->id);
+					merges == 1 ? "" : "s", ids.buf, merges > 3 ? ", ..." : "");
 		}
 		free(depth);
 	} else if (merges) {
 		out->strategy = GMF_STRATEGY_RENUMBER;
-		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s), but revision ids "
+		gmf_strbuf_addf(&sb, "%zu merge migration%s in the tree (%s%s), but revision ids "
 				"that are not generated: a fork is re-parented when that is safe, "
 				"else it gets a merge migration", merges, merges == 1 ? "" : "s",
-				gmf_graph_node(g, first)->id);
+				ids.buf, merges > 3 ? ", ..." : "");
 	} else {
 		out->strategy = GMF_STRATEGY_RENUMBER;
 		gmf_strbuf_adds(&sb, "no merge migration in the tree: a fork is re-parented");
 	}
+	gmf_strbuf_release(&ids);
 	out->why = gmf_strbuf_detach(&sb, NULL);
 }
 

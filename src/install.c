@@ -845,9 +845,21 @@ int gmf_install_run(gmf_install_result *out, gmf_workspace *ws)
 				"%s\n", rel);
 	if (!mgr)
 		report_hooks_dir(&c, ws, out, ops, n, 1);
-	gmf_strbuf_adds(&out->report, "commit .gitattributes and the head lockfile so "
-			"everyone's merges use them; `git migrate-fix install --uninstall` "
-			"undoes this\n");
+	{
+		/* only what this run wrote into the work tree is to commit (a
+		 * clone that has them committed has nothing to add) */
+		const char *gitdir = ws->repo ? gmf_repo_gitdir(ws->repo) : NULL;
+		size_t ntree = 0;
+		for (size_t i = 0; i < n; i++)
+			if (ops[i].new_path && gmf_path_is_within(ws->project.top, ops[i].new_path) &&
+			    !(gitdir && gmf_path_is_within(gitdir, ops[i].new_path)))
+				ntree++;
+		if (ntree)
+			gmf_strbuf_adds(&out->report, "commit .gitattributes and the head lockfile "
+					"so everyone's merges use them; ");
+		gmf_strbuf_adds(&out->report, "`git migrate-fix install --uninstall` undoes "
+				"this\n");
+	}
 out:
 	free(rel);
 	free(hdir);

@@ -36,7 +36,8 @@ const cli_option cli_fix_options[] = {
 	CLI_STRING(0, "mainline", "REF", fix_opts, mainline,
 		   "the published branch (default: git config migrate-fix.mainline, "
 		   "origin/HEAD, origin/main, ...)"),
-	CLI_FLAG('f', "force", fix_opts, force, "move files that have uncommitted changes"),
+	CLI_FLAG('f', "force", fix_opts, force,
+		 "move files that have uncommitted changes (staged with the repair)"),
 	CLI_STRING('m', "message", "MSG", fix_opts, message, "message of a merge migration"),
 	CLI_FLAG('q', "quiet", fix_opts, quiet, "print nothing but errors"),
 	CLI_DISCOVERY(fix_opts, d),
