@@ -91,6 +91,43 @@ static int prepare(gmf_fix_result *out, gmf_workspace *ws)
 	return rc;
 }
 
+/*
+ * A stop that names `git migrate-fix merge`: that command must work.  The
+ * merge migration is built (nothing is written); when the project's
+ * script.py.mako cannot render one (airflow's writes down_revision
+ * between quotes), the stop says so and names the template instead.
+ */
+static void merge_hint_works(gmf_decision *d, gmf_workspace *ws, size_t s)
+{
+	size_t *heads = NULL, nh;
+	gmf_mergemig_opts mo;
+	gmf_journal_op op;
+	char *rev = NULL, *warning = NULL;
+	gmf_strbuf why = GMF_STRBUF_INIT;
+
+	if (!d->command || strcmp(d->command, "git migrate-fix merge"))
+		return;
+	nh = gmf_graph_heads(ws->graphs[s], &heads);
+	memset(&mo, 0, sizeof(mo));
+	memset(&op, 0, sizeof(op));
+	if (nh >= 2 && gmf_mergemig_build(&op, &rev, &warning, &ws->project.scripts[s],
+					  ws->graphs[s], heads, nh, &mo) < 0) {
+		gmf_strbuf_addf(&why, "%s; and no merge migration can be written from this "
+				"project's template: %s", d->why, gmf_error_last());
+		free(d->why);
+		d->why = gmf_strbuf_detach(&why, NULL);
+		free(d->command);
+		d->command = NULL;
+		gmf_error_clear();
+	}
+	free(op.old_path);
+	free(op.new_path);
+	free(op.content);
+	free(rev);
+	free(warning);
+	free(heads);
+}
+
 /* The decision for script s. */
 static int decide_script(gmf_fix_result *out, gmf_workspace *ws, size_t s, gmf_graph *g,
 			 const gmf_fix_opts *o, int strategy, int check_dirty)
@@ -319,7 +356,8 @@ int gmf_fix_run(gmf_fix_result *out, gmf_workspace *ws, const gmf_fix_opts *o)
 		if ((rc = decide_script(out, ws, s, ws->graphs[s], o, strategy, 1)) < 0)
 			goto out;
 		if (out->scripts[s].decision.kind == GMF_DECIDE_STOP) {
-			const gmf_decision *d = &out->scripts[s].decision;
+			gmf_decision *d = &out->scripts[s].decision;
+			merge_hint_works(d, ws, s);
 			out->stop = d;
 			rc = gmf_error_set(GMF_EREFUSED, "%s", d->why);
 			goto out;

@@ -104,6 +104,23 @@ test_expect_success ALEMBIC 'both sides published and no merge-migration convent
 	test_grep "hint: run .git migrate-fix merge." out
 '
 
+test_expect_success 'both sides published, a template that writes no merge: no hint that fails' '
+	flow g3t &&
+	# airflow'"'"'s script.py.mako quotes down_revision: a tuple cannot be
+	# rendered, so `git migrate-fix merge` would fail
+	sed "s/^down_revision: .*/down_revision = \"\${down_revision}\"/" migrations/script.py.mako >t &&
+	mv t migrations/script.py.mako && git commit -q -am "quoted template" &&
+	git push -q -u origin feature 2>/dev/null &&
+	git push -q origin feature:review 2>/dev/null && git fetch -q origin &&
+	git merge -q --no-edit origin/develop >out 2>&1 &&
+	test_grep "both sides are published" out &&
+	test_grep "no merge migration can be written from this project.s template" out &&
+	test_grep ! "hint: run .git migrate-fix merge." out &&
+	test_expect_code 1 gmf fix 2>err &&
+	test_grep "no merge migration can be written" err &&
+	test_grep ! "^hint:" err
+'
+
 test_expect_success ALEMBIC 'both sides published, strategy merge: a merge migration, nothing moves' '
 	flow g4 &&
 	git config migrate-fix.strategy merge &&
