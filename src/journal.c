@@ -247,9 +247,11 @@ static int check_journal_paths(const gmf_journal *t, const char *dir, const gmf_
 			bad = ops[i].new_path;
 		if (bad)
 			return gmf_error_set(GMF_EREFUSED, "the journal in '%s' names '%s', "
-					     "which lies outside this project: the journal was "
-					     "not made for this project; nothing was touched; "
-					     "remove '%s'", dir, bad, dir);
+					     "which lies outside the version directories this run "
+					     "reads; nothing was touched: run it with the -d or -c "
+					     "of the run that wrote the journal (or from the top); "
+					     "if that path is no project of yours, the journal was "
+					     "not made for this project: remove '%s'", dir, bad, dir);
 	}
 	return 0;
 }
