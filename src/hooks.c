@@ -191,6 +191,31 @@ static void commit_note(gmf_strbuf *msg, const gmf_fix_result *res, const char *
 	free(rn);
 }
 
+/*
+ * A merge concluded by `git commit` (pre-commit runs before git reads
+ * MERGE_MSG): the repair's note, renamed ids included, goes into the
+ * message as the automatic merge's does.  `git commit -m` ignores it.
+ */
+static void merge_msg_note(gmf_repo *r, const gmf_fix_result *res)
+{
+	char *path = gmf_path_join(gmf_repo_gitdir(r), "MERGE_MSG"), *cur = NULL;
+	size_t len = 0;
+	if (gmf_fs_read(path, &cur, &len) == 0) {
+		gmf_strbuf sb = GMF_STRBUF_INIT;
+		gmf_strbuf_add(&sb, cur, len);
+		if (sb.len && sb.buf[sb.len - 1] != '\n')
+			gmf_strbuf_addch(&sb, '\n');
+		gmf_strbuf_addch(&sb, '\n');
+		commit_note(&sb, res, gmf_repo_workdir(r));
+		/* git's own file, rewritten whole: a failure leaves it as it was */
+		(void)gmf_fs_write_atomic_unsynced(path, sb.buf, sb.len, 0);
+		gmf_error_clear();
+		gmf_strbuf_release(&sb);
+	}
+	free(cur);
+	free(path);
+}
+
 /* The report of a refused or failed repair: the merge stays as git made it. */
 static void report_refusal(gmf_hook_report *rep, int rc, const gmf_fix_result *res)
 {
@@ -291,6 +316,7 @@ static void repair(gmf_hook_report *rep, gmf_repo *r, const char *ours, const ch
 	if (commit < 0) {
 		gmf_strbuf_addf(&rep->out, "git-migrate-fix: %s %s; undo with `git migrate-fix "
 				"undo`\n", what_of(&res, &what), where);
+		merge_msg_note(r, &res);
 	} else {
 		char *old = NULL, *new = NULL, *ref = NULL;
 		gmf_journal t;

@@ -142,6 +142,11 @@ test_expect_success ALEMBIC 'a merge that conflicts on another file is repaired 
 	git commit -q --no-edit >out 2>&1 &&
 	test_grep "moved 1 migration after 002_m in this merge" out &&
 	test "$(git rev-list --parents -1 HEAD | wc -w)" = 3 &&
+	# the message says what moved, as an automatic merge'"'"'s does
+	git log -1 --format=%B >msg &&
+	test_grep "^Merge branch .feature." msg &&
+	test_grep "^git-migrate-fix moved 1 migration after 002_m" msg &&
+	test_grep "^  002_f2 -> 003_f2$" msg &&
 	git ls-tree -r --name-only HEAD >tree &&
 	test_grep "migrations/versions/003_f2.py" tree &&
 	repaired
