@@ -1874,13 +1874,20 @@ int gmf_repo_own_tracking(gmf_repo *r, char ***out, size_t *n)
 	}
 	short_name = branch + 11;
 	*out = gmf_xcalloc(3, sizeof(char *));
-	/* its upstream, unless that is a mainline's (`git checkout -b
-	 * topic origin/main` tracks the mainline itself) */
+	/* its upstream, unless that is a mainline's branch (`git checkout
+	 * -b topic origin/develop` tracks the mainline itself): the name it
+	 * has on the remote, branch.<name>.merge, says */
 	up = gmf_repo_upstream_of(r, branch);
-	if (up && !strncmp(up, "refs/remotes/", 13) && !mainline_branch(r, up + 13))
+	gmf_strbuf_addf(&key, "branch.%s.merge", short_name);
+	if (up && !strncmp(up, "refs/remotes/", 13) &&
+	    gmf_repo_config_get(r, key.buf, &remote) == 0 &&
+	    !strncmp(remote, "refs/heads/", 11) && !mainline_branch(r, remote + 11))
 		(*out)[(*n)++] = up;
 	else
 		free(up);
+	free(remote);
+	remote = NULL;
+	gmf_strbuf_reset(&key);
 	/* and where it pushes: pushRemote, pushDefault, else its remote */
 	gmf_strbuf_addf(&key, "branch.%s.pushRemote", short_name);
 	if (gmf_repo_config_get(r, key.buf, &remote) < 0 &&

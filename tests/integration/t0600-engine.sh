@@ -91,6 +91,30 @@ test_expect_success ALEMBIC 'git pull on develop keeps the teammate'"'"'s pushed
 	alembic_cycle
 '
 
+test_expect_success ALEMBIC 'a branch tracking origin/develop: a teammate'"'"'s migration there stays' '
+	flow g2u &&
+	git config migrate-fix.mainline develop &&
+	git clone -q ../g2u-origin.git ../g2u-mate &&
+	(
+		cd ../g2u-mate &&
+		git checkout -q develop &&
+		gmf install >/dev/null &&
+		mig 003_t.py 003_t 002_d "teammate" && commit_all teammate &&
+		git push -q origin develop
+	) &&
+	git fetch -q origin &&
+	# topic tracks origin/develop, which a mainline names: it publishes
+	# (local develop is behind and holds no 003_t)
+	git checkout -q -b topic develop &&
+	git branch -q --set-upstream-to=origin/develop topic &&
+	mig 003_me.py 003_me 002_d "mine" && commit_all mine &&
+	git merge -q --no-edit origin/develop >out 2>&1 &&
+	same_blob HEAD origin/develop migrations/versions/003_t.py &&
+	git ls-tree -r --name-only HEAD >tree &&
+	test_grep "migrations/versions/004_me.py" tree &&
+	gmf check >/dev/null
+'
+
 test_expect_success ALEMBIC 'both sides published and no merge-migration convention: nothing moves, one command' '
 	flow g3 &&
 	# a teammate'"'"'s branch holds the feature migration too (the
