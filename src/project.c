@@ -841,11 +841,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * A monorepo at the top of the work tree: every Alembic environment the
- * repository tracks below the current directory, from the tracked file
- * list (no walk of the work tree).
- */
 /* Is the tracked file path in a directory at or below here? */
 static int tracked_under(const char *path, const char *here)
 {
@@ -857,6 +852,11 @@ static int tracked_under(const char *path, const char *here)
 	return dl >= hl && !strncmp(path, here, hl) && (dl == hl || path[hl] == '/');
 }
 
+/*
+ * A monorepo at the top of the work tree: every Alembic environment the
+ * repository tracks below the current directory (all of them when none
+ * is below it), from the tracked file list (no walk of the work tree).
+ */
 static int load_tracked(gmf_project *p, const gmf_discover_opts *o)
 {
 	char **paths = NULL, *here, *last = NULL;
