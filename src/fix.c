@@ -99,15 +99,25 @@ static int prepare(gmf_fix_result *out, gmf_workspace *ws)
  */
 static void merge_hint_works(gmf_decision *d, gmf_workspace *ws, size_t s)
 {
-	size_t *heads = NULL, nh;
+	size_t *heads = NULL, nh = 0;
 	gmf_mergemig_opts mo;
 	gmf_journal_op op;
+	gmf_findings f;
 	char *rev = NULL, *warning = NULL;
 	gmf_strbuf why = GMF_STRBUF_INIT;
 
 	if (!d->command || strcmp(d->command, "git migrate-fix merge"))
 		return;
-	nh = gmf_graph_heads(ws->graphs[s], &heads);
+	/* the heads that command joins: the first branch with several */
+	gmf_findings_init(&f);
+	gmf_graph_check(ws->graphs[s], ws->naming, ws->project.scripts[s].file_template, &f);
+	for (size_t i = 0; i < f.n && !nh; i++)
+		if (f.items[i].code == GMF_F_MULTIPLE_HEADS) {
+			heads = gmf_xcalloc(f.items[i].nrevisions + 1, sizeof(size_t));
+			for (size_t r = 0; r < f.items[i].nrevisions; r++)
+				heads[nh++] = gmf_graph_find(ws->graphs[s], f.items[i].revisions[r]);
+		}
+	gmf_findings_release(&f);
 	memset(&mo, 0, sizeof(mo));
 	memset(&op, 0, sizeof(op));
 	if (nh >= 2 && gmf_mergemig_build(&op, &rev, &warning, &ws->project.scripts[s],
