@@ -610,9 +610,13 @@ static int header_fields(scan *sc, size_t co, size_t cl, gmf_migration *m)
 			q++;
 		if (q < eol && (sc->s[q] == 'R' || sc->s[q] == 'C')) {
 			static const int which[3] = { RX_REVID, RX_REVISES, RX_DATE };
+			/* the word each pattern starts with: only that one can match */
+			static const char *const word[3] = { "Revision", "Revises", "Create" };
 			for (int k = 0; k < 3; k++) {
 				gmf_header_field *f;
-				if (!rx_match(which[k], sc->s, eol, q, 0, &ov))
+				size_t wl = strlen(word[k]);
+				if (eol - q < wl || memcmp(sc->s + q, word[k], wl) ||
+				    !rx_match(which[k], sc->s, eol, q, 0, &ov))
 					continue;
 				if (k == 0)
 					found = 1;
