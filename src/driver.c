@@ -50,27 +50,42 @@ static int conflict(const gmf_driver_in *in, const char *a_path, const char *a, 
 	return 1;
 }
 
-/* Both sides' heads: the hook that runs after the merge repairs the
- * chain and rewrites the lockfile with the one head. */
-static int write_union(const char *a_path, const char *a, size_t alen, const char *b,
-		       size_t blen)
+static int names(const gmf_lockfile *l, const char *id)
 {
-	gmf_lockfile la, lb;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->ids[i], id))
+			return 1;
+	return 0;
+}
+
+/* Both sides' heads, merged as sets against the base: a head the base
+ * named and one side no longer names was built upon there, so it is no
+ * head of the merge (base a, ours a b, theirs c: b and c).  The hook
+ * that runs after the merge repairs the chain and rewrites the lockfile
+ * with the one head. */
+static int write_union(const char *a_path, const char *o, size_t olen, const char *a,
+		       size_t alen, const char *b, size_t blen)
+{
+	gmf_lockfile lo, la, lb;
 	const char **ids;
 	char *content;
-	size_t len;
+	size_t len, n = 0;
 	int rc;
+	gmf_lockfile_parse(&lo, o ? o : "", o ? olen : 0);
 	gmf_lockfile_parse(&la, a, alen);
 	gmf_lockfile_parse(&lb, b, blen);
 	ids = gmf_xcalloc(la.n + lb.n + 1, sizeof(char *));
 	for (size_t i = 0; i < la.n; i++)
-		ids[i] = la.ids[i];
+		if (!names(&lo, la.ids[i]) || names(&lb, la.ids[i]))
+			ids[n++] = la.ids[i];
 	for (size_t i = 0; i < lb.n; i++)
-		ids[la.n + i] = lb.ids[i];
-	content = gmf_lockfile_render_ids(ids, la.n + lb.n, &len);
+		if (!names(&lo, lb.ids[i]) || names(&la, lb.ids[i]))
+			ids[n++] = lb.ids[i];
+	content = gmf_lockfile_render_ids(ids, n, &len);
 	rc = gmf_fs_write_atomic_unsynced(a_path, content, len, 0);
 	free(content);
 	free(ids);
+	gmf_lockfile_release(&lo);
 	gmf_lockfile_release(&la);
 	gmf_lockfile_release(&lb);
 	return rc;
@@ -84,8 +99,8 @@ static void say(char **why, const char *s)
 
 int gmf_driver_run(const gmf_driver_in *in, char **why)
 {
-	char *a = NULL, *b = NULL;
-	size_t alen = 0, blen = 0;
+	char *a = NULL, *b = NULL, *o = NULL;
+	size_t alen = 0, blen = 0, olen = 0;
 	gmf_repo *r = NULL;
 	int rc;
 
@@ -114,14 +129,29 @@ int gmf_driver_run(const gmf_driver_in *in, char **why)
 			 : "the hooks that finish the repair are not installed "
 			   "(run `git migrate-fix install`)");
 		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
-	} else if (write_union(in->ours, a, alen, b, blen) < 0 || gmf_pending_record(r) < 0) {
-		say(why, gmf_error_last());
-		rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
 	} else {
-		rc = 0;
+		/* the base, when it can be read and is no merge of its own (a
+		 * virtual ancestor with markers): else the plain union */
+		if (in->base && gmf_fs_read(in->base, &o, &olen) < 0) {
+			free(o);
+			o = NULL;
+			gmf_error_clear();
+		}
+		if (o && has_markers(o, olen)) {
+			free(o);
+			o = NULL;
+		}
+		if (write_union(in->ours, o, olen, a, alen, b, blen) < 0 ||
+		    gmf_pending_record(r) < 0) {
+			say(why, gmf_error_last());
+			rc = conflict(in, in->ours, a, alen, b, blen, in->marker_size);
+		} else {
+			rc = 0;
+		}
 	}
 	gmf_repo_free(r);
 	free(a);
 	free(b);
+	free(o);
 	return rc;
 }

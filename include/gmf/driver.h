@@ -4,7 +4,9 @@
  * which git runs inside a merge, a rebase or a cherry-pick when both sides
  * changed the lockfile.
  *
- * It writes %A naming both sides' heads and leaves the note of pending.h;
+ * It writes %A naming both sides' heads (merged as sets against %O: a
+ * head the base named and one side built upon is none) and leaves the
+ * note of pending.h;
  * the hooks make the repair once git has finished.  Whenever it cannot
  * hand over safely (switched off with GIT_MIGRATE_FIX_DRIVER=0, a side
  * already holding conflict markers, no repository, the hooks that would

@@ -327,6 +327,22 @@ test_expect_success 'undo after fix in a conflicted merge puts the conflict back
 	test "$(cat migrations/versions/.head)" = 003_f2
 '
 
+test_expect_success 'the driver merges the heads as sets against the base' '
+	setup drv3 &&
+	# base a; ours built b beside it; theirs built c on a: a is no head
+	printf "a1\n" >O && printf "a1\nb2\n" >A && printf "c2\n" >B &&
+	git-migrate-fix merge-driver O A B 7 migrations/versions/.head &&
+	printf "b2\nc2\n" >expect && test_cmp expect A &&
+	# a head both kept, and heads only one side added, stay
+	printf "a1\n" >O && printf "a1\nb2\n" >A && printf "a1\nc2\n" >B &&
+	git-migrate-fix merge-driver O A B 7 migrations/versions/.head &&
+	printf "a1\nb2\nc2\n" >expect && test_cmp expect A &&
+	# no base (both added the file): the union
+	: >O && printf "b2\n" >A && printf "c2\n" >B &&
+	git-migrate-fix merge-driver O A B 7 migrations/versions/.head &&
+	printf "b2\nc2\n" >expect && test_cmp expect A
+'
+
 test_expect_success 'the driver labels its conflict markers with what git passes' '
 	mkdir lbl && cd lbl &&
 	printf "a1\n" >O && printf "b2\n" >A && printf "c2\n" >B &&
