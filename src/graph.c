@@ -1101,10 +1101,14 @@ static void check_unreadable(const gmf_graph *g, gmf_findings *out)
 {
 	for (size_t i = 0; i < g->nbad; i++) {
 		const bad_file *b = &g->bad[i];
+		/* the reader's own words say which fix applies */
+		int markers = !strncmp(b->diag.message, "unresolved conflict markers", 27);
 		gmf_finding *f = gmf_findings_add(
 			out, b->code,
 			b->code == GMF_F_UNREADABLE
 				? "make the file readable UTF-8 text, or move it out of the versions directory"
+			: markers
+				? "resolve the conflict in this file (git status lists it), then git add it"
 				: "write the value as a literal: revision = \"<id>\", down_revision = \"<id>\", a tuple of ids, or None",
 			"%s", b->diag.message);
 		gmf_finding_add_loc(f, b->path, b->diag.line);

@@ -289,6 +289,14 @@ test_expect_success 'unresolved conflict markers: parse-error' "
 	check_bad conflict-markers 2 fatal parse-error 'b2_next.py@^<<<<<<<'
 "
 
+test_expect_success 'unresolved conflict markers: the hint says to resolve them' '
+	copy_fixture bad/conflict-markers &&
+	cd conflict-markers &&
+	gmf_expect 2 ../out.txt check --dir versions &&
+	test_grep "hint: resolve the conflict in this file" ../out.txt &&
+	test_grep ! "write the value as a literal" ../out.txt
+'
+
 test_expect_success 'two roots without branch labels: multiple-heads' "
 	check_bad two-roots-unlabelled 1 error multiple-heads \
 		'a1_root.py@^revision = ' 'b1_other_root.py@^revision = '
