@@ -572,22 +572,29 @@ static int commit_touches_migrations(gmf_repo *r)
 	gmf_project p;
 	gmf_discover_opts o;
 	const char **dirs = NULL;
-	char **versions = NULL;
-	size_t n = 0, nversions = 0;
+	char **versions = NULL, **envs = NULL;
+	size_t n = 0, nversions = 0, nenvs = 0;
 	int touches = 1, rc;
 
 	memset(&o, 0, sizeof(o));
 	o.worktree = gmf_repo_workdir(r);
 	if (gmf_repo_config_get_all(r, "migrate-fix.versions", &versions, &nversions) < 0)
 		nversions = 0;
+	if (gmf_repo_config_get_all(r, "migrate-fix.environment", &envs, &nenvs) < 0)
+		nenvs = 0;
 	o.config_versions = (const char *const *)versions;
 	o.nconfig_versions = nversions;
+	o.config_envs = (const char *const *)envs;
+	o.nconfig_envs = nenvs;
 	o.tracked = gmf_workspace_tracked_configs;
 	o.tracked_data = r;
 	rc = gmf_project_discover(&p, &o);
 	for (size_t i = 0; i < nversions; i++)
 		free(versions[i]);
 	free(versions);
+	for (size_t i = 0; i < nenvs; i++)
+		free(envs[i]);
+	free(envs);
 	if (rc < 0) {
 		fast_list_remove(r);
 		return 1;

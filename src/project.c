@@ -1061,10 +1061,16 @@ static int discover(gmf_project *p, const gmf_discover_opts *o)
 			return 0;
 	}
 	/* 3. git config migrate-fix.versions */
-	if (o->nconfig_versions) {
-		gmf_script *s = new_script(p, "versions", "git config");
-		for (size_t i = 0; i < o->nconfig_versions; i++)
-			add_dir(s, p->top, o->config_versions[i]);
+	if (o->nconfig_versions || o->nconfig_envs) {
+		if (o->nconfig_versions) {
+			gmf_script *s = new_script(p, "versions", "git config");
+			for (size_t i = 0; i < o->nconfig_versions; i++)
+				add_dir(s, p->top, o->config_versions[i]);
+		}
+		/* migrate-fix.environment: one graph each, named by its path */
+		for (size_t i = 0; i < o->nconfig_envs; i++)
+			add_dir(new_script(p, o->config_envs[i], "git config"), p->top,
+				o->config_envs[i]);
 		return 0;
 	}
 	/* 4. a monorepo: the environments the repository tracks */

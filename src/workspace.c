@@ -226,8 +226,8 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 {
 	gmf_discover_opts d;
 	char *cwd = o->cwd ? gmf_xstrdup(o->cwd) : gmf_path_cwd(), *naming = NULL;
-	char **versions = NULL;
-	size_t nversions = 0;
+	char **versions = NULL, **envs = NULL;
+	size_t nversions = 0, nenvs = 0;
 	int rc, cfg;
 
 	memset(ws, 0, sizeof(*ws));
@@ -256,6 +256,10 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 			nversions = 0;
 		d.config_versions = (const char *const *)versions;
 		d.nconfig_versions = nversions;
+		if (gmf_repo_config_get_all(ws->repo, "migrate-fix.environment", &envs, &nenvs) < 0)
+			nenvs = 0;
+		d.config_envs = (const char *const *)envs;
+		d.nconfig_envs = nenvs;
 		{
 			/* true, false, or separate (one script per subdirectory) */
 			char *rv = NULL;
@@ -271,6 +275,9 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 				for (size_t i = 0; i < nversions; i++)
 					free(versions[i]);
 				free(versions);
+				for (size_t i = 0; i < nenvs; i++)
+					free(envs[i]);
+				free(envs);
 				goto out;
 			}
 			free(rv);
@@ -283,6 +290,9 @@ int gmf_workspace_open(gmf_workspace *ws, const gmf_workspace_opts *o)
 	for (size_t i = 0; i < nversions; i++)
 		free(versions[i]);
 	free(versions);
+	for (size_t i = 0; i < nenvs; i++)
+		free(envs[i]);
+	free(envs);
 	if (rc < 0)
 		goto out;
 	{

@@ -65,6 +65,10 @@ typedef struct {
 	const char *worktree;    /* the git work tree's top, NULL outside git */
 	const char *const *config_versions; /* git config migrate-fix.versions */
 	size_t nconfig_versions;
+	const char *const *config_envs; /* git config migrate-fix.environment:
+	                          * each a versions directory that is a
+	                          * script location of its own */
+	size_t nconfig_envs;
 	int recursive;           /* git config migrate-fix.recursive: every
 	                          * script reads its version directories'
 	                          * subdirectories, whatever its configuration

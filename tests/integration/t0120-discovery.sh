@@ -324,4 +324,21 @@ test_expect_success 'migrate-fix.recursive reads what the project names in code'
 	test_grep ! nested-migrations ../out
 '
 
+# aiida-core: no alembic.ini, two storage backends, a graph each.
+test_expect_success 'migrate-fix.environment: a graph per directory named' '
+	git init -q aiida && cd aiida &&
+	versions storage/psql/versions main_0001 main_0002 &&
+	versions storage/sqlite/versions main_0001 main_0002 main_0003 &&
+	# as one graph (version_locations) the same ids clash
+	git config --add migrate-fix.versions storage/psql/versions &&
+	git config --add migrate-fix.versions storage/sqlite/versions &&
+	gmf_expect 1 ../out check &&
+	test_grep "duplicate-revision" ../out &&
+	git config --unset-all migrate-fix.versions &&
+	git config --add migrate-fix.environment storage/psql/versions &&
+	git config --add migrate-fix.environment storage/sqlite/versions &&
+	gmf check >../out &&
+	test_grep "^ok: 5 migrations in 2 script locations, 2 heads (main_0002 in storage/psql/versions; main_0003 in storage/sqlite/versions)" ../out
+'
+
 test_done
