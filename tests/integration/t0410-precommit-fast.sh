@@ -111,6 +111,21 @@ test_expect_success 'git config, a moved HEAD or a missing list start it' '
 	started
 '
 
+test_expect_success 'settings given for one commit (git -c, GIT_CONFIG_COUNT) start it' '
+	setup envcfg &&
+	echo two >>README && git add README && git commit -q -m two &&
+	: >"$TRASH/starts" && age &&
+	echo three >>README && git add README && git commit -q -m three &&
+	not_started &&
+	echo four >>README && git add README &&
+	git -c migrate-fix.naming=auto commit -q -m four &&
+	started && : >"$TRASH/starts" && age &&
+	echo five >>README && git add README &&
+	GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=migrate-fix.naming GIT_CONFIG_VALUE_0=auto \
+		git commit -q -m five &&
+	started
+'
+
 test_expect_success 'a new environment that came with a merge is seen' '
 	setup mono &&
 	git checkout -q -b svc &&
