@@ -1789,13 +1789,56 @@ out:
 	return rc;
 }
 
+/*
+ * branch.<name>.remote and .merge mapped through the remote's fetch
+ * refspecs, as git_branch_upstream_name does; read here because that
+ * function's remote lookup (its url.*.insteadOf scan) leaks PCRE2 match
+ * data in libgit2 1.5, one block per configuration entry.
+ */
 char *gmf_repo_upstream_of(gmf_repo *r, const char *branch_ref)
 {
-	git_buf buf = GIT_BUF_INIT;
-	char *out = NULL;
-	if (git_branch_upstream_name(&buf, r->git, branch_ref) == 0)
-		out = gmf_xstrndup(buf.ptr, buf.size);
-	git_buf_dispose(&buf);
+	gmf_strbuf key = GMF_STRBUF_INIT;
+	char *remote = NULL, *merge = NULL, *out = NULL, **fetch = NULL;
+	size_t nfetch = 0;
+
+	if (strncmp(branch_ref, "refs/heads/", 11))
+		return NULL;
+	gmf_strbuf_addf(&key, "branch.%s.remote", branch_ref + 11);
+	if (gmf_repo_config_get(r, key.buf, &remote) < 0)
+		goto out;
+	gmf_strbuf_reset(&key);
+	gmf_strbuf_addf(&key, "branch.%s.merge", branch_ref + 11);
+	if (gmf_repo_config_get(r, key.buf, &merge) < 0)
+		goto out;
+	if (!strcmp(remote, ".")) {
+		/* a local branch as upstream: the reference itself */
+		out = merge;
+		merge = NULL;
+		goto out;
+	}
+	gmf_strbuf_reset(&key);
+	gmf_strbuf_addf(&key, "remote.%s.fetch", remote);
+	if (gmf_repo_config_get_all(r, key.buf, &fetch, &nfetch) < 0)
+		nfetch = 0;
+	for (size_t i = 0; i < nfetch && !out; i++) {
+		git_refspec *spec = NULL;
+		git_buf buf = GIT_BUF_INIT;
+		if (git_refspec_parse(&spec, fetch[i], 1) == 0 &&
+		    git_refspec_src_matches(spec, merge) &&
+		    git_refspec_transform(&buf, spec, merge) == 0)
+			out = gmf_xstrndup(buf.ptr, buf.size);
+		git_buf_dispose(&buf);
+		git_refspec_free(spec);
+	}
+	for (size_t i = 0; i < nfetch; i++)
+		free(fetch[i]);
+	free(fetch);
+out:
+	git_error_clear();
+	gmf_error_clear();
+	free(remote);
+	free(merge);
+	gmf_strbuf_release(&key);
 	return out;
 }
 
